@@ -1,0 +1,296 @@
+#!/usr/bin/env python3
+"""Configure the Wren build: check the tools, then write <builddir>/build.ninja.
+
+    ./configure.py                      clang + lld, debug build, QEMU virt with GICv2
+    ./configure.py --toolchain gnu      the GNU aarch64 cross compiler instead
+    ./configure.py --release --gic 3 --el2 --memory 2G
+
+build.ninja is build.ninja.in with its @VARIABLES@ filled in and one build statement per
+source file appended. Ninja re-runs this script (with the same arguments) when
+build.ninja.in, this script or the set of source files changes.
+"""
+
+import argparse
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+
+SRC = os.path.dirname(os.path.abspath(__file__))
+
+# Debian package that provides each tool, so a missing one is a one-line fix.
+DEBIAN_PACKAGE = {
+    "clang": "clang", "ld.lld": "lld", "llvm-objcopy": "llvm", "llvm-ar": "llvm",
+    "aarch64-linux-gnu-gcc": "gcc-aarch64-linux-gnu", "aarch64-linux-gnu-ld": "binutils-aarch64-linux-gnu",
+    "aarch64-linux-gnu-objcopy": "binutils-aarch64-linux-gnu", "aarch64-linux-gnu-ar": "binutils-aarch64-linux-gnu",
+    "ninja": "ninja-build", "qemu-system-aarch64": "qemu-system-arm", "dtc": "device-tree-compiler",
+    "gdb-multiarch": "gdb-multiarch",
+}
+PY_PACKAGE = {"jinja2": "python3-jinja2", "yaml": "python3-yaml", "pytest": "python3-pytest",
+              "pexpect": "python3-pexpect"}
+
+
+def fail(msg):
+    sys.stderr.write("configure: error: %s\n" % msg)
+    sys.exit(1)
+
+
+def find_tool(name, required=True):
+    path = shutil.which(name)
+    if not path and required:
+        fail("'%s' not found; install the Debian package '%s' (or run tools/install-deps.sh)"
+             % (name, DEBIAN_PACKAGE.get(name, name)))
+    return path
+
+
+def python_has(python, modules):
+    code = "import " + ", ".join(modules)
+    return subprocess.run([python, "-c", code], stdout=subprocess.DEVNULL,
+                          stderr=subprocess.DEVNULL).returncode == 0
+
+
+def ensure_generator_python():
+    """The generator needs Jinja2 and PyYAML. If this interpreter (say, a pyenv build) lacks
+    them but Debian's /usr/bin/python3 has them, re-run ourselves with that one."""
+    if python_has(sys.executable, ["jinja2", "yaml"]):
+        return
+    if sys.executable != "/usr/bin/python3" and os.path.exists("/usr/bin/python3") \
+            and python_has("/usr/bin/python3", ["jinja2", "yaml"]):
+        os.execv("/usr/bin/python3", ["/usr/bin/python3"] + sys.argv)
+    missing = [m for m in ("jinja2", "yaml") if not python_has(sys.executable, [m])]
+    fail("Python module(s) %s missing for %s; install %s"
+         % (", ".join(missing), sys.executable, " ".join(PY_PACKAGE[m] for m in missing)))
+
+
+def find_test_python():
+    """pytest may live in a different interpreter than the one running us (see README)."""
+    for py in (sys.executable, "/usr/bin/python3"):
+        if py and os.path.exists(py) and python_has(py, ["pytest", "yaml", "jinja2"]):
+            return py
+    return None
+
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--builddir", default="build", help="output directory (default: build)")
+    p.add_argument("--toolchain", choices=["clang", "gnu"], default="clang",
+                   help="clang + lld (default) or the GNU aarch64-linux-gnu- cross tools")
+    p.add_argument("--cross-prefix", default="aarch64-linux-gnu-", help="prefix of the GNU cross tools")
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--debug", dest="build_type", action="store_const", const="debug",
+                      help="assertions on, -O1 (default)")
+    mode.add_argument("--release", dest="build_type", action="store_const", const="release",
+                      help="assertions off, -O2")
+    p.set_defaults(build_type="debug")
+    p.add_argument("--gic", choices=["2", "3"], default="2", help="QEMU virt GIC version for run/debug")
+    p.add_argument("--el2", action="store_true", help="QEMU enters the kernel at EL2 (virtualization=on)")
+    p.add_argument("--memory", default="1G", help="QEMU RAM size (default 1G)")
+    p.add_argument("--smp", default="1", help="QEMU CPU count (default 1)")
+    p.add_argument("--cpu", default="cortex-a72", help="QEMU CPU model (default cortex-a72)")
+    p.add_argument("--bootargs", default="", help="kernel command line, e.g. 'trace=syscalls'")
+    return p.parse_args(argv)
+
+
+def toolchain_vars(args):
+    common = ["-std=gnu11", "-Wall", "-Wextra", "-Werror", "-g", "-ffreestanding", "-fno-builtin",
+              "-fno-stack-protector", "-fno-pic", "-fno-omit-frame-pointer",
+              # The MMU is off until the memory-management work lands, so all data accesses are
+              # to Device memory, where an unaligned access faults: keep the compiler aligned.
+              "-mstrict-align", "-mgeneral-regs-only"]
+    with open(os.path.join(SRC, "VERSION")) as f:
+        version = f.read().strip()
+    common += ["'-DWREN_VERSION=\"%s\"'" % version,
+               "'-DWREN_BUILD_INFO=\"%s, %s\"'" % (args.build_type, args.toolchain)]
+    if args.build_type == "debug":
+        common += ["-O1", "-DWREN_DEBUG=1"]
+    else:
+        common += ["-O2", "-DNDEBUG"]
+    if args.toolchain == "clang":
+        cc = find_tool("clang")
+        ld = find_tool("ld.lld")
+        objcopy = find_tool("llvm-objcopy")
+        ar = find_tool("llvm-ar")
+        target = ["--target=aarch64-none-elf", "-mcpu=cortex-a53"]
+        cflags = target + common
+        asflags = target
+    else:
+        pre = args.cross_prefix
+        cc = find_tool(pre + "gcc")
+        ld = find_tool(pre + "ld")
+        objcopy = find_tool(pre + "objcopy")
+        ar = find_tool(pre + "ar")
+        cflags = ["-mcpu=cortex-a53", "-fno-pie", "-nostdinc", "-isystem",
+                  subprocess.check_output([cc, "-print-file-name=include"], text=True).strip()] + common
+        asflags = ["-mcpu=cortex-a53"]
+    return {"cc": cc, "ld": ld, "objcopy": objcopy, "ar": ar,
+            "cflags": " ".join(cflags), "asflags": " ".join(asflags)}
+
+
+def sources(top, exts):
+    """Source files under top (relative to SRC), sorted so build.ninja is deterministic."""
+    out = []
+    for root, dirs, files in os.walk(os.path.join(SRC, top)):
+        dirs.sort()
+        for f in sorted(files):
+            if f.endswith(exts):
+                out.append(os.path.relpath(os.path.join(root, f), SRC))
+    return out
+
+
+def source_dirs(*tops):
+    """Directories whose mtime changes when a file is added or removed: configure depends on them."""
+    out = []
+    for top in tops:
+        for root, dirs, _ in os.walk(os.path.join(SRC, top)):
+            dirs.sort()
+            out.append(os.path.relpath(root, SRC))
+    return out
+
+
+def obj_name(src, prefix):
+    stem = src.replace("/", "_").replace(".", "_")
+    return "%s/%s.o" % (prefix, stem)
+
+
+def esc(path):
+    return path.replace("$", "$$").replace(" ", "$ ").replace(":", "$:")
+
+
+def host_test_sources(test):
+    """A host test names the kernel sources it links on its first line: // sources: a.c b.c"""
+    with open(os.path.join(SRC, test)) as f:
+        first = f.readline().strip()
+    if not first.startswith("// sources:"):
+        fail("%s:1: host test must start with '// sources: <kernel files>'" % test)
+    return first[len("// sources:"):].split()
+
+
+def build_statements(args):
+    s = []
+    src = "$srcdir/"
+    gen_outputs = ["gen/include/wren/abi.h", "gen/kernel/syscall_table.h", "gen/kernel/syscall_dispatch.c",
+                   "gen/userlib/wren/syscalls.h", "gen/userlib/syscalls.S", "gen/docs/syscalls.md"]
+    interface = sources("interface", (".yaml",))
+    gen_py = sources("gen", (".py", ".j2"))
+    s.append("build %s: wrengen | %s %s\n" % (" ".join(gen_outputs),
+             " ".join(src + f for f in interface + gen_py), " ".join(src + d for d in source_dirs("interface"))))
+    s.append("build gen_headers: phony gen/include/wren/abi.h gen/kernel/syscall_table.h gen/userlib/wren/syscalls.h\n")
+
+    # Kernel.
+    kobjs = []
+    for f in sources("kernel", (".c", ".S")):
+        o = obj_name(f, "kernel")
+        rule = "kcc" if f.endswith(".c") else "kas"
+        s.append("build %s: %s %s || gen_headers\n" % (o, rule, src + esc(f)))
+        kobjs.append(o)
+    s.append("build kernel/gen_syscall_dispatch.o: kcc gen/kernel/syscall_dispatch.c || gen_headers\n")
+    kobjs.append("kernel/gen_syscall_dispatch.o")
+    s.append("build kernel/syscalls-implemented.stamp: check_impl %s | %s %s\n"
+             % (" ".join(kobjs), src + "gen/wrengen.py", " ".join(src + f for f in interface)))
+    s.append("build kernel.elf: klink %s | $srcdir/kernel/arch/aarch64/kernel.ld || kernel/syscalls-implemented.stamp\n"
+             % " ".join(kobjs))
+    s.append("build Image: image kernel.elf\n")
+
+    # Userlib and user programs.
+    uobjs = []
+    for f in sources("userlib", (".c", ".S")):
+        o = obj_name(f, "userlib")
+        s.append("build %s: %s %s || gen_headers\n" % (o, "ucc" if f.endswith(".c") else "uas", src + esc(f)))
+        uobjs.append(o)
+    s.append("build userlib/gen_syscalls.o: uas gen/userlib/syscalls.S || gen_headers\n")
+    uobjs.append("userlib/gen_syscalls.o")
+    s.append("build userlib/libwren.a: ar %s\n" % " ".join(uobjs))
+
+    programs = []
+    user_root = os.path.join(SRC, "user")
+    for prog in sorted(os.listdir(user_root)) if os.path.isdir(user_root) else []:
+        files = sources(os.path.join("user", prog), (".c", ".S"))
+        if not files:
+            continue
+        pobjs = []
+        for f in files:
+            o = obj_name(f, "user")
+            s.append("build %s: %s %s || gen_headers\n" % (o, "ucc" if f.endswith(".c") else "uas", src + esc(f)))
+            pobjs.append(o)
+        s.append("build initrd-root/bin/%s: ulink %s | userlib/libwren.a $srcdir/userlib/user.ld\n"
+                 % (prog, " ".join(pobjs)))
+        programs.append("initrd-root/bin/%s" % prog)
+    s.append("build initrd.tar: mkinitrd %s | $srcdir/tools/mkinitrd.py\n" % " ".join(programs))
+
+    # Host unit tests (ASan + UBSan) and their DTB fixtures.
+    host = []
+    for dts in sources("tests/host/dtb", (".dts",)):
+        out = "host/dtb/%s.dtb" % os.path.splitext(os.path.basename(dts))[0]
+        s.append("build %s: dtc %s\n" % (out, src + dts))
+        host.append(out)
+    for t in sources("tests/host", (".c",)):
+        name = os.path.splitext(os.path.basename(t))[0]
+        if not name.startswith("test_"):
+            continue
+        deps = host_test_sources(t)
+        s.append("build host/%s: hostcc %s %s || gen_headers\n" % (name, src + t, " ".join(src + d for d in deps)))
+        host.append("host/%s" % name)
+    s.append("build host_tests: phony %s\n" % " ".join(host))
+
+    s.append("build all: phony Image kernel.elf initrd.tar userlib/libwren.a host_tests\n")
+    return "".join(s)
+
+
+def main(argv):
+    ensure_generator_python()
+    args = parse_args(argv)
+    find_tool("ninja")
+    for tool in ("qemu-system-aarch64", "dtc"):
+        if not find_tool(tool, required=False):
+            sys.stderr.write("configure: warning: '%s' not found (needed by run/test); install '%s'\n"
+                             % (tool, DEBIAN_PACKAGE[tool]))
+    test_python = find_test_python()
+    if not test_python:
+        sys.stderr.write("configure: warning: no Python with pytest + jinja2 + yaml; `ninja test` needs "
+                         "python3-pytest python3-jinja2 python3-yaml\n")
+    tc = toolchain_vars(args)
+
+    builddir = os.path.abspath(args.builddir)
+    os.makedirs(builddir, exist_ok=True)
+    qemu_machine = "virt,gic-version=%s%s" % (args.gic, ",virtualization=on" if args.el2 else "")
+    values = {
+        "SRCDIR": SRC,
+        "PYTHON": sys.executable,
+        "TEST_PYTHON": test_python or "false",
+        "CONFIGURE_ARGS": " ".join(shlex.quote(a) for a in argv),
+        "CC": tc["cc"], "LD": tc["ld"], "OBJCOPY": tc["objcopy"], "AR": tc["ar"],
+        "CFLAGS": tc["cflags"], "ASFLAGS": tc["asflags"],
+        "HOSTCC": shutil.which("clang") or shutil.which("cc") or "cc",
+        "QEMU_MACHINE": qemu_machine, "QEMU_CPU": args.cpu, "QEMU_MEMORY": args.memory,
+        "QEMU_SMP": args.smp, "BOOTARGS": args.bootargs,
+        "BUILD_TYPE": args.build_type, "TOOLCHAIN": args.toolchain,
+    }
+    with open(os.path.join(SRC, "build.ninja.in")) as f:
+        text = f.read()
+    for k, v in values.items():
+        text = text.replace("@%s@" % k, v)
+    left = re.findall(r"^[^#\n]*(@[A-Z_]+@)", text, re.M)
+    if left:
+        fail("build.ninja.in: configure.py has no value for %s" % ", ".join(sorted(set(left))))
+    configure_deps = ["$srcdir/configure.py", "$srcdir/build.ninja.in"] + \
+        ["$srcdir/" + d for d in source_dirs("kernel", "userlib", "user", "tests/host")] + \
+        ["$srcdir/" + t for t in sources("tests/host", (".c",))]
+    text += "\nbuild build.ninja: configure | %s\n" % " ".join(configure_deps)
+    text += build_statements(args)
+    text += "\ndefault all\n"
+
+    out = os.path.join(builddir, "build.ninja")
+    tmp = out + ".tmp"
+    with open(tmp, "w") as f:
+        f.write(text)
+    os.replace(tmp, out)
+    print("configure: %s build with %s; QEMU -M %s -m %s; wrote %s"
+          % (args.build_type, args.toolchain, qemu_machine, args.memory, os.path.relpath(out)))
+    print("next: ninja -C %s        (then: ninja -C %s run | test | debug)"
+          % (os.path.relpath(builddir), os.path.relpath(builddir)))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,153 @@
+"""C spellings of interface types: for the kernel, for user space, for tracing.
+
+One place decides how each YAML type looks in C so that abi.h, the kernel
+prototypes, the dispatcher and the user stubs can never disagree.
+"""
+
+import ifmodel as m
+
+# Trace kinds, in the order of `enum syscall_arg_kind` in syscall_table.h.
+TRACE_KINDS = ("SYSARG_INT", "SYSARG_UINT", "SYSARG_HEX", "SYSARG_SIZE", "SYSARG_USER_PTR",
+               "SYSARG_HANDLE", "SYSARG_FD", "SYSARG_FLAGS", "SYSARG_ENUM")
+
+KERNEL_PTR_TYPES = {"in": "user_in_ptr", "out": "user_out_ptr", "inout": "user_inout_ptr"}
+
+
+def c_hex(value, width=0):
+    return f"0x{value:0{width}x}"
+
+
+def struct_tag(name):
+    return f"struct wren_{name}"
+
+
+def scalar_info(type_name, iface):
+    """(C type, size, alignment) of a scalar, flags/enum-free type name; None if unknown."""
+    if type_name in m.INTEGERS:
+        ctype, size, _ = m.INTEGERS[type_name]
+        return ctype, size, size
+    if type_name in m.HANDLE_TYPES:
+        return m.HANDLE_TYPES[type_name], m.HANDLE_SIZE, m.HANDLE_SIZE
+    struct = iface.structs.get(type_name)
+    if struct is not None and struct.layout is not None:
+        return struct_tag(type_name), struct.layout.size, struct.layout.align
+    return None
+
+
+def field_info(field, iface):
+    """(C type, element size, alignment) of a struct field."""
+    if field.type in ("flags", "enum"):
+        value_set = iface.value_sets[field.ref]
+        return scalar_info(value_set.type, iface)
+    return scalar_info(field.type, iface)
+
+
+def arg_int_ctype(arg, iface):
+    """The C integer type a non-pointer argument is truncated to."""
+    if arg.type in ("flags", "enum"):
+        return m.INTEGERS[iface.value_sets[arg.ref].type][0]
+    if arg.type in m.INTEGERS:
+        return m.INTEGERS[arg.type][0]
+    if arg.type in m.REGISTER_INTEGERS:
+        return m.REGISTER_INTEGERS[arg.type][0]
+    return m.HANDLE_TYPES[arg.type]
+
+
+def kernel_param(arg, iface):
+    """`user_out_ptr buf`, `uint32_t prot` ... as sys_<name> receives it."""
+    if arg.type == "ptr":
+        return f"{KERNEL_PTR_TYPES[arg.dir]} {arg.name}"
+    return f"{arg_int_ctype(arg, iface)} {arg.name}"
+
+
+def pointee_ctype(arg):
+    """What a user pointer points at, as user-space C sees it."""
+    if arg.of == "u8":
+        return "void"       # plain bytes: any buffer will do
+    if arg.of in m.POINTEE_EXTRA:
+        return m.POINTEE_EXTRA[arg.of]
+    if arg.of in m.INTEGERS:
+        return m.INTEGERS[arg.of][0]
+    if arg.of in m.REGISTER_INTEGERS:
+        return m.REGISTER_INTEGERS[arg.of][0]
+    if arg.of in m.HANDLE_TYPES:
+        return m.HANDLE_TYPES[arg.of]
+    return struct_tag(arg.of)
+
+
+def user_type(arg, iface):
+    """The argument's type in user space's `wren_<name>()` declaration."""
+    if arg.type == "ptr":
+        const = "const " if arg.dir == "in" else ""
+        return f"{const}{pointee_ctype(arg)} *"
+    if arg.type == "uptr":
+        return "void *"     # an address the caller names, e.g. munmap's
+    return arg_int_ctype(arg, iface) + " "
+
+
+def user_param(arg, iface):
+    return f"{user_type(arg, iface)}{arg.name}"
+
+
+def _params(call, fn, iface):
+    if not call.args:
+        return "void"
+    return ", ".join(fn(arg, iface) for arg in call.args)
+
+
+def kernel_proto(call, iface):
+    if call.noreturn:
+        return f"_Noreturn void sys_{call.name}({_params(call, kernel_param, iface)})"
+    return f"long sys_{call.name}({_params(call, kernel_param, iface)})"
+
+
+def user_proto(call, iface):
+    if call.noreturn:
+        return f"_Noreturn void wren_{call.name}({_params(call, user_param, iface)})"
+    return f"long wren_{call.name}({_params(call, user_param, iface)})"
+
+
+def dispatch_expr(arg, index, iface):
+    """How the dispatcher turns raw register args[index] into the typed parameter.
+
+    Narrow integers are truncated on purpose: AAPCS64 leaves the upper bits of
+    a register holding a 32-bit argument undefined, so they carry no meaning.
+    """
+    if arg.type == "ptr":
+        return f"({KERNEL_PTR_TYPES[arg.dir]}){{ args[{index}] }}"
+    return f"({arg_int_ctype(arg, iface)})args[{index}]"
+
+
+def trace_kind(arg):
+    if arg.type == "ptr":
+        return "SYSARG_USER_PTR"
+    if arg.type == "handle":
+        return "SYSARG_HANDLE"
+    if arg.type == "fd":
+        return "SYSARG_FD"
+    if arg.type == "flags":
+        return "SYSARG_FLAGS"
+    if arg.type == "enum":
+        return "SYSARG_ENUM"
+    if arg.type == "uptr":
+        return "SYSARG_HEX"
+    if arg.type == "usize":
+        return "SYSARG_SIZE"
+    return "SYSARG_INT" if m.INTEGERS[arg.type][2] else "SYSARG_UINT"
+
+
+def load_x8(number):
+    """Instructions that put a syscall number in x8.
+
+    `mov` takes any 16-bit immediate; larger numbers are built 16 bits at a time.
+    """
+    if number <= 0xFFFF:
+        return [f"mov x8, #{c_hex(number)}"]
+    lines = [f"movz x8, #{c_hex(number & 0xFFFF)}"]
+    shift = 16
+    while number >> shift:
+        part = (number >> shift) & 0xFFFF
+        if part:
+            lines.append(f"movk x8, #{c_hex(part)}, lsl #{shift}")
+        shift += 16
+    return lines

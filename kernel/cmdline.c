@@ -1,0 +1,23 @@
+/*
+ * The kernel command line (DTB /chosen bootargs; QEMU -append, U-Boot's bootargs).
+ */
+#include "cmdline.h"
+#include "lib/string.h"
+
+bool cmdline_has(const char *args, const char *word)
+{
+	size_t n = strlen(word);
+
+	if (!args || n == 0)
+		return false;
+	for (const char *p = args; *p;) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		const char *start = p;
+		while (*p && *p != ' ' && *p != '\t')
+			p++;
+		if ((size_t)(p - start) == n && memcmp(start, word, n) == 0)
+			return true;
+	}
+	return false;
+}

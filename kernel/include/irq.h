@@ -1,0 +1,45 @@
+/*
+ * Interrupt routing: the portable side. An interrupt controller driver (GICv2 or GICv3,
+ * picked from the DTB) implements struct irqchip_ops; the kernel registers one handler
+ * per interrupt ID (INTID: SGIs 0-15, PPIs 16-31, SPIs 32-1019).
+ */
+#ifndef WREN_IRQ_H
+#define WREN_IRQ_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define IRQ_MAX_INTID		1020
+#define IRQ_SPURIOUS		1023
+
+struct irqchip_desc {
+	unsigned version;	/* 2 or 3 */
+	uintptr_t dist_base;	/* GICD */
+	uintptr_t cpu_base;	/* GICC (v2 only) */
+	uintptr_t redist_base;	/* GICR region (v3 only) */
+	size_t redist_size;
+};
+
+struct irqchip_ops {
+	const char *name;
+	void (*enable)(uint32_t intid, bool edge);
+	void (*disable)(uint32_t intid);
+	uint32_t (*ack)(void);		/* highest pending INTID, IRQ_SPURIOUS if none */
+	void (*eoi)(uint32_t intid);
+	uint32_t (*max_intid)(void);
+};
+
+typedef void (*irq_handler_fn)(uint32_t intid, void *arg);
+
+/* Probe and initialise the controller; 0 on success, negative E_* if unusable. */
+int irq_init(const struct irqchip_desc *desc);
+const char *irq_chip_name(void);
+int irq_register(uint32_t intid, bool edge, irq_handler_fn fn, void *arg);
+/* Called from the exception vector on an IRQ: handle everything pending. */
+void irq_dispatch(void);
+
+const struct irqchip_ops *gicv2_init(const struct irqchip_desc *desc);
+const struct irqchip_ops *gicv3_init(const struct irqchip_desc *desc);
+
+#endif

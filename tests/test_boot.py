@@ -1,0 +1,59 @@
+"""Boot the kernel under QEMU virt in every supported configuration and check what it
+learned from the device tree, that interrupts and the timer work, that the first user
+program runs at EL0 through the generated syscall stubs, and that it powers off cleanly."""
+import re
+
+import pytest
+
+from qemu import boot
+
+CONFIGS = [(2, False), (3, False), (2, True), (3, True)]
+
+
+@pytest.mark.parametrize("gic,el2", CONFIGS, ids=["gicv2-el1", "gicv3-el1", "gicv2-el2", "gicv3-el2"])
+def test_boot_banner_timer_init_poweroff(build, gic, el2):
+    r = boot(build, gic=gic, el2=el2)
+    r.require_clean_poweroff()
+    out = r.output
+    assert re.search(r"^Wren \d+\.\d+\.\d+ .* on linux,dummy-virt$", out, re.M), out
+    assert "entered at EL%d, running at EL1" % (2 if el2 else 1) in out, out
+    assert re.search(r"cpu: .*Cortex-A72", out), out
+    assert "memory: 0x0000000040000000-0x000000007fffffff (1024 MiB)" in out, out
+    assert "console: pl011 at 0x09000000" in out, out
+    if gic == 2:
+        assert "irq: GICv2, distributor 0x08000000, cpu interface 0x08010000" in out, out
+    else:
+        assert "irq: GICv3, distributor 0x08000000, redistributors 0x080a0000" in out, out
+    # QEMU's DTB says hvc, or smc once it emulates EL2: the kernel must follow the DTB.
+    assert "psci: v1.1 via %s" % ("smc" if el2 else "hvc") in out, out
+    m = re.search(r"timer: (\d+) Hz counter, virtual timer INTID 27, 100 Hz tick", out)
+    assert m and int(m.group(1)) > 0, out
+    m = re.search(r"timer: (\d+) ticks in (\d+) ms", out)
+    assert m and int(m.group(1)) == 10 and 85 <= int(m.group(2)) <= 200, out
+    # /bin/init runs at EL0 and uses the generated userlib stubs.
+    assert "init: hello from EL0" in out, out
+    assert "wren: /bin/init (pid 1) exited with status 0" in out, out
+
+
+def test_memory_size_comes_from_the_dtb(build):
+    r = boot(build, memory="2G")
+    r.require_clean_poweroff()
+    assert "memory: 0x0000000040000000-0x00000000bfffffff (2048 MiB)" in r.output, r.output
+
+
+def test_syscall_trace_switchable_at_boot(build):
+    quiet = boot(build)
+    quiet.require_clean_poweroff()
+    assert "[trace]" not in quiet.output
+    traced = boot(build, bootargs="trace=syscalls")
+    traced.require_clean_poweroff()
+    assert re.search(r"^\[trace\] pid 1 debug_write\(buf=0x[0-9a-f]+, len=\d+\) = \d+$", traced.output, re.M), \
+        traced.output
+    assert re.search(r"^\[trace\] pid 1 exit\(code=0\)$", traced.output, re.M), traced.output
+
+
+def test_missing_initrd_is_reported_not_fatal(build):
+    r = boot(build, initrd=False)
+    r.require_clean_poweroff()
+    assert "initrd: none" in r.output, r.output
+    assert "no /bin/init" in r.output, r.output

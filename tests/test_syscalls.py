@@ -1,0 +1,90 @@
+"""Run purpose-built programs as /bin/init and check the kernel's answers: implemented
+syscalls work, bad user pointers and unknown numbers are refused with the right error,
+a faulting program is reported and ended without taking the kernel down, and broken
+initrds or executables are reported, not fatal."""
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from qemu import boot
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def make_initrd(tmp_path, build, init_bytes=None, program=None):
+    root = tmp_path / "root"
+    (root / "bin").mkdir(parents=True)
+    data = init_bytes if init_bytes is not None else \
+        open(os.path.join(build, "initrd-root", "bin", program), "rb").read()
+    (root / "bin" / "init").write_bytes(data)
+    out = tmp_path / "initrd.tar"
+    subprocess.run([sys.executable, os.path.join(REPO, "tools", "mkinitrd.py"), "--root", str(root),
+                    "--out", str(out)], check=True)
+    return str(out)
+
+
+@pytest.mark.parametrize("gic", [2, 3])
+def test_syscalls_and_refusals(build, tmp_path, gic):
+    r = boot(build, gic=gic, initrd=make_initrd(tmp_path, build, program="syscheck"))
+    r.require_clean_poweroff()
+    assert "FAIL" not in r.output, r.output
+    m = re.search(r"syscheck: (\d+) passed, (\d+) failed", r.output)
+    assert m and int(m.group(1)) >= 15 and m.group(2) == "0", r.output
+    assert "/bin/init (pid 1) exited with status 0" in r.output, r.output
+
+
+def test_user_fault_ends_the_program_not_the_kernel(build, tmp_path):
+    r = boot(build, initrd=make_initrd(tmp_path, build, program="fault"))
+    r.require_clean_poweroff()
+    assert "fault: about to trap" in r.output
+    assert re.search(r"wren: pid 1 \(/bin/init\) killed: BRK instruction, pc 0x4100[0-9a-f]{4}",
+                     r.output), r.output
+    assert "KERNEL PANIC" not in r.output
+
+
+def elf_init(build):
+    return open(os.path.join(build, "initrd-root", "bin", "init"), "rb").read()
+
+
+BAD_EXECUTABLES = {
+    "empty": lambda b: b"",
+    "truncated-header": lambda b: elf_init(b)[:40],
+    "truncated-segments": lambda b: elf_init(b)[:200],
+    "not-elf": lambda b: b"#!/bin/sh\necho hi\n" * 10,
+    "wrong-machine": lambda b: elf_init(b)[:18] + b"\x3e\x00" + elf_init(b)[20:],   # EM_X86_64
+    "32-bit-class": lambda b: elf_init(b)[:4] + b"\x01" + elf_init(b)[5:],
+    "phoff-past-end": lambda b: elf_init(b)[:32] + (1 << 40).to_bytes(8, "little") + elf_init(b)[40:],
+    "entry-outside-code": lambda b: elf_init(b)[:24] + (0x1234).to_bytes(8, "little") + elf_init(b)[32:],
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_EXECUTABLES))
+def test_bad_executable_is_refused(build, tmp_path, name):
+    r = boot(build, initrd=make_initrd(tmp_path, build, init_bytes=BAD_EXECUTABLES[name](build)))
+    r.require_clean_poweroff()
+    assert "initrd: no /bin/init to run (not a valid executable)" in r.output, r.output
+    assert "init: hello" not in r.output
+
+
+def test_garbage_initrd_is_reported(build, tmp_path):
+    junk = tmp_path / "junk.img"
+    junk.write_bytes(bytes(range(256)) * 64)
+    r = boot(build, initrd=str(junk))
+    r.require_clean_poweroff()
+    assert "initrd: no /bin/init to run (malformed archive)" in r.output, r.output
+
+
+def test_initrd_without_init(build, tmp_path):
+    root = tmp_path / "root"
+    (root / "etc").mkdir(parents=True)
+    (root / "etc" / "motd").write_text("hello\n")
+    out = tmp_path / "initrd.tar"
+    subprocess.run([sys.executable, os.path.join(REPO, "tools", "mkinitrd.py"), "--root", str(root),
+                    "--out", str(out)], check=True)
+    r = boot(build, initrd=str(out))
+    r.require_clean_poweroff()
+    assert "initrd: no /bin/init to run (not in the archive)" in r.output, r.output

@@ -1,0 +1,18 @@
+#!/bin/sh
+# Install the Debian 12 packages Wren needs to build, boot and test, skipping those already
+# installed. Run as root, or as a user with sudo.
+set -e
+PACKAGES="clang lld llvm ninja-build python3 python3-jinja2 python3-yaml python3-pytest python3-pexpect
+qemu-system-arm device-tree-compiler gdb-multiarch u-boot-qemu gcc-aarch64-linux-gnu"
+
+missing=""
+for p in $PACKAGES; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+echo "install-deps: installing$missing"
+$SUDO apt-get update -qq
+$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null
