@@ -227,10 +227,11 @@ def build_statements(args):
         host.append(out)
     for t in sources("tests/host", (".c",)):
         name = os.path.splitext(os.path.basename(t))[0]
-        if not name.startswith("test_"):
+        if not name.startswith(("test_", "fuzz_")):
             continue
         deps = host_test_sources(t)
-        s.append("build host/%s: hostcc %s %s || gen_headers\n" % (name, src + t, " ".join(src + d for d in deps)))
+        rule = "hostcc" if name.startswith("test_") else "hostfuzz"
+        s.append("build host/%s: %s %s %s || gen_headers\n" % (name, rule, src + t, " ".join(src + d for d in deps)))
         host.append("host/%s" % name)
     s.append("build host_tests: phony %s\n" % " ".join(host))
 

@@ -6,10 +6,9 @@
 
 bool cmdline_has(const char *args, const char *word)
 {
-	size_t n = strlen(word);
-
-	if (!args || n == 0)
+	if (!args || !word || !word[0])
 		return false;
+	size_t n = strlen(word);
 	for (const char *p = args; *p;) {
 		while (*p == ' ' || *p == '\t')
 			p++;

@@ -14,6 +14,7 @@
 #define ET_EXEC		2
 #define EM_AARCH64	183
 #define PT_LOAD		1
+#define PT_INTERP	3
 #define ELF_MAX_PHNUM	64
 
 static uint64_t rd(const uint8_t *p, unsigned n)
@@ -31,7 +32,12 @@ static bool range_ok(uint64_t off, uint64_t len, uint64_t size)
 
 static int parse_phdr(const uint8_t *ph, uint64_t size, struct elf_image *out)
 {
-	if (rd(ph, 4) != PT_LOAD)
+	uint64_t type = rd(ph, 4);
+
+	/* A program interpreter means a dynamically linked program: nothing here can run it. */
+	if (type == PT_INTERP)
+		return -E_NOEXEC;
+	if (type != PT_LOAD)
 		return 0;
 	struct elf_segment s = {
 		.flags = (uint32_t)rd(ph + 4, 4),

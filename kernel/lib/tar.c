@@ -105,7 +105,7 @@ int tar_find(const void *archive, size_t size, const char *path, const void **da
 	const uint8_t *a = archive;
 	size_t off = 0;
 
-	if (!a || !path)
+	if (!a || !path || !data || !len)
 		return -E_INVAL;
 	while (size - off >= BLOCK) {
 		const uint8_t *h = a + off;

@@ -1,6 +1,6 @@
 // sources: kernel/lib/fdt.c kernel/platform/platform.c kernel/lib/format.c
-// libFuzzer entry point for the DTB reader and the platform decoder (not built by ninja: only test_*.c are).
-// Build and run it with `FUZZ_SECONDS=20 tests/host/run.sh`, or by hand as shown in tests/host/README.md.
+// libFuzzer entry point for the DTB reader and the platform decoder (built by ninja; run by tests/test_fuzz.py).
+// See tests/host/README.md for a longer run.
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
