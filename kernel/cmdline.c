@@ -6,17 +6,17 @@
 
 bool cmdline_has(const char *args, const char *word)
 {
-	if (!args || !word || !word[0])
-		return false;
-	size_t n = strlen(word);
-	for (const char *p = args; *p;) {
-		while (*p == ' ' || *p == '\t')
-			p++;
-		const char *start = p;
-		while (*p && *p != ' ' && *p != '\t')
-			p++;
-		if ((size_t)(p - start) == n && memcmp(start, word, n) == 0)
-			return true;
-	}
-	return false;
+    if (!args || !word || !word[0])
+        return false;
+    size_t n = strlen(word);
+    for (const char *p = args; *p;) {
+        while (*p == ' ' || *p == '\t')
+            p++;
+        const char *start = p;
+        while (*p && *p != ' ' && *p != '\t')
+            p++;
+        if ((size_t)(p - start) == n && memcmp(start, word, n) == 0)
+            return true;
+    }
+    return false;
 }

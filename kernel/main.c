@@ -29,12 +29,12 @@
 #define WREN_BUILD_INFO "unknown build"
 #endif
 
-#define DTB_MAX_SIZE	(2u << 20)	/* booting.rst: the DTB must not exceed 2 MiB */
-#define TICK_HZ		100
-#define TICK_SELFTEST	10
+#define DTB_MAX_SIZE  (2u << 20) /* booting.rst: the DTB must not exceed 2 MiB */
+#define TICK_HZ       100
+#define TICK_SELFTEST 10
 
-extern uint32_t boot_entry_el;		/* boot.S */
-extern char _head_start[], _kernel_end[];	/* kernel.ld */
+extern uint32_t boot_entry_el;            /* boot.S */
+extern char _head_start[], _kernel_end[]; /* kernel.ld */
 
 static struct fdt fdt;
 static struct platform plat;
@@ -42,170 +42,173 @@ static struct uart console_uart;
 
 static bool overlaps(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
 {
-	return a < b + blen && b < a + alen;
+    return a < b + blen && b < a + alen;
 }
 
 /* Is [base, base + size) inside one RAM range? */
 static bool in_ram(uint64_t base, uint64_t size)
 {
-	for (int i = 0; i < plat.mem_count; i++) {
-		const struct platform_range *m = &plat.mem[i];
-		if (base >= m->base && size <= m->size && base - m->base <= m->size - size)
-			return true;
-	}
-	return false;
+    for (int i = 0; i < plat.mem_count; i++) {
+        const struct platform_range *m = &plat.mem[i];
+        if (base >= m->base && size <= m->size && base - m->base <= m->size - size)
+            return true;
+    }
+    return false;
 }
 
 /* Free RAM: in a memory range and clear of the kernel, the DTB, the initrd and reservations. */
 static bool ram_is_free(uint64_t base, uint64_t size, uintptr_t dtb)
 {
-	if (!in_ram(base, size))
-		return false;
-	if (overlaps(base, size, (uintptr_t)_head_start, (uintptr_t)(_kernel_end - _head_start)))
-		return false;
-	if (overlaps(base, size, dtb, fdt_totalsize(&fdt)))
-		return false;
-	if (plat.initrd_present && overlaps(base, size, plat.initrd_start, plat.initrd_end - plat.initrd_start))
-		return false;
-	for (int i = 0; i < plat.reserved_count; i++)
-		if (overlaps(base, size, plat.reserved[i].base, plat.reserved[i].size))
-			return false;
-	return true;
+    if (!in_ram(base, size))
+        return false;
+    if (overlaps(base, size, (uintptr_t)_head_start, (uintptr_t)(_kernel_end - _head_start)))
+        return false;
+    if (overlaps(base, size, dtb, fdt_totalsize(&fdt)))
+        return false;
+    if (plat.initrd_present && overlaps(base, size, plat.initrd_start, plat.initrd_end - plat.initrd_start))
+        return false;
+    for (int i = 0; i < plat.reserved_count; i++)
+        if (overlaps(base, size, plat.reserved[i].base, plat.reserved[i].size))
+            return false;
+    return true;
 }
 
 static const char *cpu_part_name(uint64_t midr)
 {
-	if (((midr >> 24) & 0xff) != 0x41)	/* implementer: Arm */
-		return "unknown CPU";
-	switch ((midr >> 4) & 0xfff) {		/* part numbers from each core's TRM, MIDR_EL1 */
-	case 0xd03: return "Cortex-A53";
-	case 0xd07: return "Cortex-A57";
-	case 0xd08: return "Cortex-A72";
-	case 0xd09: return "Cortex-A73";
-	default:    return "Arm CPU";
-	}
+    if (((midr >> 24) & 0xff) != 0x41) /* implementer: Arm */
+        return "unknown CPU";
+    switch ((midr >> 4) & 0xfff) { /* part numbers from each core's TRM, MIDR_EL1 */
+    case 0xd03: return "Cortex-A53";
+    case 0xd07: return "Cortex-A57";
+    case 0xd08: return "Cortex-A72";
+    case 0xd09: return "Cortex-A73";
+    default: return "Arm CPU";
+    }
 }
 
 static void print_banner(void)
 {
-	uint64_t midr = arch_midr();
-	uint64_t total = 0;
+    uint64_t midr = arch_midr();
+    uint64_t total = 0;
 
-	kprintf("\nWren %s (%s) on %s\n", WREN_VERSION, WREN_BUILD_INFO, plat.model);
-	kprintf("cpu: %s r%lup%lu (MIDR %#lx), %d in the DTB, entered at EL%u, running at EL%u\n", cpu_part_name(midr),
-		(unsigned long)((midr >> 20) & 0xf), (unsigned long)(midr & 0xf), (unsigned long)midr, plat.cpu_count,
-		boot_entry_el, arch_current_el());
-	for (int i = 0; i < plat.mem_count; i++) {
-		const struct platform_range *m = &plat.mem[i];
-		kprintf("memory: %#018lx-%#018lx (%lu MiB)\n", (unsigned long)m->base,
-			(unsigned long)(m->base + m->size - 1), (unsigned long)(m->size >> 20));
-		total += m->size;
-	}
-	for (int i = 0; i < plat.reserved_count; i++)
-		kprintf("reserved: %#018lx-%#018lx%s\n", (unsigned long)plat.reserved[i].base,
-			(unsigned long)(plat.reserved[i].base + plat.reserved[i].size - 1),
-			plat.reserved[i].no_map ? " (no-map)" : "");
-	kprintf("console: %s at %#010lx, %u Hz\n", plat.console.kind == UART_PL011 ? "pl011" :
-		plat.console.mtk ? "mediatek-16550" : "ns16550", (unsigned long)plat.console.base,
-		plat.console.clock_hz);
-	(void)total;
+    kprintf("\nWren %s (%s) on %s\n", WREN_VERSION, WREN_BUILD_INFO, plat.model);
+    kprintf("cpu: %s r%lup%lu (MIDR %#lx), %d in the DTB, entered at EL%u, running at EL%u\n", cpu_part_name(midr),
+            (unsigned long)((midr >> 20) & 0xf), (unsigned long)(midr & 0xf), (unsigned long)midr, plat.cpu_count,
+            boot_entry_el, arch_current_el());
+    for (int i = 0; i < plat.mem_count; i++) {
+        const struct platform_range *m = &plat.mem[i];
+        kprintf("memory: %#018lx-%#018lx (%lu MiB)\n", (unsigned long)m->base, (unsigned long)(m->base + m->size - 1),
+                (unsigned long)(m->size >> 20));
+        total += m->size;
+    }
+    for (int i = 0; i < plat.reserved_count; i++)
+        kprintf("reserved: %#018lx-%#018lx%s\n", (unsigned long)plat.reserved[i].base,
+                (unsigned long)(plat.reserved[i].base + plat.reserved[i].size - 1),
+                plat.reserved[i].no_map ? " (no-map)" : "");
+    kprintf("console: %s at %#010lx, %u Hz\n",
+            plat.console.kind == UART_PL011 ? "pl011"
+            : plat.console.mtk              ? "mediatek-16550"
+                                            : "ns16550",
+            (unsigned long)plat.console.base, plat.console.clock_hz);
+    (void)total;
 }
 
 static void init_psci(void)
 {
-	if (!plat.psci.present || plat.psci.conduit == PSCI_CONDUIT_NONE) {
-		kprintf("psci: none in the DTB; power-off will park the CPU\n");
-		return;
-	}
-	psci_set_conduit(plat.psci.conduit == PSCI_CONDUIT_SMC ? PSCI_VIA_SMC : PSCI_VIA_HVC);
-	int64_t v = psci_version();
-	kprintf("psci: v%lu.%lu via %s\n", (unsigned long)((v >> 16) & 0xffff), (unsigned long)(v & 0xffff),
-		plat.psci.conduit == PSCI_CONDUIT_SMC ? "smc" : "hvc");
+    if (!plat.psci.present || plat.psci.conduit == PSCI_CONDUIT_NONE) {
+        kprintf("psci: none in the DTB; power-off will park the CPU\n");
+        return;
+    }
+    psci_set_conduit(plat.psci.conduit == PSCI_CONDUIT_SMC ? PSCI_VIA_SMC : PSCI_VIA_HVC);
+    int64_t v = psci_version();
+    kprintf("psci: v%lu.%lu via %s\n", (unsigned long)((v >> 16) & 0xffff), (unsigned long)(v & 0xffff),
+            plat.psci.conduit == PSCI_CONDUIT_SMC ? "smc" : "hvc");
 }
 
 static void init_irq(void)
 {
-	struct irqchip_desc d = {
-		.version = plat.gic.version,
-		.dist_base = (uintptr_t)plat.gic.dist_base,
-		.cpu_base = (uintptr_t)plat.gic.cpu_base,
-		.redist_base = (uintptr_t)plat.gic.redist_base,
-		.redist_size = (size_t)plat.gic.redist_size,
-	};
-	if (!plat.gic.present || irq_init(&d) != 0)
-		panic("no usable interrupt controller in the DTB (GIC present %d, version %u)", plat.gic.present,
-		      plat.gic.version);
-	if (plat.gic.version == 2)
-		kprintf("irq: %s, distributor %#010lx, cpu interface %#010lx\n", irq_chip_name(),
-			(unsigned long)d.dist_base, (unsigned long)d.cpu_base);
-	else
-		kprintf("irq: %s, distributor %#010lx, redistributors %#010lx\n", irq_chip_name(),
-			(unsigned long)d.dist_base, (unsigned long)d.redist_base);
+    struct irqchip_desc d = {
+        .version = plat.gic.version,
+        .dist_base = (uintptr_t)plat.gic.dist_base,
+        .cpu_base = (uintptr_t)plat.gic.cpu_base,
+        .redist_base = (uintptr_t)plat.gic.redist_base,
+        .redist_size = (size_t)plat.gic.redist_size,
+    };
+    if (!plat.gic.present || irq_init(&d) != 0)
+        panic("no usable interrupt controller in the DTB (GIC present %d, version %u)", plat.gic.present,
+              plat.gic.version);
+    if (plat.gic.version == 2)
+        kprintf("irq: %s, distributor %#010lx, cpu interface %#010lx\n", irq_chip_name(), (unsigned long)d.dist_base,
+                (unsigned long)d.cpu_base);
+    else
+        kprintf("irq: %s, distributor %#010lx, redistributors %#010lx\n", irq_chip_name(), (unsigned long)d.dist_base,
+                (unsigned long)d.redist_base);
 }
 
 static void init_timer(void)
 {
-	uint32_t intid = plat.timer.irq[TIMER_IRQ_VIRT].intid;
+    uint32_t intid = plat.timer.irq[TIMER_IRQ_VIRT].intid;
 
-	if (!plat.timer.present || intid == PLATFORM_NO_IRQ)
-		panic("no generic timer interrupt in the DTB");
-	int err = timer_init(intid, TICK_HZ);
-	if (err)
-		panic("timer: cannot start the tick on INTID %u (error %d)", intid, err);
-	kprintf("timer: %lu Hz counter, virtual timer INTID %u, %u Hz tick\n", (unsigned long)timer_counter_hz(),
-		intid, TICK_HZ);
+    if (!plat.timer.present || intid == PLATFORM_NO_IRQ)
+        panic("no generic timer interrupt in the DTB");
+    int err = timer_init(intid, TICK_HZ);
+    if (err)
+        panic("timer: cannot start the tick on INTID %u (error %d)", intid, err);
+    kprintf("timer: %lu Hz counter, virtual timer INTID %u, %u Hz tick\n", (unsigned long)timer_counter_hz(), intid,
+            TICK_HZ);
 
-	/* Prove interrupts flow end to end: sleep in WFI until the tick has fired a few times. */
-	uint64_t start_ticks = timer_ticks();
-	uint64_t start_ns = timer_now_ns();
-	arch_irq_enable();
-	while (timer_ticks() - start_ticks < TICK_SELFTEST)
-		wfi();
-	arch_irq_disable();
-	kprintf("timer: %lu ticks in %lu ms\n", (unsigned long)(timer_ticks() - start_ticks),
-		(unsigned long)((timer_now_ns() - start_ns) / 1000000));
+    /* Prove interrupts flow end to end: sleep in WFI until the tick has fired a few times. */
+    uint64_t start_ticks = timer_ticks();
+    uint64_t start_ns = timer_now_ns();
+    arch_irq_enable();
+    while (timer_ticks() - start_ticks < TICK_SELFTEST)
+        wfi();
+    arch_irq_disable();
+    kprintf("timer: %lu ticks in %lu ms\n", (unsigned long)(timer_ticks() - start_ticks),
+            (unsigned long)((timer_now_ns() - start_ns) / 1000000));
 }
 
 static void start_init(uintptr_t dtb)
 {
-	if (!plat.initrd_present) {
-		kprintf("initrd: none; no /bin/init to run\n");
-		return;
-	}
-	uint64_t size = plat.initrd_end - plat.initrd_start;
-	kprintf("initrd: %#010lx-%#010lx (%lu bytes)\n", (unsigned long)plat.initrd_start,
-		(unsigned long)plat.initrd_end, (unsigned long)size);
-	if (!in_ram(plat.initrd_start, size)) {
-		kprintf("initrd: outside RAM, ignored\n");
-		return;
-	}
-	if (!ram_is_free(USER_WINDOW_BASE, USER_WINDOW_SIZE, dtb)) {
-		kprintf("user: window %#lx+%#lx is not free RAM on this board; not starting /bin/init\n",
-			(unsigned long)USER_WINDOW_BASE, (unsigned long)USER_WINDOW_SIZE);
-		return;
-	}
-	int err = user_start((const void *)(uintptr_t)plat.initrd_start, (size_t)size, "/bin/init");
-	kprintf("initrd: no /bin/init to run (%s)\n", err == -E_NOENT ? "not in the archive" :
-		err == -E_NOEXEC ? "not a valid executable" : "malformed archive");
+    if (!plat.initrd_present) {
+        kprintf("initrd: none; no /bin/init to run\n");
+        return;
+    }
+    uint64_t size = plat.initrd_end - plat.initrd_start;
+    kprintf("initrd: %#010lx-%#010lx (%lu bytes)\n", (unsigned long)plat.initrd_start, (unsigned long)plat.initrd_end,
+            (unsigned long)size);
+    if (!in_ram(plat.initrd_start, size)) {
+        kprintf("initrd: outside RAM, ignored\n");
+        return;
+    }
+    if (!ram_is_free(USER_WINDOW_BASE, USER_WINDOW_SIZE, dtb)) {
+        kprintf("user: window %#lx+%#lx is not free RAM on this board; not starting /bin/init\n",
+                (unsigned long)USER_WINDOW_BASE, (unsigned long)USER_WINDOW_SIZE);
+        return;
+    }
+    int err = user_start((const void *)(uintptr_t)plat.initrd_start, (size_t)size, "/bin/init");
+    kprintf("initrd: no /bin/init to run (%s)\n", err == -E_NOENT    ? "not in the archive"
+                                                  : err == -E_NOEXEC ? "not a valid executable"
+                                                                     : "malformed archive");
 }
 
 _Noreturn void kernel_main(uintptr_t dtb);
 
 _Noreturn void kernel_main(uintptr_t dtb)
 {
-	/* Without a valid DTB there is no console to complain on: park (a debugger shows why). */
-	if (fdt_init(&fdt, (const void *)dtb, DTB_MAX_SIZE) != 0 || platform_from_fdt(&fdt, &plat) != 0)
-		park();
-	if (platform_console_uart(&plat, &console_uart) && uart_init(&console_uart) == 0)
-		console_init(&console_uart);
+    /* Without a valid DTB there is no console to complain on: park (a debugger shows why). */
+    if (fdt_init(&fdt, (const void *)dtb, DTB_MAX_SIZE) != 0 || platform_from_fdt(&fdt, &plat) != 0)
+        park();
+    if (platform_console_uart(&plat, &console_uart) && uart_init(&console_uart) == 0)
+        console_init(&console_uart);
 
-	print_banner();
-	init_psci();
-	init_irq();
-	init_timer();
-	syscall_trace_enable(cmdline_has(plat.bootargs, "trace=syscalls"));
-	if (plat.bootargs[0])
-		kprintf("cmdline: %s\n", plat.bootargs);
-	start_init(dtb);
-	system_poweroff();
+    print_banner();
+    init_psci();
+    init_irq();
+    init_timer();
+    syscall_trace_enable(cmdline_has(plat.bootargs, "trace=syscalls"));
+    if (plat.bootargs[0])
+        kprintf("cmdline: %s\n", plat.bootargs);
+    start_init(dtb);
+    system_poweroff();
 }

@@ -11,29 +11,29 @@
 
 static void emit(void *ctx, char c)
 {
-	(void)ctx;
-	console_write(&c, 1);
+    (void)ctx;
+    console_write(&c, 1);
 }
 
 _Noreturn void system_poweroff(void)
 {
-	arch_irq_disable();
-	kprintf("wren: powering off\n");
-	int64_t ret = psci_system_off();
-	/* MediaTek's BL31 refuses SYSTEM_OFF [bpi-r4.md §2]: say so and park this CPU. */
-	kprintf("wren: firmware refused SYSTEM_OFF (PSCI %ld); parking the CPU\n", (long)ret);
-	park();
+    arch_irq_disable();
+    kprintf("wren: powering off\n");
+    int64_t ret = psci_system_off();
+    /* MediaTek's BL31 refuses SYSTEM_OFF [bpi-r4.md §2]: say so and park this CPU. */
+    kprintf("wren: firmware refused SYSTEM_OFF (PSCI %ld); parking the CPU\n", (long)ret);
+    park();
 }
 
 _Noreturn void panic(const char *fmt, ...)
 {
-	va_list ap;
+    va_list ap;
 
-	arch_irq_disable();
-	kprintf("\nKERNEL PANIC: ");
-	va_start(ap, fmt);
-	format_v(emit, 0, fmt, ap);
-	va_end(ap);
-	kprintf("\n");
-	system_poweroff();
+    arch_irq_disable();
+    kprintf("\nKERNEL PANIC: ");
+    va_start(ap, fmt);
+    format_v(emit, 0, fmt, ap);
+    va_end(ap);
+    kprintf("\n");
+    system_poweroff();
 }

@@ -11,21 +11,21 @@
 
 bool user_readable(user_in_ptr p, size_t len)
 {
-	return user_range_ok(p.addr, len);
+    return user_range_ok(p.addr, len);
 }
 
 int copy_from_user(void *dst, user_in_ptr src, size_t len)
 {
-	if (!user_range_ok(src.addr, len))
-		return -E_FAULT;
-	memcpy(dst, (const void *)src.addr, len);
-	return 0;
+    if (!user_range_ok(src.addr, len))
+        return -E_FAULT;
+    memcpy(dst, (const void *)src.addr, len);
+    return 0;
 }
 
 int copy_to_user(user_out_ptr dst, const void *src, size_t len)
 {
-	if (!user_range_ok(dst.addr, len))
-		return -E_FAULT;
-	memcpy((void *)dst.addr, src, len);
-	return 0;
+    if (!user_range_ok(dst.addr, len))
+        return -E_FAULT;
+    memcpy((void *)dst.addr, src, len);
+    return 0;
 }

@@ -11,7 +11,7 @@ struct uart;
 void console_init(struct uart *u);
 /* Writes len bytes, turning "\n" into "\r\n" for terminals. Safe before console_init (drops). */
 void console_write(const char *s, size_t len);
-int console_getc(void);		/* -1 if no byte is waiting */
+int console_getc(void); /* -1 if no byte is waiting */
 void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif

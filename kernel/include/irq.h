@@ -10,24 +10,24 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define IRQ_MAX_INTID		1020
-#define IRQ_SPURIOUS		1023
+#define IRQ_MAX_INTID 1020
+#define IRQ_SPURIOUS  1023
 
 struct irqchip_desc {
-	unsigned version;	/* 2 or 3 */
-	uintptr_t dist_base;	/* GICD */
-	uintptr_t cpu_base;	/* GICC (v2 only) */
-	uintptr_t redist_base;	/* GICR region (v3 only) */
-	size_t redist_size;
+    unsigned version;      /* 2 or 3 */
+    uintptr_t dist_base;   /* GICD */
+    uintptr_t cpu_base;    /* GICC (v2 only) */
+    uintptr_t redist_base; /* GICR region (v3 only) */
+    size_t redist_size;
 };
 
 struct irqchip_ops {
-	const char *name;
-	void (*enable)(uint32_t intid, bool edge);
-	void (*disable)(uint32_t intid);
-	uint32_t (*ack)(void);		/* highest pending INTID, IRQ_SPURIOUS if none */
-	void (*eoi)(uint32_t intid);
-	uint32_t (*max_intid)(void);
+    const char *name;
+    void (*enable)(uint32_t intid, bool edge);
+    void (*disable)(uint32_t intid);
+    uint32_t (*ack)(void); /* highest pending INTID, IRQ_SPURIOUS if none */
+    void (*eoi)(uint32_t intid);
+    uint32_t (*max_intid)(void);
 };
 
 typedef void (*irq_handler_fn)(uint32_t intid, void *arg);

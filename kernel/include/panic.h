@@ -8,13 +8,16 @@ _Noreturn void panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)))
 _Noreturn void system_poweroff(void);
 
 #ifdef WREN_DEBUG
-#define KASSERT(cond) \
-	do { \
-		if (!(cond)) \
-			panic("assertion failed: %s at %s:%d", #cond, __FILE__, __LINE__); \
-	} while (0)
+#define KASSERT(cond)                                                                                                  \
+    do {                                                                                                               \
+        if (!(cond))                                                                                                   \
+            panic("assertion failed: %s at %s:%d", #cond, __FILE__, __LINE__);                                         \
+    } while (0)
 #else
-#define KASSERT(cond) do { (void)sizeof(cond); } while (0)
+#define KASSERT(cond)                                                                                                  \
+    do {                                                                                                               \
+        (void)sizeof(cond);                                                                                            \
+    } while (0)
 #endif
 
 #endif

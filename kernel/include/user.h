@@ -13,9 +13,9 @@
 
 #include "arch/trap_frame.h"
 
-#define USER_WINDOW_BASE	0x41000000ull	/* must match userlib/user.ld */
-#define USER_WINDOW_SIZE	0x00800000ull
-#define USER_STACK_SIZE		0x00010000ull	/* top of the window */
+#define USER_WINDOW_BASE 0x41000000ull /* must match userlib/user.ld */
+#define USER_WINDOW_SIZE 0x00800000ull
+#define USER_STACK_SIZE  0x00010000ull /* top of the window */
 
 /* Load `path` from the initrd and enter it at EL0. Returns only on failure (negative E_*). */
 int user_start(const void *initrd, size_t initrd_size, const char *path);

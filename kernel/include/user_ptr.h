@@ -12,9 +12,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
-typedef struct { uintptr_t addr; } user_in_ptr;		/* the kernel reads through it */
-typedef struct { uintptr_t addr; } user_out_ptr;	/* the kernel writes through it */
-typedef struct { uintptr_t addr; } user_inout_ptr;	/* both */
+typedef struct {
+    uintptr_t addr;
+} user_in_ptr; /* the kernel reads through it */
+typedef struct {
+    uintptr_t addr;
+} user_out_ptr; /* the kernel writes through it */
+typedef struct {
+    uintptr_t addr;
+} user_inout_ptr; /* both */
 
 /* Is all of [p, p + len) memory of the calling program? Checks before any side effect. */
 bool user_readable(user_in_ptr p, size_t len);

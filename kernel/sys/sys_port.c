@@ -3,24 +3,24 @@
 
 long sys_port_register(user_in_ptr name, size_t name_len)
 {
-	(void)name, (void)name_len;
-	return -E_NOSYS;
+    (void)name, (void)name_len;
+    return -E_NOSYS;
 }
 
 long sys_port_unregister(wren_handle_t port)
 {
-	(void)port;
-	return -E_NOSYS;
+    (void)port;
+    return -E_NOSYS;
 }
 
 long sys_port_connect(user_in_ptr name, size_t name_len)
 {
-	(void)name, (void)name_len;
-	return -E_NOSYS;
+    (void)name, (void)name_len;
+    return -E_NOSYS;
 }
 
 long sys_port_accept(wren_handle_t port)
 {
-	(void)port;
-	return -E_NOSYS;
+    (void)port;
+    return -E_NOSYS;
 }

@@ -14,69 +14,65 @@ static bool trace_on;
 
 void syscall_trace_enable(bool on)
 {
-	trace_on = on;
+    trace_on = on;
 }
 
 /* Print one argument the way its interface type says to read it. */
 static void trace_arg(const struct syscall_arg_desc *d, uint64_t v)
 {
-	switch (d->kind) {
-	case SYSARG_INT:
-	case SYSARG_FD:
-	case SYSARG_HANDLE:
-		kprintf("%s=%ld", d->name, (long)v);
-		break;
-	case SYSARG_UINT:
-	case SYSARG_SIZE:
-		kprintf("%s=%lu", d->name, (unsigned long)v);
-		break;
-	default:	/* pointers, flags, anything else: hex is always readable */
-		kprintf("%s=%#lx", d->name, (unsigned long)v);
-		break;
-	}
+    switch (d->kind) {
+    case SYSARG_INT:
+    case SYSARG_FD:
+    case SYSARG_HANDLE: kprintf("%s=%ld", d->name, (long)v); break;
+    case SYSARG_UINT:
+    case SYSARG_SIZE: kprintf("%s=%lu", d->name, (unsigned long)v); break;
+    default: /* pointers, flags, anything else: hex is always readable */
+        kprintf("%s=%#lx", d->name, (unsigned long)v);
+        break;
+    }
 }
 
 static void trace_call(uint64_t nr, const uint64_t *a)
 {
-	const struct syscall_desc *d = syscall_desc_lookup(nr);
+    const struct syscall_desc *d = syscall_desc_lookup(nr);
 
-	kprintf("[trace] pid %d ", user_current_pid());
-	if (!d) {
-		kprintf("syscall_%#lx(?)", (unsigned long)nr);
-		return;
-	}
-	kprintf("%s(", d->name);
-	for (unsigned i = 0; i < d->nargs; i++) {
-		if (i)
-			kprintf(", ");
-		trace_arg(&d->args[i], a[i]);
-	}
-	kprintf(")");
+    kprintf("[trace] pid %d ", user_current_pid());
+    if (!d) {
+        kprintf("syscall_%#lx(?)", (unsigned long)nr);
+        return;
+    }
+    kprintf("%s(", d->name);
+    for (unsigned i = 0; i < d->nargs; i++) {
+        if (i)
+            kprintf(", ");
+        trace_arg(&d->args[i], a[i]);
+    }
+    kprintf(")");
 }
 
 void syscall_handle(struct trap_frame *tf)
 {
-	uint64_t nr = trap_syscall_nr(tf);
-	const uint64_t *args = trap_syscall_args(tf);
+    uint64_t nr = trap_syscall_nr(tf);
+    const uint64_t *args = trap_syscall_args(tf);
 
-	/*
-	 * The trace line is printed after the call, so the call's own output (debug_write) does
-	 * not land inside it; a call that never returns (exit) is printed before instead.
-	 */
-	if (trace_on) {
-		const struct syscall_desc *d = syscall_desc_lookup(nr);
-		if (d && d->nr == SYS_EXIT) {
-			trace_call(nr, args);
-			kprintf("\n");
-		}
-	}
-	uint64_t saved[6];
-	for (int i = 0; i < 6; i++)
-		saved[i] = args[i];
-	long ret = syscall_dispatch(nr, args);
-	if (trace_on) {
-		trace_call(nr, saved);
-		kprintf(" = %ld\n", ret);
-	}
-	trap_set_result(tf, ret);
+    /*
+     * The trace line is printed after the call, so the call's own output (debug_write) does
+     * not land inside it; a call that never returns (exit) is printed before instead.
+     */
+    if (trace_on) {
+        const struct syscall_desc *d = syscall_desc_lookup(nr);
+        if (d && d->nr == SYS_EXIT) {
+            trace_call(nr, args);
+            kprintf("\n");
+        }
+    }
+    uint64_t saved[6];
+    for (int i = 0; i < 6; i++)
+        saved[i] = args[i];
+    long ret = syscall_dispatch(nr, args);
+    if (trace_on) {
+        trace_call(nr, saved);
+        kprintf(" = %ld\n", ret);
+    }
+    trap_set_result(tf, ret);
 }

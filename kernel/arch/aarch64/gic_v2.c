@@ -10,93 +10,92 @@
 #include "irq.h"
 #include "mmio.h"
 
-#define GICD_CTLR		0x000
-#define GICD_TYPER		0x004
-#define GICD_ISENABLER(n)	(0x100 + 4 * (n))
-#define GICD_ICENABLER(n)	(0x180 + 4 * (n))
-#define GICD_IPRIORITYR(n)	(0x400 + 4 * (n))
-#define GICD_ITARGETSR(n)	(0x800 + 4 * (n))
-#define GICD_ICFGR(n)		(0xc00 + 4 * (n))
+#define GICD_CTLR          0x000
+#define GICD_TYPER         0x004
+#define GICD_ISENABLER(n)  (0x100 + 4 * (n))
+#define GICD_ICENABLER(n)  (0x180 + 4 * (n))
+#define GICD_IPRIORITYR(n) (0x400 + 4 * (n))
+#define GICD_ITARGETSR(n)  (0x800 + 4 * (n))
+#define GICD_ICFGR(n)      (0xc00 + 4 * (n))
 
-#define GICC_CTLR		0x000
-#define GICC_PMR		0x004
-#define GICC_BPR		0x008
-#define GICC_IAR		0x00c
-#define GICC_EOIR		0x010
+#define GICC_CTLR 0x000
+#define GICC_PMR  0x004
+#define GICC_BPR  0x008
+#define GICC_IAR  0x00c
+#define GICC_EOIR 0x010
 
-#define GIC_PRIORITY_DEFAULT	0xa0	/* middle of the range; lower value = more urgent */
+#define GIC_PRIORITY_DEFAULT 0xa0 /* middle of the range; lower value = more urgent */
 
 static uintptr_t gicd, gicc;
 static uint32_t n_intids;
 
 static void rmw32(uintptr_t addr, uint32_t mask, uint32_t val)
 {
-	mmio_write32(addr, (mmio_read32(addr) & ~mask) | (val & mask));
+    mmio_write32(addr, (mmio_read32(addr) & ~mask) | (val & mask));
 }
 
 static void gicv2_enable(uint32_t intid, bool edge)
 {
-	uint32_t byte_shift = (intid % 4) * 8;
+    uint32_t byte_shift = (intid % 4) * 8;
 
-	rmw32(gicd + GICD_IPRIORITYR(intid / 4), 0xffu << byte_shift,
-	      (uint32_t)GIC_PRIORITY_DEFAULT << byte_shift);
-	if (intid >= 32) {
-		/* SPIs: deliver to CPU interface 0 (this boot CPU); edge/level in ICFGR bit 1. */
-		rmw32(gicd + GICD_ITARGETSR(intid / 4), 0xffu << byte_shift, 1u << byte_shift);
-		uint32_t cfg_bit = 1u << ((intid % 16) * 2 + 1);
-		rmw32(gicd + GICD_ICFGR(intid / 16), cfg_bit, edge ? cfg_bit : 0);
-	}
-	mmio_write32(gicd + GICD_ISENABLER(intid / 32), 1u << (intid % 32));
+    rmw32(gicd + GICD_IPRIORITYR(intid / 4), 0xffu << byte_shift, (uint32_t)GIC_PRIORITY_DEFAULT << byte_shift);
+    if (intid >= 32) {
+        /* SPIs: deliver to CPU interface 0 (this boot CPU); edge/level in ICFGR bit 1. */
+        rmw32(gicd + GICD_ITARGETSR(intid / 4), 0xffu << byte_shift, 1u << byte_shift);
+        uint32_t cfg_bit = 1u << ((intid % 16) * 2 + 1);
+        rmw32(gicd + GICD_ICFGR(intid / 16), cfg_bit, edge ? cfg_bit : 0);
+    }
+    mmio_write32(gicd + GICD_ISENABLER(intid / 32), 1u << (intid % 32));
 }
 
 static void gicv2_disable(uint32_t intid)
 {
-	mmio_write32(gicd + GICD_ICENABLER(intid / 32), 1u << (intid % 32));
+    mmio_write32(gicd + GICD_ICENABLER(intid / 32), 1u << (intid % 32));
 }
 
 static uint32_t gicv2_ack(void)
 {
-	return mmio_read32(gicc + GICC_IAR) & 0x3ff;
+    return mmio_read32(gicc + GICC_IAR) & 0x3ff;
 }
 
 static void gicv2_eoi(uint32_t intid)
 {
-	mmio_write32(gicc + GICC_EOIR, intid);
+    mmio_write32(gicc + GICC_EOIR, intid);
 }
 
 static uint32_t gicv2_max_intid(void)
 {
-	return n_intids - 1;
+    return n_intids - 1;
 }
 
 static const struct irqchip_ops gicv2_ops = {
-	.name = "GICv2",
-	.enable = gicv2_enable,
-	.disable = gicv2_disable,
-	.ack = gicv2_ack,
-	.eoi = gicv2_eoi,
-	.max_intid = gicv2_max_intid,
+    .name = "GICv2",
+    .enable = gicv2_enable,
+    .disable = gicv2_disable,
+    .ack = gicv2_ack,
+    .eoi = gicv2_eoi,
+    .max_intid = gicv2_max_intid,
 };
 
 const struct irqchip_ops *gicv2_init(const struct irqchip_desc *desc)
 {
-	if (!desc->dist_base || !desc->cpu_base)
-		return 0;
-	gicd = desc->dist_base;
-	gicc = desc->cpu_base;
+    if (!desc->dist_base || !desc->cpu_base)
+        return 0;
+    gicd = desc->dist_base;
+    gicc = desc->cpu_base;
 
-	/* GICD_TYPER.ITLinesNumber: the distributor handles 32 * (N + 1) INTIDs. */
-	n_intids = 32 * ((mmio_read32(gicd + GICD_TYPER) & 0x1f) + 1);
-	if (n_intids > IRQ_MAX_INTID)
-		n_intids = IRQ_MAX_INTID;
+    /* GICD_TYPER.ITLinesNumber: the distributor handles 32 * (N + 1) INTIDs. */
+    n_intids = 32 * ((mmio_read32(gicd + GICD_TYPER) & 0x1f) + 1);
+    if (n_intids > IRQ_MAX_INTID)
+        n_intids = IRQ_MAX_INTID;
 
-	mmio_write32(gicd + GICD_CTLR, 0);
-	for (uint32_t i = 0; i < n_intids / 32; i++)
-		mmio_write32(gicd + GICD_ICENABLER(i), 0xffffffffu);
-	mmio_write32(gicd + GICD_CTLR, 1);
+    mmio_write32(gicd + GICD_CTLR, 0);
+    for (uint32_t i = 0; i < n_intids / 32; i++)
+        mmio_write32(gicd + GICD_ICENABLER(i), 0xffffffffu);
+    mmio_write32(gicd + GICD_CTLR, 1);
 
-	mmio_write32(gicc + GICC_PMR, 0xff);	/* let every priority through */
-	mmio_write32(gicc + GICC_BPR, 0);
-	mmio_write32(gicc + GICC_CTLR, 1);
-	return &gicv2_ops;
+    mmio_write32(gicc + GICC_PMR, 0xff); /* let every priority through */
+    mmio_write32(gicc + GICC_BPR, 0);
+    mmio_write32(gicc + GICC_CTLR, 1);
+    return &gicv2_ops;
 }

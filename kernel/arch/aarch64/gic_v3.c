@@ -12,187 +12,187 @@
 #include "irq.h"
 #include "mmio.h"
 
-#define GICD_CTLR		0x0000
-#define GICD_TYPER		0x0004
-#define GICD_IGROUPR(n)		(0x0080 + 4 * (n))
-#define GICD_ISENABLER(n)	(0x0100 + 4 * (n))
-#define GICD_ICENABLER(n)	(0x0180 + 4 * (n))
-#define GICD_IPRIORITYR(n)	(0x0400 + 4 * (n))
-#define GICD_ICFGR(n)		(0x0c00 + 4 * (n))
-#define GICD_IROUTER(n)		(0x6000 + 8 * (n))
+#define GICD_CTLR          0x0000
+#define GICD_TYPER         0x0004
+#define GICD_IGROUPR(n)    (0x0080 + 4 * (n))
+#define GICD_ISENABLER(n)  (0x0100 + 4 * (n))
+#define GICD_ICENABLER(n)  (0x0180 + 4 * (n))
+#define GICD_IPRIORITYR(n) (0x0400 + 4 * (n))
+#define GICD_ICFGR(n)      (0x0c00 + 4 * (n))
+#define GICD_IROUTER(n)    (0x6000 + 8 * (n))
 
 /*
  * GICD_CTLR bits 0, 1 and 4 mean EnableGrp1(NS)/EnableGrp1A/ARE_NS when the GIC has two
  * security states and we are non-secure (BPI-R4 under TF-A), and EnableGrp0/EnableGrp1/ARE
  * when it has one (QEMU without EL3). Setting all three is right in both cases.
  */
-#define GICD_CTLR_ENABLE	((1u << 0) | (1u << 1))
-#define GICD_CTLR_ARE		(1u << 4)
-#define GICD_CTLR_RWP		(1u << 31)
+#define GICD_CTLR_ENABLE ((1u << 0) | (1u << 1))
+#define GICD_CTLR_ARE    (1u << 4)
+#define GICD_CTLR_RWP    (1u << 31)
 
 /* Each redistributor is two 64 KiB frames: RD_base (control) then SGI_base (PPIs/SGIs). */
-#define GICR_STRIDE		0x20000
-#define GICR_TYPER_LO		0x0008
-#define GICR_TYPER_HI		0x000c
-#define GICR_TYPER_LAST		(1u << 4)
-#define GICR_WAKER		0x0014
-#define GICR_WAKER_SLEEP	(1u << 1)
-#define GICR_WAKER_ASLEEP	(1u << 2)
-#define GICR_SGI		0x10000
-#define GICR_IGROUPR0		(GICR_SGI + 0x0080)
-#define GICR_ISENABLER0		(GICR_SGI + 0x0100)
-#define GICR_ICENABLER0		(GICR_SGI + 0x0180)
-#define GICR_IPRIORITYR(n)	(GICR_SGI + 0x0400 + 4 * (n))
-#define GICR_ICFGR1		(GICR_SGI + 0x0c04)
+#define GICR_STRIDE        0x20000
+#define GICR_TYPER_LO      0x0008
+#define GICR_TYPER_HI      0x000c
+#define GICR_TYPER_LAST    (1u << 4)
+#define GICR_WAKER         0x0014
+#define GICR_WAKER_SLEEP   (1u << 1)
+#define GICR_WAKER_ASLEEP  (1u << 2)
+#define GICR_SGI           0x10000
+#define GICR_IGROUPR0      (GICR_SGI + 0x0080)
+#define GICR_ISENABLER0    (GICR_SGI + 0x0100)
+#define GICR_ICENABLER0    (GICR_SGI + 0x0180)
+#define GICR_IPRIORITYR(n) (GICR_SGI + 0x0400 + 4 * (n))
+#define GICR_ICFGR1        (GICR_SGI + 0x0c04)
 
 /* CPU-interface registers by encoding (IHI 0069 §12.2). */
-#define ICC_PMR_EL1		S3_0_C4_C6_0
-#define ICC_IAR1_EL1		S3_0_C12_C12_0
-#define ICC_EOIR1_EL1		S3_0_C12_C12_1
-#define ICC_BPR1_EL1		S3_0_C12_C12_3
-#define ICC_CTLR_EL1		S3_0_C12_C12_4
-#define ICC_SRE_EL1		S3_0_C12_C12_5
-#define ICC_IGRPEN1_EL1		S3_0_C12_C12_7
+#define ICC_PMR_EL1     S3_0_C4_C6_0
+#define ICC_IAR1_EL1    S3_0_C12_C12_0
+#define ICC_EOIR1_EL1   S3_0_C12_C12_1
+#define ICC_BPR1_EL1    S3_0_C12_C12_3
+#define ICC_CTLR_EL1    S3_0_C12_C12_4
+#define ICC_SRE_EL1     S3_0_C12_C12_5
+#define ICC_IGRPEN1_EL1 S3_0_C12_C12_7
 
-#define GIC_PRIORITY_DEFAULT	0xa0
-#define SPIN_LIMIT		1000000
+#define GIC_PRIORITY_DEFAULT 0xa0
+#define SPIN_LIMIT           1000000
 
 static uintptr_t gicd, gicr;
 static uint32_t n_intids;
 
 static void rmw32(uintptr_t addr, uint32_t mask, uint32_t val)
 {
-	mmio_write32(addr, (mmio_read32(addr) & ~mask) | (val & mask));
+    mmio_write32(addr, (mmio_read32(addr) & ~mask) | (val & mask));
 }
 
 static bool wait_clear(uintptr_t addr, uint32_t bits)
 {
-	for (int i = 0; i < SPIN_LIMIT; i++)
-		if (!(mmio_read32(addr) & bits))
-			return true;
-	return false;
+    for (int i = 0; i < SPIN_LIMIT; i++)
+        if (!(mmio_read32(addr) & bits))
+            return true;
+    return false;
 }
 
 /* MPIDR affinity as GICR_TYPER's upper word lays it out: Aff3.Aff2.Aff1.Aff0. */
 static uint32_t mpidr_to_gicr_affinity(uint64_t mpidr)
 {
-	return (uint32_t)(((mpidr >> 32) & 0xff) << 24 | (mpidr & 0xffffff));
+    return (uint32_t)(((mpidr >> 32) & 0xff) << 24 | (mpidr & 0xffffff));
 }
 
 /* Walk the redistributor region for the frame whose affinity matches this CPU. */
 static uintptr_t find_redistributor(uintptr_t base, size_t size)
 {
-	uint32_t want = mpidr_to_gicr_affinity(arch_cpu_id());
+    uint32_t want = mpidr_to_gicr_affinity(arch_cpu_id());
 
-	for (uintptr_t rd = base; rd + GICR_STRIDE <= base + size; rd += GICR_STRIDE) {
-		if (mmio_read32(rd + GICR_TYPER_HI) == want)
-			return rd;
-		if (mmio_read32(rd + GICR_TYPER_LO) & GICR_TYPER_LAST)
-			break;
-	}
-	return 0;
+    for (uintptr_t rd = base; rd + GICR_STRIDE <= base + size; rd += GICR_STRIDE) {
+        if (mmio_read32(rd + GICR_TYPER_HI) == want)
+            return rd;
+        if (mmio_read32(rd + GICR_TYPER_LO) & GICR_TYPER_LAST)
+            break;
+    }
+    return 0;
 }
 
 static void gicv3_enable(uint32_t intid, bool edge)
 {
-	uint32_t byte_shift = (intid % 4) * 8;
-	uint32_t prio = (uint32_t)GIC_PRIORITY_DEFAULT << byte_shift;
+    uint32_t byte_shift = (intid % 4) * 8;
+    uint32_t prio = (uint32_t)GIC_PRIORITY_DEFAULT << byte_shift;
 
-	if (intid < 32) {
-		/* SGIs and PPIs are banked per CPU and live in the redistributor. */
-		rmw32(gicr + GICR_IPRIORITYR(intid / 4), 0xffu << byte_shift, prio);
-		if (intid >= 16) {
-			uint32_t cfg_bit = 1u << ((intid % 16) * 2 + 1);
-			rmw32(gicr + GICR_ICFGR1, cfg_bit, edge ? cfg_bit : 0);
-		}
-		mmio_write32(gicr + GICR_ISENABLER0, 1u << intid);
-		return;
-	}
-	rmw32(gicd + GICD_IPRIORITYR(intid / 4), 0xffu << byte_shift, prio);
-	uint32_t cfg_bit = 1u << ((intid % 16) * 2 + 1);
-	rmw32(gicd + GICD_ICFGR(intid / 16), cfg_bit, edge ? cfg_bit : 0);
-	/* Route to this CPU by affinity (IRM = 0); two 32-bit halves of the 64-bit register. */
-	uint64_t mpidr = arch_cpu_id();
-	mmio_write32(gicd + GICD_IROUTER(intid), (uint32_t)(mpidr & 0xffffff));
-	mmio_write32(gicd + GICD_IROUTER(intid) + 4, (uint32_t)((mpidr >> 32) & 0xff));
-	mmio_write32(gicd + GICD_ISENABLER(intid / 32), 1u << (intid % 32));
+    if (intid < 32) {
+        /* SGIs and PPIs are banked per CPU and live in the redistributor. */
+        rmw32(gicr + GICR_IPRIORITYR(intid / 4), 0xffu << byte_shift, prio);
+        if (intid >= 16) {
+            uint32_t cfg_bit = 1u << ((intid % 16) * 2 + 1);
+            rmw32(gicr + GICR_ICFGR1, cfg_bit, edge ? cfg_bit : 0);
+        }
+        mmio_write32(gicr + GICR_ISENABLER0, 1u << intid);
+        return;
+    }
+    rmw32(gicd + GICD_IPRIORITYR(intid / 4), 0xffu << byte_shift, prio);
+    uint32_t cfg_bit = 1u << ((intid % 16) * 2 + 1);
+    rmw32(gicd + GICD_ICFGR(intid / 16), cfg_bit, edge ? cfg_bit : 0);
+    /* Route to this CPU by affinity (IRM = 0); two 32-bit halves of the 64-bit register. */
+    uint64_t mpidr = arch_cpu_id();
+    mmio_write32(gicd + GICD_IROUTER(intid), (uint32_t)(mpidr & 0xffffff));
+    mmio_write32(gicd + GICD_IROUTER(intid) + 4, (uint32_t)((mpidr >> 32) & 0xff));
+    mmio_write32(gicd + GICD_ISENABLER(intid / 32), 1u << (intid % 32));
 }
 
 static void gicv3_disable(uint32_t intid)
 {
-	if (intid < 32)
-		mmio_write32(gicr + GICR_ICENABLER0, 1u << intid);
-	else
-		mmio_write32(gicd + GICD_ICENABLER(intid / 32), 1u << (intid % 32));
+    if (intid < 32)
+        mmio_write32(gicr + GICR_ICENABLER0, 1u << intid);
+    else
+        mmio_write32(gicd + GICD_ICENABLER(intid / 32), 1u << (intid % 32));
 }
 
 static uint32_t gicv3_ack(void)
 {
-	uint32_t intid = (uint32_t)read_sysreg(ICC_IAR1_EL1) & 0xffffff;
-	dsb_sy();	/* order the acknowledge before the handler touches the device */
-	return intid;
+    uint32_t intid = (uint32_t)read_sysreg(ICC_IAR1_EL1) & 0xffffff;
+    dsb_sy(); /* order the acknowledge before the handler touches the device */
+    return intid;
 }
 
 static void gicv3_eoi(uint32_t intid)
 {
-	write_sysreg(ICC_EOIR1_EL1, intid);
-	isb();
+    write_sysreg(ICC_EOIR1_EL1, intid);
+    isb();
 }
 
 static uint32_t gicv3_max_intid(void)
 {
-	return n_intids - 1;
+    return n_intids - 1;
 }
 
 static const struct irqchip_ops gicv3_ops = {
-	.name = "GICv3",
-	.enable = gicv3_enable,
-	.disable = gicv3_disable,
-	.ack = gicv3_ack,
-	.eoi = gicv3_eoi,
-	.max_intid = gicv3_max_intid,
+    .name = "GICv3",
+    .enable = gicv3_enable,
+    .disable = gicv3_disable,
+    .ack = gicv3_ack,
+    .eoi = gicv3_eoi,
+    .max_intid = gicv3_max_intid,
 };
 
 const struct irqchip_ops *gicv3_init(const struct irqchip_desc *desc)
 {
-	/* Without the system-register interface (ID_AA64PFR0_EL1.GIC == 0) we cannot drive it. */
-	if (!desc->dist_base || !desc->redist_base || ((read_sysreg(id_aa64pfr0_el1) >> 24) & 0xf) == 0)
-		return 0;
-	gicd = desc->dist_base;
-	gicr = find_redistributor(desc->redist_base, desc->redist_size);
-	if (!gicr)
-		return 0;
+    /* Without the system-register interface (ID_AA64PFR0_EL1.GIC == 0) we cannot drive it. */
+    if (!desc->dist_base || !desc->redist_base || ((read_sysreg(id_aa64pfr0_el1) >> 24) & 0xf) == 0)
+        return 0;
+    gicd = desc->dist_base;
+    gicr = find_redistributor(desc->redist_base, desc->redist_size);
+    if (!gicr)
+        return 0;
 
-	n_intids = 32 * ((mmio_read32(gicd + GICD_TYPER) & 0x1f) + 1);
-	if (n_intids > IRQ_MAX_INTID)
-		n_intids = IRQ_MAX_INTID;
+    n_intids = 32 * ((mmio_read32(gicd + GICD_TYPER) & 0x1f) + 1);
+    if (n_intids > IRQ_MAX_INTID)
+        n_intids = IRQ_MAX_INTID;
 
-	/* Distributor: everything off, all SPIs in group 1 (non-secure), affinity routing on. */
-	mmio_write32(gicd + GICD_CTLR, 0);
-	wait_clear(gicd + GICD_CTLR, GICD_CTLR_RWP);
-	for (uint32_t i = 1; i < n_intids / 32; i++) {
-		mmio_write32(gicd + GICD_ICENABLER(i), 0xffffffffu);
-		mmio_write32(gicd + GICD_IGROUPR(i), 0xffffffffu);
-	}
-	mmio_write32(gicd + GICD_CTLR, GICD_CTLR_ARE);
-	wait_clear(gicd + GICD_CTLR, GICD_CTLR_RWP);
-	mmio_write32(gicd + GICD_CTLR, GICD_CTLR_ARE | GICD_CTLR_ENABLE);
-	wait_clear(gicd + GICD_CTLR, GICD_CTLR_RWP);
+    /* Distributor: everything off, all SPIs in group 1 (non-secure), affinity routing on. */
+    mmio_write32(gicd + GICD_CTLR, 0);
+    wait_clear(gicd + GICD_CTLR, GICD_CTLR_RWP);
+    for (uint32_t i = 1; i < n_intids / 32; i++) {
+        mmio_write32(gicd + GICD_ICENABLER(i), 0xffffffffu);
+        mmio_write32(gicd + GICD_IGROUPR(i), 0xffffffffu);
+    }
+    mmio_write32(gicd + GICD_CTLR, GICD_CTLR_ARE);
+    wait_clear(gicd + GICD_CTLR, GICD_CTLR_RWP);
+    mmio_write32(gicd + GICD_CTLR, GICD_CTLR_ARE | GICD_CTLR_ENABLE);
+    wait_clear(gicd + GICD_CTLR, GICD_CTLR_RWP);
 
-	/* Redistributor: wake it, then SGIs/PPIs off and in group 1. */
-	rmw32(gicr + GICR_WAKER, GICR_WAKER_SLEEP, 0);
-	if (!wait_clear(gicr + GICR_WAKER, GICR_WAKER_ASLEEP))
-		return 0;
-	mmio_write32(gicr + GICR_ICENABLER0, 0xffffffffu);
-	mmio_write32(gicr + GICR_IGROUPR0, 0xffffffffu);
+    /* Redistributor: wake it, then SGIs/PPIs off and in group 1. */
+    rmw32(gicr + GICR_WAKER, GICR_WAKER_SLEEP, 0);
+    if (!wait_clear(gicr + GICR_WAKER, GICR_WAKER_ASLEEP))
+        return 0;
+    mmio_write32(gicr + GICR_ICENABLER0, 0xffffffffu);
+    mmio_write32(gicr + GICR_IGROUPR0, 0xffffffffu);
 
-	/* CPU interface: system registers on, all priorities pass, group 1 enabled. */
-	write_sysreg(ICC_SRE_EL1, read_sysreg(ICC_SRE_EL1) | ICC_SRE_SRE);
-	isb();
-	write_sysreg(ICC_PMR_EL1, 0xff);
-	write_sysreg(ICC_BPR1_EL1, 0);
-	write_sysreg(ICC_CTLR_EL1, 0);		/* EOImode 0: EOIR both drops priority and deactivates */
-	write_sysreg(ICC_IGRPEN1_EL1, 1);
-	isb();
-	return &gicv3_ops;
+    /* CPU interface: system registers on, all priorities pass, group 1 enabled. */
+    write_sysreg(ICC_SRE_EL1, read_sysreg(ICC_SRE_EL1) | ICC_SRE_SRE);
+    isb();
+    write_sysreg(ICC_PMR_EL1, 0xff);
+    write_sysreg(ICC_BPR1_EL1, 0);
+    write_sysreg(ICC_CTLR_EL1, 0); /* EOImode 0: EOIR both drops priority and deactivates */
+    write_sysreg(ICC_IGRPEN1_EL1, 1);
+    isb();
+    return &gicv3_ops;
 }

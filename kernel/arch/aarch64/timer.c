@@ -15,58 +15,58 @@
 #include "irq.h"
 #include "timer.h"
 
-#define CNTV_CTL_ENABLE		(1u << 0)
-#define CNTV_CTL_IMASK		(1u << 1)
+#define CNTV_CTL_ENABLE (1u << 0)
+#define CNTV_CTL_IMASK  (1u << 1)
 
 static uint64_t counter_hz;
-static uint64_t period;		/* counter ticks per timer tick */
+static uint64_t period; /* counter ticks per timer tick */
 static uint64_t next_deadline;
 static volatile uint64_t ticks;
 
 static void timer_irq(uint32_t intid, void *arg)
 {
-	(void)intid;
-	(void)arg;
-	next_deadline += period;
-	/* If we fell more than a period behind (e.g. a debugger stop), skip the lost ticks. */
-	uint64_t now = arch_counter();
-	if (next_deadline <= now)
-		next_deadline = now + period;
-	write_sysreg(cntv_cval_el0, next_deadline);
-	ticks++;
+    (void)intid;
+    (void)arg;
+    next_deadline += period;
+    /* If we fell more than a period behind (e.g. a debugger stop), skip the lost ticks. */
+    uint64_t now = arch_counter();
+    if (next_deadline <= now)
+        next_deadline = now + period;
+    write_sysreg(cntv_cval_el0, next_deadline);
+    ticks++;
 }
 
 int timer_init(uint32_t intid, uint32_t tick_hz)
 {
-	counter_hz = arch_counter_freq();
-	if (counter_hz == 0 || tick_hz == 0 || tick_hz > counter_hz)
-		return -E_INVAL;
-	period = counter_hz / tick_hz;
+    counter_hz = arch_counter_freq();
+    if (counter_hz == 0 || tick_hz == 0 || tick_hz > counter_hz)
+        return -E_INVAL;
+    period = counter_hz / tick_hz;
 
-	int err = irq_register(intid, false, timer_irq, 0);
-	if (err)
-		return err;
-	next_deadline = arch_counter() + period;
-	write_sysreg(cntv_cval_el0, next_deadline);
-	write_sysreg(cntv_ctl_el0, CNTV_CTL_ENABLE);
-	isb();
-	return 0;
+    int err = irq_register(intid, false, timer_irq, 0);
+    if (err)
+        return err;
+    next_deadline = arch_counter() + period;
+    write_sysreg(cntv_cval_el0, next_deadline);
+    write_sysreg(cntv_ctl_el0, CNTV_CTL_ENABLE);
+    isb();
+    return 0;
 }
 
 uint64_t timer_ticks(void)
 {
-	return ticks;
+    return ticks;
 }
 
 uint64_t timer_counter_hz(void)
 {
-	return counter_hz ? counter_hz : arch_counter_freq();
+    return counter_hz ? counter_hz : arch_counter_freq();
 }
 
 uint64_t timer_now_ns(void)
 {
-	uint64_t hz = timer_counter_hz();
-	uint64_t c = arch_counter();
-	/* Split to avoid overflowing 64 bits: c * 1e9 overflows after ~5 minutes at 62.5 MHz. */
-	return (c / hz) * 1000000000ull + (c % hz) * 1000000000ull / hz;
+    uint64_t hz = timer_counter_hz();
+    uint64_t c = arch_counter();
+    /* Split to avoid overflowing 64 bits: c * 1e9 overflows after ~5 minutes at 62.5 MHz. */
+    return (c / hz) * 1000000000ull + (c % hz) * 1000000000ull / hz;
 }

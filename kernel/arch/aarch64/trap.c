@@ -16,79 +16,78 @@
 #include "user.h"
 
 static const char *const slot_names[16] = {
-	"sync (EL1, SP_EL0)", "IRQ (EL1, SP_EL0)", "FIQ (EL1, SP_EL0)", "SError (EL1, SP_EL0)",
-	"sync (EL1)", "IRQ (EL1)", "FIQ (EL1)", "SError (EL1)",
-	"sync (EL0)", "IRQ (EL0)", "FIQ (EL0)", "SError (EL0)",
-	"sync (EL0 AArch32)", "IRQ (EL0 AArch32)", "FIQ (EL0 AArch32)", "SError (EL0 AArch32)",
+    "sync (EL1, SP_EL0)", "IRQ (EL1, SP_EL0)", "FIQ (EL1, SP_EL0)", "SError (EL1, SP_EL0)",
+    "sync (EL1)",         "IRQ (EL1)",         "FIQ (EL1)",         "SError (EL1)",
+    "sync (EL0)",         "IRQ (EL0)",         "FIQ (EL0)",         "SError (EL0)",
+    "sync (EL0 AArch32)", "IRQ (EL0 AArch32)", "FIQ (EL0 AArch32)", "SError (EL0 AArch32)",
 };
 
 /* ESR_ELx.EC names (ARM ARM D17.2.37) for the classes a dump is likely to show. */
 static const char *esr_class_name(uint32_t ec)
 {
-	switch (ec) {
-	case ESR_EC_UNKNOWN:	return "unknown/undefined instruction";
-	case 0x07:		return "FP/SIMD access trapped";
-	case 0x0e:		return "illegal execution state";
-	case ESR_EC_SVC64:	return "SVC from AArch64";
-	case 0x18:		return "MSR/MRS trapped";
-	case ESR_EC_IABT_LOW:	return "instruction abort from EL0";
-	case ESR_EC_IABT_CUR:	return "instruction abort from EL1";
-	case ESR_EC_PC_ALIGN:	return "PC alignment fault";
-	case ESR_EC_DABT_LOW:	return "data abort from EL0";
-	case ESR_EC_DABT_CUR:	return "data abort from EL1";
-	case ESR_EC_SP_ALIGN:	return "SP alignment fault";
-	case 0x2f:		return "SError";
-	case ESR_EC_BRK64:	return "BRK instruction";
-	default:		return "other";
-	}
+    switch (ec) {
+    case ESR_EC_UNKNOWN: return "unknown/undefined instruction";
+    case 0x07: return "FP/SIMD access trapped";
+    case 0x0e: return "illegal execution state";
+    case ESR_EC_SVC64: return "SVC from AArch64";
+    case 0x18: return "MSR/MRS trapped";
+    case ESR_EC_IABT_LOW: return "instruction abort from EL0";
+    case ESR_EC_IABT_CUR: return "instruction abort from EL1";
+    case ESR_EC_PC_ALIGN: return "PC alignment fault";
+    case ESR_EC_DABT_LOW: return "data abort from EL0";
+    case ESR_EC_DABT_CUR: return "data abort from EL1";
+    case ESR_EC_SP_ALIGN: return "SP alignment fault";
+    case 0x2f: return "SError";
+    case ESR_EC_BRK64: return "BRK instruction";
+    default: return "other";
+    }
 }
 
 /* Exception classes for which FAR_EL1 holds the faulting address (ARM ARM D17.2.40). */
 static bool esr_has_far(uint32_t ec)
 {
-	return ec == ESR_EC_IABT_LOW || ec == ESR_EC_IABT_CUR || ec == ESR_EC_DABT_LOW || ec == ESR_EC_DABT_CUR ||
-	       ec == ESR_EC_PC_ALIGN;
+    return ec == ESR_EC_IABT_LOW || ec == ESR_EC_IABT_CUR || ec == ESR_EC_DABT_LOW || ec == ESR_EC_DABT_CUR ||
+           ec == ESR_EC_PC_ALIGN;
 }
 
 void trap_dump(const struct trap_frame *tf)
 {
-	uint32_t ec = (uint32_t)(tf->esr >> ESR_EC_SHIFT) & 0x3f;
+    uint32_t ec = (uint32_t)(tf->esr >> ESR_EC_SHIFT) & 0x3f;
 
-	kprintf("  ESR %#018lx (EC %#x: %s, ISS %#lx)\n", (unsigned long)tf->esr, ec, esr_class_name(ec),
-		(unsigned long)(tf->esr & 0x1ffffff));
-	kprintf("  ELR %#018lx  FAR %#018lx  SPSR %#018lx  SP_EL0 %#018lx\n", (unsigned long)tf->elr,
-		(unsigned long)tf->far, (unsigned long)tf->spsr, (unsigned long)tf->sp_el0);
-	for (int i = 0; i < 31; i += 2) {
-		if (i == 30)
-			kprintf("  x30 %#018lx\n", (unsigned long)tf->x[30]);
-		else
-			kprintf("  x%-2d %#018lx  x%-2d %#018lx\n", i, (unsigned long)tf->x[i], i + 1,
-				(unsigned long)tf->x[i + 1]);
-	}
+    kprintf("  ESR %#018lx (EC %#x: %s, ISS %#lx)\n", (unsigned long)tf->esr, ec, esr_class_name(ec),
+            (unsigned long)(tf->esr & 0x1ffffff));
+    kprintf("  ELR %#018lx  FAR %#018lx  SPSR %#018lx  SP_EL0 %#018lx\n", (unsigned long)tf->elr,
+            (unsigned long)tf->far, (unsigned long)tf->spsr, (unsigned long)tf->sp_el0);
+    for (int i = 0; i < 31; i += 2) {
+        if (i == 30)
+            kprintf("  x30 %#018lx\n", (unsigned long)tf->x[30]);
+        else
+            kprintf("  x%-2d %#018lx  x%-2d %#018lx\n", i, (unsigned long)tf->x[i], i + 1, (unsigned long)tf->x[i + 1]);
+    }
 }
 
 void trap_handle(struct trap_frame *tf, uint64_t slot);
 
 void trap_handle(struct trap_frame *tf, uint64_t slot)
 {
-	uint64_t type = slot & 3;
-	uint64_t src = slot >> 2;
+    uint64_t type = slot & 3;
+    uint64_t src = slot >> 2;
 
-	if (type == TRAP_TYPE_IRQ && (src == TRAP_SRC_CUR_SPX || src == TRAP_SRC_LOW_A64)) {
-		irq_dispatch();
-		return;
-	}
-	if (src == TRAP_SRC_LOW_A64 && type == TRAP_TYPE_SYNC) {
-		uint32_t ec = (uint32_t)(tf->esr >> ESR_EC_SHIFT) & 0x3f;
-		if (ec == ESR_EC_SVC64) {
-			syscall_handle(tf);
-			return;
-		}
-		/* A user program's mistake ends that program, never the kernel. */
-		user_fault(tf, esr_class_name(ec), esr_has_far(ec));
-		return;
-	}
-	kprintf("\nunexpected exception: %s\n", slot_names[slot & 15]);
-	trap_dump(tf);
-	panic("unexpected exception in the kernel");
+    if (type == TRAP_TYPE_IRQ && (src == TRAP_SRC_CUR_SPX || src == TRAP_SRC_LOW_A64)) {
+        irq_dispatch();
+        return;
+    }
+    if (src == TRAP_SRC_LOW_A64 && type == TRAP_TYPE_SYNC) {
+        uint32_t ec = (uint32_t)(tf->esr >> ESR_EC_SHIFT) & 0x3f;
+        if (ec == ESR_EC_SVC64) {
+            syscall_handle(tf);
+            return;
+        }
+        /* A user program's mistake ends that program, never the kernel. */
+        user_fault(tf, esr_class_name(ec), esr_has_far(ec));
+        return;
+    }
+    kprintf("\nunexpected exception: %s\n", slot_names[slot & 15]);
+    trap_dump(tf);
+    panic("unexpected exception in the kernel");
 }

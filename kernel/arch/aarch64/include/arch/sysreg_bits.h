@@ -6,39 +6,39 @@
 #ifndef WREN_ARCH_SYSREG_BITS_H
 #define WREN_ARCH_SYSREG_BITS_H
 
-#define HCR_EL2_RW		(1 << 31)	/* EL1 is AArch64 */
+#define HCR_EL2_RW (1 << 31) /* EL1 is AArch64 */
 
-#define CNTHCTL_EL1PCTEN	(1 << 0)	/* EL1/EL0 may read CNTPCT_EL0 */
-#define CNTHCTL_EL1PCEN		(1 << 1)	/* EL1/EL0 may use the EL1 physical timer */
+#define CNTHCTL_EL1PCTEN (1 << 0) /* EL1/EL0 may read CNTPCT_EL0 */
+#define CNTHCTL_EL1PCEN  (1 << 1) /* EL1/EL0 may use the EL1 physical timer */
 
 /* CPTR_EL2 with E2H=0: bits 13:12, 9 and 7:0 are RES1; TFP (bit 10) clear = no FP trap. */
-#define CPTR_EL2_RES1		0x33ff
+#define CPTR_EL2_RES1 0x33ff
 
 /* SCTLR_EL1 RES1 bits (29, 28, 23, 22, 20, 11); everything else off: MMU, caches, checks. */
-#define SCTLR_EL1_RESET		0x30d00800
+#define SCTLR_EL1_RESET 0x30d00800
 
-#define SPSR_EL1H_DAIF		0x3c5		/* EL1 using SP_EL1, D/A/I/F masked */
-#define SPSR_EL0T		0x000		/* EL0, interrupts unmasked */
+#define SPSR_EL1H_DAIF 0x3c5 /* EL1 using SP_EL1, D/A/I/F masked */
+#define SPSR_EL0T      0x000 /* EL0, interrupts unmasked */
 
-#define CPACR_EL1_FPEN		(3 << 20)	/* no FP/SIMD traps at EL0 or EL1 */
+#define CPACR_EL1_FPEN (3 << 20) /* no FP/SIMD traps at EL0 or EL1 */
 
 /* GICv3 system-register interface enable bits (ICC_SRE_EL1/EL2). */
-#define ICC_SRE_SRE		(1 << 0)
-#define ICC_SRE_ENABLE		(1 << 3)	/* EL2 only: EL1 may write its own SRE */
+#define ICC_SRE_SRE    (1 << 0)
+#define ICC_SRE_ENABLE (1 << 3) /* EL2 only: EL1 may write its own SRE */
 
 /* ICC registers by encoding, so any assembler accepts them. */
-#define ICC_SRE_EL2		S3_4_C12_C9_5
+#define ICC_SRE_EL2 S3_4_C12_C9_5
 
 /* ESR_ELx exception classes we handle by name. */
-#define ESR_EC_SHIFT		26
-#define ESR_EC_UNKNOWN		0x00
-#define ESR_EC_SVC64		0x15
-#define ESR_EC_IABT_LOW		0x20
-#define ESR_EC_IABT_CUR		0x21
-#define ESR_EC_PC_ALIGN		0x22
-#define ESR_EC_DABT_LOW		0x24
-#define ESR_EC_DABT_CUR		0x25
-#define ESR_EC_SP_ALIGN		0x26
-#define ESR_EC_BRK64		0x3c
+#define ESR_EC_SHIFT    26
+#define ESR_EC_UNKNOWN  0x00
+#define ESR_EC_SVC64    0x15
+#define ESR_EC_IABT_LOW 0x20
+#define ESR_EC_IABT_CUR 0x21
+#define ESR_EC_PC_ALIGN 0x22
+#define ESR_EC_DABT_LOW 0x24
+#define ESR_EC_DABT_CUR 0x25
+#define ESR_EC_SP_ALIGN 0x26
+#define ESR_EC_BRK64    0x3c
 
 #endif
