@@ -98,8 +98,10 @@ class Checker:
             self.diag.error(where, f"{what} names unknown {kind} set '{ref}'{_hint(ref, names)}")
             return False
         if value_set.kind != kind:
-            self.diag.error(where, f"{what} names '{ref}', which is {value_set.kind} set, "
-                                   f"not a {kind} set")
+            self.diag.error(where, f"{what} names '{ref}', which is "
+                                   f"{'an' if value_set.kind == 'enum' else 'a'} "
+                                   f"{value_set.kind} set, not {'an' if kind == 'enum' else 'a'} "
+                                   f"{kind} set")
             return False
         return True
 

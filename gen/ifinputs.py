@@ -8,8 +8,11 @@ parse see exactly the same bytes.
 
 import glob
 import hashlib
+import json
 import os
 from dataclasses import dataclass
+
+import yaml
 
 from diagnostics import Where
 
@@ -74,14 +77,33 @@ def collect(iface_dir, diag):
     return files
 
 
-def version_of(files):
-    """A short hash of every input file's name and bytes: the interface version.
+# Keys whose values are prose for people: they reach the docs and comments, never the ABI.
+PROSE_KEYS = frozenset({"doc", "summary", "reason", "title", "see_also"})
 
-    Names are interface-relative so a copy of the tree elsewhere has the same
-    version; any edit to any file changes it.
+
+def _without_prose(node):
+    if isinstance(node, dict):
+        return {k: _without_prose(v) for k, v in node.items() if k not in PROSE_KEYS}
+    if isinstance(node, list):
+        return [_without_prose(v) for v in node]
+    return node
+
+
+def version_of(files):
+    """A short hash of what the interface means: the interface version.
+
+    Prose (docs, summaries, error reasons) is left out, so rewording the
+    documentation changes neither the version nor the generated code that
+    carries it, and ninja rebuilds only the reference.  Names are
+    interface-relative so a copy of the tree elsewhere has the same version.
+    A file that does not parse is hashed as text (validation reports it).
     """
     digest = hashlib.sha256()
     for item in sorted(files, key=lambda f: f.rel):
+        try:
+            meaning = json.dumps(_without_prose(yaml.safe_load(item.text)), sort_keys=True, default=str)
+        except yaml.YAMLError:
+            meaning = item.text
         digest.update(item.rel.encode("utf-8") + b"\0")
-        digest.update(item.text.encode("utf-8") + b"\0")
+        digest.update(meaning.encode("utf-8") + b"\0")
     return digest.hexdigest()[:16]

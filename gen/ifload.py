@@ -58,10 +58,6 @@ class Loader:
     def _top(self, item, data, required, optional=()):
         return MapReader(self.diag, item.path, data, item.rel, 1, required, optional)
 
-    def _entries(self, reader, key):
-        """Items of a list-of-mappings key as (node, line)."""
-        return reader.items(key)
-
     def _unique(self, things, attr, kind, scope=""):
         """Report any two of `things` sharing `attr` (e.g. two errors named BADF).
 
@@ -106,7 +102,7 @@ class Loader:
         """The values of an enum (kind 'enum') or bits of a flags set ('flags')."""
         members = []
         bits = m.INTEGERS[width][1] * 8
-        for node, line in self._entries(reader, key):
+        for node, line in reader.items(key):
             number_key = "bit" if kind == "flags" else "value"
             what = label(number_key, node) + f" of {set_label}"
             r = MapReader(self.diag, item.path, node, what, line,
@@ -213,7 +209,7 @@ class Loader:
 
     def errors(self, item, data):
         r = self._top(item, data, ("doc", "errors"))
-        for node, line in self._entries(r, "errors"):
+        for node, line in r.items("errors"):
             er = MapReader(self.diag, item.path, node, label("error", node), line,
                            required=("name", "value", "doc"))
             name = er.name(style="upper")

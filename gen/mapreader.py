@@ -86,13 +86,16 @@ class MapReader:
             self.node = LineMap(line)
             diag.error(Where(path, line), f"{what} must be a mapping, not {describe(node)}")
             return
+        suggested = set()
         for key in node:
             if key not in self.allowed:
                 hint = difflib.get_close_matches(key, self.allowed, n=1)
                 more = f" (did you mean '{hint[0]}'?)" if hint else ""
+                suggested.update(hint)
                 diag.error(self.where(key), f"{what} has unknown key '{key}'{more}")
         for key in required:
-            if key not in node:
+            # A misspelt key was reported above with its fix; "missing" would be noise.
+            if key not in node and key not in suggested:
                 diag.error(self.where(), f"{what} is missing required key '{key}'")
 
     # -- positions ---------------------------------------------------------

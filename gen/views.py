@@ -64,7 +64,7 @@ FILTERS = {
 
 # -- syscalls ----------------------------------------------------------------
 
-def _arg_shape(arg, iface, call):
+def _arg_shape(arg):
     """Plain-English description of what an argument is, for the docs table."""
     if arg.type == "ptr":
         pointee = cdecl.pointee_ctype(arg)
@@ -107,7 +107,7 @@ def syscall_view(call, iface, family):
             "dispatch": cdecl.dispatch_expr(arg, index, iface),
             "c_int": None if arg.type == "ptr" else cdecl.arg_int_ctype(arg, iface),
             "trace_kind": cdecl.trace_kind(arg),
-            "shape": _arg_shape(arg, iface, call),
+            "shape": _arg_shape(arg),
             "doc": arg.doc,
             "rights": _rights_needed(arg),
             "flags": arg.ref if arg.type == "flags" else None,

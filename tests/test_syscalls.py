@@ -37,6 +37,14 @@ def test_syscalls_and_refusals(build, tmp_path, gic):
     assert "/bin/init (pid 1) exited with status 0" in r.output, r.output
 
 
+def test_trace_names_errors(build, tmp_path):
+    r = boot(build, bootargs="trace=syscalls", initrd=make_initrd(tmp_path, build, program="syscheck"))
+    r.require_clean_poweroff()
+    assert re.search(r"^\[trace\] pid 1 debug_write\(buf=0, len=8\) = -14 \(E_FAULT\)$", r.output, re.M), r.output
+    assert re.search(r"^\[trace\] pid 1 syscall_0xfff\(\?\) = -38 \(E_NOSYS\)$", r.output, re.M), r.output
+    assert re.search(r"^\[trace\] pid 1 get_time\(clock=0x4d\) = -22 \(E_INVAL\)$", r.output, re.M), r.output
+
+
 def test_user_fault_ends_the_program_not_the_kernel(build, tmp_path):
     r = boot(build, initrd=make_initrd(tmp_path, build, program="fault"))
     r.require_clean_poweroff()

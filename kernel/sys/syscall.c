@@ -50,29 +50,35 @@ static void trace_call(uint64_t nr, const uint64_t *a)
     kprintf(")");
 }
 
+/*
+ * The trace line is printed after the call, so the call's own output (debug_write) does not
+ * land inside it; a call that never returns (exit) is printed before it instead. The
+ * arguments are copied first because the result overwrites x0.
+ */
+static long dispatch_traced(uint64_t nr, const uint64_t *args)
+{
+    const struct syscall_desc *d = syscall_desc_lookup(nr);
+    uint64_t saved[6];
+
+    for (int i = 0; i < 6; i++)
+        saved[i] = args[i];
+    if (d && d->noreturn) {
+        trace_call(nr, saved);
+        kprintf("\n");
+    }
+    long ret = syscall_dispatch(nr, args);
+    trace_call(nr, saved);
+    if (ret < 0)
+        kprintf(" = %ld (%s)\n", ret, syscall_error_name(ret));
+    else
+        kprintf(" = %ld\n", ret);
+    return ret;
+}
+
 void syscall_handle(struct trap_frame *tf)
 {
     uint64_t nr = trap_syscall_nr(tf);
     const uint64_t *args = trap_syscall_args(tf);
 
-    /*
-     * The trace line is printed after the call, so the call's own output (debug_write) does
-     * not land inside it; a call that never returns (exit) is printed before instead.
-     */
-    if (trace_on) {
-        const struct syscall_desc *d = syscall_desc_lookup(nr);
-        if (d && d->nr == SYS_EXIT) {
-            trace_call(nr, args);
-            kprintf("\n");
-        }
-    }
-    uint64_t saved[6];
-    for (int i = 0; i < 6; i++)
-        saved[i] = args[i];
-    long ret = syscall_dispatch(nr, args);
-    if (trace_on) {
-        trace_call(nr, saved);
-        kprintf(" = %ld\n", ret);
-    }
-    trap_set_result(tf, ret);
+    trap_set_result(tf, trace_on ? dispatch_traced(nr, args) : syscall_dispatch(nr, args));
 }

@@ -78,6 +78,7 @@ int main(void)
     check("get_time(MONOTONIC) > 0", t1 > 0, 1);
     check("monotonic time advances", t2 > t1, 1);
     check("get_time(unknown clock)", wren_get_time(77), -E_INVAL);
+    check("get_time(REALTIME) without an RTC", wren_get_time(WREN_CLOCK_REALTIME), -E_NOTSUP);
     check("unknown syscall 0xfff", wren_syscall6(0xfff, 1, 2, 3, 4, 5, 6), -E_NOSYS);
     check("unknown syscall ~0", wren_syscall6(~0ull, 0, 0, 0, 0, 0, 0), -E_NOSYS);
     check("syscall in a family gap 0x1ff", wren_syscall6(0x1ff, 0, 0, 0, 0, 0, 0), -E_NOSYS);

@@ -1,0 +1,170 @@
+/* GENERATED from interface/errors.yaml, interface/types.yaml, interface/rights.yaml, interface/ipc.yaml, interface/events.yaml, interface/schemes.yaml, interface/syscalls/channel.yaml, interface/syscalls/fd.yaml, interface/syscalls/proc.yaml by gen/wrengen.py; do not edit — edit the YAML. */
+/* Interface version: 37408478111ae0e3 */
+
+/*
+ * Syscall dispatch: the only place that turns raw registers into typed
+ * arguments.  Decoding is uniform (truncate, check flags and enums, wrap user
+ * pointers) so that every implementation starts from checked values.
+ */
+
+#include "syscall_table.h"
+
+/* Is `value` one of WREN_WHENCE_*? */
+static int whence_is_valid(uint32_t value)
+{
+	switch (value) {
+	case WREN_WHENCE_SET:
+	case WREN_WHENCE_END:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+long syscall_dispatch(uint64_t nr, const uint64_t args[6])
+{
+	(void)args; /* unused if no syscall takes arguments */
+
+	switch (nr) {
+	case SYS_EXIT:
+		sys_exit(
+			(int32_t)args[0]); /* code */
+	case SYS_GET_PID:
+		return sys_get_pid();
+	case SYS_READ:
+		return sys_read(
+			(wren_fd_t)args[0], /* fd */
+			(user_out_ptr){ args[1] }, /* buf */
+			(size_t)args[2]); /* count */
+	case SYS_LSEEK:
+		if (!whence_is_valid((uint32_t)args[2]))
+			return -E_INVAL; /* unknown whence */
+		return sys_lseek(
+			(wren_fd_t)args[0], /* fd */
+			(int64_t)args[1], /* offset */
+			(uint32_t)args[2]); /* whence */
+	case SYS_FSTAT:
+		if (((uint64_t)args[2]) & ~(uint64_t)WREN_BIG_ALL)
+			return -E_INVAL; /* unknown bits in opts */
+		return sys_fstat(
+			(wren_fd_t)args[0], /* fd */
+			(user_out_ptr){ args[1] }, /* st */
+			(uint64_t)args[2]); /* opts */
+	case SYS_SEND:
+		return sys_send(
+			(wren_handle_t)args[0], /* ch */
+			(user_in_ptr){ args[1] }, /* msg */
+			(user_inout_ptr){ args[2] }, /* handles */
+			(wren_handle_t)args[3], /* any */
+			(user_in_ptr){ args[4] }, /* text */
+			(uint32_t)args[5]); /* text_len */
+	default:
+		return -E_NOSYS;
+	}
+}
+
+const struct syscall_desc syscall_descs[] = {
+	{
+		.nr = SYS_EXIT,
+		.name = "exit",
+		.nargs = 1,
+		.blocking = 0,
+		.noreturn = 1,
+		.args = {
+			{ "code", SYSARG_INT },
+		},
+	},
+	{
+		.nr = SYS_GET_PID,
+		.name = "get_pid",
+		.nargs = 0,
+		.blocking = 0,
+		.noreturn = 0,
+	},
+	{
+		.nr = SYS_READ,
+		.name = "read",
+		.nargs = 3,
+		.blocking = 1,
+		.noreturn = 0,
+		.args = {
+			{ "fd", SYSARG_FD },
+			{ "buf", SYSARG_USER_PTR },
+			{ "count", SYSARG_SIZE },
+		},
+	},
+	{
+		.nr = SYS_LSEEK,
+		.name = "lseek",
+		.nargs = 3,
+		.blocking = 0,
+		.noreturn = 0,
+		.args = {
+			{ "fd", SYSARG_FD },
+			{ "offset", SYSARG_INT },
+			{ "whence", SYSARG_ENUM },
+		},
+	},
+	{
+		.nr = SYS_FSTAT,
+		.name = "fstat",
+		.nargs = 3,
+		.blocking = 0,
+		.noreturn = 0,
+		.args = {
+			{ "fd", SYSARG_FD },
+			{ "st", SYSARG_USER_PTR },
+			{ "opts", SYSARG_FLAGS },
+		},
+	},
+	{
+		.nr = SYS_SEND,
+		.name = "send",
+		.nargs = 6,
+		.blocking = 1,
+		.noreturn = 0,
+		.args = {
+			{ "ch", SYSARG_HANDLE },
+			{ "msg", SYSARG_USER_PTR },
+			{ "handles", SYSARG_USER_PTR },
+			{ "any", SYSARG_HANDLE },
+			{ "text", SYSARG_USER_PTR },
+			{ "text_len", SYSARG_UINT },
+		},
+	},
+};
+
+const size_t syscall_desc_count = sizeof(syscall_descs) / sizeof(syscall_descs[0]);
+
+const struct syscall_desc *syscall_desc_lookup(uint64_t nr)
+{
+	size_t lo = 0;
+	size_t hi = syscall_desc_count;
+
+	/* Binary search: syscall_descs is generated in ascending order. */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (syscall_descs[mid].nr == nr)
+			return &syscall_descs[mid];
+		if (syscall_descs[mid].nr < nr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+const char *syscall_error_name(long err)
+{
+	switch (err < 0 ? -err : err) {
+	case E_BADF: return "E_BADF";
+	case E_AGAIN: return "E_AGAIN";
+	case E_ACCES: return "E_ACCES";
+	case E_FAULT: return "E_FAULT";
+	case E_INVAL: return "E_INVAL";
+	case E_NOSYS: return "E_NOSYS";
+	case E_BADHANDLE: return "E_BADHANDLE";
+	default: return "E_?";
+	}
+}

@@ -1,0 +1,81 @@
+/* GENERATED from interface/errors.yaml, interface/types.yaml, interface/rights.yaml, interface/ipc.yaml, interface/events.yaml, interface/schemes.yaml, interface/syscalls/channel.yaml, interface/syscalls/fd.yaml, interface/syscalls/proc.yaml by gen/wrengen.py; do not edit — edit the YAML. */
+/* Interface version: 37408478111ae0e3 */
+#ifndef WREN_KERNEL_SYSCALL_TABLE_H
+#define WREN_KERNEL_SYSCALL_TABLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "user_ptr.h"
+#include <wren/abi.h>
+
+/*
+ * What the kernel must implement: one sys_<name>() per syscall, in
+ * kernel/sys/sys_<family>.c (the build's check-impl step fails until each one
+ * exists).  syscall_dispatch() calls them after it has
+ *  - truncated each integer to its declared width (AAPCS64 leaves the upper
+ *    bits of a narrower argument undefined, so they carry no meaning),
+ *  - rejected unknown flag bits and unknown enum values with -E_INVAL,
+ *  - wrapped every user pointer in a user_in_ptr/user_out_ptr/user_inout_ptr,
+ *    which cannot be dereferenced, only passed to the user-copy helpers.
+ * Each returns a result >= 0 or -E_<NAME>; see docs/syscalls.md.
+ */
+
+/* proc: Processes (interface/syscalls/proc.yaml, implemented in kernel/sys/sys_proc.c) */
+_Noreturn void sys_exit(int32_t code); /* 0x100 */
+long sys_get_pid(void); /* 0x101 */
+
+/* fd: Files (interface/syscalls/fd.yaml, implemented in kernel/sys/sys_fd.c) */
+long sys_read(wren_fd_t fd, user_out_ptr buf, size_t count); /* 0x602 */
+long sys_lseek(wren_fd_t fd, int64_t offset, uint32_t whence); /* 0x606 */
+long sys_fstat(wren_fd_t fd, user_out_ptr st, uint64_t opts); /* 0x607 */
+
+/* channel: Channels in a block above 0xffff (interface/syscalls/channel.yaml, implemented in kernel/sys/sys_channel.c) */
+long sys_send(wren_handle_t ch, user_in_ptr msg, user_inout_ptr handles, wren_handle_t any, user_in_ptr text, uint32_t text_len); /* 0x12345 */
+
+/* ---- Trace decoding: a compact copy of the interface for the kernel -------- */
+
+/* How a trace prints an argument. */
+enum syscall_arg_kind {
+	SYSARG_INT,
+	SYSARG_UINT,
+	SYSARG_HEX,
+	SYSARG_SIZE,
+	SYSARG_USER_PTR,
+	SYSARG_HANDLE,
+	SYSARG_FD,
+	SYSARG_FLAGS,
+	SYSARG_ENUM,
+};
+
+struct syscall_arg_desc {
+	const char *name;
+	uint8_t kind; /* enum syscall_arg_kind */
+};
+
+struct syscall_desc {
+	uint32_t nr;
+	const char *name;
+	uint8_t nargs;
+	uint8_t blocking;
+	uint8_t noreturn; /* never returns to the caller (exit) */
+	struct syscall_arg_desc args[6];
+};
+
+/* Every syscall, sorted by number. */
+extern const struct syscall_desc syscall_descs[];
+extern const size_t syscall_desc_count;
+
+/* The descriptor of syscall `nr`, or NULL if there is none. */
+const struct syscall_desc *syscall_desc_lookup(uint64_t nr);
+
+/* "E_NOMEM" for -E_NOMEM (or E_NOMEM); "E_?" for a value errors.yaml does not define. */
+const char *syscall_error_name(long err);
+
+/*
+ * Decode x8 (`nr`) and x0-x5 (`args`) and call the implementation.  Returns
+ * what it returns, or -E_NOSYS for an unknown number.
+ */
+long syscall_dispatch(uint64_t nr, const uint64_t args[6]);
+
+#endif /* WREN_KERNEL_SYSCALL_TABLE_H */
