@@ -207,6 +207,11 @@ _Noreturn void kernel_main(uintptr_t dtb)
     init_irq();
     init_timer();
     syscall_trace_enable(cmdline_has(plat.bootargs, "trace=syscalls"));
+#ifdef WREN_DEBUG
+    /* Lets the tests see what an unexpected kernel exception prints. */
+    if (cmdline_has(plat.bootargs, "test=kernel-brk"))
+        __builtin_trap();
+#endif
     if (plat.bootargs[0])
         kprintf("cmdline: %s\n", plat.bootargs);
     start_init(dtb);

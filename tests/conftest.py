@@ -19,3 +19,12 @@ def build():
     if not os.path.exists(os.path.join(d, "Image")):
         pytest.fail("no kernel Image in %s: run ./configure.py && ninja -C build first" % d)
     return d
+
+
+def build_setting(build, name):
+    """A variable of build/build.ninja (e.g. build_type, toolchain)."""
+    with open(os.path.join(build, "build.ninja")) as f:
+        for line in f:
+            if line.startswith(name + " = "):
+                return line.split(" = ", 1)[1].strip()
+    return None

@@ -5,6 +5,7 @@ import re
 
 import pytest
 
+from conftest import build_setting
 from qemu import boot
 
 CONFIGS = [(2, False), (3, False), (2, True), (3, True)]
@@ -57,3 +58,17 @@ def test_missing_initrd_is_reported_not_fatal(build):
     r.require_clean_poweroff()
     assert "initrd: none" in r.output, r.output
     assert "no /bin/init" in r.output, r.output
+
+
+def test_unexpected_kernel_exception_dumps_registers_and_stops(build):
+    if build_setting(build, "build_type") != "debug":
+        pytest.skip("test=kernel-brk exists in debug builds only")
+    r = boot(build, bootargs="test=kernel-brk")
+    r.require_clean_poweroff()   # a panic still ends the run through PSCI SYSTEM_OFF
+    out = r.output
+    assert "unexpected exception: sync (EL1)" in out, out
+    assert re.search(r"ESR 0x00000000f2[0-9a-f]{6} \(EC 0x3c: BRK instruction", out), out
+    assert re.search(r"ELR 0x00000000402[0-9a-f]{5}", out), out
+    assert re.search(r"x0  0x[0-9a-f]{16}  x1  0x[0-9a-f]{16}", out) and "x30 0x" in out, out
+    assert "KERNEL PANIC: unexpected exception in the kernel" in out, out
+    assert "init: hello" not in out
