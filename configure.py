@@ -289,8 +289,9 @@ def main(argv):
     os.replace(tmp, out)
     print("configure: %s build with %s; QEMU -M %s -m %s; wrote %s"
           % (args.build_type, args.toolchain, qemu_machine, args.memory, os.path.relpath(out)))
-    print("next: ninja -C %s        (then: ninja -C %s run | test | debug)"
-          % (os.path.relpath(builddir), os.path.relpath(builddir)))
+    if sys.stdout.isatty():
+        print("next: ninja -C %s        (then: ninja -C %s run | test | debug)"
+              % (os.path.relpath(builddir), os.path.relpath(builddir)))
 
 
 if __name__ == "__main__":

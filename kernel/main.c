@@ -89,7 +89,6 @@ static const char *cpu_part_name(uint64_t midr)
 static void print_banner(void)
 {
     uint64_t midr = arch_midr();
-    uint64_t total = 0;
 
     kprintf("\nWren %s (%s) on %s\n", WREN_VERSION, WREN_BUILD_INFO, plat.model);
     kprintf("cpu: %s r%lup%lu (MIDR %#lx), %d in the DTB, entered at EL%u, running at EL%u\n", cpu_part_name(midr),
@@ -99,7 +98,6 @@ static void print_banner(void)
         const struct platform_range *m = &plat.mem[i];
         kprintf("memory: %#018lx-%#018lx (%lu MiB)\n", (unsigned long)m->base, (unsigned long)(m->base + m->size - 1),
                 (unsigned long)(m->size >> 20));
-        total += m->size;
     }
     for (int i = 0; i < plat.reserved_count; i++)
         kprintf("reserved: %#018lx-%#018lx%s\n", (unsigned long)plat.reserved[i].base,
@@ -110,7 +108,6 @@ static void print_banner(void)
             : plat.console.mtk              ? "mediatek-16550"
                                             : "ns16550",
             (unsigned long)plat.console.base, plat.console.clock_hz);
-    (void)total;
 }
 
 static void init_psci(void)

@@ -95,7 +95,7 @@ def test_tutorial_end_to_end(tree):
     src = init.read_text()
     src = src.replace("int main(void)\n{", doc_block("user").replace("#include <wren/syscalls.h>\n", "") +
                       "\nint main(void)\n{\n    if (kernel_matches_headers())\n"
-                      "        say(\"init: ABI version matches\\n\");")
+                      "        wren_print(\"init: ABI version matches\\n\");")
     init.write_text(src)
     r = run(["ninja", "-C", "build", "Image", "initrd.tar"], tree)
     assert r.returncode == 0, r.stdout

@@ -44,4 +44,10 @@ static inline void mmio_write32(uintptr_t addr, uint32_t v)
 
 #endif // WREN_HOST_TEST
 
+// Read-modify-write of the bits in mask: for registers shared by several fields (GIC priority bytes, config bits).
+static inline void mmio_rmw32(uintptr_t addr, uint32_t mask, uint32_t val)
+{
+    mmio_write32(addr, (mmio_read32(addr) & ~mask) | (val & mask));
+}
+
 #endif // WREN_MMIO_H

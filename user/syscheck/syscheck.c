@@ -7,55 +7,27 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <wren/print.h>
 #include <wren/raw.h>
 #include <wren/syscalls.h>
 
 static int passed, failed;
 
-static size_t str_len(const char *s)
-{
-    size_t n = 0;
-    while (s[n])
-        n++;
-    return n;
-}
-
-static void say(const char *s)
-{
-    wren_debug_write(s, str_len(s));
-}
-
-static void say_num(long v)
-{
-    char buf[24];
-    int i = sizeof(buf);
-    unsigned long u = v < 0 ? -(unsigned long)v : (unsigned long)v;
-
-    buf[--i] = 0;
-    do {
-        buf[--i] = (char)('0' + u % 10);
-        u /= 10;
-    } while (u && i > 1);
-    if (v < 0)
-        buf[--i] = '-';
-    say(buf + i);
-}
-
 static void check(const char *what, long got, long want)
 {
-    say(got == want ? "syscheck: ok   " : "syscheck: FAIL ");
-    say(what);
-    say(" -> ");
-    say_num(got);
+    wren_print(got == want ? "syscheck: ok   " : "syscheck: FAIL ");
+    wren_print(what);
+    wren_print(" -> ");
+    wren_print_dec(got);
     if (got != want) {
-        say(" (want ");
-        say_num(want);
-        say(")");
+        wren_print(" (want ");
+        wren_print_dec(want);
+        wren_print(")");
         failed++;
     } else {
         passed++;
     }
-    say("\n");
+    wren_print("\n");
 }
 
 int main(void)
@@ -85,10 +57,10 @@ int main(void)
     /* The dispatcher truncates to the declared width: high bits of a 32-bit clock id are ignored. */
     check("get_time(MONOTONIC | 1<<32) > 0", wren_syscall6(SYS_GET_TIME, 1ull << 32, 0, 0, 0, 0, 0) > 0, 1);
 
-    say("syscheck: ");
-    say_num(passed);
-    say(" passed, ");
-    say_num(failed);
-    say(" failed\n");
+    wren_print("syscheck: ");
+    wren_print_dec(passed);
+    wren_print(" passed, ");
+    wren_print_dec(failed);
+    wren_print(" failed\n");
     return failed ? 1 : 0;
 }

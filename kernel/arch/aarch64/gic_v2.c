@@ -29,21 +29,16 @@
 static uintptr_t gicd, gicc;
 static uint32_t n_intids;
 
-static void rmw32(uintptr_t addr, uint32_t mask, uint32_t val)
-{
-    mmio_write32(addr, (mmio_read32(addr) & ~mask) | (val & mask));
-}
-
 static void gicv2_enable(uint32_t intid, bool edge)
 {
     uint32_t byte_shift = (intid % 4) * 8;
 
-    rmw32(gicd + GICD_IPRIORITYR(intid / 4), 0xffu << byte_shift, (uint32_t)GIC_PRIORITY_DEFAULT << byte_shift);
+    mmio_rmw32(gicd + GICD_IPRIORITYR(intid / 4), 0xffu << byte_shift, (uint32_t)GIC_PRIORITY_DEFAULT << byte_shift);
     if (intid >= 32) {
         /* SPIs: deliver to CPU interface 0 (this boot CPU); edge/level in ICFGR bit 1. */
-        rmw32(gicd + GICD_ITARGETSR(intid / 4), 0xffu << byte_shift, 1u << byte_shift);
+        mmio_rmw32(gicd + GICD_ITARGETSR(intid / 4), 0xffu << byte_shift, 1u << byte_shift);
         uint32_t cfg_bit = 1u << ((intid % 16) * 2 + 1);
-        rmw32(gicd + GICD_ICFGR(intid / 16), cfg_bit, edge ? cfg_bit : 0);
+        mmio_rmw32(gicd + GICD_ICFGR(intid / 16), cfg_bit, edge ? cfg_bit : 0);
     }
     mmio_write32(gicd + GICD_ISENABLER(intid / 32), 1u << (intid % 32));
 }

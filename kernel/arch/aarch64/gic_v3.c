@@ -60,11 +60,6 @@
 static uintptr_t gicd, gicr;
 static uint32_t n_intids;
 
-static void rmw32(uintptr_t addr, uint32_t mask, uint32_t val)
-{
-    mmio_write32(addr, (mmio_read32(addr) & ~mask) | (val & mask));
-}
-
 static bool wait_clear(uintptr_t addr, uint32_t bits)
 {
     for (int i = 0; i < SPIN_LIMIT; i++)
@@ -100,17 +95,17 @@ static void gicv3_enable(uint32_t intid, bool edge)
 
     if (intid < 32) {
         /* SGIs and PPIs are banked per CPU and live in the redistributor. */
-        rmw32(gicr + GICR_IPRIORITYR(intid / 4), 0xffu << byte_shift, prio);
+        mmio_rmw32(gicr + GICR_IPRIORITYR(intid / 4), 0xffu << byte_shift, prio);
         if (intid >= 16) {
             uint32_t cfg_bit = 1u << ((intid % 16) * 2 + 1);
-            rmw32(gicr + GICR_ICFGR1, cfg_bit, edge ? cfg_bit : 0);
+            mmio_rmw32(gicr + GICR_ICFGR1, cfg_bit, edge ? cfg_bit : 0);
         }
         mmio_write32(gicr + GICR_ISENABLER0, 1u << intid);
         return;
     }
-    rmw32(gicd + GICD_IPRIORITYR(intid / 4), 0xffu << byte_shift, prio);
+    mmio_rmw32(gicd + GICD_IPRIORITYR(intid / 4), 0xffu << byte_shift, prio);
     uint32_t cfg_bit = 1u << ((intid % 16) * 2 + 1);
-    rmw32(gicd + GICD_ICFGR(intid / 16), cfg_bit, edge ? cfg_bit : 0);
+    mmio_rmw32(gicd + GICD_ICFGR(intid / 16), cfg_bit, edge ? cfg_bit : 0);
     /* Route to this CPU by affinity (IRM = 0); two 32-bit halves of the 64-bit register. */
     uint64_t mpidr = arch_cpu_id();
     mmio_write32(gicd + GICD_IROUTER(intid), (uint32_t)(mpidr & 0xffffff));
@@ -180,7 +175,7 @@ const struct irqchip_ops *gicv3_init(const struct irqchip_desc *desc)
     wait_clear(gicd + GICD_CTLR, GICD_CTLR_RWP);
 
     /* Redistributor: wake it, then SGIs/PPIs off and in group 1. */
-    rmw32(gicr + GICR_WAKER, GICR_WAKER_SLEEP, 0);
+    mmio_rmw32(gicr + GICR_WAKER, GICR_WAKER_SLEEP, 0);
     if (!wait_clear(gicr + GICR_WAKER, GICR_WAKER_ASLEEP))
         return 0;
     mmio_write32(gicr + GICR_ICENABLER0, 0xffffffffu);

@@ -1,0 +1,33 @@
+/* Console output without a C library (see wren/print.h). */
+#include <wren/print.h>
+#include <wren/syscalls.h>
+
+size_t wren_strlen(const char *s)
+{
+    size_t n = 0;
+    while (s[n])
+        n++;
+    return n;
+}
+
+void wren_print(const char *s)
+{
+    wren_debug_write(s, wren_strlen(s));
+}
+
+void wren_print_dec(long v)
+{
+    char buf[24];
+    size_t i = sizeof(buf);
+    /* Negate in unsigned arithmetic so LONG_MIN works too. */
+    unsigned long u = v < 0 ? -(unsigned long)v : (unsigned long)v;
+
+    buf[--i] = 0;
+    do {
+        buf[--i] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        buf[--i] = '-';
+    wren_print(buf + i);
+}
