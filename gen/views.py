@@ -105,6 +105,9 @@ def syscall_view(call, iface, family):
             "kernel": cdecl.kernel_param(arg, iface),
             "user_type": cdecl.user_type(arg, iface).strip(),
             "dispatch": cdecl.dispatch_expr(arg, index, iface),
+            # Pointers to anything wider than a byte must be aligned for it: the kernel copies whole values.
+            "align_type": (cdecl.pointee_ctype(arg) if arg.type == "ptr" and
+                           cdecl.pointee_ctype(arg) not in ("void", "char") else None),
             "c_int": None if arg.type == "ptr" else cdecl.arg_int_ctype(arg, iface),
             "trace_kind": cdecl.trace_kind(arg),
             "shape": _arg_shape(arg),

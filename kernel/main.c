@@ -11,11 +11,15 @@
 #include <wren/abi.h>
 
 #include "arch/cpu.h"
+#include "arch/memlayout.h"
+#include "arch/mmu.h"
 #include "arch/psci.h"
 #include "cmdline.h"
 #include "console.h"
 #include "irq.h"
 #include "lib/fdt.h"
+#include "mm/kmap.h"
+#include "mm/pmm.h"
 #include "panic.h"
 #include "platform/platform.h"
 #include "syscall.h"
@@ -33,17 +37,11 @@
 #define TICK_HZ       100
 #define TICK_SELFTEST 10
 
-extern uint32_t boot_entry_el;            /* boot.S */
-extern char _head_start[], _kernel_end[]; /* kernel.ld */
+extern uint32_t boot_entry_el; /* boot.S */
 
 static struct fdt fdt;
 static struct platform plat;
 static struct uart console_uart;
-
-static bool overlaps(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
-{
-    return a < b + blen && b < a + alen;
-}
 
 /* Is [base, base + size) inside one RAM range? */
 static bool in_ram(uint64_t base, uint64_t size)
@@ -54,23 +52,6 @@ static bool in_ram(uint64_t base, uint64_t size)
             return true;
     }
     return false;
-}
-
-/* Free RAM: in a memory range and clear of the kernel, the DTB, the initrd and reservations. */
-static bool ram_is_free(uint64_t base, uint64_t size, uintptr_t dtb)
-{
-    if (!in_ram(base, size))
-        return false;
-    if (overlaps(base, size, (uintptr_t)_head_start, (uintptr_t)(_kernel_end - _head_start)))
-        return false;
-    if (overlaps(base, size, dtb, fdt_totalsize(&fdt)))
-        return false;
-    if (plat.initrd_present && overlaps(base, size, plat.initrd_start, plat.initrd_end - plat.initrd_start))
-        return false;
-    for (int i = 0; i < plat.reserved_count; i++)
-        if (overlaps(base, size, plat.reserved[i].base, plat.reserved[i].size))
-            return false;
-    return true;
 }
 
 static const char *cpu_part_name(uint64_t midr)
@@ -110,6 +91,31 @@ static void print_banner(void)
             (unsigned long)plat.console.base, plat.console.clock_hz);
 }
 
+/* The allocator and the kernel's own page table, with the devices this file drives mapped. */
+static void init_memory(uintptr_t dtb)
+{
+    struct kmap_device dev[KMAP_MAX_DEVICES];
+    int n = 0;
+
+    if (plat.console.present)
+        dev[n++] = (struct kmap_device){plat.console.base, plat.console.size ? plat.console.size : 0x1000};
+    if (plat.gic.present) {
+        dev[n++] = (struct kmap_device){plat.gic.dist_base, plat.gic.dist_size};
+        if (plat.gic.version == 2)
+            dev[n++] = (struct kmap_device){plat.gic.cpu_base, plat.gic.cpu_size};
+        else
+            dev[n++] = (struct kmap_device){plat.gic.redist_base, plat.gic.redist_size};
+    }
+    int err = kmap_init(&plat, dtb, fdt_totalsize(&fdt), dev, n);
+    if (err)
+        panic("cannot set up memory: error %d", err);
+
+    struct pmm_stats st;
+    pmm_get_stats(&st);
+    kprintf("memory: %lu KiB free of %lu KiB; kernel map with W^X%s\n", (unsigned long)(st.free_pages * 4),
+            (unsigned long)(st.total_pages * 4), arch_enable_pan() ? ", PAN on" : "");
+}
+
 static void init_psci(void)
 {
     if (!plat.psci.present || plat.psci.conduit == PSCI_CONDUIT_NONE) {
@@ -126,20 +132,20 @@ static void init_irq(void)
 {
     struct irqchip_desc d = {
         .version = plat.gic.version,
-        .dist_base = (uintptr_t)plat.gic.dist_base,
-        .cpu_base = (uintptr_t)plat.gic.cpu_base,
-        .redist_base = (uintptr_t)plat.gic.redist_base,
+        .dist_base = (uintptr_t)phys_to_virt(plat.gic.dist_base),
+        .cpu_base = (uintptr_t)phys_to_virt(plat.gic.cpu_base),
+        .redist_base = (uintptr_t)phys_to_virt(plat.gic.redist_base),
         .redist_size = (size_t)plat.gic.redist_size,
     };
     if (!plat.gic.present || irq_init(&d) != 0)
         panic("no usable interrupt controller in the DTB (GIC present %d, version %u)", plat.gic.present,
               plat.gic.version);
     if (plat.gic.version == 2)
-        kprintf("irq: %s, distributor %#010lx, cpu interface %#010lx\n", irq_chip_name(), (unsigned long)d.dist_base,
-                (unsigned long)d.cpu_base);
+        kprintf("irq: %s, distributor %#010lx, cpu interface %#010lx\n", irq_chip_name(),
+                (unsigned long)plat.gic.dist_base, (unsigned long)plat.gic.cpu_base);
     else
-        kprintf("irq: %s, distributor %#010lx, redistributors %#010lx\n", irq_chip_name(), (unsigned long)d.dist_base,
-                (unsigned long)d.redist_base);
+        kprintf("irq: %s, distributor %#010lx, redistributors %#010lx\n", irq_chip_name(),
+                (unsigned long)plat.gic.dist_base, (unsigned long)plat.gic.redist_base);
 }
 
 static void init_timer(void)
@@ -165,7 +171,7 @@ static void init_timer(void)
             (unsigned long)((timer_now_ns() - start_ns) / 1000000));
 }
 
-static void start_init(uintptr_t dtb)
+static void start_init(void)
 {
     if (!plat.initrd_present) {
         kprintf("initrd: none; no /bin/init to run\n");
@@ -178,12 +184,7 @@ static void start_init(uintptr_t dtb)
         kprintf("initrd: outside RAM, ignored\n");
         return;
     }
-    if (!ram_is_free(USER_WINDOW_BASE, USER_WINDOW_SIZE, dtb)) {
-        kprintf("user: window %#lx+%#lx is not free RAM on this board; not starting /bin/init\n",
-                (unsigned long)USER_WINDOW_BASE, (unsigned long)USER_WINDOW_SIZE);
-        return;
-    }
-    int err = user_start((const void *)(uintptr_t)plat.initrd_start, (size_t)size, "/bin/init");
+    int err = user_start(phys_to_virt(plat.initrd_start), (size_t)size, "/bin/init");
     kprintf("initrd: no /bin/init to run (%s)\n", err == -E_NOENT    ? "not in the archive"
                                                   : err == -E_NOEXEC ? "not a valid executable"
                                                                      : "malformed archive");
@@ -194,12 +195,16 @@ _Noreturn void kernel_main(uintptr_t dtb);
 _Noreturn void kernel_main(uintptr_t dtb)
 {
     /* Without a valid DTB there is no console to complain on: park (a debugger shows why). */
-    if (fdt_init(&fdt, (const void *)dtb, DTB_MAX_SIZE) != 0 || platform_from_fdt(&fdt, &plat) != 0)
+    if (fdt_init(&fdt, phys_to_virt(dtb), DTB_MAX_SIZE) != 0 || platform_from_fdt(&fdt, &plat) != 0)
         park();
-    if (platform_console_uart(&plat, &console_uart) && uart_init(&console_uart) == 0)
-        console_init(&console_uart);
+    if (platform_console_uart(&plat, &console_uart)) {
+        console_uart.base = (uintptr_t)phys_to_virt(console_uart.base);
+        if (uart_init(&console_uart) == 0)
+            console_init(&console_uart);
+    }
 
     print_banner();
+    init_memory(dtb);
     init_psci();
     init_irq();
     init_timer();
@@ -208,9 +213,12 @@ _Noreturn void kernel_main(uintptr_t dtb)
     /* Lets the tests see what an unexpected kernel exception prints. */
     if (cmdline_has(plat.bootargs, "test=kernel-brk"))
         __builtin_trap();
+    /* W^X: the kernel's own text must not be writable. */
+    if (cmdline_has(plat.bootargs, "test=write-kernel-text"))
+        *(volatile uint32_t *)(uintptr_t)kernel_main = 0xd503201f;
 #endif
     if (plat.bootargs[0])
         kprintf("cmdline: %s\n", plat.bootargs);
-    start_init(dtb);
+    start_init();
     system_poweroff();
 }

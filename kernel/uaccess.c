@@ -1,31 +1,28 @@
 /*
- * User-memory access. With the MMU off (until the memory-management work) a user pointer
- * is a physical address, so the check is a range check against the running program's
- * window; a fault-fixup table replaces it once user memory is mapped.
+ * User-memory access for syscalls: through the running program's address space, which
+ * checks every page (and faults untouched ones in) before a byte is copied, so a bad
+ * pointer becomes -E_FAULT and never a kernel fault.
  */
 #include <wren/abi.h>
 
-#include "lib/string.h"
+#include "mm/vm.h"
 #include "user.h"
 #include "user_ptr.h"
 
 bool user_readable(user_in_ptr p, size_t len)
 {
-    return user_range_ok(p.addr, len);
+    struct vm_space *vm = user_vm();
+    return vm && vm_check(vm, p.addr, len, VM_READ) == 0;
 }
 
 int copy_from_user(void *dst, user_in_ptr src, size_t len)
 {
-    if (!user_range_ok(src.addr, len))
-        return -E_FAULT;
-    memcpy(dst, (const void *)src.addr, len);
-    return 0;
+    struct vm_space *vm = user_vm();
+    return vm ? vm_copy_in(vm, dst, src.addr, len) : -E_FAULT;
 }
 
 int copy_to_user(user_out_ptr dst, const void *src, size_t len)
 {
-    if (!user_range_ok(dst.addr, len))
-        return -E_FAULT;
-    memcpy((void *)dst.addr, src, len);
-    return 0;
+    struct vm_space *vm = user_vm();
+    return vm ? vm_copy_out(vm, dst.addr, src, len) : -E_FAULT;
 }

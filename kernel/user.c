@@ -7,15 +7,18 @@
 #include "arch/sysreg_bits.h"
 #include "console.h"
 #include "lib/elf.h"
-#include "lib/string.h"
 #include "lib/tar.h"
+#include "mm/vm.h"
 #include "panic.h"
 #include "user.h"
+
+#define INIT_ASID 1
 
 static struct {
     int pid;
     const char *path;
     bool running;
+    struct vm_space vm;
 } current;
 
 /*
@@ -30,16 +33,35 @@ int user_current_pid(void)
     return current.running ? current.pid : 0;
 }
 
-bool user_range_ok(uint64_t addr, uint64_t len)
+struct vm_space *user_vm(void)
 {
-    return current.running && addr >= USER_WINDOW_BASE && len <= USER_WINDOW_SIZE &&
-           addr - USER_WINDOW_BASE <= USER_WINDOW_SIZE - len;
+    return current.running ? &current.vm : 0;
 }
 
-static bool segment_fits(const struct elf_segment *s)
+static uint32_t segment_prot(uint32_t elf_flags)
 {
-    return s->vaddr >= USER_WINDOW_BASE && s->memsz <= USER_WINDOW_SIZE - USER_STACK_SIZE &&
-           s->vaddr - USER_WINDOW_BASE <= USER_WINDOW_SIZE - USER_STACK_SIZE - s->memsz;
+    return (elf_flags & ELF_PF_R ? WREN_PROT_READ : 0) | (elf_flags & ELF_PF_W ? WREN_PROT_WRITE : 0) |
+           (elf_flags & ELF_PF_X ? WREN_PROT_EXEC : 0);
+}
+
+/* Map and fill every PT_LOAD segment; bss needs nothing: untouched pages are zero. */
+static int load_segments(const struct elf_image *img, const uint8_t *file)
+{
+    for (unsigned i = 0; i < img->nsegments; i++) {
+        const struct elf_segment *s = &img->seg[i];
+        uint32_t prot = segment_prot(s->flags);
+        uint64_t start = s->vaddr & ~0xfffull;
+        uint64_t end = (s->vaddr + s->memsz + 0xfff) & ~0xfffull;
+        /* W^X holds for programs too; segments sharing a page cannot have their own permissions. */
+        if ((prot & WREN_PROT_WRITE) && (prot & WREN_PROT_EXEC))
+            return -E_NOEXEC;
+        if (end > VM_STACK_TOP - VM_STACK_SIZE || vm_reserve(&current.vm, start, end - start, prot, REGION_IMAGE))
+            return -E_NOEXEC;
+        int err = vm_load(&current.vm, s->vaddr, file + s->offset, s->filesz);
+        if (err)
+            return err;
+    }
+    return 0;
 }
 
 int user_start(const void *initrd, size_t initrd_size, const char *path)
@@ -54,25 +76,27 @@ int user_start(const void *initrd, size_t initrd_size, const char *path)
     err = elf_parse(file, size, &img);
     if (err)
         return err;
-    for (unsigned i = 0; i < img.nsegments; i++)
-        if (!segment_fits(&img.seg[i]))
-            return -E_NOEXEC;
-
-    /* MMU off: virtual = physical, and D-cache is off, so a plain copy is coherent for fetch. */
-    for (unsigned i = 0; i < img.nsegments; i++) {
-        const struct elf_segment *s = &img.seg[i];
-        memcpy((void *)(uintptr_t)s->vaddr, (const uint8_t *)file + s->offset, s->filesz);
-        memset((void *)(uintptr_t)(s->vaddr + s->filesz), 0, s->memsz - s->filesz);
+    err = vm_create(&current.vm, INIT_ASID);
+    if (err)
+        return err;
+    err = load_segments(&img, file);
+    if (!err)
+        err = vm_reserve(&current.vm, VM_STACK_TOP - VM_STACK_SIZE, VM_STACK_SIZE, WREN_PROT_READ | WREN_PROT_WRITE,
+                         REGION_STACK);
+    if (err) {
+        vm_destroy(&current.vm);
+        return err;
     }
 
     current.pid = 1;
     current.path = path;
     current.running = true;
+    vm_activate(&current.vm);
     struct trap_frame *tf = (struct trap_frame *)(kstack + KSTACK_SIZE - sizeof(*tf));
     *tf = (struct trap_frame){
         .elr = img.entry,
         .spsr = SPSR_EL0T,
-        .sp_el0 = USER_WINDOW_BASE + USER_WINDOW_SIZE,
+        .sp_el0 = VM_STACK_TOP,
     };
     kprintf("wren: starting %s (pid %d) at EL0, entry %#lx\n", path, current.pid, (unsigned long)img.entry);
     arch_enter_user(tf);

@@ -68,7 +68,7 @@ def test_unexpected_kernel_exception_dumps_registers_and_stops(build):
     out = r.output
     assert "unexpected exception: sync (EL1)" in out, out
     assert re.search(r"ESR 0x00000000f2[0-9a-f]{6} \(EC 0x3c: BRK instruction", out), out
-    assert re.search(r"ELR 0x00000000402[0-9a-f]{5}", out), out
+    assert re.search(r"ELR 0xffff0000402[0-9a-f]{5}", out), out
     assert re.search(r"x0  0x[0-9a-f]{16}  x1  0x[0-9a-f]{16}", out) and "x30 0x" in out, out
     assert "KERNEL PANIC: unexpected exception in the kernel" in out, out
     assert "init: hello" not in out

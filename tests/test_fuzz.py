@@ -14,6 +14,7 @@ TARGETS = {
     "fuzz_fdt": ("host/dtb", 65536),          # seeds: the compiled test DTBs
     "fuzz_tar": ("corpus/tar", 16384),
     "fuzz_elf": ("corpus/elf", 4096),
+    "fuzz_pmm": ("corpus/pmm", 4096),
 }
 
 

@@ -49,7 +49,7 @@ def test_user_fault_ends_the_program_not_the_kernel(build, tmp_path):
     r = boot(build, initrd=make_initrd(tmp_path, build, program="fault"))
     r.require_clean_poweroff()
     assert "fault: about to trap" in r.output
-    assert re.search(r"wren: pid 1 \(/bin/init\) killed: BRK instruction, pc 0x4100[0-9a-f]{4}",
+    assert re.search(r"wren: pid 1 \(/bin/init\) killed: BRK instruction, pc 0x4000[0-9a-f]{2}",
                      r.output), r.output
     assert "KERNEL PANIC" not in r.output
 

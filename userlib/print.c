@@ -31,3 +31,12 @@ void wren_print_dec(long v)
         buf[--i] = '-';
     wren_print(buf + i);
 }
+
+void wren_print_hex(uint64_t v)
+{
+    char buf[19] = "0x";
+    for (int i = 0; i < 16; i++)
+        buf[2 + i] = "0123456789abcdef"[(v >> (60 - 4 * i)) & 0xf];
+    buf[18] = 0;
+    wren_print(buf);
+}

@@ -105,7 +105,8 @@ int main(void)
 	call("lseek-high", SYS_LSEEK, 3, 0, 0x100000002ull, 0, 0, 0);
 	call("fstat-bit40", SYS_FSTAT, 1, 0x2000, WREN_BIG_HIGH, 0, 0, 0);
 	call("fstat-bit1", SYS_FSTAT, 1, 0x2000, 2, 0, 0, 0);
-	call("send", SYS_SEND, 7, 1, 2, 0xffffffffffffffffull, 4, 0x1000000ffull);
+	call("send", SYS_SEND, 7, 0x40, 0x80, 0xffffffffffffffffull, 4, 0x1000000ffull);
+	call("send-misaligned", SYS_SEND, 7, 0x41, 2, 0, 0, 0);
 	call("unknown", 0xdead, 0, 0, 0, 0, 0, 0);
 	call("retired", 0x1ff, 0, 0, 0, 0, 0, 0);
 	printf("count %%zu\n", syscall_desc_count);
@@ -162,7 +163,9 @@ def test_dispatcher_decodes_checks_and_looks_up(generated_fixture, user_ptr_dir,
         "lseek-high 1542 3 0 2",
         "fstat-bit40 1543 1 2000 10000000000",
         "fstat-bit1 -22",
-        "send 74565 7 1 2 ffffffffffffffff 4 ff",
+        "send 74565 7 40 80 ffffffffffffffff 4 ff",
+        # A pointer to a struct must be aligned for it: the kernel copies whole fields.
+        "send-misaligned -14",
         "unknown -38",
         "retired -38",
         "count 6",

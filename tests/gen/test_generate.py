@@ -106,7 +106,9 @@ def test_every_required_syscall_is_declared(generated_real):
         event_unsubscribe event_wait event_post scheme_open lseek fstat ioctl fork
         clone""".split()
     declared = re.findall(r"\bsys_(\w+)\(", table)
-    assert sorted(declared) == sorted(required)
+    # The issue's required set must be there; later work adds more (mprotect, mem_info, ...).
+    assert set(required) <= set(declared), sorted(set(required) - set(declared))
+    assert len(declared) == len(set(declared))
     assert "_Noreturn void sys_exit(int32_t code);" in table
     assert "long sys_read(wren_fd_t fd, user_out_ptr buf, size_t count);" in table
     assert "long sys_write(wren_fd_t fd, user_in_ptr buf, size_t count);" in table

@@ -1,16 +1,28 @@
 /*
- * Kernel entry: the arm64 Image header and the first instructions.
+ * Kernel entry: the arm64 Image header, the drop from EL2, and turning the MMU on.
  *
  * Both QEMU's -kernel and U-Boot's booti load a raw Image whose first 64 bytes follow
  * Linux's Documentation/arch/arm64/booting.rst: with text_offset = 0x200000 and flags bit 3
  * ("place anywhere") clear, the loader puts the image at 2 MiB-aligned DRAM base + 0x200000,
- * which is 0x40200000 on QEMU virt and on the BPI-R4 ([bpi-r4.md §1, §5]). We link there.
+ * which is 0x40200000 on QEMU virt and on the BPI-R4 ([bpi-r4.md §1, §5]). The kernel is
+ * linked at LINEAR_BASE + that address (arch/memlayout.h), so until the MMU is on, only
+ * PC-relative addressing (adr/adrp) gives usable addresses here.
  *
  * Entry state [booting.rst]: MMU off, D-cache off, x0 = physical address of the DTB,
  * x1..x3 = 0, all of DAIF masked, running at EL2 (BPI-R4 via U-Boot, QEMU with
  * virtualization=on) or EL1 (QEMU default).
  */
+#include "arch/memlayout.h"
 #include "arch/sysreg_bits.h"
+
+/* Block/table descriptor bits for the boot tables (Arm ARM D8.3; arch/aarch64/pgtable.h has them all). */
+#define DESC_TABLE	0x3
+#define DESC_BLOCK	0x1
+#define DESC_AF		(1 << 10)
+#define DESC_SH_INNER	(3 << 8)
+#define DESC_UXN	(1 << 54)	/* never executable at EL0 */
+#define DESC_NORMAL	(DESC_BLOCK | DESC_AF | DESC_SH_INNER | (MT_NORMAL << 2) | DESC_UXN)
+#define DESC_DEVICE	(DESC_BLOCK | DESC_AF | (MT_DEVICE << 2))	/* + PXN/UXN below */
 
 	.section .text.head, "ax"
 	.globl	_head
@@ -31,23 +43,21 @@ primary_entry:
 	mov	x19, x0				// keep the DTB address across the EL switch
 
 	/*
-	 * We run with the MMU off at our link address. If a loader put us elsewhere every
-	 * absolute address in the image would be wrong, so stop here rather than run wild.
+	 * Every absolute address in the image assumes we were loaded at KERNEL_PHYS. If a
+	 * loader put us elsewhere, stop here rather than run wild.
 	 */
 	adr	x1, _head
-	ldr	x2, =_head
+	ldr	x2, =KERNEL_PHYS
 	cmp	x1, x2
-	b.ne	park
+	b.ne	park_phys
 
-	mrs	x1, CurrentEL
-	lsr	x1, x1, #2
-	ldr	x2, =boot_entry_el		// in .data, which the bss clear leaves alone
-	str	w1, [x2]
-	cmp	x1, #2
+	mrs	x20, CurrentEL
+	lsr	x20, x20, #2			// kept in x20 until .bss is cleared
+	cmp	x20, #2
 	b.eq	el2_entry
-	cmp	x1, #1
+	cmp	x20, #1
 	b.eq	el1_entry
-	b	park				// EL3 entry is not a supported boot mode
+	b	park_phys			// EL3 entry is not a supported boot mode
 
 el2_entry:
 	/* EL1 runs AArch64; no stage-2 translation, no traps of EL1 work to EL2. */
@@ -97,29 +107,111 @@ el1_entry:
 	msr	cpacr_el1, x1
 	isb
 
-	ldr	x1, =boot_stack_top
-	mov	sp, x1
-	ldr	x1, =exception_vectors
-	msr	vbar_el1, x1
-	isb
-
-	/* Zero .bss; the linker script keeps it 16-byte aligned and sized. */
-	ldr	x1, =__bss_start
-	ldr	x2, =__bss_end
+	/* Zero .bss (it holds the boot page tables), by physical address. */
+	adrp	x1, __bss_start
+	add	x1, x1, :lo12:__bss_start
+	adrp	x2, __bss_end
+	add	x2, x2, :lo12:__bss_end
 2:	cmp	x1, x2
 	b.hs	3f
 	stp	xzr, xzr, [x1], #16
 	b	2b
 3:
+	bl	build_boot_tables
+	bl	enable_mmu
+
+	/* Jump from the identity-mapped physical address to the linked, high address. */
+	ldr	x1, =virtual_entry
+	br	x1
+
+virtual_entry:
+	ldr	x1, =boot_stack_top
+	mov	sp, x1
+	ldr	x1, =exception_vectors
+	msr	vbar_el1, x1
+	isb
+	ldr	x1, =boot_entry_el
+	str	w20, [x1]
 	mov	x0, x19
 	bl	kernel_main
 	/* kernel_main does not return; if it does, fall through and park. */
 
 	.globl	park
 park:
+park_phys:
 	msr	daifset, #0xf
 1:	wfi
 	b	1b
+
+/*
+ * The boot page tables, just enough to run at the linked address and reach the DTB and the
+ * devices until kernel_main builds the real ones (mm/kernel_map.c):
+ *   TTBR1: LINEAR_BASE + [0, 1 GiB) as Device memory (MMIO on QEMU virt and the MT7988A
+ *          lies below DRAM at 0x40000000, [bpi-r4.md §2, §5]); the 1 GiB blocks holding the
+ *          kernel and the DTB as normal memory.
+ *   TTBR0: the kernel's 1 GiB block identity-mapped, only for the instructions between
+ *          turning the MMU on and jumping high.
+ * Every block is EL1-only; x19 = DTB physical address. Clobbers x0-x7.
+ */
+build_boot_tables:
+	adrp	x0, boot_l0_high
+	adrp	x1, boot_l1_high
+	orr	x2, x1, #DESC_TABLE
+	str	x2, [x0]			// L0[0] -> L1: VAs LINEAR_BASE + [0, 512 GiB)
+
+	ldr	x2, =(DESC_DEVICE)
+	mov	x3, #3
+	lsl	x3, x3, #53			// PXN | UXN: never execute device memory
+	orr	x2, x2, x3
+	str	x2, [x1]			// L1[0]: PA [0, 1 GiB), device
+
+	ldr	x4, =KERNEL_PHYS
+	lsr	x5, x4, #30			// L1 index of the kernel's gigabyte
+	lsl	x6, x5, #30
+	ldr	x2, =(DESC_NORMAL)
+	orr	x6, x6, x2
+	str	x6, [x1, x5, lsl #3]
+
+	lsr	x5, x19, #30			// the DTB's gigabyte, if it is below 512 GiB
+	cmp	x5, #512
+	b.hs	1f
+	cbz	x5, 1f				// inside the device gigabyte: leave it alone
+	lsl	x6, x5, #30
+	orr	x6, x6, x2
+	str	x6, [x1, x5, lsl #3]
+1:
+	adrp	x0, boot_l0_ident
+	adrp	x1, boot_l1_ident
+	orr	x3, x1, #DESC_TABLE
+	str	x3, [x0]
+	lsr	x5, x4, #30
+	lsl	x6, x5, #30
+	orr	x6, x6, x2
+	str	x6, [x1, x5, lsl #3]
+	dsb	sy
+	ret
+
+/* Program MAIR/TCR/TTBRs and turn on the MMU and caches. */
+enable_mmu:
+	ldr	x0, =MAIR_VALUE
+	msr	mair_el1, x0
+	ldr	x0, =TCR_VALUE
+	mrs	x1, id_aa64mmfr0_el1
+	and	x1, x1, #0x7			// PARange -> IPS: the same encoding
+	bfi	x0, x1, #TCR_IPS_SHIFT, #3
+	msr	tcr_el1, x0
+	adrp	x0, boot_l0_high
+	msr	ttbr1_el1, x0
+	adrp	x0, boot_l0_ident
+	msr	ttbr0_el1, x0
+	isb
+	tlbi	vmalle1
+	dsb	nsh
+	isb
+	ldr	x0, =SCTLR_EL1_MMU_ON
+	msr	sctlr_el1, x0
+	isb
+	ret
 
 	.data
 	.balign	4
@@ -127,7 +219,13 @@ park:
 boot_entry_el:
 	.long	0
 
-	.section .bss.boot_stack, "aw", %nobits
+	.section .bss.boot, "aw", %nobits
+	.balign	4096
+	.globl	boot_l0_high, boot_l1_high, boot_l0_ident
+boot_l0_high:	.space	4096
+boot_l1_high:	.space	4096
+boot_l0_ident:	.space	4096
+boot_l1_ident:	.space	4096
 	.balign	16
 boot_stack:
 	.space	16384

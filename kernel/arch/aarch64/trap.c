@@ -11,6 +11,7 @@
 #include "arch/trap_frame.h"
 #include "console.h"
 #include "irq.h"
+#include "mm/vm.h"
 #include "panic.h"
 #include "syscall.h"
 #include "user.h"
@@ -50,19 +51,36 @@ static bool esr_has_far(uint32_t ec)
            ec == ESR_EC_PC_ALIGN;
 }
 
+/*
+ * An abort from EL0 on a page that is not mapped yet (a translation fault, DFSC 0b0001xx,
+ * Arm ARM D17.2.40 ISS encoding for aborts) may be memory the program's regions promise.
+ * Permission faults are real violations.
+ */
+static bool user_abort_resolved(const struct trap_frame *tf, uint32_t ec)
+{
+    uint32_t fsc = (uint32_t)tf->esr & 0x3f;
+    struct vm_space *vm = user_vm();
+
+    if ((ec != ESR_EC_DABT_LOW && ec != ESR_EC_IABT_LOW) || (fsc & 0x3c) != 0x04 || !vm)
+        return false;
+    enum vm_access access = ec == ESR_EC_IABT_LOW ? VM_EXEC : (tf->esr & ESR_ISS_WNR) ? VM_WRITE : VM_READ;
+    return vm_fault(vm, tf->far, access) == 0;
+}
+
 void trap_dump(const struct trap_frame *tf)
 {
     uint32_t ec = (uint32_t)(tf->esr >> ESR_EC_SHIFT) & 0x3f;
 
-    kprintf("  ESR %#018lx (EC %#x: %s, ISS %#lx)\n", (unsigned long)tf->esr, ec, esr_class_name(ec),
+    kprintf("  ESR 0x%016lx (EC %#x: %s, ISS %#lx)\n", (unsigned long)tf->esr, ec, esr_class_name(ec),
             (unsigned long)(tf->esr & 0x1ffffff));
-    kprintf("  ELR %#018lx  FAR %#018lx  SPSR %#018lx  SP_EL0 %#018lx\n", (unsigned long)tf->elr,
+    kprintf("  ELR 0x%016lx  FAR 0x%016lx  SPSR 0x%016lx  SP_EL0 0x%016lx\n", (unsigned long)tf->elr,
             (unsigned long)tf->far, (unsigned long)tf->spsr, (unsigned long)tf->sp_el0);
     for (int i = 0; i < 31; i += 2) {
         if (i == 30)
-            kprintf("  x30 %#018lx\n", (unsigned long)tf->x[30]);
+            kprintf("  x30 0x%016lx\n", (unsigned long)tf->x[30]);
         else
-            kprintf("  x%-2d %#018lx  x%-2d %#018lx\n", i, (unsigned long)tf->x[i], i + 1, (unsigned long)tf->x[i + 1]);
+            kprintf("  x%-2d 0x%016lx  x%-2d 0x%016lx\n", i, (unsigned long)tf->x[i], i + 1,
+                    (unsigned long)tf->x[i + 1]);
     }
 }
 
@@ -83,6 +101,9 @@ void trap_handle(struct trap_frame *tf, uint64_t slot)
             syscall_handle(tf);
             return;
         }
+        /* First touch of a demand-zero page: map it and retry the instruction. */
+        if (user_abort_resolved(tf, ec))
+            return;
         /* A user program's mistake ends that program, never the kernel. */
         user_fault(tf, esr_class_name(ec), esr_has_far(ec));
         return;

@@ -6,9 +6,11 @@
 #define WREN_PRINT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 size_t wren_strlen(const char *s);
 void wren_print(const char *s);
 void wren_print_dec(long v);
+void wren_print_hex(uint64_t v); /* 0x and 16 digits */
 
 #endif

@@ -44,6 +44,8 @@ long syscall_dispatch(uint64_t nr, const uint64_t args[6])
 			(int64_t)args[1], /* offset */
 			(uint32_t)args[2]); /* whence */
 	case SYS_FSTAT:
+		if (args[1] & (_Alignof(struct wren_stat) - 1))
+			return -E_FAULT; /* st is not aligned for struct wren_stat */
 		if (((uint64_t)args[2]) & ~(uint64_t)WREN_BIG_ALL)
 			return -E_INVAL; /* unknown bits in opts */
 		return sys_fstat(
@@ -51,6 +53,10 @@ long syscall_dispatch(uint64_t nr, const uint64_t args[6])
 			(user_out_ptr){ args[1] }, /* st */
 			(uint64_t)args[2]); /* opts */
 	case SYS_SEND:
+		if (args[1] & (_Alignof(struct wren_msg) - 1))
+			return -E_FAULT; /* msg is not aligned for struct wren_msg */
+		if (args[2] & (_Alignof(wren_handle_t) - 1))
+			return -E_FAULT; /* handles is not aligned for wren_handle_t */
 		return sys_send(
 			(wren_handle_t)args[0], /* ch */
 			(user_in_ptr){ args[1] }, /* msg */

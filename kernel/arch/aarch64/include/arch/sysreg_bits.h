@@ -17,6 +17,34 @@
 /* SCTLR_EL1 RES1 bits (29, 28, 23, 22, 20, 11); everything else off: MMU, caches, checks. */
 #define SCTLR_EL1_RESET 0x30d00800
 
+/* SCTLR_EL1 bits we turn on with the MMU: M (MMU), C (data cache), SA/SA0 (SP alignment
+ * checks at EL1/EL0), I (instruction cache); and SPAN (bit 23) cleared, so that on CPUs with
+ * PAN every exception entry sets PSTATE.PAN and the kernel never touches user mappings. */
+#define SCTLR_EL1_MMU_ON ((SCTLR_EL1_RESET | (1 << 0) | (1 << 2) | (1 << 3) | (1 << 4) | (1 << 12)) & ~(1 << 23))
+
+/*
+ * TCR_EL1: 48-bit VAs in both halves (T0SZ = T1SZ = 16), 4 KiB granules (TG0 = 0b00,
+ * TG1 = 0b10), table walks inner-shareable and write-back cacheable, 16-bit ASIDs taken
+ * from TTBR0 (AS = 1, A1 = 0). IPS (bits 34:32) is filled in at boot from
+ * ID_AA64MMFR0_EL1.PARange. Arm ARM D17.2.139. Assembly only: the shifts exceed an int.
+ */
+#ifdef __ASSEMBLER__
+#define TCR_T0SZ       (16 << 0)
+#define TCR_IRGN0_WBWA (1 << 8)
+#define TCR_ORGN0_WBWA (1 << 10)
+#define TCR_SH0_INNER  (3 << 12)
+#define TCR_T1SZ       (16 << 16)
+#define TCR_IRGN1_WBWA (1 << 24)
+#define TCR_ORGN1_WBWA (1 << 26)
+#define TCR_SH1_INNER  (3 << 28)
+#define TCR_TG1_4K     (2 << 30)
+#define TCR_IPS_SHIFT  32
+#define TCR_AS         (1 << 36)
+#define TCR_VALUE                                                                                                      \
+    (TCR_T0SZ | TCR_IRGN0_WBWA | TCR_ORGN0_WBWA | TCR_SH0_INNER | TCR_T1SZ | TCR_IRGN1_WBWA | TCR_ORGN1_WBWA |         \
+     TCR_SH1_INNER | TCR_TG1_4K | TCR_AS)
+#endif
+
 #define SPSR_EL1H_DAIF 0x3c5 /* EL1 using SP_EL1, D/A/I/F masked */
 #define SPSR_EL0T      0x000 /* EL0, interrupts unmasked */
 
@@ -39,6 +67,7 @@
 #define ESR_EC_DABT_LOW 0x24
 #define ESR_EC_DABT_CUR 0x25
 #define ESR_EC_SP_ALIGN 0x26
+#define ESR_ISS_WNR     (1 << 6) /* data abort caused by a write */
 #define ESR_EC_BRK64    0x3c
 
 #endif

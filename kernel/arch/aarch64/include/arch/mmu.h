@@ -1,0 +1,28 @@
+/*
+ * MMU control for the portable memory-management code: switching translation tables,
+ * TLB maintenance and instruction-cache synchronisation (Arm ARM D8.13, "TLB maintenance",
+ * and B2.4, "Caches and memory hierarchy").
+ */
+#ifndef WREN_ARCH_MMU_H
+#define WREN_ARCH_MMU_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Install a user table (root PA | ASID << 48, from pgtable_ttbr). */
+void arch_set_user_table(uint64_t ttbr0);
+/* Replace the kernel's table (TTBR1) and drop every cached kernel translation. */
+void arch_set_kernel_table(uint64_t ttbr1);
+/* Invalidate one page's translation on every CPU: for asid (user) or all ASIDs (kernel). */
+void arch_tlb_invalidate_page(uint64_t va, uint16_t asid, bool user, bool last_level);
+/* Drop every translation tagged with asid (when an address space dies or an ASID is reused). */
+void arch_tlb_invalidate_asid(uint16_t asid);
+/* Make earlier table writes visible to the hardware walker (DSB ISHST; ISB). */
+void arch_mmu_sync(void);
+/* Turn on Privileged Access Never where the CPU has it (FEAT_PAN, Armv8.1); false if it has not. */
+bool arch_enable_pan(void);
+/* Make instructions just written through the data side (at kernel address va) fetchable. */
+void arch_sync_icache(const void *va, size_t len);
+
+#endif

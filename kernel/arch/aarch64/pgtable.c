@@ -1,0 +1,602 @@
+/*
+ * AArch64 stage-1 translation tables: building, changing and walking them in software (see pgtable.h for the
+ * interface and its rules).
+ *
+ * Geometry with the 4 KiB granule and 48-bit VAs (DDI 0487 D8.2, "Translation process"): each table is one 4 KiB
+ * page of 512 eight-byte descriptors, and VA bits select one descriptor per level:
+ *
+ *     level  VA bits  one entry maps              can hold
+ *       L0   47:39    512 GiB                     table
+ *       L1   38:30    1 GiB                       table or 1 GiB block
+ *       L2   29:21    2 MiB                       table or 2 MiB block
+ *       L3   20:12    4 KiB                       page
+ *
+ * Every change is made in two passes over the same recursive walker: a counting pass (`apply` false) that reads
+ * the tables, detects every reason to refuse (-E_EXIST, -E_NOENT) and counts the tables the change needs, then, once
+ * those tables are all allocated, the apply pass, which cannot fail. That is how a failed call changes nothing.
+ * Where the counting pass descends into a table the apply pass would create, it has no table to read and walks a
+ * NULL table instead: for pgtable_map that stands for a new, empty table; for unmap and protect, for a table made
+ * by splitting a block, whose every entry is a valid leaf.
+ *
+ * Invariant: every table other than the root has at least one valid entry (unmap frees tables that become empty,
+ * map never creates a table it does not fill). So a table entry always means "something is mapped below".
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <wren/abi.h>
+
+#include "arch/aarch64/pgtable.h"
+#include "panic.h"
+
+/*
+ * ---- Descriptor fields (DDI 0487 D8.3 "Translation table descriptor formats", VMSAv8-64, 4 KiB granule) ----
+ *
+ * Bits 1:0 give the type. Bit 0 clear: invalid ("fault") descriptor, all other bits ignored by the hardware and
+ * never cached in a TLB. At L0-L2, 0b11 is a table descriptor (bits 47:12 = next table's PA) and 0b01 a block
+ * (only at L1 and L2 with this granule); at L3, 0b11 is a page and 0b01 is reserved (treated as invalid).
+ */
+#define DESC_VALID      (1ULL << 0) /* bit 0: valid */
+#define DESC_TYPE_MASK  3ULL        /* bits 1:0 */
+#define DESC_TYPE_BLOCK 1ULL        /* L1/L2 block */
+#define DESC_TYPE_TABLE 3ULL        /* L0-L2 table (bit 1 set: "points to a table") */
+#define DESC_TYPE_PAGE  3ULL        /* L3 page (bit 1 must be set at L3) */
+
+/* Lower attributes of block and page descriptors (D8.3, and D8.4 "Memory access control" for AP and XN). */
+#define DESC_ATTRINDX(i)   ((uint64_t)(i) << 2) /* bits 4:2: AttrIndx, which MAIR_EL1 byte gives the memory type */
+#define DESC_ATTRINDX_MASK (7ULL << 2)
+#define DESC_NS            (1ULL << 5)  /* bit 5: NS, Non-secure output address; only meaningful in Secure state: 0 */
+#define DESC_AP_EL0        (1ULL << 6)  /* bit 6: AP[1]: EL0 may access (data); 0 = EL1 only */
+#define DESC_AP_RO         (1ULL << 7)  /* bit 7: AP[2]: read-only at every EL; 0 = writable */
+#define DESC_SH_INNER      (3ULL << 8)  /* bits 9:8: SH = 0b11 Inner Shareable (ignored for Device memory) */
+#define DESC_AF            (1ULL << 10) /* bit 10: Access Flag; set, so there are no Access flag faults */
+#define DESC_NG            (1ULL << 11) /* bit 11: not Global: the TLB entry is tagged with the current ASID */
+/* bits 47:12: output address (a block's low bits 29:12 or 20:12 are RES0); bits 49:48 RES0 (52-bit PAs only) */
+#define DESC_OA_MASK       0x0000fffffffff000ULL
+/* bit 50: GP (BTI guarded page), bit 51: DBM (dirty bit modifier), bit 52: Contiguous hint: all left 0 */
+#define DESC_PXN           (1ULL << 53) /* bit 53: PXN: EL1 may not execute */
+#define DESC_UXN           (1ULL << 54) /* bit 54: UXN (XN): EL0 may not execute */
+/* bits 58:55: reserved for software use, ignored by the hardware */
+#define DESC_SW_COW        (1ULL << 55) /* PGT_COW */
+/*
+ * Upper attributes of table descriptors, bits 63:59 (NSTable, APTable[1:0], UXNTable, PXNTable), limit everything
+ * below the table. Left 0: the leaf entries alone decide, so lookup and protect need look at nothing else.
+ */
+
+/* Everything a split copies from a block to the entries that replace it: all but the type and the address. */
+#define DESC_LEAF_ATTRS (~(DESC_OA_MASK | DESC_TYPE_MASK))
+/* Bits that may change in a live entry without break-before-make (D8.16.1): permissions and software bits. */
+#define DESC_PERM_BITS  (DESC_AP_EL0 | DESC_AP_RO | DESC_PXN | DESC_UXN | (0xfULL << 55))
+
+#define ENTRIES   512
+#define VA_MASK   (PGT_USER_VA_TOP - 1) /* the 48 bits a table translates */
+#define PAGE_MASK (PGT_PAGE_SIZE - 1)
+
+/* VA bits 47:39 index L0, 38:30 L1, 29:21 L2, 20:12 L3. */
+static inline unsigned level_shift(int level)
+{
+    return 39 - 9 * (unsigned)level;
+}
+
+static inline uint64_t level_span(int level)
+{
+    return 1ULL << level_shift(level);
+}
+
+static inline unsigned level_index(uint64_t va, int level)
+{
+    return (unsigned)(va >> level_shift(level)) & (ENTRIES - 1);
+}
+
+static inline bool is_table(uint64_t d, int level)
+{
+    return level < 3 && (d & DESC_TYPE_MASK) == DESC_TYPE_TABLE;
+}
+
+static inline uint64_t leaf_desc(int level, uint64_t pa, uint64_t attrs)
+{
+    return pa | attrs | (level == 3 ? DESC_TYPE_PAGE : DESC_TYPE_BLOCK);
+}
+
+/*
+ * Descriptors are read and written with single 64-bit accesses the compiler may neither split, merge nor drop:
+ * the hardware walker reads them concurrently, and a torn descriptor would be a wrong translation
+ * (D8.3: descriptor reads by the walker are single-copy atomic 64-bit accesses).
+ */
+static inline uint64_t desc_read(const uint64_t *e)
+{
+    return *(const volatile uint64_t *)e;
+}
+
+static inline void desc_write(uint64_t *e, uint64_t d)
+{
+    *(volatile uint64_t *)e = d;
+}
+
+static inline uint64_t *table_at(const struct pgtable *pt, uint64_t pa)
+{
+    return (uint64_t *)pt->ops->phys_to_virt(pt->ops->ctx, pa);
+}
+
+/* The canonical address of a 48-bit table offset: the kernel half has bits 63:48 set. */
+static inline uint64_t full_va(const struct pgtable *pt, uint64_t va)
+{
+    return pt->user ? va : va | PGT_KERNEL_VA;
+}
+
+static bool in_half(const struct pgtable *pt, uint64_t va)
+{
+    return pt->user ? va < PGT_USER_VA_TOP : va >= PGT_KERNEL_VA;
+}
+
+/* Checks a page-aligned, non-empty range of the table's half; gives it as 48-bit offsets [*start, *end). */
+static int check_range(const struct pgtable *pt, uint64_t va, uint64_t size, uint64_t *start, uint64_t *end)
+{
+    if (pt == NULL || pt->root_pa == 0)
+        return -E_INVAL;
+    if (size == 0 || ((va | size) & PAGE_MASK) != 0 || !in_half(pt, va))
+        return -E_INVAL;
+    uint64_t off = va & VA_MASK;
+    if (size > PGT_USER_VA_TOP - off) /* runs past 2^48 (user) or past 2^64 (kernel) */
+        return -E_INVAL;
+    *start = off;
+    *end = off + size;
+    return 0;
+}
+
+/*
+ * PGT_* flags to leaf attribute bits. AP (D8.4): AP[1] grants EL0 the same data access as EL1, AP[2] makes the page
+ * read-only for both; so a user page is AP = 01 (RW) or 11 (RO), a kernel page 00 (RW) or 10 (RO). Execute: the
+ * kernel never runs user code (PXN on every user page) and EL0 never runs kernel code (UXN on every kernel page).
+ */
+static int encode_prot(const struct pgtable *pt, unsigned prot, uint64_t *attrs)
+{
+    if ((prot & ~PGT_ALL) != 0 || !(prot & PGT_READ))
+        return -E_INVAL;
+    if ((prot & PGT_WRITE) && (prot & PGT_EXEC)) /* W^X */
+        return -E_INVAL;
+    if ((prot & PGT_DEVICE) && (prot & (PGT_EXEC | PGT_NOCACHE)))
+        return -E_INVAL;
+    if ((prot & PGT_COW) && (prot & PGT_WRITE))
+        return -E_INVAL;
+    if (pt->user ? (prot & (PGT_USER | PGT_GLOBAL)) != PGT_USER : (prot & PGT_USER) != 0)
+        return -E_INVAL;
+
+    uint64_t a = DESC_AF | DESC_SH_INNER;
+    if (prot & PGT_DEVICE)
+        a |= DESC_ATTRINDX(PGT_ATTR_DEVICE);
+    else if (prot & PGT_NOCACHE)
+        a |= DESC_ATTRINDX(PGT_ATTR_NOCACHE);
+    else
+        a |= DESC_ATTRINDX(PGT_ATTR_NORMAL);
+    if (!(prot & PGT_WRITE))
+        a |= DESC_AP_RO;
+    if (!(prot & PGT_GLOBAL))
+        a |= DESC_NG;
+    if (prot & PGT_COW)
+        a |= DESC_SW_COW;
+    if (pt->user) {
+        a |= DESC_AP_EL0 | DESC_PXN;
+        if (!(prot & PGT_EXEC))
+            a |= DESC_UXN;
+    } else {
+        a |= DESC_UXN;
+        if (!(prot & PGT_EXEC))
+            a |= DESC_PXN;
+    }
+    *attrs = a;
+    return 0;
+}
+
+static unsigned decode_prot(const struct pgtable *pt, uint64_t d)
+{
+    unsigned prot = PGT_READ;
+
+    if (!(d & DESC_AP_RO))
+        prot |= PGT_WRITE;
+    if (d & DESC_AP_EL0)
+        prot |= PGT_USER;
+    if (!(d & (pt->user ? DESC_UXN : DESC_PXN)))
+        prot |= PGT_EXEC;
+    if ((d & DESC_ATTRINDX_MASK) == DESC_ATTRINDX(PGT_ATTR_DEVICE))
+        prot |= PGT_DEVICE;
+    else if ((d & DESC_ATTRINDX_MASK) == DESC_ATTRINDX(PGT_ATTR_NOCACHE))
+        prot |= PGT_NOCACHE;
+    if (!(d & DESC_NG))
+        prot |= PGT_GLOBAL;
+    if (d & DESC_SW_COW)
+        prot |= PGT_COW;
+    return prot;
+}
+
+/* ---- One change in progress ---- */
+
+struct walk {
+    struct pgtable *pt;
+    bool apply;             /* false: the counting pass; true: the apply pass */
+    unsigned need;          /* counting pass: tables the apply pass will take from the pool */
+    uint64_t pool;          /* apply pass: PA of the first preallocated table, 0 when empty */
+    uint64_t attrs;         /* map, protect: attribute bits of the leaf entries written */
+    pgtable_freed_fn freed; /* unmap: told about every physical range unmapped (may be NULL) */
+};
+
+static void sync(const struct walk *w)
+{
+    if (w->pt->ops->sync != NULL)
+        w->pt->ops->sync(w->pt->ops->ctx);
+}
+
+static void tlb_invalidate(const struct walk *w, uint64_t va, bool last_level)
+{
+    w->pt->ops->tlb_invalidate(w->pt->ops->ctx, full_va(w->pt, va), w->pt->asid, last_level);
+}
+
+/* Takes a preallocated table; it is all zeroes again (its first word held the pool link). */
+static uint64_t pool_take(struct walk *w)
+{
+    uint64_t pa = w->pool;
+    KASSERT(pa != 0);
+    uint64_t *t = table_at(w->pt, pa);
+    w->pool = desc_read(&t[0]);
+    desc_write(&t[0], 0);
+    return pa;
+}
+
+static void pool_release(struct walk *w)
+{
+    while (w->pool != 0)
+        w->pt->ops->free_table(w->pt->ops->ctx, pool_take(w));
+}
+
+/*
+ * Allocates the `need` tables counted, chained through their first word. A table page address has bits 1:0 clear,
+ * so even a link word would read as an invalid descriptor. On failure returns every one of them.
+ */
+static int pool_fill(struct walk *w)
+{
+    for (unsigned i = 0; i < w->need; i++) {
+        uint64_t pa = w->pt->ops->alloc_table(w->pt->ops->ctx);
+        if (pa == 0) {
+            pool_release(w);
+            return -E_NOMEM;
+        }
+        KASSERT((pa & PAGE_MASK) == 0 && pa < PGT_USER_VA_TOP);
+        desc_write(&table_at(w->pt, pa)[0], w->pool);
+        w->pool = pa;
+    }
+    return 0;
+}
+
+/* End of a successful apply pass: the counting was exact, and the last writes go out to the walker. */
+static void walk_finish(struct walk *w)
+{
+    KASSERT(w->pool == 0);
+    pool_release(w);
+    sync(w);
+}
+
+/* End of the entry at `level` that contains va, clipped to end. */
+static inline uint64_t entry_end(uint64_t va, uint64_t end, int level)
+{
+    uint64_t next = (va | (level_span(level) - 1)) + 1;
+    return next < end ? next : end;
+}
+
+static bool table_empty(const uint64_t *t)
+{
+    for (unsigned i = 0; i < ENTRIES; i++)
+        if (desc_read(&t[i]) & DESC_VALID)
+            return false;
+    return true;
+}
+
+/*
+ * Replaces the live block *e (at `level`, mapping from va_block) by a table of the next level with the same
+ * translation in 512 smaller entries. Break-before-make (D8.16.1): changing the block size of a live translation
+ * must go through an invalid entry and a TLB invalidation, or the TLB could hold the old block and a new entry for
+ * the same address at once (a TLB conflict abort, or either translation being used). The new table is filled and
+ * made visible first, so the window without a translation is as short as it can be.
+ */
+static uint64_t *split_block(struct walk *w, int level, uint64_t *e, uint64_t d, uint64_t va_block)
+{
+    uint64_t tpa = pool_take(w);
+    uint64_t *t = table_at(w->pt, tpa);
+    uint64_t span = level_span(level + 1);
+    uint64_t oa = d & DESC_OA_MASK;
+
+    for (unsigned i = 0; i < ENTRIES; i++)
+        desc_write(&t[i], leaf_desc(level + 1, oa + i * span, d & DESC_LEAF_ATTRS));
+    sync(w);
+    desc_write(e, 0);
+    tlb_invalidate(w, va_block, true);
+    desc_write(e, tpa | DESC_TYPE_TABLE);
+    return t;
+}
+
+/*
+ * The table below entry d (at *e) for an operation on part of that entry's range. A block is split (apply pass) or
+ * counted as a split (counting pass, which then walks the NULL "all valid leaves" table).
+ */
+static uint64_t *descend(struct walk *w, int level, uint64_t *e, uint64_t d, uint64_t va)
+{
+    if (is_table(d, level))
+        return table_at(w->pt, d & DESC_OA_MASK);
+    if (!w->apply) {
+        w->need++;
+        return NULL;
+    }
+    return split_block(w, level, e, d, va & ~(level_span(level) - 1));
+}
+
+/* ---- map ---- */
+
+/*
+ * Maps [va, end) to pa.. at `level` in `table` (NULL in the counting pass: a table that does not exist yet). The
+ * counting pass returns -E_EXIST on the first mapped page; the apply pass always succeeds.
+ */
+static int map_level(struct walk *w, int level, uint64_t *table, uint64_t va, uint64_t end, uint64_t pa)
+{
+    uint64_t span = level_span(level);
+
+    while (va < end) {
+        uint64_t next = entry_end(va, end, level);
+        uint64_t *e = table != NULL ? &table[level_index(va, level)] : NULL;
+        uint64_t d = e != NULL ? desc_read(e) : 0;
+        int r = 0;
+
+        if (level == 3 || ((level == 1 || level == 2) && ((va | pa) & (span - 1)) == 0 && next - va == span)) {
+            /* A page, or a block: va and pa aligned to the block and the whole block in the range. */
+            if (d & DESC_VALID)
+                return -E_EXIST; /* a page, a block, or a (never empty) table below */
+            if (w->apply)
+                desc_write(e, leaf_desc(level, pa, w->attrs));
+        } else if (is_table(d, level)) {
+            r = map_level(w, level + 1, table_at(w->pt, d & DESC_OA_MASK), va, next, pa);
+        } else if (d & DESC_VALID) {
+            return -E_EXIST; /* a block covers part of the range */
+        } else if (!w->apply) {
+            w->need++;
+            r = map_level(w, level + 1, NULL, va, next, pa);
+        } else {
+            /* A new table: filled completely and made visible before it is linked, so the walker never sees a
+             * half-built subtree. The entry was invalid (never cached), so no TLB maintenance. */
+            uint64_t tpa = pool_take(w);
+            map_level(w, level + 1, table_at(w->pt, tpa), va, next, pa);
+            sync(w);
+            desc_write(e, tpa | DESC_TYPE_TABLE);
+        }
+        if (r != 0)
+            return r;
+        pa += next - va;
+        va = next;
+    }
+    return 0;
+}
+
+int pgtable_map(struct pgtable *pt, uint64_t va, uint64_t pa, uint64_t size, unsigned prot)
+{
+    struct walk w = {.pt = pt};
+    uint64_t start, end;
+    int r = check_range(pt, va, size, &start, &end);
+
+    if (r == 0)
+        r = encode_prot(pt, prot, &w.attrs);
+    if (r != 0)
+        return r;
+    if ((pa & PAGE_MASK) != 0 || pa >= PGT_USER_VA_TOP || size > PGT_USER_VA_TOP - pa)
+        return -E_INVAL;
+
+    uint64_t *root = table_at(pt, pt->root_pa);
+    r = map_level(&w, 0, root, start, end, pa);
+    if (r == 0)
+        r = pool_fill(&w);
+    if (r != 0)
+        return r;
+    w.apply = true;
+    map_level(&w, 0, root, start, end, pa);
+    walk_finish(&w);
+    return 0;
+}
+
+/* ---- unmap ---- */
+
+/*
+ * Unmaps [va, end) at `level`. In the counting pass `table` may be NULL: a table made by a split, every entry a
+ * valid leaf (a block at L2 or a page at L3).
+ */
+static void unmap_level(struct walk *w, int level, uint64_t *table, uint64_t va, uint64_t end)
+{
+    uint64_t span = level_span(level);
+
+    while (va < end) {
+        uint64_t next = entry_end(va, end, level);
+        uint64_t *e = table != NULL ? &table[level_index(va, level)] : NULL;
+        uint64_t d = e != NULL ? desc_read(e) : DESC_TYPE_BLOCK;
+
+        if (!(d & DESC_VALID)) {
+            /* a hole */
+        } else if (!is_table(d, level) && next - va == span) {
+            /* A page or a whole block inside the range. */
+            if (w->apply) {
+                desc_write(e, 0);
+                tlb_invalidate(w, va, true);
+                if (w->freed != NULL)
+                    w->freed(w->pt->ops->ctx, d & DESC_OA_MASK, span);
+            }
+        } else {
+            uint64_t *child = descend(w, level, e, d, va);
+            unmap_level(w, level + 1, child, va, next);
+            if (w->apply && table_empty(child)) {
+                /* Nothing left below: unlink the table, then drop any cached walk through it (a non-last-level
+                 * invalidation) before the page can be reused. */
+                desc_write(e, 0);
+                tlb_invalidate(w, va, false);
+                w->pt->ops->free_table(w->pt->ops->ctx, d & DESC_OA_MASK);
+            }
+        }
+        va = next;
+    }
+}
+
+int pgtable_unmap(struct pgtable *pt, uint64_t va, uint64_t size, pgtable_freed_fn page_freed)
+{
+    struct walk w = {.pt = pt, .freed = page_freed};
+    uint64_t start, end;
+    int r = check_range(pt, va, size, &start, &end);
+
+    if (r != 0)
+        return r;
+    uint64_t *root = table_at(pt, pt->root_pa);
+    unmap_level(&w, 0, root, start, end);
+    r = pool_fill(&w);
+    if (r != 0)
+        return r;
+    w.apply = true;
+    unmap_level(&w, 0, root, start, end);
+    walk_finish(&w);
+    return 0;
+}
+
+/* ---- protect ---- */
+
+/* Rewrites one live leaf with the new attributes (same output address, same size). */
+static void protect_leaf(struct walk *w, uint64_t *e, uint64_t d, uint64_t va)
+{
+    uint64_t nd = (d & (DESC_OA_MASK | DESC_TYPE_MASK)) | w->attrs;
+
+    if (nd == d)
+        return;
+    if ((nd ^ d) & ~DESC_PERM_BITS) {
+        /* Memory type, cacheability or nG changes: break-before-make (D8.16.1), so no CPU ever holds the old and
+         * the new attributes for the same address at once. */
+        desc_write(e, 0);
+        tlb_invalidate(w, va, true);
+        desc_write(e, nd);
+    } else {
+        /* Permissions alone may change in place; the invalidation makes the new ones effective everywhere. */
+        desc_write(e, nd);
+        tlb_invalidate(w, va, true);
+    }
+}
+
+/* As unmap_level; the counting pass returns -E_NOENT at the first hole. */
+static int protect_level(struct walk *w, int level, uint64_t *table, uint64_t va, uint64_t end)
+{
+    uint64_t span = level_span(level);
+
+    while (va < end) {
+        uint64_t next = entry_end(va, end, level);
+        uint64_t *e = table != NULL ? &table[level_index(va, level)] : NULL;
+        uint64_t d = e != NULL ? desc_read(e) : DESC_TYPE_BLOCK;
+
+        if (!(d & DESC_VALID))
+            return -E_NOENT;
+        if (!is_table(d, level) && next - va == span) {
+            if (w->apply)
+                protect_leaf(w, e, d, va);
+        } else {
+            int r = protect_level(w, level + 1, descend(w, level, e, d, va), va, next);
+            if (r != 0)
+                return r;
+        }
+        va = next;
+    }
+    return 0;
+}
+
+int pgtable_protect(struct pgtable *pt, uint64_t va, uint64_t size, unsigned prot)
+{
+    struct walk w = {.pt = pt};
+    uint64_t start, end;
+    int r = check_range(pt, va, size, &start, &end);
+
+    if (r == 0)
+        r = encode_prot(pt, prot, &w.attrs);
+    if (r != 0)
+        return r;
+    uint64_t *root = table_at(pt, pt->root_pa);
+    r = protect_level(&w, 0, root, start, end);
+    if (r == 0)
+        r = pool_fill(&w);
+    if (r != 0)
+        return r;
+    w.apply = true;
+    protect_level(&w, 0, root, start, end);
+    walk_finish(&w);
+    return 0;
+}
+
+/* ---- lookup, create, destroy ---- */
+
+int pgtable_lookup(const struct pgtable *pt, uint64_t va, uint64_t *pa, unsigned *prot, uint64_t *block_size)
+{
+    if (pt == NULL || pt->root_pa == 0 || !in_half(pt, va))
+        return -E_INVAL;
+
+    uint64_t off = va & VA_MASK;
+    const uint64_t *table = table_at(pt, pt->root_pa);
+    for (int level = 0; level < 4; level++) {
+        uint64_t d = desc_read(&table[level_index(off, level)]);
+        if (!(d & DESC_VALID))
+            return -E_NOENT;
+        if (is_table(d, level)) {
+            table = table_at(pt, d & DESC_OA_MASK);
+            continue;
+        }
+        uint64_t span = level_span(level);
+        if (pa != NULL)
+            *pa = (d & DESC_OA_MASK) + (off & (span - 1));
+        if (prot != NULL)
+            *prot = decode_prot(pt, d);
+        if (block_size != NULL)
+            *block_size = span;
+        return 0;
+    }
+    return -E_NOENT; /* not reached: an L3 entry is a page or invalid */
+}
+
+int pgtable_create(struct pgtable *pt, const struct pgtable_ops *ops, uint16_t asid, bool user)
+{
+    if (pt == NULL || ops == NULL || ops->alloc_table == NULL || ops->free_table == NULL || ops->phys_to_virt == NULL ||
+        ops->tlb_invalidate == NULL)
+        return -E_INVAL;
+    uint64_t root = ops->alloc_table(ops->ctx);
+    if (root == 0)
+        return -E_NOMEM;
+    KASSERT((root & PAGE_MASK) == 0 && root < PGT_USER_VA_TOP);
+    pt->root_pa = root;
+    pt->asid = asid;
+    pt->user = user;
+    pt->ops = ops;
+    return 0;
+}
+
+static void destroy_level(const struct pgtable *pt, int level, uint64_t *table, pgtable_freed_fn freed)
+{
+    for (unsigned i = 0; i < ENTRIES; i++) {
+        uint64_t d = desc_read(&table[i]);
+        if (!(d & DESC_VALID))
+            continue;
+        if (is_table(d, level)) {
+            destroy_level(pt, level + 1, table_at(pt, d & DESC_OA_MASK), freed);
+            pt->ops->free_table(pt->ops->ctx, d & DESC_OA_MASK);
+        } else if (freed != NULL) {
+            freed(pt->ops->ctx, d & DESC_OA_MASK, level_span(level));
+        }
+    }
+}
+
+void pgtable_destroy(struct pgtable *pt, pgtable_freed_fn page_freed)
+{
+    if (pt == NULL || pt->root_pa == 0)
+        return;
+    destroy_level(pt, 0, table_at(pt, pt->root_pa), page_freed);
+    pt->ops->free_table(pt->ops->ctx, pt->root_pa);
+    pt->root_pa = 0;
+}
+
+uint64_t pgtable_ttbr(const struct pgtable *pt)
+{
+    return pt->root_pa | ((uint64_t)pt->asid << TTBR_ASID_SHIFT);
+}

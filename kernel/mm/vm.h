@@ -1,0 +1,62 @@
+/*
+ * A user address space: its page table (TTBR0, tagged with an ASID) and its regions (what
+ * each range of addresses means). Memory is given on demand: a region promises pages, the
+ * first touch of each page allocates it (zero-filled) in vm_fault.
+ *
+ * User memory is reached by the kernel only through vm_copy_in/vm_copy_out, which walk the
+ * table in software and copy through the kernel's linear map: a bad user pointer is an
+ * E_FAULT answer, never a kernel fault, whatever the address.
+ */
+#ifndef WREN_MM_VM_H
+#define WREN_MM_VM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arch/aarch64/pgtable.h"
+#include "mm/region.h"
+
+/* User virtual layout. Programs link at 0x400000; mmap picks addresses in [MMAP_BASE, MMAP_TOP). */
+#define VM_USER_BASE  0x0000000000010000ull /* page 0..15 never mapped: NULL dereferences fault */
+#define VM_USER_TOP   0x0001000000000000ull /* 2^48 */
+#define VM_STACK_TOP  0x0000fffffffff000ull
+#define VM_STACK_SIZE 0x0000000000100000ull /* 1 MiB, demand-paged */
+#define VM_MMAP_BASE  0x0000100000000000ull
+#define VM_MMAP_TOP   0x0000f00000000000ull
+
+struct vm_space {
+    struct pgtable pt;
+    struct region_set regions;
+};
+
+enum vm_access { VM_READ = 1, VM_WRITE = 2, VM_EXEC = 4 };
+
+int vm_create(struct vm_space *vs, uint16_t asid);
+/* Frees every page and table; vs must not be the live TTBR0 any more. */
+void vm_destroy(struct vm_space *vs);
+void vm_activate(const struct vm_space *vs);
+
+/* A region of demand-zero memory (prot: WREN_PROT_*). */
+int vm_reserve(struct vm_space *vs, uint64_t start, uint64_t len, uint32_t prot, uint32_t kind);
+/* Copy bytes into the space regardless of its protections (for loading programs). */
+int vm_load(struct vm_space *vs, uint64_t va, const void *src, size_t len);
+
+/* mmap/munmap/mprotect on anonymous memory; the checks of the syscall are done here. */
+long vm_mmap_anon(struct vm_space *vs, uint64_t addr, uint64_t len, uint32_t prot, bool fixed);
+int vm_unmap(struct vm_space *vs, uint64_t addr, uint64_t len);
+int vm_protect(struct vm_space *vs, uint64_t addr, uint64_t len, uint32_t prot);
+
+/*
+ * A translation fault at va by an access of kind `access`: 0 if a region allows it and the
+ * page is now there (retry the instruction); -E_FAULT if the access is not allowed;
+ * -E_NOMEM if memory ran out.
+ */
+int vm_fault(struct vm_space *vs, uint64_t va, enum vm_access access);
+
+int vm_copy_in(struct vm_space *vs, void *dst, uint64_t src, size_t len);
+int vm_copy_out(struct vm_space *vs, uint64_t dst, const void *src, size_t len);
+/* Does every page of [va, va + len) allow `access` (faulting pages in as a touch would)? */
+int vm_check(struct vm_space *vs, uint64_t va, size_t len, enum vm_access access);
+
+#endif

@@ -1,0 +1,42 @@
+/* In-guest self-check harness (see wren/check.h). */
+#include <wren/check.h>
+#include <wren/print.h>
+
+static const char *prog = "check";
+static long passed, failed;
+
+void wren_check_begin(const char *program)
+{
+    prog = program;
+    passed = failed = 0;
+}
+
+int wren_check(const char *what, long got, long want)
+{
+    wren_print(prog);
+    wren_print(got == want ? ": ok   " : ": FAIL ");
+    wren_print(what);
+    wren_print(" -> ");
+    wren_print_dec(got);
+    if (got != want) {
+        wren_print(" (want ");
+        wren_print_dec(want);
+        wren_print(")");
+        failed++;
+    } else {
+        passed++;
+    }
+    wren_print("\n");
+    return got == want;
+}
+
+int wren_check_end(void)
+{
+    wren_print(prog);
+    wren_print(": ");
+    wren_print_dec(passed);
+    wren_print(" passed, ");
+    wren_print_dec(failed);
+    wren_print(" failed\n");
+    return failed ? 1 : 0;
+}
