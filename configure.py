@@ -96,9 +96,8 @@ def parse_args(argv):
 def toolchain_vars(args):
     common = ["-std=gnu11", "-Wall", "-Wextra", "-Werror", "-g", "-ffreestanding", "-fno-builtin",
               "-fno-stack-protector", "-fno-pic", "-fno-omit-frame-pointer",
-              # The MMU is off until the memory-management work lands, so all data accesses are
-              # to Device memory, where an unaligned access faults: keep the compiler aligned.
-              "-mstrict-align", "-mgeneral-regs-only"]
+              # The kernel does not save FP/SIMD registers on entry: keep the compiler off them.
+              "-mgeneral-regs-only"]
     with open(os.path.join(SRC, "VERSION")) as f:
         version = f.read().strip()
     common += ["'-DWREN_VERSION=\"%s\"'" % version,

@@ -1,7 +1,7 @@
 /*
  * ELF64 validation. Field offsets from the System V ABI gABI "ELF-64 Object File Format"
- * and the AArch64 ELF ABI (EM_AARCH64 = 183). Values are read byte by byte so a misaligned
- * file buffer is never accessed with a wide load (the MMU may be off).
+ * and the AArch64 ELF ABI (EM_AARCH64 = 183). Values are read byte by byte, so the file may
+ * sit at any alignment inside the initrd.
  */
 #include <stdbool.h>
 

@@ -8,6 +8,7 @@
 
 void arch_set_user_table(uint64_t ttbr0)
 {
+    __asm__ volatile("dsb ishst" ::: "memory"); /* the table's contents are visible to the walker */
     write_sysreg(ttbr0_el1, ttbr0);
     isb();
 }

@@ -2,7 +2,7 @@
  * AArch64 stage-1 translation tables: building, changing and walking them in software (see pgtable.h for the
  * interface and its rules).
  *
- * Geometry with the 4 KiB granule and 48-bit VAs (DDI 0487 D8.2, "Translation process"): each table is one 4 KiB
+ * Geometry with the 4 KiB granule and 48-bit VAs (DDI 0487 chapter D8, "Translation process"): each table is one 4 KiB
  * page of 512 eight-byte descriptors, and VA bits select one descriptor per level:
  *
  *     level  VA bits  one entry maps              can hold

@@ -80,18 +80,18 @@
 /* ---- The interface ---- */
 
 struct pgtable_ops {
-    /* A zeroed, 4 KiB-aligned page for a table: its physical address, or 0 if there is no memory. The zeroes must
-     * already be visible to the hardware table walker (the kernel's allocator ends with DSB ISHST). */
+    /* A zeroed, 4 KiB-aligned page for a table: its physical address, or 0 if there is no memory. (sync runs before
+     * the page is linked into a live table, which orders the zeroing too; without sync the caller must.) */
     uint64_t (*alloc_table)(void *ctx);
     /* Returns a table page (no longer referenced by any entry, and already invalidated from the TLBs). */
     void (*free_table)(void *ctx, uint64_t pa);
     /* Where the code can read and write the table at physical address pa. */
     void *(*phys_to_virt)(void *ctx, uint64_t pa);
     /*
-     * Called after a valid entry has been replaced by an invalid one or changed in place; va is the (canonical)
-     * address the entry translated, asid the table's. last_level: the entry was a leaf (page or block), so
-     * TLBI VALE1IS suffices; false: a table entry was removed, so cached walks must go too (TLBI VAE1IS).
-     * The kernel's version: DSB ISHST (the entry write reaches the walker first); TLBI; DSB ISH; ISB.
+     * Called after a valid entry has been replaced by an invalid one or changed in place; va is a (canonical)
+     * address inside the range the entry translated (page-aligned), asid the table's. last_level: the entry was a leaf
+     * (page or block), so TLBI VALE1IS suffices; false: a table entry was removed, so cached walks must go too (TLBI
+     * VAE1IS). The kernel's version: DSB ISHST (the entry write reaches the walker first); TLBI; DSB ISH; ISB.
      */
     void (*tlb_invalidate)(void *ctx, uint64_t va, uint16_t asid, bool last_level);
     /*
