@@ -8,6 +8,8 @@
 #include "console.h"
 #include "lib/elf.h"
 #include "lib/tar.h"
+#include "mm/kmap.h"
+#include "mm/pmm.h"
 #include "mm/vm.h"
 #include "panic.h"
 #include "user.h"
@@ -102,11 +104,23 @@ int user_start(const void *initrd, size_t initrd_size, const char *path)
     arch_enter_user(tf);
 }
 
+/* Give back everything the program had, report what is free now, and end the session. */
+static _Noreturn void end_program(void)
+{
+    struct pmm_stats st;
+
+    current.running = false;
+    kmap_user_table_none();
+    vm_destroy(&current.vm);
+    pmm_get_stats(&st);
+    kprintf("memory: %lu KiB free after pid %d\n", (unsigned long)(st.free_pages * 4), current.pid);
+    system_poweroff();
+}
+
 _Noreturn void user_exit(int32_t code)
 {
     kprintf("wren: %s (pid %d) exited with status %d\n", current.path, current.pid, (int)code);
-    current.running = false;
-    system_poweroff();
+    end_program();
 }
 
 _Noreturn void user_fault(struct trap_frame *tf, const char *reason, bool far_valid)
@@ -115,6 +129,5 @@ _Noreturn void user_fault(struct trap_frame *tf, const char *reason, bool far_va
     if (far_valid)
         kprintf(" at address %#lx", (unsigned long)tf->far);
     kprintf(", pc %#lx\n", (unsigned long)tf->elr);
-    current.running = false;
-    system_poweroff();
+    end_program();
 }

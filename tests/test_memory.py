@@ -63,3 +63,26 @@ def test_kernel_text_is_not_writable(build):
     m = re.search(r"ESR 0x([0-9a-f]{16}) \(EC 0x25: data abort from EL1", r.output)
     assert m and (int(m.group(1), 16) & 0x3c) == 0x0c, r.output
     assert re.search(r"FAR 0xffff0000402[0-9a-f]{5}", r.output), r.output
+
+
+def boot_free_kib(output):
+    m = re.search(r"memory: (\d+) KiB free of \d+ KiB", output)
+    assert m, output
+    return int(m.group(1))
+
+
+def test_program_exit_returns_every_page(build, tmp_path):
+    r = boot(build, timeout=60, initrd=make_initrd(tmp_path, build, program="memcheck"))
+    r.require_clean_poweroff()
+    m = re.search(r"memory: (\d+) KiB free after pid 1", r.output)
+    assert m and int(m.group(1)) == boot_free_kib(r.output), r.output
+
+
+def test_out_of_memory_ends_the_program_not_the_kernel(build, tmp_path):
+    r = boot(build, memory="256M", timeout=120, initrd=make_initrd(tmp_path, build, program="oom"))
+    r.require_clean_poweroff()
+    assert re.search(r"wren: pid 1 \(/bin/init\) killed: out of memory at address 0x[0-9a-f]+, pc 0x4",
+                     r.output), r.output
+    assert "KERNEL PANIC" not in r.output and "touched 64 GiB" not in r.output
+    m = re.search(r"memory: (\d+) KiB free after pid 1", r.output)
+    assert m and int(m.group(1)) == boot_free_kib(r.output), r.output

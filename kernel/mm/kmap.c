@@ -222,6 +222,11 @@ int kmap_init(const struct platform *p, uint64_t dtb_pa, uint64_t dtb_size, cons
         return err;
     arch_set_kernel_table(pgtable_ttbr(&kernel_pt));
     /* The boot identity map is no longer needed; until a program runs, TTBR0 maps nothing. */
-    arch_set_user_table(virt_to_phys(empty_user_table));
+    kmap_user_table_none();
     return 0;
+}
+
+void kmap_user_table_none(void)
+{
+    arch_set_user_table(virt_to_phys(empty_user_table));
 }

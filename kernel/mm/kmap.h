@@ -25,6 +25,9 @@ struct kmap_device {
  */
 int kmap_init(const struct platform *p, uint64_t dtb_pa, uint64_t dtb_size, const struct kmap_device *dev, int ndev);
 
+/* Point TTBR0 at a table with no mappings (before a user table is destroyed). */
+void kmap_user_table_none(void);
+
 /* Operations for user page tables: tables from the physical allocator, TLB maintenance by ASID. */
 extern const struct pgtable_ops kmap_user_pgtable_ops;
 

@@ -121,39 +121,6 @@ int vm_check(struct vm_space *vs, uint64_t va, size_t len, enum vm_access access
     return 0;
 }
 
-/* Copy between a kernel buffer and user memory already checked with vm_check. */
-static void copy_pages(struct vm_space *vs, uint64_t uva, uint8_t *kbuf, size_t len, bool to_user)
-{
-    while (len) {
-        uint64_t pa;
-        size_t off = uva & (PAGE - 1), n = PAGE - off < len ? PAGE - off : len;
-        pgtable_lookup(&vs->pt, uva, &pa, 0, 0);
-        if (to_user)
-            memcpy(phys_to_virt(pa), kbuf, n);
-        else
-            memcpy(kbuf, phys_to_virt(pa), n);
-        uva += n, kbuf += n, len -= n;
-    }
-}
-
-int vm_copy_in(struct vm_space *vs, void *dst, uint64_t src, size_t len)
-{
-    int err = vm_check(vs, src, len, VM_READ);
-    if (err)
-        return err;
-    copy_pages(vs, src, dst, len, false);
-    return 0;
-}
-
-int vm_copy_out(struct vm_space *vs, uint64_t dst, const void *src, size_t len)
-{
-    int err = vm_check(vs, dst, len, VM_WRITE);
-    if (err)
-        return err;
-    copy_pages(vs, dst, (uint8_t *)src, len, true);
-    return 0;
-}
-
 int vm_load(struct vm_space *vs, uint64_t va, const void *src, size_t len)
 {
     const uint8_t *s = src;

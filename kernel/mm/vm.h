@@ -3,9 +3,9 @@
  * each range of addresses means). Memory is given on demand: a region promises pages, the
  * first touch of each page allocates it (zero-filled) in vm_fault.
  *
- * User memory is reached by the kernel only through vm_copy_in/vm_copy_out, which walk the
- * table in software and copy through the kernel's linear map: a bad user pointer is an
- * E_FAULT answer, never a kernel fault, whatever the address.
+ * Syscalls reach user memory only through copy_from_user/copy_to_user (kernel/uaccess.c):
+ * unprivileged loads and stores with a fault-fixup table, whose faults on untouched pages
+ * come back here through vm_fault.
  */
 #ifndef WREN_MM_VM_H
 #define WREN_MM_VM_H
@@ -54,8 +54,6 @@ int vm_protect(struct vm_space *vs, uint64_t addr, uint64_t len, uint32_t prot);
  */
 int vm_fault(struct vm_space *vs, uint64_t va, enum vm_access access);
 
-int vm_copy_in(struct vm_space *vs, void *dst, uint64_t src, size_t len);
-int vm_copy_out(struct vm_space *vs, uint64_t dst, const void *src, size_t len);
 /* Does every page of [va, va + len) allow `access` (faulting pages in as a touch would)? */
 int vm_check(struct vm_space *vs, uint64_t va, size_t len, enum vm_access access);
 

@@ -89,6 +89,12 @@ static void check_refusals(void)
     long ro = wren_mmap(0, PAGE, WREN_PROT_READ, ANON, -1, 0);
     wren_check("mem_info into a read-only page", wren_mem_info((struct wren_meminfo *)ro), -E_FAULT);
     wren_check("debug_write from an unmapped page", wren_debug_write((const void *)(a + 64), 8), -E_FAULT);
+    /* The kernel writing into a page the program never touched faults it in (demand paging under a syscall). */
+    long fresh = wren_mmap(0, PAGE, RW, ANON, -1, 0);
+    uint64_t before = free_bytes();
+    wren_check("mem_info into an untouched page", wren_mem_info((struct wren_meminfo *)(fresh + 64)), 0);
+    wren_check("...which allocated exactly that page", (long)(before - free_bytes()), PAGE);
+    wren_munmap((void *)fresh, PAGE);
     wren_munmap((void *)ro, PAGE);
 }
 

@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <wren/abi.h>
+
 #include "arch/cpu.h"
 #include "arch/sysreg_bits.h"
 #include "arch/trap_frame.h"
@@ -56,15 +58,47 @@ static bool esr_has_far(uint32_t ec)
  * Arm ARM D17.2.40 ISS encoding for aborts) may be memory the program's regions promise.
  * Permission faults are real violations.
  */
-static bool user_abort_resolved(const struct trap_frame *tf, uint32_t ec)
+static int user_abort_resolve(const struct trap_frame *tf, uint32_t ec)
 {
     uint32_t fsc = (uint32_t)tf->esr & 0x3f;
     struct vm_space *vm = user_vm();
 
     if ((ec != ESR_EC_DABT_LOW && ec != ESR_EC_IABT_LOW) || (fsc & 0x3c) != 0x04 || !vm)
-        return false;
+        return -E_FAULT;
     enum vm_access access = ec == ESR_EC_IABT_LOW ? VM_EXEC : (tf->esr & ESR_ISS_WNR) ? VM_WRITE : VM_READ;
-    return vm_fault(vm, tf->far, access) == 0;
+    return vm_fault(vm, tf->far, access);
+}
+
+struct extable_entry {
+    uintptr_t insn, fixup;
+};
+extern const struct extable_entry __ex_table_start[], __ex_table_end[]; /* kernel.ld */
+
+uintptr_t arch_uaccess_fixup(uintptr_t pc)
+{
+    for (const struct extable_entry *e = __ex_table_start; e < __ex_table_end; e++)
+        if (e->insn == pc)
+            return e->fixup;
+    return 0;
+}
+
+/*
+ * A data abort in the kernel is legitimate only on a user-access instruction of uaccess.S:
+ * a page not touched yet is faulted in and the copy retried; any other fault (kernel
+ * address, unmapped, wrong permission) resumes at the fixup, which returns -E_FAULT.
+ */
+static bool kernel_uaccess_fault(struct trap_frame *tf)
+{
+    uint32_t ec = (uint32_t)(tf->esr >> ESR_EC_SHIFT) & 0x3f;
+    uintptr_t fixup = arch_uaccess_fixup(tf->elr);
+    struct vm_space *vm = user_vm();
+
+    if (ec != ESR_EC_DABT_CUR || !fixup)
+        return false;
+    if ((tf->esr & 0x3c) == 0x04 && vm && vm_fault(vm, tf->far, (tf->esr & ESR_ISS_WNR) ? VM_WRITE : VM_READ) == 0)
+        return true;
+    tf->elr = fixup;
+    return true;
 }
 
 void trap_dump(const struct trap_frame *tf)
@@ -102,12 +136,17 @@ void trap_handle(struct trap_frame *tf, uint64_t slot)
             return;
         }
         /* First touch of a demand-zero page: map it and retry the instruction. */
-        if (user_abort_resolved(tf, ec))
+        int err = user_abort_resolve(tf, ec);
+        if (err == 0)
             return;
+        if (err == -E_NOMEM)
+            user_fault(tf, "out of memory", true);
         /* A user program's mistake ends that program, never the kernel. */
         user_fault(tf, esr_class_name(ec), esr_has_far(ec));
         return;
     }
+    if (src == TRAP_SRC_CUR_SPX && type == TRAP_TYPE_SYNC && kernel_uaccess_fault(tf))
+        return;
     kprintf("\nunexpected exception: %s\n", slot_names[slot & 15]);
     trap_dump(tf);
     panic("unexpected exception in the kernel");
