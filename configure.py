@@ -95,9 +95,10 @@ def parse_args(argv):
 
 def toolchain_vars(args):
     common = ["-std=gnu11", "-Wall", "-Wextra", "-Werror", "-g", "-ffreestanding", "-fno-builtin",
-              "-fno-stack-protector", "-fno-pic", "-fno-omit-frame-pointer",
-              # The kernel does not save FP/SIMD registers on entry: keep the compiler off them.
-              "-mgeneral-regs-only"]
+              "-fno-stack-protector", "-fno-pic", "-fno-omit-frame-pointer"]
+    # The kernel does not save FP/SIMD registers on entry: keep the compiler off them.
+    # User programs may use them; the scheduler saves them on every switch.
+    kernel_only = ["-mgeneral-regs-only"]
     with open(os.path.join(SRC, "VERSION")) as f:
         version = f.read().strip()
     common += ["'-DWREN_VERSION=\"%s\"'" % version,
@@ -114,6 +115,7 @@ def toolchain_vars(args):
         target = ["--target=aarch64-none-elf", "-mcpu=cortex-a53"]
         cflags = target + common
         asflags = target
+        ucflags = cflags
     else:
         pre = args.cross_prefix
         cc = find_tool(pre + "gcc")
@@ -123,8 +125,9 @@ def toolchain_vars(args):
         cflags = ["-mcpu=cortex-a53", "-fno-pie", "-nostdinc", "-isystem",
                   subprocess.check_output([cc, "-print-file-name=include"], text=True).strip()] + common
         asflags = ["-mcpu=cortex-a53"]
+        ucflags = cflags
     return {"cc": cc, "ld": ld, "objcopy": objcopy, "ar": ar,
-            "cflags": " ".join(cflags), "asflags": " ".join(asflags)}
+            "cflags": " ".join(cflags + kernel_only), "ucflags": " ".join(ucflags), "asflags": " ".join(asflags)}
 
 
 def sources(top, exts):
@@ -261,7 +264,7 @@ def main(argv):
         "TEST_PYTHON": test_python or "false",
         "CONFIGURE_ARGS": " ".join(shlex.quote(a) for a in argv),
         "CC": tc["cc"], "LD": tc["ld"], "OBJCOPY": tc["objcopy"], "AR": tc["ar"],
-        "CFLAGS": tc["cflags"], "ASFLAGS": tc["asflags"],
+        "CFLAGS": tc["cflags"], "UCFLAGS": tc["ucflags"], "ASFLAGS": tc["asflags"],
         "HOSTCC": shutil.which("clang") or shutil.which("cc") or "cc",
         "QEMU_MACHINE": qemu_machine, "QEMU_CPU": args.cpu, "QEMU_MEMORY": args.memory,
         "QEMU_SMP": args.smp, "BOOTARGS": args.bootargs,

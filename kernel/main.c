@@ -24,7 +24,8 @@
 #include "platform/platform.h"
 #include "syscall.h"
 #include "timer.h"
-#include "user.h"
+#include "proc/proc.h"
+#include "proc/sched.h"
 
 #ifndef WREN_VERSION
 #define WREN_VERSION "0.0.0"
@@ -171,23 +172,34 @@ static void init_timer(void)
             (unsigned long)((timer_now_ns() - start_ns) / 1000000));
 }
 
-static void start_init(void)
+/* Start /bin/init from the initrd; false (after saying why) if there is none to start. */
+static bool start_init(void)
 {
+    static const char argv[] = "/bin/init";
+    const void *initrd = 0;
+    uint64_t size = 0;
+
     if (!plat.initrd_present) {
         kprintf("initrd: none; no /bin/init to run\n");
-        return;
+    } else {
+        size = plat.initrd_end - plat.initrd_start;
+        kprintf("initrd: %#010lx-%#010lx (%lu bytes)\n", (unsigned long)plat.initrd_start,
+                (unsigned long)plat.initrd_end, (unsigned long)size);
+        if (in_ram(plat.initrd_start, size))
+            initrd = phys_to_virt(plat.initrd_start);
+        else
+            kprintf("initrd: outside RAM, ignored\n");
     }
-    uint64_t size = plat.initrd_end - plat.initrd_start;
-    kprintf("initrd: %#010lx-%#010lx (%lu bytes)\n", (unsigned long)plat.initrd_start, (unsigned long)plat.initrd_end,
-            (unsigned long)size);
-    if (!in_ram(plat.initrd_start, size)) {
-        kprintf("initrd: outside RAM, ignored\n");
-        return;
-    }
-    int err = user_start(phys_to_virt(plat.initrd_start), (size_t)size, "/bin/init");
-    kprintf("initrd: no /bin/init to run (%s)\n", err == -E_NOENT    ? "not in the archive"
-                                                  : err == -E_NOEXEC ? "not a valid executable"
-                                                                     : "malformed archive");
+    proc_init(initrd, initrd ? (size_t)size : 0);
+    timer_set_tick_handler(sched_tick);
+    if (!initrd)
+        return false;
+    long pid = proc_spawn("/bin/init", argv, sizeof(argv), 0);
+    if (pid < 0)
+        kprintf("initrd: no /bin/init to run (%s)\n", pid == -E_NOENT    ? "not in the archive"
+                                                      : pid == -E_NOEXEC ? "not a valid executable"
+                                                                         : "malformed archive");
+    return pid > 0;
 }
 
 _Noreturn void kernel_main(uintptr_t dtb);
@@ -219,6 +231,7 @@ _Noreturn void kernel_main(uintptr_t dtb)
 #endif
     if (plat.bootargs[0])
         kprintf("cmdline: %s\n", plat.bootargs);
-    start_init();
-    system_poweroff();
+    if (!start_init())
+        system_poweroff();
+    sched_idle_loop(proc_idle_work);
 }

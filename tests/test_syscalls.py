@@ -15,12 +15,15 @@ from qemu import boot
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def make_initrd(tmp_path, build, init_bytes=None, program=None):
+def make_initrd(tmp_path, build, init_bytes=None, program=None, extra=()):
+    """An initrd whose /bin/init is `program` (or raw bytes), plus the programs in `extra`."""
     root = tmp_path / "root"
     (root / "bin").mkdir(parents=True)
     data = init_bytes if init_bytes is not None else \
         open(os.path.join(build, "initrd-root", "bin", program), "rb").read()
     (root / "bin" / "init").write_bytes(data)
+    for name in extra:
+        (root / "bin" / name).write_bytes(open(os.path.join(build, "initrd-root", "bin", name), "rb").read())
     out = tmp_path / "initrd.tar"
     subprocess.run([sys.executable, os.path.join(REPO, "tools", "mkinitrd.py"), "--root", str(root),
                     "--out", str(out)], check=True)

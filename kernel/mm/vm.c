@@ -8,6 +8,7 @@
 #include "arch/memlayout.h"
 #include "arch/mmu.h"
 #include "lib/string.h"
+#include "mm/asid.h"
 #include "mm/kmap.h"
 #include "mm/pmm.h"
 #include "mm/vm.h"
@@ -43,22 +44,38 @@ static void page_released(void *ctx, uint64_t pa, uint64_t size)
         pmm_put(pa + off);
 }
 
-int vm_create(struct vm_space *vs, uint16_t asid)
+static struct asid_allocator asids;
+
+void vm_init(void)
+{
+    asid_init(&asids, arch_asid_bits());
+}
+
+int vm_create(struct vm_space *vs)
 {
     region_set_init(&vs->regions);
-    return pgtable_create(&vs->pt, &kmap_user_pgtable_ops, asid, true);
+    vs->asid_ctx = 0;
+    return pgtable_create(&vs->pt, &kmap_user_pgtable_ops, 0, true);
 }
 
 void vm_destroy(struct vm_space *vs)
 {
-    uint16_t asid = vs->pt.asid;
     pgtable_destroy(&vs->pt, page_released);
-    arch_tlb_invalidate_asid(asid);
+    /* Its translations must be gone before the ASID or the pages are used again. */
+    if (vs->asid_ctx) {
+        arch_tlb_invalidate_asid(asid_of(&asids, vs->asid_ctx));
+        asid_release(&asids, vs->asid_ctx);
+    }
+    vs->asid_ctx = 0;
     region_set_init(&vs->regions);
 }
 
-void vm_activate(const struct vm_space *vs)
+void vm_activate(struct vm_space *vs)
 {
+    bool flush_all = false;
+    vs->pt.asid = asid_activate(&asids, &vs->asid_ctx, 0 /* one CPU for now */, &flush_all);
+    if (flush_all)
+        arch_tlb_invalidate_all(); /* a new ASID generation: no stale translation may survive */
     arch_set_user_table(pgtable_ttbr(&vs->pt));
 }
 

@@ -26,16 +26,20 @@
 #define VM_MMAP_TOP   0x0000f00000000000ull
 
 struct vm_space {
-    struct pgtable pt;
+    struct pgtable pt; /* pt.asid: the ASID of the current generation, set at activation */
+    uint64_t asid_ctx; /* generation and ASID (mm/asid.h); 0 until first activated */
     struct region_set regions;
 };
 
 enum vm_access { VM_READ = 1, VM_WRITE = 2, VM_EXEC = 4 };
 
-int vm_create(struct vm_space *vs, uint16_t asid);
+/* Pick the ASID width the CPU supports; once, before the first address space. */
+void vm_init(void);
+int vm_create(struct vm_space *vs);
 /* Frees every page and table; vs must not be the live TTBR0 any more. */
 void vm_destroy(struct vm_space *vs);
-void vm_activate(const struct vm_space *vs);
+/* Install vs in TTBR0, giving it a current-generation ASID (flushing the TLB on rollover). */
+void vm_activate(struct vm_space *vs);
 
 /* A region of demand-zero memory (prot: WREN_PROT_*). */
 int vm_reserve(struct vm_space *vs, uint64_t start, uint64_t len, uint32_t prot, uint32_t kind);

@@ -1,35 +1,52 @@
-/*
- * Process syscalls (interface/syscalls/proc.yaml). One user program runs at a time until
- * the process work lands; the calls that need more than that report E_NOSYS.
- */
+/* Process syscalls (interface/syscalls/proc.yaml). */
+#include "lib/string.h"
+#include "proc/proc.h"
+#include "proc/sched.h"
 #include "syscall_table.h"
-#include "user.h"
+
+#define PATH_MAX_LEN 255
 
 _Noreturn void sys_exit(int32_t code)
 {
-    user_exit(code);
+    proc_exit(code);
 }
 
 long sys_yield(void)
 {
-    return 0; /* the only runnable program is the caller */
+    sched_yield();
+    return 0;
 }
 
 long sys_get_pid(void)
 {
-    return user_current_pid();
+    return proc_current()->pid;
 }
 
 long sys_spawn(user_in_ptr path, size_t path_len, user_in_ptr argv, size_t argv_len)
 {
-    (void)path, (void)path_len, (void)argv, (void)argv_len;
-    return -E_NOSYS;
+    static char kpath[PATH_MAX_LEN + 1];
+    static char kargv[PROC_ARGV_MAX];
+
+    /* One CPU and a non-preemptible kernel: static buffers are safe and keep the stack small. */
+    if (path_len == 0)
+        return -E_INVAL;
+    if (path_len > PATH_MAX_LEN)
+        return -E_NAMETOOLONG;
+    if (argv_len > PROC_ARGV_MAX)
+        return -E_TOOBIG;
+    if (copy_from_user(kpath, path, path_len) || (argv_len && copy_from_user(kargv, argv, argv_len)))
+        return -E_FAULT;
+    kpath[path_len] = 0;
+    if (strlen(kpath) != path_len)
+        return -E_INVAL; /* a NUL inside the path */
+    return proc_spawn(kpath, kargv, argv_len, proc_current()->pid);
 }
 
 long sys_wait(int32_t pid, user_out_ptr status, uint32_t options)
 {
-    (void)pid, (void)status, (void)options;
-    return -E_NOSYS;
+    if (pid < -1 || pid == 0)
+        return -E_CHILD;
+    return proc_wait(pid, status, options);
 }
 
 long sys_exec(user_in_ptr path, size_t path_len, user_in_ptr argv, size_t argv_len)

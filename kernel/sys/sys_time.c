@@ -1,5 +1,6 @@
 /* Clock syscalls (interface/syscalls/time.yaml). */
 #include "syscall_table.h"
+#include "proc/sched.h"
 #include "timer.h"
 
 long sys_get_time(uint32_t clock)
@@ -11,4 +12,14 @@ long sys_get_time(uint32_t clock)
         return -E_NOTSUP;
     default: return -E_INVAL;
     }
+}
+
+long sys_sleep(uint64_t duration_ns)
+{
+    uint64_t now = timer_now_ns();
+    if (duration_ns == 0)
+        sched_yield();
+    else
+        sched_sleep_until(duration_ns > UINT64_MAX - now ? UINT64_MAX : now + duration_ns);
+    return 0;
 }

@@ -197,8 +197,14 @@ enable_mmu:
 	msr	mair_el1, x0
 	ldr	x0, =TCR_VALUE
 	mrs	x1, id_aa64mmfr0_el1
-	and	x1, x1, #0x7			// PARange -> IPS: the same encoding
-	bfi	x0, x1, #TCR_IPS_SHIFT, #3
+	and	x2, x1, #0x7			// PARange -> IPS: the same encoding
+	bfi	x0, x2, #TCR_IPS_SHIFT, #3
+	ubfx	x2, x1, #4, #4			// ASIDBits: 0b0010 means 16-bit ASIDs
+	cmp	x2, #2
+	b.ne	1f
+	mov	x2, #1
+	orr	x0, x0, x2, lsl #36		// TCR_EL1.AS
+1:
 	msr	tcr_el1, x0
 	adrp	x0, boot_l0_high
 	msr	ttbr1_el1, x0

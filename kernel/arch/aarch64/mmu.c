@@ -72,3 +72,14 @@ bool arch_enable_pan(void)
     isb();
     return true;
 }
+
+void arch_tlb_invalidate_all(void)
+{
+    __asm__ volatile("dsb ishst\n\ttlbi vmalle1is\n\tdsb ish\n\tisb" ::: "memory");
+}
+
+unsigned arch_asid_bits(void)
+{
+    /* ID_AA64MMFR0_EL1.ASIDBits, bits 7:4: 0b0010 = 16 bits (boot.S sets TCR_EL1.AS), else 8 (Arm ARM D19.2.64). */
+    return ((read_sysreg(id_aa64mmfr0_el1) >> 4) & 0xf) == 2 ? 16 : 8;
+}

@@ -22,6 +22,12 @@ static uint64_t counter_hz;
 static uint64_t period; /* counter ticks per timer tick */
 static uint64_t next_deadline;
 static volatile uint64_t ticks;
+static void (*tick_handler)(void);
+
+void timer_set_tick_handler(void (*fn)(void))
+{
+    tick_handler = fn;
+}
 
 static void timer_irq(uint32_t intid, void *arg)
 {
@@ -34,6 +40,8 @@ static void timer_irq(uint32_t intid, void *arg)
         next_deadline = now + period;
     write_sysreg(cntv_cval_el0, next_deadline);
     ticks++;
+    if (tick_handler)
+        tick_handler();
 }
 
 int timer_init(uint32_t intid, uint32_t tick_hz)

@@ -14,6 +14,8 @@
 #include "console.h"
 #include "irq.h"
 #include "mm/vm.h"
+#include "proc/proc.h"
+#include "proc/sched.h"
 #include "panic.h"
 #include "syscall.h"
 #include "user.h"
@@ -127,22 +129,23 @@ void trap_handle(struct trap_frame *tf, uint64_t slot)
 
     if (type == TRAP_TYPE_IRQ && (src == TRAP_SRC_CUR_SPX || src == TRAP_SRC_LOW_A64)) {
         irq_dispatch();
+        /* The kernel is not preemptible; user code is, on the way back to it. */
+        if (src == TRAP_SRC_LOW_A64)
+            sched_preempt_point();
         return;
     }
     if (src == TRAP_SRC_LOW_A64 && type == TRAP_TYPE_SYNC) {
         uint32_t ec = (uint32_t)(tf->esr >> ESR_EC_SHIFT) & 0x3f;
-        if (ec == ESR_EC_SVC64) {
+        int err = 0;
+        if (ec == ESR_EC_SVC64)
             syscall_handle(tf);
-            return;
-        }
-        /* First touch of a demand-zero page: map it and retry the instruction. */
-        int err = user_abort_resolve(tf, ec);
-        if (err == 0)
-            return;
+        else
+            err = user_abort_resolve(tf, ec); /* first touch of a demand-zero page: map it, retry */
         if (err == -E_NOMEM)
-            user_fault(tf, "out of memory", true);
-        /* A user program's mistake ends that program, never the kernel. */
-        user_fault(tf, esr_class_name(ec), esr_has_far(ec));
+            proc_kill_current(tf, "out of memory", true);
+        if (err)
+            proc_kill_current(tf, esr_class_name(ec), esr_has_far(ec)); /* ends that program, never the kernel */
+        sched_preempt_point();
         return;
     }
     if (src == TRAP_SRC_CUR_SPX && type == TRAP_TYPE_SYNC && kernel_uaccess_fault(tf))

@@ -18,6 +18,10 @@ void arch_set_kernel_table(uint64_t ttbr1);
 void arch_tlb_invalidate_page(uint64_t va, uint16_t asid, bool user, bool last_level);
 /* Drop every translation tagged with asid (when an address space dies or an ASID is reused). */
 void arch_tlb_invalidate_asid(uint16_t asid);
+/* Drop every non-global translation (an ASID generation rollover). */
+void arch_tlb_invalidate_all(void);
+/* ASID width the CPU implements: 8 or 16 (ID_AA64MMFR0_EL1.ASIDBits; TCR_EL1.AS = 1 enables 16). */
+unsigned arch_asid_bits(void);
 /* Make earlier table writes visible to the hardware walker (DSB ISHST; ISB). */
 void arch_mmu_sync(void);
 /* Turn on Privileged Access Never where the CPU has it (FEAT_PAN, Armv8.1); false if it has not. */

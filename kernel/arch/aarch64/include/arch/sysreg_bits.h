@@ -42,7 +42,7 @@
 #define TCR_AS         (1 << 36)
 #define TCR_VALUE                                                                                                      \
     (TCR_T0SZ | TCR_IRGN0_WBWA | TCR_ORGN0_WBWA | TCR_SH0_INNER | TCR_T1SZ | TCR_IRGN1_WBWA | TCR_ORGN1_WBWA |         \
-     TCR_SH1_INNER | TCR_TG1_4K | TCR_AS)
+     TCR_SH1_INNER | TCR_TG1_4K) /* + TCR_AS when the CPU has 16-bit ASIDs */
 #endif
 
 #define SPSR_EL1H_DAIF 0x3c5 /* EL1 using SP_EL1, D/A/I/F masked */

@@ -1,0 +1,272 @@
+/*
+ * Process life cycle: spawn from the initrd, exit, wait and reaping, fatal faults.
+ */
+#include <wren/abi.h>
+
+#include "arch/memlayout.h"
+#include "arch/sysreg_bits.h"
+#include "console.h"
+#include "lib/elf.h"
+#include "lib/string.h"
+#include "lib/tar.h"
+#include "mm/kmap.h"
+#include "mm/pmm.h"
+#include "panic.h"
+#include "proc/proc.h"
+#include "proc/sched.h"
+#include "user.h"
+
+static struct proc table[PROC_MAX];
+static struct proc idle_proc; /* pid 0: the boot thread, which becomes the idle loop */
+static int next_pid = 1;
+static const void *initrd;
+static size_t initrd_size;
+
+void proc_init(const void *rd, size_t rd_size)
+{
+    initrd = rd;
+    initrd_size = rd_size;
+    vm_init();
+    idle_proc.pid = 0;
+    memcpy(idle_proc.name, "idle", 5);
+    sched_init(&idle_proc);
+}
+
+struct proc *proc_slot(int i)
+{
+    return &table[i];
+}
+
+static struct proc *find_pid(int pid)
+{
+    for (int i = 0; i < PROC_MAX; i++)
+        if (table[i].state != PROC_FREE && table[i].pid == pid)
+            return &table[i];
+    return 0;
+}
+
+static int alloc_pid(void)
+{
+    /* Pids are not reused while the process exists; wrap far below INT32_MAX. */
+    for (;;) {
+        int pid = next_pid;
+        next_pid = next_pid >= 0x3fffffff ? 2 : next_pid + 1;
+        if (!find_pid(pid))
+            return pid;
+    }
+}
+
+static uint32_t segment_prot(uint32_t elf_flags)
+{
+    return (elf_flags & ELF_PF_R ? WREN_PROT_READ : 0) | (elf_flags & ELF_PF_W ? WREN_PROT_WRITE : 0) |
+           (elf_flags & ELF_PF_X ? WREN_PROT_EXEC : 0);
+}
+
+/* Map and fill every PT_LOAD segment; bss needs nothing: untouched pages are zero. */
+static int load_segments(struct vm_space *vm, const struct elf_image *img, const uint8_t *file)
+{
+    for (unsigned i = 0; i < img->nsegments; i++) {
+        const struct elf_segment *s = &img->seg[i];
+        uint32_t prot = segment_prot(s->flags);
+        uint64_t start = s->vaddr & ~0xfffull;
+        uint64_t end = (s->vaddr + s->memsz + 0xfff) & ~0xfffull;
+        /* W^X holds for programs too; segments sharing a page cannot have their own permissions. */
+        if ((prot & WREN_PROT_WRITE) && (prot & WREN_PROT_EXEC))
+            return -E_NOEXEC;
+        if (end > VM_STACK_TOP - VM_STACK_SIZE || vm_reserve(vm, start, end - start, prot, REGION_IMAGE))
+            return -E_NOEXEC;
+        int err = vm_load(vm, s->vaddr, file + s->offset, s->filesz);
+        if (err)
+            return err;
+    }
+    return 0;
+}
+
+/*
+ * The initial stack: the argument strings at the top, then argv[] (argc pointers and a
+ * NULL), 16-byte aligned as AAPCS64 requires. crt0 receives argc in x0 and argv in x1.
+ */
+static int build_stack(struct proc *p, struct trap_frame *tf, const char *argv, size_t argv_len)
+{
+    uint64_t strings = (VM_STACK_TOP - argv_len) & ~15ull;
+    uint64_t ptrs[64];
+    unsigned argc = 0;
+
+    for (size_t i = 0; i < argv_len; i++) {
+        if (i == 0 || argv[i - 1] == 0) {
+            if (argc == 63)
+                return -E_TOOBIG;
+            ptrs[argc++] = strings + i;
+        }
+    }
+    ptrs[argc] = 0;
+    uint64_t vec = (strings - (argc + 1) * 8) & ~15ull;
+    int err = vm_load(&p->vm, strings, argv, argv_len);
+    if (!err)
+        err = vm_load(&p->vm, vec, ptrs, (argc + 1) * 8);
+    tf->x[0] = argc;
+    tf->x[1] = vec;
+    tf->sp_el0 = vec;
+    return err;
+}
+
+static void free_slot(struct proc *p)
+{
+    if (p->kstack)
+        pmm_free(p->kstack, PROC_KSTACK_ORDER);
+    memset(p, 0, sizeof(*p));
+}
+
+long proc_spawn(const char *path, const char *argv, size_t argv_len, int ppid)
+{
+    const void *file;
+    size_t size;
+    struct elf_image img;
+    struct proc *p = 0;
+    int slot;
+
+    if (argv_len > PROC_ARGV_MAX)
+        return -E_TOOBIG;
+    if (argv_len && argv[argv_len - 1] != 0)
+        return -E_INVAL;
+    int err = tar_find(initrd, initrd_size, path, &file, &size);
+    if (err)
+        return err;
+    err = elf_parse(file, size, &img);
+    if (err)
+        return err;
+    for (slot = 0; slot < PROC_MAX && table[slot].state != PROC_FREE; slot++)
+        ;
+    if (slot == PROC_MAX)
+        return -E_AGAIN;
+    p = &table[slot];
+    memset(p, 0, sizeof(*p));
+    p->kstack = pmm_alloc(PROC_KSTACK_ORDER);
+    if (!p->kstack)
+        return -E_NOMEM;
+    p->state = PROC_BLOCKED; /* holds the slot while it is built */
+    err = vm_create(&p->vm);
+    if (err) {
+        free_slot(p);
+        return err;
+    }
+    err = load_segments(&p->vm, &img, file);
+    if (!err)
+        err = vm_reserve(&p->vm, VM_STACK_TOP - VM_STACK_SIZE, VM_STACK_SIZE, WREN_PROT_READ | WREN_PROT_WRITE,
+                         REGION_STACK);
+    uint8_t *kstack_top = (uint8_t *)phys_to_virt(p->kstack) + (PMM_PAGE_SIZE << PROC_KSTACK_ORDER);
+    struct trap_frame *tf = (struct trap_frame *)(kstack_top - sizeof(*tf));
+    memset(tf, 0, sizeof(*tf));
+    tf->elr = img.entry;
+    tf->spsr = SPSR_EL0T;
+    if (!err)
+        err = build_stack(p, tf, argv, argv_len);
+    if (err) {
+        vm_destroy(&p->vm);
+        free_slot(p);
+        return err;
+    }
+
+    p->pid = alloc_pid();
+    p->ppid = ppid;
+    p->prio = SCHED_PRIO_NORMAL;
+    size_t n = strnlen(path, PROC_NAME_MAX - 1);
+    memcpy(p->name, path, n);
+    /* The first switch to it "returns" into trap_return with sp at its trap frame: straight to EL0. */
+    p->ctx.lr = (uint64_t)(uintptr_t)trap_return;
+    p->ctx.sp = (uint64_t)(uintptr_t)tf;
+    sched_make_ready(p);
+    return p->pid;
+}
+
+_Noreturn void proc_exit(int code)
+{
+    struct proc *p = proc_current();
+
+    KASSERT(p != &idle_proc);
+    if (p->pid == 1)
+        kprintf("wren: %s (pid 1) exited with status %d\n", p->name, code);
+    kmap_user_table_none();
+    vm_destroy(&p->vm);
+    p->exit_code = code;
+    p->state = PROC_ZOMBIE;
+    /* Orphans go to init, which reaps them. */
+    struct proc *init = find_pid(1);
+    for (int i = 0; i < PROC_MAX; i++) {
+        struct proc *c = &table[i];
+        if (c->state != PROC_FREE && c->ppid == p->pid) {
+            c->ppid = 1;
+            if (c->state == PROC_ZOMBIE && init && init->waiting == WAIT_CHILD)
+                sched_wake(init);
+        }
+    }
+    struct proc *parent = find_pid(p->ppid);
+    if (parent && parent->waiting == WAIT_CHILD)
+        sched_wake(parent);
+    sched_exit_current();
+}
+
+long proc_wait(int pid, user_out_ptr status, uint32_t options)
+{
+    struct proc *self = proc_current();
+
+    for (;;) {
+        bool have_child = false;
+        for (int i = 0; i < PROC_MAX; i++) {
+            struct proc *c = &table[i];
+            if (c->state == PROC_FREE || c->ppid != self->pid || (pid != -1 && c->pid != pid))
+                continue;
+            have_child = true;
+            if (c->state != PROC_ZOMBIE)
+                continue;
+            int32_t code = c->exit_code;
+            if (status.addr && copy_to_user(status, &code, sizeof(code)))
+                return -E_FAULT; /* the child stays a zombie: the caller may retry */
+            long reaped = c->pid;
+            free_slot(c);
+            return reaped;
+        }
+        if (!have_child)
+            return -E_CHILD;
+        if (options & WREN_WAIT_NOHANG)
+            return -E_AGAIN;
+        sched_block(WAIT_CHILD);
+    }
+}
+
+void proc_idle_work(void)
+{
+    struct proc *init = find_pid(1);
+
+    /* init has ended: reap it here, where no process's stack is in use, and stop the machine. */
+    if (init && init->state == PROC_ZOMBIE) {
+        struct pmm_stats st;
+        free_slot(init);
+        pmm_get_stats(&st);
+        kprintf("memory: %lu KiB free after pid 1\n", (unsigned long)(st.free_pages * 4));
+        system_poweroff();
+    }
+}
+
+_Noreturn void proc_kill_current(const struct trap_frame *tf, const char *reason, bool far_valid)
+{
+    struct proc *p = proc_current();
+
+    kprintf("wren: pid %d (%s) killed: %s", p->pid, p->name, reason);
+    if (far_valid)
+        kprintf(" at address %#lx", (unsigned long)tf->far);
+    kprintf(", pc %#lx\n", (unsigned long)tf->elr);
+    proc_exit(PROC_EXIT_KILLED);
+}
+
+struct vm_space *user_vm(void)
+{
+    struct proc *p = proc_current();
+    return !p || p == &idle_proc || p->state == PROC_ZOMBIE ? 0 : &p->vm;
+}
+
+int user_current_pid(void)
+{
+    struct proc *p = proc_current();
+    return p ? p->pid : 0;
+}

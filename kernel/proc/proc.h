@@ -1,0 +1,62 @@
+/*
+ * Processes: one address space and one thread each (threads come with clone), in a fixed
+ * process table. Address spaces get their ASIDs when they are switched to (mm/asid.c).
+ */
+#ifndef WREN_PROC_PROC_H
+#define WREN_PROC_PROC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arch/context.h"
+#include "arch/trap_frame.h"
+#include "mm/vm.h"
+#include "user_ptr.h"
+
+#define PROC_MAX          64
+#define PROC_NAME_MAX     32
+#define PROC_KSTACK_ORDER 2    /* 16 KiB kernel stack per process */
+#define PROC_EXIT_KILLED  139  /* exit code of a program killed by a fault (128 + SIGSEGV) */
+#define PROC_ARGV_MAX     4096 /* bytes of argument strings spawn accepts */
+
+enum proc_state { PROC_FREE, PROC_READY, PROC_RUNNING, PROC_BLOCKED, PROC_ZOMBIE };
+enum proc_wait_on { WAIT_NONE, WAIT_CHILD, WAIT_SLEEP };
+
+struct proc {
+    /* Identity and family; guarded by the (future) process-table lock. */
+    int pid, ppid;
+    enum proc_state state;
+    int exit_code;
+    char name[PROC_NAME_MAX];
+
+    /* Scheduling: sched.c owns these. */
+    uint8_t prio;  /* higher runs first; SCHED_PRIO_* */
+    uint8_t slice; /* ticks left in this time slice */
+    enum proc_wait_on waiting;
+    uint64_t wake_at; /* WAIT_SLEEP: deadline in ns */
+    struct proc *next, *prev;
+
+    /* Execution state. */
+    uint64_t kstack; /* physical address of the kernel stack */
+    struct cpu_context ctx;
+    struct fpsimd_state fp;
+    struct vm_space vm;
+};
+
+void proc_init(const void *initrd, size_t initrd_size);
+/* Start `path` from the initrd with the given argument block; the new pid or a negative E_*. */
+long proc_spawn(const char *path, const char *argv, size_t argv_len, int ppid);
+_Noreturn void proc_exit(int code);
+long proc_wait(int pid, user_out_ptr status, uint32_t options);
+/* A fatal fault in the current program: one-line report, then it ends with PROC_EXIT_KILLED. */
+_Noreturn void proc_kill_current(const struct trap_frame *tf, const char *reason, bool far_valid);
+
+/* Run by the idle loop: when init has exited, reap it and power off. */
+void proc_idle_work(void);
+
+struct proc *proc_current(void);
+/* Slot i of the process table (0 <= i < PROC_MAX), whatever its state. */
+struct proc *proc_slot(int i);
+
+#endif

@@ -1,0 +1,159 @@
+/*
+ * Scheduler (see sched.h). One CPU for now: the ready queues and `current` would become
+ * per-CPU, each with its own lock, when SMP arrives.
+ */
+#include "arch/context.h"
+#include "arch/cpu.h"
+#include "mm/kmap.h"
+#include "panic.h"
+#include "proc/sched.h"
+#include "timer.h"
+
+struct queue {
+    struct proc *head, *tail;
+};
+
+static struct queue ready[SCHED_PRIOS];
+static struct proc *current;
+static struct proc *idle;
+static bool need_resched;
+
+static void enqueue(struct proc *p)
+{
+    struct queue *q = &ready[p->prio];
+    p->next = 0;
+    p->prev = q->tail;
+    if (q->tail)
+        q->tail->next = p;
+    else
+        q->head = p;
+    q->tail = p;
+}
+
+static struct proc *dequeue_best(void)
+{
+    for (int prio = SCHED_PRIOS - 1; prio >= 0; prio--) {
+        struct queue *q = &ready[prio];
+        struct proc *p = q->head;
+        if (!p)
+            continue;
+        q->head = p->next;
+        if (q->head)
+            q->head->prev = 0;
+        else
+            q->tail = 0;
+        p->next = p->prev = 0;
+        return p;
+    }
+    return idle;
+}
+
+void sched_init(struct proc *idle_proc)
+{
+    idle = current = idle_proc;
+    idle->state = PROC_RUNNING;
+    idle->prio = SCHED_PRIO_IDLE;
+}
+
+struct proc *proc_current(void)
+{
+    return current; /* NULL until sched_init */
+}
+
+void sched_make_ready(struct proc *p)
+{
+    p->state = PROC_READY;
+    p->waiting = WAIT_NONE;
+    enqueue(p);
+    if (p->prio > current->prio || current == idle)
+        need_resched = true;
+}
+
+/* Switch to the best ready thread; `current` has already been queued, blocked or ended. */
+static void switch_to_next(void)
+{
+    struct proc *prev = current;
+    struct proc *next = dequeue_best();
+
+    need_resched = false;
+    next->state = PROC_RUNNING;
+    if (next->slice == 0)
+        next->slice = SCHED_SLICE_TICKS;
+    if (next == prev)
+        return;
+    if (prev != idle)
+        arch_fpsimd_save(&prev->fp);
+    if (next != idle) {
+        arch_fpsimd_load(&next->fp);
+        vm_activate(&next->vm);
+    }
+    current = next;
+    arch_switch_context(&prev->ctx, &next->ctx);
+}
+
+void sched_yield(void)
+{
+    if (current != idle)
+        sched_make_ready(current);
+    switch_to_next();
+}
+
+void sched_block(enum proc_wait_on why)
+{
+    current->state = PROC_BLOCKED;
+    current->waiting = why;
+    switch_to_next();
+}
+
+void sched_wake(struct proc *p)
+{
+    if (p->state == PROC_BLOCKED)
+        sched_make_ready(p);
+}
+
+_Noreturn void sched_exit_current(void)
+{
+    KASSERT(current->state == PROC_ZOMBIE);
+    switch_to_next();
+    panic("a finished thread was scheduled again");
+}
+
+void sched_sleep_until(uint64_t ns)
+{
+    current->wake_at = ns;
+    sched_block(WAIT_SLEEP);
+}
+
+void sched_tick(void)
+{
+    uint64_t now = timer_now_ns();
+
+    /* Sleepers whose deadline has passed (10 ms granularity until a one-shot timer drives them). */
+    for (int i = 0; i < PROC_MAX; i++) {
+        struct proc *p = proc_slot(i);
+        if (p->state == PROC_BLOCKED && p->waiting == WAIT_SLEEP && p->wake_at <= now)
+            sched_make_ready(p);
+    }
+    if (current != idle && current->slice && --current->slice == 0)
+        need_resched = true;
+}
+
+void sched_preempt_point(void)
+{
+    if (need_resched)
+        sched_yield();
+}
+
+_Noreturn void sched_idle_loop(void (*work)(void))
+{
+    arch_irq_disable();
+    for (;;) {
+        if (need_resched)
+            switch_to_next();
+        work();
+        /* WFI with IRQs masked still wakes on a pending interrupt; unmask to take it. */
+        wfi();
+        arch_irq_enable();
+        arch_irq_disable();
+    }
+}

@@ -1,0 +1,38 @@
+/*
+ * The scheduler: strict priorities, round-robin within a priority, a time slice of
+ * SCHED_SLICE_TICKS timer ticks. The kernel itself is not preemptible: a switch happens
+ * when a thread blocks, yields or exits, and when an interrupt or syscall returns to user
+ * space with a reschedule pending. IRQs are masked throughout the kernel, except in idle.
+ */
+#ifndef WREN_PROC_SCHED_H
+#define WREN_PROC_SCHED_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "proc/proc.h"
+
+#define SCHED_PRIOS       32
+#define SCHED_PRIO_IDLE   0
+#define SCHED_PRIO_NORMAL 8  /* default for programs */
+#define SCHED_PRIO_RT_MIN 16 /* 16..31: the real-time class, above every normal priority */
+#define SCHED_SLICE_TICKS 1  /* with the 100 Hz tick: 10 ms */
+
+void sched_init(struct proc *idle);
+void sched_make_ready(struct proc *p);
+/* Give the CPU to the best ready thread (the current one goes to the back of its queue). */
+void sched_yield(void);
+/* Block the current thread until sched_wake; returns when it runs again. */
+void sched_block(enum proc_wait_on why);
+void sched_wake(struct proc *p);
+/* The current thread has exited: run something else, never return. */
+_Noreturn void sched_exit_current(void);
+void sched_sleep_until(uint64_t ns);
+/* Timer tick (IRQ context): time slices and sleepers. */
+void sched_tick(void);
+/* At a safe point (returning to user space, idle): switch if a switch is pending. */
+void sched_preempt_point(void);
+/* The idle loop: what the boot CPU runs once everything is started; work() runs each time round. */
+_Noreturn void sched_idle_loop(void (*work)(void));
+
+#endif
