@@ -21,3 +21,14 @@ def test_proctest(build, tmp_path, gic):
     free_boot = int(re.search(r"memory: (\d+) KiB free of", r.output).group(1))
     free_end = int(re.search(r"memory: (\d+) KiB free after pid 1", r.output).group(1))
     assert free_end == free_boot, r.output
+
+
+def test_fork_copy_on_write(build, tmp_path):
+    r = boot(build, timeout=90, initrd=make_initrd(tmp_path, build, program="forktest"))
+    r.require_clean_poweroff()
+    assert "FAIL" not in r.output, r.output
+    m = re.search(r"forktest: (\d+) passed, (\d+) failed", r.output)
+    assert m and int(m.group(1)) >= 9 and m.group(2) == "0", r.output
+    free_boot = int(re.search(r"memory: (\d+) KiB free of", r.output).group(1))
+    free_end = int(re.search(r"memory: (\d+) KiB free after pid 1", r.output).group(1))
+    assert free_end == free_boot, r.output

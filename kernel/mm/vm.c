@@ -86,6 +86,31 @@ int vm_reserve(struct vm_space *vs, uint64_t start, uint64_t len, uint32_t prot,
     return region_insert(&vs->regions, start, start + len, prot, kind);
 }
 
+/*
+ * A write to a copy-on-write page: if nobody else holds the page any more, simply make it
+ * writable again; otherwise copy it to a new page for this space alone. *pa follows.
+ */
+static int cow_break(struct vm_space *vs, uint64_t va, unsigned have, uint64_t *pa)
+{
+    unsigned rw = (have & ~PGT_COW) | PGT_WRITE;
+
+    if (pmm_refcount(*pa) == 1)
+        return pgtable_protect(&vs->pt, va, PAGE, rw);
+    uint64_t copy = pmm_alloc(0);
+    if (!copy)
+        return -E_NOMEM;
+    memcpy(phys_to_virt(copy), phys_to_virt(*pa), PAGE);
+    /* Unmapping drops this space's reference; the other holders keep the original. */
+    pgtable_unmap(&vs->pt, va, PAGE, page_released);
+    int err = pgtable_map(&vs->pt, va, copy, PAGE, rw);
+    if (err) {
+        pmm_free(copy, 0);
+        return err;
+    }
+    *pa = copy;
+    return 0;
+}
+
 /* The page at va (page aligned): its physical address, allocating it if the region allows `access`. */
 static int page_for(struct vm_space *vs, uint64_t va, enum vm_access access, bool ignore_prot, uint64_t *pa)
 {
@@ -93,6 +118,11 @@ static int page_for(struct vm_space *vs, uint64_t va, enum vm_access access, boo
     if (pgtable_lookup(&vs->pt, va, pa, &have, 0) == 0) {
         if (ignore_prot)
             return 0;
+        if ((access & VM_WRITE) && (have & PGT_COW)) {
+            const struct region *r = region_find(&vs->regions, va);
+            if (r && (r->prot & WREN_PROT_WRITE))
+                return cow_break(vs, va, have, pa);
+        }
         if (((access & VM_WRITE) && !(have & PGT_WRITE)) || ((access & VM_EXEC) && !(have & PGT_EXEC)))
             return -E_FAULT;
         return 0;
@@ -208,9 +238,15 @@ static void protect_piece(void *ctx, const struct region *piece)
 {
     struct protect_ctx *pc = ctx;
     /* Only the pages already touched are in the table; the rest follow the region when faulted in. */
-    for (uint64_t va = piece->start; va < piece->end; va += PAGE)
-        if (pgtable_lookup(&pc->vs->pt, va, 0, 0, 0) == 0)
-            pgtable_protect(&pc->vs->pt, va, PAGE, pgt_prot(pc->prot));
+    for (uint64_t va = piece->start; va < piece->end; va += PAGE) {
+        unsigned have, prot = pgt_prot(pc->prot);
+        if (pgtable_lookup(&pc->vs->pt, va, 0, &have, 0) != 0)
+            continue;
+        /* A shared copy-on-write page stays read-only until written: the fault copies it. */
+        if (have & PGT_COW)
+            prot = (prot & ~PGT_WRITE) | PGT_COW;
+        pgtable_protect(&pc->vs->pt, va, PAGE, prot);
+    }
 }
 
 int vm_protect(struct vm_space *vs, uint64_t addr, uint64_t len, uint32_t prot)
@@ -223,4 +259,33 @@ int vm_protect(struct vm_space *vs, uint64_t addr, uint64_t len, uint32_t prot)
         return -E_INVAL;
     struct protect_ctx pc = {vs, prot};
     return region_protect(&vs->regions, addr, addr + len, prot, protect_piece, &pc);
+}
+
+/*
+ * Copy-on-write duplicate of `parent` into the empty space `child`: same regions; every
+ * page the parent has is mapped in both, read-only, with its reference count raised; a
+ * write by either side copies it then (cow_break). Read-only pages are simply shared.
+ */
+int vm_fork(struct vm_space *parent, struct vm_space *child)
+{
+    child->regions = parent->regions;
+    for (int i = 0; i < parent->regions.count; i++) {
+        const struct region *r = &parent->regions.r[i];
+        for (uint64_t va = r->start; va < r->end; va += PAGE) {
+            uint64_t pa;
+            unsigned have;
+            if (pgtable_lookup(&parent->pt, va, &pa, &have, 0) != 0)
+                continue; /* never touched: stays demand-zero in both */
+            unsigned shared = have;
+            if (have & (PGT_WRITE | PGT_COW))
+                shared = (have & ~PGT_WRITE) | PGT_COW;
+            int err = pgtable_map(&child->pt, va, pa, PAGE, shared);
+            if (err)
+                return err; /* the caller destroys the child, which drops what was shared */
+            pmm_get(pa);
+            if (shared != have)
+                pgtable_protect(&parent->pt, va, PAGE, shared);
+        }
+    }
+    return 0;
 }

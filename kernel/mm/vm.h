@@ -46,15 +46,18 @@ int vm_reserve(struct vm_space *vs, uint64_t start, uint64_t len, uint32_t prot,
 /* Copy bytes into the space regardless of its protections (for loading programs). */
 int vm_load(struct vm_space *vs, uint64_t va, const void *src, size_t len);
 
+/* fork: child (fresh from vm_create) becomes a copy-on-write copy of parent. */
+int vm_fork(struct vm_space *parent, struct vm_space *child);
+
 /* mmap/munmap/mprotect on anonymous memory; the checks of the syscall are done here. */
 long vm_mmap_anon(struct vm_space *vs, uint64_t addr, uint64_t len, uint32_t prot, bool fixed);
 int vm_unmap(struct vm_space *vs, uint64_t addr, uint64_t len);
 int vm_protect(struct vm_space *vs, uint64_t addr, uint64_t len, uint32_t prot);
 
 /*
- * A translation fault at va by an access of kind `access`: 0 if a region allows it and the
- * page is now there (retry the instruction); -E_FAULT if the access is not allowed;
- * -E_NOMEM if memory ran out.
+ * A fault at va by an access of kind `access` — a page not there yet, or a write to a
+ * copy-on-write page: 0 if a region allows the access and the page is now there (retry the
+ * instruction); -E_FAULT if the access is not allowed; -E_NOMEM if memory ran out.
  */
 int vm_fault(struct vm_space *vs, uint64_t va, enum vm_access access);
 

@@ -117,13 +117,57 @@ static void free_slot(struct proc *p)
     memset(p, 0, sizeof(*p));
 }
 
+/* A free slot with a kernel stack and an empty address space, or NULL and *err. */
+static struct proc *new_proc(int *err)
+{
+    int slot;
+    for (slot = 0; slot < PROC_MAX && table[slot].state != PROC_FREE; slot++)
+        ;
+    if (slot == PROC_MAX) {
+        *err = -E_AGAIN;
+        return 0;
+    }
+    struct proc *p = &table[slot];
+    memset(p, 0, sizeof(*p));
+    p->kstack = pmm_alloc(PROC_KSTACK_ORDER);
+    if (!p->kstack) {
+        *err = -E_NOMEM;
+        return 0;
+    }
+    p->state = PROC_BLOCKED; /* holds the slot while it is built */
+    *err = vm_create(&p->vm);
+    if (*err) {
+        free_slot(p);
+        return 0;
+    }
+    return p;
+}
+
+/* The user registers of p: the frame at the top of its kernel stack (see vectors.S). */
+static struct trap_frame *user_frame(struct proc *p)
+{
+    uint8_t *top = (uint8_t *)phys_to_virt(p->kstack) + (PMM_PAGE_SIZE << PROC_KSTACK_ORDER);
+    return (struct trap_frame *)(top - sizeof(struct trap_frame));
+}
+
+/* Give p its pid and let it run: its first switch "returns" into trap_return, straight to EL0. */
+static long start_proc(struct proc *p, int ppid, uint8_t prio)
+{
+    p->pid = alloc_pid();
+    p->ppid = ppid;
+    p->prio = prio;
+    p->ctx.lr = (uint64_t)(uintptr_t)trap_return;
+    p->ctx.sp = (uint64_t)(uintptr_t)user_frame(p);
+    sched_make_ready(p);
+    return p->pid;
+}
+
 long proc_spawn(const char *path, const char *argv, size_t argv_len, int ppid)
 {
     const void *file;
     size_t size;
     struct elf_image img;
-    struct proc *p = 0;
-    int slot;
+    struct proc *p;
 
     if (argv_len > PROC_ARGV_MAX)
         return -E_TOOBIG;
@@ -135,27 +179,14 @@ long proc_spawn(const char *path, const char *argv, size_t argv_len, int ppid)
     err = elf_parse(file, size, &img);
     if (err)
         return err;
-    for (slot = 0; slot < PROC_MAX && table[slot].state != PROC_FREE; slot++)
-        ;
-    if (slot == PROC_MAX)
-        return -E_AGAIN;
-    p = &table[slot];
-    memset(p, 0, sizeof(*p));
-    p->kstack = pmm_alloc(PROC_KSTACK_ORDER);
-    if (!p->kstack)
-        return -E_NOMEM;
-    p->state = PROC_BLOCKED; /* holds the slot while it is built */
-    err = vm_create(&p->vm);
-    if (err) {
-        free_slot(p);
+    p = new_proc(&err);
+    if (!p)
         return err;
-    }
     err = load_segments(&p->vm, &img, file);
     if (!err)
         err = vm_reserve(&p->vm, VM_STACK_TOP - VM_STACK_SIZE, VM_STACK_SIZE, WREN_PROT_READ | WREN_PROT_WRITE,
                          REGION_STACK);
-    uint8_t *kstack_top = (uint8_t *)phys_to_virt(p->kstack) + (PMM_PAGE_SIZE << PROC_KSTACK_ORDER);
-    struct trap_frame *tf = (struct trap_frame *)(kstack_top - sizeof(*tf));
+    struct trap_frame *tf = user_frame(p);
     memset(tf, 0, sizeof(*tf));
     tf->elr = img.entry;
     tf->spsr = SPSR_EL0T;
@@ -167,16 +198,31 @@ long proc_spawn(const char *path, const char *argv, size_t argv_len, int ppid)
         return err;
     }
 
-    p->pid = alloc_pid();
-    p->ppid = ppid;
-    p->prio = SCHED_PRIO_NORMAL;
     size_t n = strnlen(path, PROC_NAME_MAX - 1);
     memcpy(p->name, path, n);
-    /* The first switch to it "returns" into trap_return with sp at its trap frame: straight to EL0. */
-    p->ctx.lr = (uint64_t)(uintptr_t)trap_return;
-    p->ctx.sp = (uint64_t)(uintptr_t)tf;
-    sched_make_ready(p);
-    return p->pid;
+    return start_proc(p, ppid, SCHED_PRIO_NORMAL);
+}
+
+long proc_fork(void)
+{
+    struct proc *parent = proc_current();
+    int err;
+    struct proc *child = new_proc(&err);
+
+    if (!child)
+        return err;
+    err = vm_fork(&parent->vm, &child->vm);
+    if (err) {
+        vm_destroy(&child->vm);
+        free_slot(child);
+        return err;
+    }
+    /* The child resumes from the same syscall, with the same registers, but sees 0. */
+    *user_frame(child) = *user_frame(parent);
+    user_frame(child)->x[0] = 0;
+    arch_fpsimd_save(&child->fp); /* the parent's live FP/SIMD registers are the ones to copy */
+    memcpy(child->name, parent->name, sizeof(child->name));
+    return start_proc(child, parent->pid, parent->prio);
 }
 
 _Noreturn void proc_exit(int code)

@@ -47,6 +47,8 @@ struct proc {
 void proc_init(const void *initrd, size_t initrd_size);
 /* Start `path` from the initrd with the given argument block; the new pid or a negative E_*. */
 long proc_spawn(const char *path, const char *argv, size_t argv_len, int ppid);
+/* A copy-on-write copy of the calling process: the child's pid, or a negative E_*. */
+long proc_fork(void);
 _Noreturn void proc_exit(int code);
 long proc_wait(int pid, user_out_ptr status, uint32_t options);
 /* A fatal fault in the current program: one-line report, then it ends with PROC_EXIT_KILLED. */

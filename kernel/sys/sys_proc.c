@@ -57,7 +57,7 @@ long sys_exec(user_in_ptr path, size_t path_len, user_in_ptr argv, size_t argv_l
 
 long sys_fork(void)
 {
-    return -E_NOSYS;
+    return proc_fork();
 }
 
 long sys_clone(uint32_t flags, uintptr_t stack, uintptr_t entry, uint64_t arg)

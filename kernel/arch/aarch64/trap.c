@@ -56,16 +56,21 @@ static bool esr_has_far(uint32_t ec)
 }
 
 /*
- * An abort from EL0 on a page that is not mapped yet (a translation fault, DFSC 0b0001xx,
- * Arm ARM D17.2.40 ISS encoding for aborts) may be memory the program's regions promise.
- * Permission faults are real violations.
+ * Faults vm_fault may fix (Arm ARM D17.2.40, DFSC of the ISS for aborts): a translation
+ * fault (0b0001xx: a page the regions promise but nobody touched yet) or a permission fault
+ * on a write (0b0011xx with WnR: a copy-on-write page). Anything else is a real violation.
  */
+static bool fault_may_resolve(uint64_t esr)
+{
+    uint32_t fsc = (uint32_t)esr & 0x3c;
+    return fsc == 0x04 || (fsc == 0x0c && (esr & ESR_ISS_WNR));
+}
+
 static int user_abort_resolve(const struct trap_frame *tf, uint32_t ec)
 {
-    uint32_t fsc = (uint32_t)tf->esr & 0x3f;
     struct vm_space *vm = user_vm();
 
-    if ((ec != ESR_EC_DABT_LOW && ec != ESR_EC_IABT_LOW) || (fsc & 0x3c) != 0x04 || !vm)
+    if ((ec != ESR_EC_DABT_LOW && ec != ESR_EC_IABT_LOW) || !vm || !fault_may_resolve(tf->esr))
         return -E_FAULT;
     enum vm_access access = ec == ESR_EC_IABT_LOW ? VM_EXEC : (tf->esr & ESR_ISS_WNR) ? VM_WRITE : VM_READ;
     return vm_fault(vm, tf->far, access);
@@ -86,8 +91,9 @@ uintptr_t arch_uaccess_fixup(uintptr_t pc)
 
 /*
  * A data abort in the kernel is legitimate only on a user-access instruction of uaccess.S:
- * a page not touched yet is faulted in and the copy retried; any other fault (kernel
- * address, unmapped, wrong permission) resumes at the fixup, which returns -E_FAULT.
+ * a page not touched yet (or a copy-on-write page written) is handled and the copy retried;
+ * any other fault (kernel address, unmapped, wrong permission) resumes at the fixup, which
+ * returns -E_FAULT.
  */
 static bool kernel_uaccess_fault(struct trap_frame *tf)
 {
@@ -97,7 +103,7 @@ static bool kernel_uaccess_fault(struct trap_frame *tf)
 
     if (ec != ESR_EC_DABT_CUR || !fixup)
         return false;
-    if ((tf->esr & 0x3c) == 0x04 && vm && vm_fault(vm, tf->far, (tf->esr & ESR_ISS_WNR) ? VM_WRITE : VM_READ) == 0)
+    if (vm && fault_may_resolve(tf->esr) && vm_fault(vm, tf->far, (tf->esr & ESR_ISS_WNR) ? VM_WRITE : VM_READ) == 0)
         return true;
     tf->elr = fixup;
     return true;
