@@ -1,4 +1,4 @@
-"""Read the defined global symbols of an ELF64 little-endian object file.
+"""Read the symbols of an ELF64 little-endian object file or executable.
 
 Just enough ELF for check-impl: the file header, the section headers, and the
 SHT_SYMTAB section with its string table.  Every offset read from the file is
@@ -77,11 +77,10 @@ def _section_bytes(data, section, what):
     return data[offset:offset + size]
 
 
-def defined_globals(data):
-    """Names of symbols that are defined here with global binding (functions or untyped)."""
+def _symbols(data):
+    """(name, bind, type, section index, value) of every symbol in the SHT_SYMTAB sections."""
     shoff, shnum = _check_header(data)
     sections = _sections(data, shoff, shnum)
-    names = set()
     for section in sections:
         sh_type, _, size, link, entsize = section
         if sh_type != SHT_SYMTAB:
@@ -93,12 +92,20 @@ def defined_globals(data):
         symtab = _section_bytes(data, section, "symbol table")
         strtab = _section_bytes(data, sections[link], "string table")
         for offset in range(0, size - size % _SYM.size, _SYM.size):
-            st_name, st_info, _, st_shndx, _, _ = _SYM.unpack_from(symtab, offset)
-            bind, kind = st_info >> 4, st_info & 0xF
-            # Weak definitions do not count: a weak stub is not an implementation.
-            if st_shndx != SHN_UNDEF and bind == STB_GLOBAL and kind in (STT_NOTYPE, STT_FUNC):
-                names.add(_c_string(strtab, st_name, "symbol"))
-    return names
+            st_name, st_info, _, st_shndx, st_value, _ = _SYM.unpack_from(symtab, offset)
+            yield _c_string(strtab, st_name, "symbol"), st_info >> 4, st_info & 0xF, st_shndx, st_value
+
+
+def defined_globals(data):
+    """Names of symbols that are defined here with global binding (functions or untyped)."""
+    # Weak definitions do not count: a weak stub is not an implementation.
+    return {name for name, bind, kind, shndx, _ in _symbols(data)
+            if shndx != SHN_UNDEF and bind == STB_GLOBAL and kind in (STT_NOTYPE, STT_FUNC)}
+
+
+def symbol_values(data):
+    """Value of every defined symbol by name (the last one wins for duplicate local names)."""
+    return {name: value for name, _, _, shndx, value in _symbols(data) if shndx != SHN_UNDEF and name}
 
 
 def read_defined_globals(path):

@@ -29,8 +29,9 @@ def test_boot_banner_timer_init_poweroff(build, gic, el2):
     assert "psci: v1.1 via %s" % ("smc" if el2 else "hvc") in out, out
     m = re.search(r"timer: (\d+) Hz counter, virtual timer INTID 27, 100 Hz tick", out)
     assert m and int(m.group(1)) > 0, out
-    m = re.search(r"timer: (\d+) ticks in (\d+) ms", out)
-    assert m and int(m.group(1)) == 10 and 85 <= int(m.group(2)) <= 200, out
+    # init sleeps 30 ms: only the timer interrupt, routed through this GIC, can wake it.
+    m = re.search(r"init: slept (\d+) ms", out)
+    assert m and 30 <= int(m.group(1)) <= 100, out
     # /bin/init runs at EL0 and uses the generated userlib stubs.
     assert "init: hello from EL0" in out, out
     assert "wren: /bin/init (pid 1) exited with status 0" in out, out

@@ -54,6 +54,11 @@ int timer_init(uint32_t intid, uint32_t tick_hz)
     int err = irq_register(intid, false, timer_irq, 0);
     if (err)
         return err;
+    /*
+     * Let user programs read CNTVCT_EL0 and CNTFRQ_EL0 themselves (CNTKCTL_EL1.EL0VCTEN,
+     * Arm ARM D19.8.2): a clock read then costs no syscall, and benchmarks can time themselves.
+     */
+    write_sysreg(cntkctl_el1, read_sysreg(cntkctl_el1) | (1u << 1));
     next_deadline = arch_counter() + period;
     write_sysreg(cntv_cval_el0, next_deadline);
     write_sysreg(cntv_ctl_el0, CNTV_CTL_ENABLE);

@@ -1,0 +1,158 @@
+/*
+ * bench: the in-guest microbenchmarks, run as /bin/init by tools/bench.py under
+ * `qemu -icount shift=0,sleep=off`, where each guest instruction advances virtual time by
+ * exactly 1 ns. The counter runs at CNTFRQ Hz, so instructions = ticks * 1e9 / CNTFRQ
+ * (16 per tick on QEMU's 62.5 MHz). Each figure is the mean over N operations after a
+ * warm-up; prints "bench: <key> <instructions per operation, 2 decimals>".
+ */
+#include <stdint.h>
+
+#include <wren/counter.h>
+#include <wren/print.h>
+#include <wren/syscalls.h>
+
+#define PAGE 4096
+#define RW   (WREN_PROT_READ | WREN_PROT_WRITE)
+#define ANON (WREN_MAP_PRIVATE | WREN_MAP_ANONYMOUS)
+
+static uint64_t ns_per_tick_x100;
+
+/* Print ticks/n converted to instructions, with two decimals. */
+static void report(const char *key, uint64_t ticks, uint64_t n)
+{
+    uint64_t x100 = ticks * ns_per_tick_x100 / n;
+    wren_print("bench: ");
+    wren_print(key);
+    wren_print(" ");
+    wren_print_dec((long)(x100 / 100));
+    wren_print(".");
+    if (x100 % 100 < 10)
+        wren_print("0");
+    wren_print_dec((long)(x100 % 100));
+    wren_print("\n");
+}
+
+static void report_value(const char *key, uint64_t v)
+{
+    wren_print("bench: ");
+    wren_print(key);
+    wren_print(" ");
+    wren_print_dec((long)v);
+    wren_print("\n");
+}
+
+static void bench_null_syscall(void)
+{
+    enum { N = 20000 };
+    for (int i = 0; i < 1000; i++)
+        wren_get_pid();
+    uint64_t t0 = wren_counter();
+    for (int i = 0; i < N; i++)
+        wren_get_pid();
+    report("null_syscall", wren_counter() - t0, N);
+}
+
+static void bench_yield_rtt(void)
+{
+    enum { WARM = 100, N = 5000 };
+    long pid = wren_fork();
+    if (pid == 0) {
+        for (int i = 0; i < WARM + N + 1; i++)
+            wren_yield();
+        wren_exit(0);
+    }
+    for (int i = 0; i < WARM; i++)
+        wren_yield();
+    uint64_t t0 = wren_counter();
+    for (int i = 0; i < N; i++)
+        wren_yield(); /* to the child and back: one round trip */
+    report("yield_rtt", wren_counter() - t0, N);
+    wren_wait((int32_t)pid, 0, 0);
+}
+
+static void bench_spawn_wait(void)
+{
+    enum { N = 200 };
+    static const char args[] = "nop";
+    for (int i = 0; i < 10; i++)
+        wren_wait((int32_t)wren_spawn("/bin/nop", 8, args, sizeof(args)), 0, 0);
+    uint64_t t0 = wren_counter();
+    for (int i = 0; i < N; i++)
+        wren_wait((int32_t)wren_spawn("/bin/nop", 8, args, sizeof(args)), 0, 0);
+    report("spawn_wait", wren_counter() - t0, N);
+}
+
+static void bench_fork_wait(void)
+{
+    enum { N = 200 };
+    uint64_t t0 = 0;
+    for (int i = 0; i < N + 10; i++) {
+        if (i == 10)
+            t0 = wren_counter();
+        long pid = wren_fork();
+        if (pid == 0)
+            wren_exit(0);
+        wren_wait((int32_t)pid, 0, 0);
+    }
+    report("fork_wait", wren_counter() - t0, N);
+}
+
+static void bench_page_fault(void)
+{
+    enum { N = 2000 };
+    long a = wren_mmap(0, (N + 16) * PAGE, RW, ANON, -1, 0);
+    volatile uint8_t *p = (volatile uint8_t *)a;
+    for (int i = 0; i < 16; i++)
+        p[(uint64_t)(N + i) * PAGE] = 1;
+    uint64_t t0 = wren_counter();
+    for (int i = 0; i < N; i++)
+        p[(uint64_t)i * PAGE] = 1;
+    report("page_fault", wren_counter() - t0, N);
+    wren_munmap((void *)a, (N + 16) * PAGE);
+}
+
+static void bench_mmap_touch_munmap(void)
+{
+    enum { N = 1000 };
+    uint64_t t0 = 0;
+    for (int i = 0; i < N + 20; i++) {
+        if (i == 20)
+            t0 = wren_counter();
+        long a = wren_mmap(0, PAGE, RW, ANON, -1, 0);
+        *(volatile uint8_t *)a = 1;
+        wren_munmap((void *)a, PAGE);
+    }
+    report("mmap_touch_munmap", wren_counter() - t0, N);
+}
+
+static uint64_t free_bytes(void)
+{
+    struct wren_meminfo mi;
+    return wren_mem_info(&mi) == 0 ? mi.free : 0;
+}
+
+static void measure_process_cost(void)
+{
+    static const char args[] = "nop\0sleep";
+    uint64_t before = free_bytes();
+    long pid = wren_spawn("/bin/nop", 8, args, sizeof(args));
+    uint64_t cost = before - free_bytes(); /* it has not run yet: tables, stack, image, kernel stack */
+    wren_wait((int32_t)pid, 0, 0);
+    report_value("process_min_bytes", cost);
+}
+
+int main(void)
+{
+    uint64_t boot = wren_counter();
+    ns_per_tick_x100 = 100000000000ull / wren_counter_hz();
+    report("boot_to_init", boot, 1);
+    bench_null_syscall();
+    bench_yield_rtt();
+    bench_spawn_wait();
+    bench_fork_wait();
+    bench_page_fault();
+    bench_mmap_touch_munmap();
+    measure_process_cost();
+    wren_print("bench: done\n");
+    return 0;
+}
