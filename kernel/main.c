@@ -34,8 +34,8 @@
 #define WREN_BUILD_INFO "unknown build"
 #endif
 
-#define DTB_MAX_SIZE  (2u << 20) /* booting.rst: the DTB must not exceed 2 MiB */
-#define TICK_HZ       100
+#define DTB_MAX_SIZE (2u << 20) /* booting.rst: the DTB must not exceed 2 MiB */
+#define TICK_HZ      100
 
 extern uint32_t boot_entry_el; /* boot.S */
 
