@@ -1,5 +1,7 @@
 """Processes and the scheduler, driven from inside the guest by user/proctest."""
+import os
 import re
+import struct
 
 import pytest
 
@@ -7,15 +9,32 @@ from qemu import boot
 from test_syscalls import make_initrd
 
 
+def writable_and_executable(elf):
+    """The ELF with its last PT_LOAD segment made RWX: it parses, but loading stops there."""
+    elf = bytearray(elf)
+    phoff = struct.unpack_from("<Q", elf, 32)[0]
+    phentsize, phnum = struct.unpack_from("<HH", elf, 54)
+    loads = [phoff + i * phentsize for i in range(phnum) if struct.unpack_from("<I", elf, phoff + i * phentsize)[0] == 1]
+    assert len(loads) >= 2, "want a segment loaded before the refused one"
+    struct.pack_into("<I", elf, loads[-1] + 4, 7)  # p_flags = PF_R | PF_W | PF_X
+    return bytes(elf)
+
+
 @pytest.mark.parametrize("gic", [2, 3])
 def test_proctest(build, tmp_path, gic):
-    r = boot(build, gic=gic, timeout=90, initrd=make_initrd(tmp_path, build, program="proctest", extra=["child"]))
+    child = open(os.path.join(build, "initrd-root", "bin", "child"), "rb").read()
+    files = {"bin/notelf": b"#!/bin/sh\necho not an executable\n" * 8, "bin/wx": writable_and_executable(child),
+             "bin/child2": child}
+    r = boot(build, gic=gic, timeout=90,
+             initrd=make_initrd(tmp_path, build, program="proctest", extra=["child"], files=files))
     r.require_clean_poweroff()
     assert "FAIL" not in r.output, r.output
     m = re.search(r"proctest: (\d+) passed, (\d+) failed", r.output)
-    assert m and int(m.group(1)) >= 27 and m.group(2) == "0", r.output
+    assert m and int(m.group(1)) >= 50 and m.group(2) == "0", r.output
     # The faulting child was reported and ended; the kernel went on.
     assert re.search(r"wren: pid \d+ \(/bin/child\) killed: BRK instruction, pc 0x4", r.output), r.output
+    # A process is named after the program it runs now: exec renamed this one.
+    assert re.search(r"wren: pid \d+ \(/bin/child2\) killed: BRK instruction", r.output), r.output
     assert "KERNEL PANIC" not in r.output
     # Everything pid 1 and its children had is back when init ends.
     free_boot = int(re.search(r"memory: (\d+) KiB free of", r.output).group(1))

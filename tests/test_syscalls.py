@@ -15,8 +15,9 @@ from qemu import boot
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def make_initrd(tmp_path, build, init_bytes=None, program=None, extra=()):
-    """An initrd whose /bin/init is `program` (or raw bytes), plus the programs in `extra`."""
+def make_initrd(tmp_path, build, init_bytes=None, program=None, extra=(), files=None):
+    """An initrd whose /bin/init is `program` (or raw bytes), plus the programs in `extra`
+    and, from `files`, raw files by path inside the archive (e.g. {"bin/junk": b"..."})."""
     root = tmp_path / "root"
     (root / "bin").mkdir(parents=True)
     data = init_bytes if init_bytes is not None else \
@@ -24,6 +25,9 @@ def make_initrd(tmp_path, build, init_bytes=None, program=None, extra=()):
     (root / "bin" / "init").write_bytes(data)
     for name in extra:
         (root / "bin" / name).write_bytes(open(os.path.join(build, "initrd-root", "bin", name), "rb").read())
+    for path, content in (files or {}).items():
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_bytes(content)
     out = tmp_path / "initrd.tar"
     subprocess.run([sys.executable, os.path.join(REPO, "tools", "mkinitrd.py"), "--root", str(root),
                     "--out", str(out)], check=True)

@@ -1,5 +1,5 @@
 /*
- * Process life cycle: spawn from the initrd, exit, wait and reaping, fatal faults.
+ * Process life cycle: spawn and exec from the initrd, fork, exit, wait and reaping, fatal faults.
  */
 #include <wren/abi.h>
 
@@ -86,7 +86,7 @@ static int load_segments(struct vm_space *vm, const struct elf_image *img, const
  * The initial stack: the argument strings at the top, then argv[] (argc pointers and a
  * NULL), 16-byte aligned as AAPCS64 requires. crt0 receives argc in x0 and argv in x1.
  */
-static int build_stack(struct proc *p, struct trap_frame *tf, const char *argv, size_t argv_len)
+static int build_stack(struct vm_space *vm, struct trap_frame *tf, const char *argv, size_t argv_len)
 {
     uint64_t strings = (VM_STACK_TOP - argv_len) & ~15ull;
     uint64_t ptrs[64];
@@ -101,13 +101,65 @@ static int build_stack(struct proc *p, struct trap_frame *tf, const char *argv, 
     }
     ptrs[argc] = 0;
     uint64_t vec = (strings - (argc + 1) * 8) & ~15ull;
-    int err = vm_load(&p->vm, strings, argv, argv_len);
+    int err = vm_load(vm, strings, argv, argv_len);
     if (!err)
-        err = vm_load(&p->vm, vec, ptrs, (argc + 1) * 8);
+        err = vm_load(vm, vec, ptrs, (argc + 1) * 8);
     tf->x[0] = argc;
     tf->x[1] = vec;
     tf->sp_el0 = vec;
     return err;
+}
+
+/*
+ * The program at `path`, checked as far as it can be without allocating anything (the
+ * argument block, the file, its ELF headers), so that spawn and exec refuse a bad request
+ * before they build or touch an address space.
+ */
+static int find_program(const char *path, const char *argv, size_t argv_len, const void **file, struct elf_image *img)
+{
+    size_t size;
+
+    if (argv_len > PROC_ARGV_MAX)
+        return -E_TOOBIG;
+    if (argv_len && argv[argv_len - 1] != 0)
+        return -E_INVAL;
+    int err = tar_find(initrd, initrd_size, path, file, &size);
+    if (err)
+        return err;
+    return elf_parse(*file, size, img);
+}
+
+/*
+ * Create *vm holding the program found by find_program and a stack with the argument block,
+ * and set *tf to the user registers it starts with. All or nothing: on failure *vm has been
+ * destroyed again (or never created), so the caller has nothing to undo.
+ */
+static int build_image(struct vm_space *vm, struct trap_frame *tf, const struct elf_image *img, const void *file,
+                       const char *argv, size_t argv_len)
+{
+    uint64_t stack = VM_STACK_TOP - VM_STACK_SIZE;
+    int err = vm_create(vm);
+    if (err)
+        return err;
+    err = load_segments(vm, img, file);
+    if (!err)
+        err = vm_reserve(vm, stack, VM_STACK_SIZE, WREN_PROT_READ | WREN_PROT_WRITE, REGION_STACK);
+    /* Every register but entry, stack and arguments starts at 0: nothing leaks in from before. */
+    memset(tf, 0, sizeof(*tf));
+    tf->elr = img->entry;
+    tf->spsr = SPSR_EL0T;
+    if (!err)
+        err = build_stack(vm, tf, argv, argv_len);
+    if (err)
+        vm_destroy(vm);
+    return err;
+}
+
+static void set_name(struct proc *p, const char *path)
+{
+    size_t n = strnlen(path, PROC_NAME_MAX - 1);
+    memset(p->name, 0, sizeof(p->name));
+    memcpy(p->name, path, n);
 }
 
 static void free_slot(struct proc *p)
@@ -117,7 +169,7 @@ static void free_slot(struct proc *p)
     memset(p, 0, sizeof(*p));
 }
 
-/* A free slot with a kernel stack and an empty address space, or NULL and *err. */
+/* A free slot with a kernel stack and no address space yet, or NULL and *err. */
 static struct proc *new_proc(int *err)
 {
     int slot;
@@ -135,11 +187,6 @@ static struct proc *new_proc(int *err)
         return 0;
     }
     p->state = PROC_BLOCKED; /* holds the slot while it is built */
-    *err = vm_create(&p->vm);
-    if (*err) {
-        free_slot(p);
-        return 0;
-    }
     return p;
 }
 
@@ -165,42 +212,56 @@ static long start_proc(struct proc *p, int ppid, uint8_t prio)
 long proc_spawn(const char *path, const char *argv, size_t argv_len, int ppid)
 {
     const void *file;
-    size_t size;
     struct elf_image img;
-    struct proc *p;
 
-    if (argv_len > PROC_ARGV_MAX)
-        return -E_TOOBIG;
-    if (argv_len && argv[argv_len - 1] != 0)
-        return -E_INVAL;
-    int err = tar_find(initrd, initrd_size, path, &file, &size);
+    int err = find_program(path, argv, argv_len, &file, &img);
     if (err)
         return err;
-    err = elf_parse(file, size, &img);
-    if (err)
-        return err;
-    p = new_proc(&err);
+    struct proc *p = new_proc(&err);
     if (!p)
         return err;
-    err = load_segments(&p->vm, &img, file);
-    if (!err)
-        err = vm_reserve(&p->vm, VM_STACK_TOP - VM_STACK_SIZE, VM_STACK_SIZE, WREN_PROT_READ | WREN_PROT_WRITE,
-                         REGION_STACK);
-    struct trap_frame *tf = user_frame(p);
-    memset(tf, 0, sizeof(*tf));
-    tf->elr = img.entry;
-    tf->spsr = SPSR_EL0T;
-    if (!err)
-        err = build_stack(p, tf, argv, argv_len);
+    err = build_image(&p->vm, user_frame(p), &img, file, argv, argv_len);
     if (err) {
-        vm_destroy(&p->vm);
         free_slot(p);
         return err;
     }
-
-    size_t n = strnlen(path, PROC_NAME_MAX - 1);
-    memcpy(p->name, path, n);
+    set_name(p, path);
     return start_proc(p, ppid, SCHED_PRIO_NORMAL);
+}
+
+/*
+ * The new image is built here, beside the old one, so that a failure leaves the caller as it
+ * was. Static because one CPU and a non-preemptible kernel run one exec at a time, and the
+ * region list (3 KiB) is better kept off the 16 KiB kernel stack.
+ */
+static struct vm_space exec_vm;
+
+long proc_exec(const char *path, const char *argv, size_t argv_len)
+{
+    struct proc *p = proc_current();
+    const void *file;
+    struct elf_image img;
+    struct trap_frame tf;
+
+    int err = find_program(path, argv, argv_len, &file, &img);
+    if (!err)
+        err = build_image(&exec_vm, &tf, &img, file, argv, argv_len);
+    if (err)
+        return err;
+
+    /* Nothing can fail from here on. The old space may be freed only once TTBR0 has left it. */
+    vm_activate(&exec_vm);
+    vm_destroy(&p->vm);
+    p->vm = exec_vm;
+    memset(&exec_vm, 0, sizeof(exec_vm)); /* no second copy of a live space lying around */
+
+    /* The frame syscall_handle returns through: the program starts afresh at its entry point. */
+    *user_frame(p) = tf;
+    /* FP/SIMD registers are switched eagerly, so the live ones are this process's: clear them too. */
+    memset(&p->fp, 0, sizeof(p->fp));
+    arch_fpsimd_load(&p->fp);
+    set_name(p, path);
+    return (long)tf.x[0]; /* the syscall result lands in x0, which must be argc */
 }
 
 long proc_fork(void)
@@ -211,9 +272,13 @@ long proc_fork(void)
 
     if (!child)
         return err;
-    err = vm_fork(&parent->vm, &child->vm);
+    err = vm_create(&child->vm);
+    if (!err) {
+        err = vm_fork(&parent->vm, &child->vm);
+        if (err)
+            vm_destroy(&child->vm);
+    }
     if (err) {
-        vm_destroy(&child->vm);
         free_slot(child);
         return err;
     }

@@ -18,7 +18,7 @@
 #define PROC_NAME_MAX     32
 #define PROC_KSTACK_ORDER 2    /* 16 KiB kernel stack per process */
 #define PROC_EXIT_KILLED  139  /* exit code of a program killed by a fault (128 + SIGSEGV) */
-#define PROC_ARGV_MAX     4096 /* bytes of argument strings spawn accepts */
+#define PROC_ARGV_MAX     4096 /* bytes of argument strings spawn and exec accept */
 
 enum proc_state { PROC_FREE, PROC_READY, PROC_RUNNING, PROC_BLOCKED, PROC_ZOMBIE };
 enum proc_wait_on { WAIT_NONE, WAIT_CHILD, WAIT_SLEEP };
@@ -47,6 +47,12 @@ struct proc {
 void proc_init(const void *initrd, size_t initrd_size);
 /* Start `path` from the initrd with the given argument block; the new pid or a negative E_*. */
 long proc_spawn(const char *path, const char *argv, size_t argv_len, int ppid);
+/*
+ * Replace the calling process's program with `path`, keeping its pid, parent and children.
+ * Returns argc (the syscall result becomes the new program's x0) or a negative E_*, in which
+ * case the caller is unchanged.
+ */
+long proc_exec(const char *path, const char *argv, size_t argv_len);
 /* A copy-on-write copy of the calling process: the child's pid, or a negative E_*. */
 long proc_fork(void);
 _Noreturn void proc_exit(int code);

@@ -22,12 +22,13 @@ long sys_get_pid(void)
     return proc_current()->pid;
 }
 
-long sys_spawn(user_in_ptr path, size_t path_len, user_in_ptr argv, size_t argv_len)
-{
-    static char kpath[PATH_MAX_LEN + 1];
-    static char kargv[PROC_ARGV_MAX];
+/* One CPU and a non-preemptible kernel: static buffers are safe and keep the stack small. */
+static char kpath[PATH_MAX_LEN + 1];
+static char kargv[PROC_ARGV_MAX];
 
-    /* One CPU and a non-preemptible kernel: static buffers are safe and keep the stack small. */
+/* spawn's and exec's path and argument block, copied into kpath/kargv and checked: 0 or a negative E_*. */
+static int copy_in_program(user_in_ptr path, size_t path_len, user_in_ptr argv, size_t argv_len)
+{
     if (path_len == 0)
         return -E_INVAL;
     if (path_len > PATH_MAX_LEN)
@@ -39,7 +40,13 @@ long sys_spawn(user_in_ptr path, size_t path_len, user_in_ptr argv, size_t argv_
     kpath[path_len] = 0;
     if (strlen(kpath) != path_len)
         return -E_INVAL; /* a NUL inside the path */
-    return proc_spawn(kpath, kargv, argv_len, proc_current()->pid);
+    return 0;
+}
+
+long sys_spawn(user_in_ptr path, size_t path_len, user_in_ptr argv, size_t argv_len)
+{
+    int err = copy_in_program(path, path_len, argv, argv_len);
+    return err ? err : proc_spawn(kpath, kargv, argv_len, proc_current()->pid);
 }
 
 long sys_wait(int32_t pid, user_out_ptr status, uint32_t options)
@@ -51,8 +58,8 @@ long sys_wait(int32_t pid, user_out_ptr status, uint32_t options)
 
 long sys_exec(user_in_ptr path, size_t path_len, user_in_ptr argv, size_t argv_len)
 {
-    (void)path, (void)path_len, (void)argv, (void)argv_len;
-    return -E_NOSYS;
+    int err = copy_in_program(path, path_len, argv, argv_len);
+    return err ? err : proc_exec(kpath, kargv, argv_len);
 }
 
 long sys_fork(void)

@@ -2,7 +2,11 @@
  * proctest: run as /bin/init by tests/test_proc.py, with /bin/child beside it. Checks
  * spawn (arguments, refusals), wait (status, any child, NOHANG, no children), exit codes
  * of killed children, preemption by the timer, sleep, FP/SIMD state across switches,
- * re-parenting of orphans, and that spawn/exit cycles give every page back.
+ * re-parenting of orphans, that spawn/exit cycles give every page back, and exec: the new
+ * image with its new argv, same pid and children, clean FP/SIMD state, refusals that leave
+ * the caller as it was (tried by init itself), and exec cycles that give every page back.
+ * Expects /bin/notelf (not an ELF), /bin/wx (/bin/child with a writable and executable
+ * segment) and /bin/child2 (a copy of /bin/child) in the initrd too.
  */
 #include <stdint.h>
 
@@ -99,6 +103,56 @@ int main(void)
     for (int i = 0; i < 200 && ok; i++)
         ok = status_of(spawn(exit0, sizeof(exit0))) == 0;
     wren_check("200 spawn/wait cycles", ok, 1);
+    wren_check("free memory back to where it started", (long)(before - free_bytes()), 0);
+
+    /* exec: the parent sees what the new image computes from its new argv: argc * 10 + strlen(argv[2]). */
+    static const char exec3[] = "child\0exec\0/bin/child\0child\0args\0hello!!";
+    wren_check("exec runs the new image with the new argv", status_of(spawn(exec3, sizeof(exec3))), 37);
+    static const char exec5[] = "child\0exec\0/bin/child\0child\0args\0xy\0more\0args";
+    wren_check("exec passes argc in x0", status_of(spawn(exec5, sizeof(exec5))), 52);
+    static const char execpid[] = "child\0execpid";
+    wren_check("exec keeps the pid", status_of(spawn(execpid, sizeof(execpid))), 77);
+    static const char kidexec[] = "child\0kidexec";
+    wren_check("exec keeps the children (reaped by the new image)", status_of(spawn(kidexec, sizeof(kidexec))), 109);
+    static const char fpexec[] = "child\0fpexec";
+    wren_check("exec starts with FPCR, FPSR and d8-d15 zero", status_of(spawn(fpexec, sizeof(fpexec))), 60);
+    /* The name follows the program: test_proc.py looks for "(/bin/child2) killed". */
+    static const char renamed[] = "child\0exec\0/bin/child2\0child\0fault";
+    wren_check("an exec'd image that faults is killed", status_of(spawn(renamed, sizeof(renamed))), 139);
+
+    /* A failed exec returns its error to the old image, which carries on (1000 + error number). */
+    static const char missing[] = "child\0exec\0/bin/nope\0child\0exit\0007";
+    wren_check("exec of a missing program: the child goes on", status_of(spawn(missing, sizeof(missing))),
+               1000 + E_NOENT);
+    static const char notelf[] = "child\0exec\0/bin/notelf\0child\0exit\0007";
+    wren_check("exec of a non-ELF file: the child goes on", status_of(spawn(notelf, sizeof(notelf))), 1000 + E_NOEXEC);
+    static const char wx[] = "child\0exec\0/bin/wx\0child\0exit\0007";
+    wren_check("exec of a W+X program: the child goes on", status_of(spawn(wx, sizeof(wx))), 1000 + E_NOEXEC);
+
+    /* Refusals tried by init itself: each must leave us running, with no page kept. */
+    static char many[64 * 2]; /* 64 arguments "a": one more than the initial stack takes */
+    for (unsigned i = 0; i < sizeof(many); i += 2)
+        many[i] = 'a';
+    before = free_bytes();
+    wren_check("exec a missing program", wren_exec("/bin/nope", 9, exit42, sizeof(exit42)), -E_NOENT);
+    wren_check("exec a non-ELF file", wren_exec("/bin/notelf", 11, exit42, sizeof(exit42)), -E_NOEXEC);
+    wren_check("exec a W+X program (fails half loaded)", wren_exec("/bin/wx", 7, exit42, sizeof(exit42)), -E_NOEXEC);
+    wren_check("exec with a bad path pointer", wren_exec((const char *)0x10, 9, 0, 0), -E_FAULT);
+    wren_check("exec with a kernel argv pointer", wren_exec(CHILD, CHILD_LEN, (const char *)0xffff000040200000ull, 8),
+               -E_FAULT);
+    wren_check("exec with unterminated argv", wren_exec(CHILD, CHILD_LEN, "child", 5), -E_INVAL);
+    wren_check("exec with an empty path", wren_exec(CHILD, 0, exit42, sizeof(exit42)), -E_INVAL);
+    wren_check("exec with a 256-byte path", wren_exec(CHILD, 256, exit42, sizeof(exit42)), -E_NAMETOOLONG);
+    wren_check("exec with 4097 bytes of argv", wren_exec(CHILD, CHILD_LEN, exit42, 4097), -E_TOOBIG);
+    wren_check("exec with 64 arguments (fails after loading)", wren_exec(CHILD, CHILD_LEN, many, sizeof(many)),
+               -E_TOOBIG);
+    wren_check("failed execs keep no memory", (long)(before - free_bytes()), 0);
+    wren_check("...and we are still pid 1", wren_get_pid(), 1);
+
+    /* No leaks: one process exec'ing itself 100 times gives back every page. */
+    before = free_bytes();
+    static const char loop100[] = "child\0loop\000100";
+    wren_check("100 exec cycles end in the last image", status_of(spawn(loop100, sizeof(loop100))), 55);
     wren_check("free memory back to where it started", (long)(before - free_bytes()), 0);
 
     wren_check("yield with nobody else ready", wren_yield(), 0);
