@@ -165,7 +165,7 @@ static void init_timer(void)
 /* Start /bin/init from the initrd; false (after saying why) if there is none to start. */
 static bool start_init(void)
 {
-    static const char argv[] = "/bin/init";
+    static char argv[256];
     const void *initrd = 0;
     uint64_t size = 0;
 
@@ -184,7 +184,12 @@ static bool start_init(void)
     timer_set_tick_handler(sched_tick);
     if (!initrd)
         return false;
-    long pid = proc_spawn("/bin/init", argv, sizeof(argv), 0);
+    size_t argv_len = cmdline_init_args(plat.bootargs, "/bin/init", argv, sizeof(argv));
+    if (!argv_len) {
+        kprintf("cmdline: arguments for init too long, ignored\n");
+        argv_len = cmdline_init_args("", "/bin/init", argv, sizeof(argv));
+    }
+    long pid = proc_spawn("/bin/init", argv, argv_len, 0);
     if (pid < 0)
         kprintf("initrd: no /bin/init to run (%s)\n", pid == -E_NOENT    ? "not in the archive"
                                                       : pid == -E_NOEXEC ? "not a valid executable"

@@ -26,6 +26,12 @@ static struct pgtable kernel_pt;
 /* TTBR0 while no user program runs: every entry invalid. */
 static uint8_t empty_user_table[PMM_PAGE_SIZE] __attribute__((aligned(4096)));
 
+static uint64_t user_table_alloc(void *ctx)
+{
+    (void)ctx;
+    return pmm_alloc_zeroed(0);
+}
+
 static uint64_t table_alloc(void *ctx)
 {
     (void)ctx;
@@ -82,8 +88,9 @@ static const struct pgtable_ops kernel_ops = {
     .sync = table_sync,
 };
 
+/* User tables come from the allocator only: a pool page freed by a dying process would be lost. */
 const struct pgtable_ops kmap_user_pgtable_ops = {
-    .alloc_table = table_alloc,
+    .alloc_table = user_table_alloc,
     .free_table = table_free,
     .phys_to_virt = table_virt,
     .tlb_invalidate = user_tlb_invalidate,

@@ -114,3 +114,36 @@ TEST(long_lines)
     EXPECT_HAS(line, "middle");
     free(line);
 }
+
+// cmdline_init_args: the block must equal `want` (want_len bytes, NULs included).
+static void expect_init_args(const char *args, const char *want, size_t want_len, int line)
+{
+    char buf[64];
+    memset(buf, 'X', sizeof(buf));
+    size_t len = cmdline_init_args(args, "/bin/init", buf, sizeof(buf));
+    if (len != want_len || memcmp(buf, want, want_len) != 0) {
+        printf("  line %d: cmdline_init_args(\"%s\") gave %zu bytes, want %zu\n", line, args ? args : "(null)", len,
+               want_len);
+        EXPECT_TRUE(false);
+    }
+}
+#define EXPECT_INIT_ARGS(args, lit) expect_init_args(args, lit, sizeof(lit), __LINE__)
+
+TEST(init_args)
+{
+    EXPECT_INIT_ARGS("", "/bin/init");
+    EXPECT_INIT_ARGS(NULL, "/bin/init");
+    EXPECT_INIT_ARGS("trace=syscalls", "/bin/init");
+    EXPECT_INIT_ARGS("trace=syscalls --", "/bin/init");
+    EXPECT_INIT_ARGS("-- 42", "/bin/init\0"
+                              "42");
+    EXPECT_INIT_ARGS("trace=syscalls --  seed=7\t100000 ", "/bin/init\0seed=7\0"
+                                                           "100000");
+    EXPECT_INIT_ARGS("a--b -- -- x", "/bin/init\0--\0x"); // only the first standalone "--" separates
+    // Too long for the buffer: 0, never a cut-off block.
+    char buf[12];
+    EXPECT_EQ(cmdline_init_args("-- abc", "/bin/init", buf, sizeof(buf)), 0u);
+    EXPECT_EQ(cmdline_init_args("", "/bin/init", buf, 9), 0u);
+    EXPECT_EQ(cmdline_init_args("", "/bin/init", buf, 10), 10u);
+    EXPECT_EQ(cmdline_init_args("", NULL, buf, sizeof(buf)), 0u);
+}

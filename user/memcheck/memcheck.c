@@ -39,11 +39,13 @@ static void check_demand_paging(void)
     wren_check("mmap allocates nothing yet", (long)(before - free_bytes()), 0);
     volatile uint8_t *p = (volatile uint8_t *)a;
     wren_check("untouched memory reads as zero", p[3 * PAGE + 17], 0);
-    wren_check("first touch allocates exactly one page", (long)(before - free_bytes()), PAGE);
+    /* The first page of a new area may also need page tables (up to three levels). */
+    long first = (long)(before - free_bytes());
+    wren_check("first touch allocates one page (+ tables)", first >= PAGE && first <= 4 * PAGE, 1);
     p[5 * PAGE] = 0x5a;
     p[5 * PAGE + 1] = 0xa5;
     wren_check("written value reads back", p[5 * PAGE] + (p[5 * PAGE + 1] << 8), 0xa55a);
-    wren_check("two pages touched, two allocated", (long)(before - free_bytes()), 2 * PAGE);
+    wren_check("the second page costs exactly one page", (long)(before - free_bytes()) - first, PAGE);
     wren_check("munmap", wren_munmap((void *)a, 16 * PAGE), 0);
     wren_check("munmap returns every page", (long)(before - free_bytes()), 0);
 }
@@ -90,11 +92,12 @@ static void check_refusals(void)
     wren_check("mem_info into a read-only page", wren_mem_info((struct wren_meminfo *)ro), -E_FAULT);
     wren_check("debug_write from an unmapped page", wren_debug_write((const void *)(a + 64), 8), -E_FAULT);
     /* The kernel writing into a page the program never touched faults it in (demand paging under a syscall). */
-    long fresh = wren_mmap(0, PAGE, RW, ANON, -1, 0);
+    long fresh = wren_mmap(0, 2 * PAGE, RW, ANON, -1, 0);
+    *(volatile uint8_t *)fresh = 1; /* its page tables exist now */
     uint64_t before = free_bytes();
-    wren_check("mem_info into an untouched page", wren_mem_info((struct wren_meminfo *)(fresh + 64)), 0);
+    wren_check("mem_info into an untouched page", wren_mem_info((struct wren_meminfo *)(fresh + PAGE + 64)), 0);
     wren_check("...which allocated exactly that page", (long)(before - free_bytes()), PAGE);
-    wren_munmap((void *)fresh, PAGE);
+    wren_munmap((void *)fresh, 2 * PAGE);
     wren_munmap((void *)ro, PAGE);
 }
 

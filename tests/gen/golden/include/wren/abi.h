@@ -34,6 +34,16 @@
 /* channel: Channels in a block above 0xffff (block 0x12300-0x123ff) */
 #define SYS_SEND 0x12345 /* Send. */
 
+/* Every syscall number, for code that must cover them all (tests, the syscall fuzzer): X(SYS_<NAME>). */
+#define WREN_FOR_EACH_SYSCALL(X) \
+	X(SYS_EXIT) \
+	X(SYS_GET_PID) \
+	X(SYS_READ) \
+	X(SYS_LSEEK) \
+	X(SYS_FSTAT) \
+	X(SYS_SEND) \
+	/* end */
+
 /* ---- Errors: a failing syscall returns -E_<NAME> in x0 ------------------ */
 
 #define E_BADF 9 /* Bad file descriptor. */
