@@ -191,8 +191,15 @@ def build_statements(args):
     kobjs.append("kernel/gen_syscall_dispatch.o")
     s.append("build kernel/syscalls-implemented.stamp: check_impl %s | %s %s\n"
              % (" ".join(kobjs), src + "gen/wrengen.py", " ".join(src + f for f in interface)))
-    s.append("build kernel.elf: klink %s | $srcdir/kernel/arch/aarch64/kernel.ld || kernel/syscalls-implemented.stamp\n"
-             % " ".join(kobjs))
+    # Two links: the first places every function, the second adds their symbol table (tools/ksyms.py).
+    s.append("build kernel/ksyms_empty.S: ksyms_empty | $srcdir/tools/ksyms.py\n")
+    s.append("build kernel/ksyms_empty.o: kas kernel/ksyms_empty.S\n")
+    s.append("build kernel/pass1.elf: klink %s kernel/ksyms_empty.o | $srcdir/kernel/arch/aarch64/kernel.ld "
+             "|| kernel/syscalls-implemented.stamp\n" % " ".join(kobjs))
+    s.append("build kernel/ksyms.S: ksyms kernel/pass1.elf | $srcdir/tools/ksyms.py $srcdir/gen/elfsyms.py\n")
+    s.append("build kernel/ksyms.o: kas kernel/ksyms.S\n")
+    s.append("build kernel.elf: klink_final %s kernel/ksyms.o | $srcdir/kernel/arch/aarch64/kernel.ld "
+             "kernel/ksyms.S || kernel/syscalls-implemented.stamp\n" % " ".join(kobjs))
     s.append("build Image: image kernel.elf\n")
 
     # Userlib and user programs.

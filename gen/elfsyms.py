@@ -103,6 +103,12 @@ def defined_globals(data):
             if shndx != SHN_UNDEF and bind == STB_GLOBAL and kind in (STT_NOTYPE, STT_FUNC)}
 
 
+def function_symbols(data):
+    """(address, name) of every defined function symbol, sorted by address."""
+    return sorted((value, name) for name, _, kind, shndx, value in _symbols(data)
+                  if shndx != SHN_UNDEF and kind == STT_FUNC and name)
+
+
 def symbol_values(data):
     """Value of every defined symbol by name (the last one wins for duplicate local names)."""
     return {name: value for name, _, _, shndx, value in _symbols(data) if shndx != SHN_UNDEF and name}

@@ -3,6 +3,7 @@
  */
 #include <stdarg.h>
 
+#include "arch/backtrace.h"
 #include "arch/cpu.h"
 #include "arch/psci.h"
 #include "console.h"
@@ -35,5 +36,6 @@ _Noreturn void panic(const char *fmt, ...)
     format_v(emit, 0, fmt, ap);
     va_end(ap);
     kprintf("\n");
+    backtrace_print((uintptr_t)panic, (uintptr_t)__builtin_frame_address(0));
     system_poweroff();
 }

@@ -72,4 +72,7 @@ def test_unexpected_kernel_exception_dumps_registers_and_stops(build):
     assert re.search(r"ELR 0xffff0000402[0-9a-f]{5}", out), out
     assert re.search(r"x0  0x[0-9a-f]{16}  x1  0x[0-9a-f]{16}", out) and "x30 0x" in out, out
     assert "KERNEL PANIC: unexpected exception in the kernel" in out, out
+    # A symbolized backtrace: the faulting function, then the chain up to the boot code.
+    assert re.search(r"backtrace:\n  #0 0xffff0000402[0-9a-f]{5} kernel_main\+0x[0-9a-f]+\n", out), out
+    assert re.search(r"  #1 0x[0-9a-f]{16} virtual_entry\+0x[0-9a-f]+\n", out), out
     assert "init: hello" not in out

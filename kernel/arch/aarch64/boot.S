@@ -39,6 +39,7 @@ _head:
 	.long	0				// res5 (no PE header)
 
 	.text
+	.type	primary_entry, %function
 primary_entry:
 	mov	x19, x0				// keep the DTB address across the EL switch
 
@@ -59,6 +60,7 @@ primary_entry:
 	b.eq	el1_entry
 	b	park_phys			// EL3 entry is not a supported boot mode
 
+	.type	el2_entry, %function
 el2_entry:
 	/* EL1 runs AArch64; no stage-2 translation, no traps of EL1 work to EL2. */
 	mov	x1, #HCR_EL2_RW
@@ -100,6 +102,7 @@ el2_entry:
 	msr	elr_el2, x1
 	eret
 
+	.type	el1_entry, %function
 el1_entry:
 	ldr	x1, =SCTLR_EL1_RESET		// MMU and caches off, alignment checks off
 	msr	sctlr_el1, x1
@@ -124,6 +127,7 @@ el1_entry:
 	ldr	x1, =virtual_entry
 	br	x1
 
+	.type	virtual_entry, %function
 virtual_entry:
 	ldr	x1, =boot_stack_top
 	mov	sp, x1
@@ -132,11 +136,14 @@ virtual_entry:
 	isb
 	ldr	x1, =boot_entry_el
 	str	w20, [x1]
+	mov	x29, #0				// the end of the frame-record chain for backtraces
+	mov	x30, #0
 	mov	x0, x19
 	bl	kernel_main
 	/* kernel_main does not return; if it does, fall through and park. */
 
 	.globl	park
+	.type	park, %function
 park:
 park_phys:
 	msr	daifset, #0xf
@@ -153,6 +160,7 @@ park_phys:
  *          turning the MMU on and jumping high.
  * Every block is EL1-only; x19 = DTB physical address. Clobbers x0-x7.
  */
+	.type	build_boot_tables, %function
 build_boot_tables:
 	adrp	x0, boot_l0_high
 	adrp	x1, boot_l1_high
@@ -192,6 +200,7 @@ build_boot_tables:
 	ret
 
 /* Program MAIR/TCR/TTBRs and turn on the MMU and caches. */
+	.type	enable_mmu, %function
 enable_mmu:
 	ldr	x0, =MAIR_VALUE
 	msr	mair_el1, x0

@@ -8,6 +8,7 @@
 
 #include <wren/abi.h>
 
+#include "arch/backtrace.h"
 #include "arch/cpu.h"
 #include "arch/sysreg_bits.h"
 #include "arch/trap_frame.h"
@@ -158,5 +159,6 @@ void trap_handle(struct trap_frame *tf, uint64_t slot)
         return;
     kprintf("\nunexpected exception: %s\n", slot_names[slot & 15]);
     trap_dump(tf);
+    backtrace_print(tf->elr, tf->x[29]);
     panic("unexpected exception in the kernel");
 }

@@ -69,6 +69,7 @@ arch_copy_to_user:
 	ret
 	.size	arch_copy_to_user, . - arch_copy_to_user
 
+	.type	uaccess_fault, %function
 uaccess_fault:
 	mov	x0, #-EFAULT
 	ret

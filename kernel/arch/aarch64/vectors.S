@@ -24,6 +24,7 @@ exception_vectors:
 	vector_slot \slot
 	.endr
 
+	.type	trap_entry, %function
 trap_entry:
 	stp	x2, x3, [sp, #16 * 1]
 	stp	x4, x5, [sp, #16 * 2]
@@ -52,6 +53,7 @@ trap_entry:
 	bl	trap_handle			// (struct trap_frame *, slot)
 
 	.globl	trap_return
+	.type	trap_return, %function
 trap_return:
 	ldp	x2, x3, [sp, #TF_ELR]
 	msr	elr_el1, x2
@@ -81,6 +83,7 @@ trap_return:
  * placed at the top of the current kernel stack; never returns here.
  */
 	.globl	arch_enter_user
+	.type	arch_enter_user, %function
 arch_enter_user:
 	mov	sp, x0
 	b	trap_return
