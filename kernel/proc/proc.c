@@ -39,6 +39,8 @@ struct proc *proc_slot(int i)
 
 static struct proc *find_pid(int pid)
 {
+    if (pid <= 0) /* 0 is the idle thread, and the pid of a slot still being built */
+        return 0;
     for (int i = 0; i < PROC_MAX; i++)
         if (table[i].state != PROC_FREE && table[i].pid == pid)
             return &table[i];
@@ -200,9 +202,19 @@ static struct trap_frame *user_frame(struct proc *p)
 /* Give p its pid and let it run: its first switch "returns" into trap_return, straight to EL0. */
 static long start_proc(struct proc *p, int ppid, uint8_t prio)
 {
+    struct proc *parent = find_pid(ppid); /* NULL for init, whose parent is the idle thread */
+
     p->pid = alloc_pid();
     p->ppid = ppid;
-    p->prio = prio;
+    /*
+     * The real-time class is handed down only by init and by real-time processes: a
+     * program started by a normal-class parent may use the normal class alone.
+     */
+    if (!parent || parent->pid == 1 || parent->prio >= SCHED_PRIO_RT_MIN)
+        p->prio_limit = parent ? parent->prio_limit : SCHED_PRIOS - 1;
+    else
+        p->prio_limit = parent->prio_limit < SCHED_PRIO_RT_MIN - 1 ? parent->prio_limit : SCHED_PRIO_RT_MIN - 1;
+    p->prio = prio < p->prio_limit ? prio : p->prio_limit;
     p->ctx.lr = (uint64_t)(uintptr_t)trap_return;
     p->ctx.sp = (uint64_t)(uintptr_t)user_frame(p);
     sched_make_ready(p);
@@ -288,6 +300,22 @@ long proc_fork(void)
     arch_fpsimd_save(&child->fp); /* the parent's live FP/SIMD registers are the ones to copy */
     memcpy(child->name, parent->name, sizeof(child->name));
     return start_proc(child, parent->pid, parent->prio);
+}
+
+long proc_set_priority(int pid, uint32_t prio)
+{
+    struct proc *self = proc_current();
+    struct proc *p = pid == 0 ? self : find_pid(pid);
+
+    if (prio == SCHED_PRIO_IDLE || prio >= SCHED_PRIOS)
+        return -E_INVAL;
+    if (!p || p->state == PROC_ZOMBIE || (p != self && p->ppid != self->pid))
+        return -E_SRCH;
+    if (prio > self->prio_limit)
+        return -E_PERM;
+    long old = p->prio;
+    sched_set_priority(p, (uint8_t)prio);
+    return old;
 }
 
 _Noreturn void proc_exit(int code)

@@ -31,8 +31,9 @@ struct proc {
     char name[PROC_NAME_MAX];
 
     /* Scheduling: sched.c owns these. */
-    uint8_t prio;  /* higher runs first; SCHED_PRIO_* */
-    uint8_t slice; /* ticks left in this time slice */
+    uint8_t prio;       /* higher runs first; SCHED_PRIO_* */
+    uint8_t prio_limit; /* the highest priority it may set (see proc_set_priority) */
+    uint8_t slice;      /* ticks left in this time slice */
     enum proc_wait_on waiting;
     uint64_t wake_at; /* WAIT_SLEEP: deadline in ns */
     struct proc *next, *prev;
@@ -53,6 +54,8 @@ long proc_spawn(const char *path, const char *argv, size_t argv_len, int ppid);
  * case the caller is unchanged.
  */
 long proc_exec(const char *path, const char *argv, size_t argv_len);
+/* set_priority: see interface/syscalls/proc.yaml. The previous priority or a negative E_*. */
+long proc_set_priority(int pid, uint32_t prio);
 /* A copy-on-write copy of the calling process: the child's pid, or a negative E_*. */
 long proc_fork(void);
 _Noreturn void proc_exit(int code);

@@ -30,6 +30,20 @@ static void enqueue(struct proc *p)
     q->tail = p;
 }
 
+static void unlink(struct proc *p)
+{
+    struct queue *q = &ready[p->prio];
+    if (p->prev)
+        p->prev->next = p->next;
+    else
+        q->head = p->next;
+    if (p->next)
+        p->next->prev = p->prev;
+    else
+        q->tail = p->prev;
+    p->next = p->prev = 0;
+}
+
 static struct proc *dequeue_best(void)
 {
     for (int prio = SCHED_PRIOS - 1; prio >= 0; prio--) {
@@ -109,6 +123,21 @@ void sched_wake(struct proc *p)
 {
     if (p->state == PROC_BLOCKED)
         sched_make_ready(p);
+}
+
+void sched_set_priority(struct proc *p, uint8_t prio)
+{
+    if (p->state == PROC_READY) {
+        unlink(p);
+        p->prio = prio;
+        enqueue(p);
+    } else {
+        p->prio = prio;
+    }
+    /* Whoever now has the best claim should run: re-decide at the next safe point. */
+    for (int q = SCHED_PRIOS - 1; q > current->prio; q--)
+        if (ready[q].head)
+            need_resched = true;
 }
 
 _Noreturn void sched_exit_current(void)

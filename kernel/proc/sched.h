@@ -25,6 +25,8 @@ void sched_yield(void);
 /* Block the current thread until sched_wake; returns when it runs again. */
 void sched_block(enum proc_wait_on why);
 void sched_wake(struct proc *p);
+/* Change p's priority, requeueing it if it is ready; a switch follows if it now outranks current. */
+void sched_set_priority(struct proc *p, uint8_t prio);
 /* The current thread has exited: run something else, never return. */
 _Noreturn void sched_exit_current(void);
 void sched_sleep_until(uint64_t ns);

@@ -72,3 +72,8 @@ long sys_clone(uint32_t flags, uintptr_t stack, uintptr_t entry, uint64_t arg)
     (void)flags, (void)stack, (void)entry, (void)arg;
     return -E_NOSYS;
 }
+
+long sys_set_priority(int32_t pid, uint32_t priority)
+{
+    return proc_set_priority(pid, priority);
+}

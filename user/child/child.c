@@ -143,6 +143,17 @@ int main(int argc, char **argv)
     }
     if (str_eq(argv[1], "fp") && argc > 2)
         return fp_work(to_long(argv[2]));
+    if (str_eq(argv[1], "tryrt")) /* run by a normal-class parent: no real-time class for us */
+        return wren_set_priority(0, 20) == -E_PERM && wren_set_priority(0, 12) == 8 && wren_set_priority(0, 15) == 12 &&
+                       wren_set_priority(0, 16) == -E_PERM
+                   ? 0
+                   : 1;
+    if (str_eq(argv[1], "rtgrand")) { /* spawn "tryrt" and pass its status on */
+        static const char args[] = "child\0tryrt";
+        int32_t status = -1;
+        long pid = wren_spawn("/bin/child", 10, args, sizeof(args));
+        return pid > 0 && wren_wait((int32_t)pid, &status, 0) == pid ? status : 2;
+    }
     if (str_eq(argv[1], "orphan")) {
         static const char args[] = "child\0spin\00050";
         return wren_spawn("/bin/child", 10, args, sizeof(args)) > 0 ? 0 : 1;

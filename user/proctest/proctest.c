@@ -156,5 +156,30 @@ int main(void)
     wren_check("free memory back to where it started", (long)(before - free_bytes()), 0);
 
     wren_check("yield with nobody else ready", wren_yield(), 0);
+
+    /* Priorities. */
+    wren_check("set_priority 0 (idle's)", wren_set_priority(0, 0), -E_INVAL);
+    wren_check("set_priority 32", wren_set_priority(0, 32), -E_INVAL);
+    wren_check("set_priority of a stranger", wren_set_priority(999, 5), -E_SRCH);
+    wren_check("set_priority returns the old priority", wren_set_priority(0, 9), 8);
+    wren_check("...and takes effect", wren_set_priority(0, 8), 9);
+    static const char rtgrand[] = "child\0rtgrand";
+    wren_check("a normal-class parent's child cannot claim real time", status_of(spawn(rtgrand, sizeof(rtgrand))), 0);
+    /* A real-time child preempts us at once and runs to completion before we continue. */
+    static const char spin60[] = "child\0spin\00060";
+    pid = spawn(spin60, sizeof(spin60));
+    long t1 = now_ms();
+    wren_check("raise a child into the real-time class", wren_set_priority((int32_t)pid, 20), 8);
+    wren_check("...it ran to the end before we got the CPU back", wren_wait((int32_t)pid, 0, WREN_WAIT_NOHANG), pid);
+    wren_check("...which took its 60 ms", now_ms() - t1 >= 59, 1);
+    /* A lower-priority child gets no CPU while we are busy. */
+    static const char spin20[] = "child\0spin\00020";
+    pid = spawn(spin20, sizeof(spin20));
+    wren_check("lower a child's priority", wren_set_priority((int32_t)pid, 2), 8);
+    long busy_until = now_ms() + 50;
+    while (now_ms() < busy_until)
+        ;
+    wren_check("...it has not run while we spun for 50 ms", wren_wait((int32_t)pid, 0, WREN_WAIT_NOHANG), -E_AGAIN);
+    wren_check("...and finishes once we wait", status_of(pid), 0);
     return wren_check_end();
 }
