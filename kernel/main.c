@@ -35,7 +35,6 @@
 #endif
 
 #define DTB_MAX_SIZE (2u << 20) /* booting.rst: the DTB must not exceed 2 MiB */
-#define TICK_HZ      100
 
 extern uint32_t boot_entry_el; /* boot.S */
 
@@ -154,11 +153,11 @@ static void init_timer(void)
 
     if (!plat.timer.present || intid == PLATFORM_NO_IRQ)
         panic("no generic timer interrupt in the DTB");
-    int err = timer_init(intid, TICK_HZ);
+    int err = timer_init(intid);
     if (err)
         panic("timer: cannot start the tick on INTID %u (error %d)", intid, err);
-    kprintf("timer: %lu Hz counter, virtual timer INTID %u, %u Hz tick\n", (unsigned long)timer_counter_hz(), intid,
-            TICK_HZ);
+    kprintf("timer: %lu Hz counter, virtual timer INTID %u, one-shot deadlines (no tick when idle)\n",
+            (unsigned long)timer_counter_hz(), intid);
     /* The tick drives preemption and sleep; /bin/init's sleep proves it fires (tests/test_boot.py). */
 }
 
@@ -181,7 +180,7 @@ static bool start_init(void)
             kprintf("initrd: outside RAM, ignored\n");
     }
     proc_init(initrd, initrd ? (size_t)size : 0);
-    timer_set_tick_handler(sched_tick);
+    timer_set_handler(sched_timer_expired);
     if (!initrd)
         return false;
     size_t argv_len = cmdline_init_args(plat.bootargs, "/bin/init", argv, sizeof(argv));

@@ -3,11 +3,15 @@
 
 #include <stdint.h>
 
-/* Start a periodic tick of tick_hz on the timer interrupt intid (from the DTB). */
-int timer_init(uint32_t intid, uint32_t tick_hz);
-uint64_t timer_ticks(void);
-/* Called on every tick, in interrupt context (the scheduler's clock). */
-void timer_set_tick_handler(void (*fn)(void));
+/* Take the timer interrupt intid (from the DTB); the timer starts disarmed. */
+int timer_init(uint32_t intid);
+/* Called in interrupt context when an armed deadline passes (the timer is then disarmed). */
+void timer_set_handler(void (*fn)(void));
+/* One interrupt at deadline_ns (timer_now_ns time); replaces any earlier deadline. */
+void timer_arm(uint64_t deadline_ns);
+void timer_disarm(void);
+/* How many deadlines have fired: a test of the interrupt path. */
+uint64_t timer_expiries(void);
 uint64_t timer_counter_hz(void);
 /* Nanoseconds since the counter started (boot, on every board we support). */
 uint64_t timer_now_ns(void);

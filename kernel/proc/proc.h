@@ -33,7 +33,7 @@ struct proc {
     /* Scheduling: sched.c owns these. */
     uint8_t prio;       /* higher runs first; SCHED_PRIO_* */
     uint8_t prio_limit; /* the highest priority it may set (see proc_set_priority) */
-    uint8_t slice;      /* ticks left in this time slice */
+    uint64_t slice_end; /* when its current time slice ends (ns); 0 = a fresh slice next time it runs */
     enum proc_wait_on waiting;
     uint64_t wake_at; /* WAIT_SLEEP: deadline in ns */
     struct proc *next, *prev;

@@ -17,6 +17,8 @@ static struct queue ready[SCHED_PRIOS];
 static struct proc *current;
 static struct proc *idle;
 static bool need_resched;
+static struct proc *sleepers;       /* blocked in sleep, earliest deadline first (linked by next) */
+static uint64_t armed = UINT64_MAX; /* the deadline the timer is set for; UINT64_MAX = off */
 
 static void enqueue(struct proc *p)
 {
@@ -83,6 +85,27 @@ void sched_make_ready(struct proc *p)
         need_resched = true;
 }
 
+/*
+ * Arm the timer for the next thing that must happen: the end of `running`'s slice (unless
+ * it is idle) or the earliest sleeper's wake-up; with neither, leave it off. A slice that
+ * has already ended is not armed: the switch it calls for is pending (need_resched) and
+ * re-arms; arming a past deadline would re-raise the interrupt before it could happen.
+ */
+static void rearm(const struct proc *running)
+{
+    uint64_t next = running != idle && running->slice_end > timer_now_ns() ? running->slice_end : UINT64_MAX;
+
+    if (sleepers && sleepers->wake_at < next)
+        next = sleepers->wake_at;
+    if (next == armed)
+        return; /* already set: spare the timer registers */
+    armed = next;
+    if (next == UINT64_MAX)
+        timer_disarm();
+    else
+        timer_arm(next);
+}
+
 /* Switch to the best ready thread; `current` has already been queued, blocked or ended. */
 static void switch_to_next(void)
 {
@@ -91,8 +114,11 @@ static void switch_to_next(void)
 
     need_resched = false;
     next->state = PROC_RUNNING;
-    if (next->slice == 0)
-        next->slice = SCHED_SLICE_TICKS;
+    /* A thread that used up its slice (or never had one) starts a new one. */
+    uint64_t now = timer_now_ns();
+    if (next->slice_end <= now)
+        next->slice_end = now + SCHED_SLICE_NS;
+    rearm(next);
     if (next == prev)
         return;
     if (prev != idle)
@@ -149,22 +175,29 @@ _Noreturn void sched_exit_current(void)
 
 void sched_sleep_until(uint64_t ns)
 {
+    struct proc **link = &sleepers;
+
     current->wake_at = ns;
-    sched_block(WAIT_SLEEP);
+    while (*link && (*link)->wake_at <= ns) /* after those due sooner or at the same time: FIFO */
+        link = &(*link)->next;
+    current->next = *link;
+    *link = current;
+    sched_block(WAIT_SLEEP); /* the switch re-arms the timer, now counting this sleeper */
 }
 
-void sched_tick(void)
+void sched_timer_expired(void)
 {
     uint64_t now = timer_now_ns();
 
-    /* Sleepers whose deadline has passed (10 ms granularity until a one-shot timer drives them). */
-    for (int i = 0; i < PROC_MAX; i++) {
-        struct proc *p = proc_slot(i);
-        if (p->state == PROC_BLOCKED && p->waiting == WAIT_SLEEP && p->wake_at <= now)
-            sched_make_ready(p);
+    armed = UINT64_MAX; /* the interrupt disarmed it */
+    while (sleepers && sleepers->wake_at <= now) {
+        struct proc *p = sleepers;
+        sleepers = p->next;
+        sched_make_ready(p);
     }
-    if (current != idle && current->slice && --current->slice == 0)
+    if (current != idle && current->slice_end <= now)
         need_resched = true;
+    rearm(current);
 }
 
 void sched_preempt_point(void)

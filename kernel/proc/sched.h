@@ -1,7 +1,8 @@
 /*
  * The scheduler: strict priorities, round-robin within a priority, a time slice of
- * SCHED_SLICE_TICKS timer ticks. The kernel itself is not preemptible: a switch happens
- * when a thread blocks, yields or exits, and when an interrupt or syscall returns to user
+ * SCHED_SLICE_NS. There is no periodic tick: the timer is armed for the end of the running
+ * thread's slice or the earliest sleeper, whichever comes first, and not at all when idle. The kernel itself is not
+ * preemptible: a switch happens when a thread blocks, yields or exits, and when an interrupt or syscall returns to user
  * space with a reschedule pending. IRQs are masked throughout the kernel, except in idle.
  */
 #ifndef WREN_PROC_SCHED_H
@@ -14,9 +15,9 @@
 
 #define SCHED_PRIOS       32
 #define SCHED_PRIO_IDLE   0
-#define SCHED_PRIO_NORMAL 8  /* default for programs */
-#define SCHED_PRIO_RT_MIN 16 /* 16..31: the real-time class, above every normal priority */
-#define SCHED_SLICE_TICKS 1  /* with the 100 Hz tick: 10 ms */
+#define SCHED_PRIO_NORMAL 8           /* default for programs */
+#define SCHED_PRIO_RT_MIN 16          /* 16..31: the real-time class, above every normal priority */
+#define SCHED_SLICE_NS    10000000ull /* 10 ms */
 
 void sched_init(struct proc *idle);
 void sched_make_ready(struct proc *p);
@@ -30,8 +31,8 @@ void sched_set_priority(struct proc *p, uint8_t prio);
 /* The current thread has exited: run something else, never return. */
 _Noreturn void sched_exit_current(void);
 void sched_sleep_until(uint64_t ns);
-/* Timer tick (IRQ context): time slices and sleepers. */
-void sched_tick(void);
+/* The armed deadline passed (IRQ context): wake sleepers, end the slice, re-arm. */
+void sched_timer_expired(void);
 /* At a safe point (returning to user space, idle): switch if a switch is pending. */
 void sched_preempt_point(void);
 /* The idle loop: what the boot CPU runs once everything is started; work() runs each time round. */

@@ -76,6 +76,14 @@ int main(void)
     wren_check("slept at least 20 ms", slept >= 20, 1);
     wren_check("...and woke while a CPU-bound child ran (< 60 ms)", slept < 60, 1);
     wren_check("the spinning child exits 0", status_of(pid), 0);
+    /* Sleeps end at their deadline, not at the next tick of a periodic clock: ten 3 ms sleeps take ~30 ms
+     * (a 100 Hz tick would round each up to 10 ms). */
+    t0 = now_ms();
+    for (int i = 0; i < 10; i++)
+        wren_sleep(3000000);
+    slept = now_ms() - t0;
+    wren_check("ten 3 ms sleeps take at least 30 ms", slept >= 30, 1);
+    wren_check("...and less than 60 ms (one-shot deadlines)", slept < 60, 1);
 
     /* FP/SIMD registers belong to each process: three children computing at once, preempted. */
     static const char fp[] = "child\0fp\0003000000";

@@ -1,11 +1,14 @@
 /*
- * The periodic tick from the ARM generic timer (ARM ARM D11, "The Generic Timer").
+ * One-shot deadlines from the ARM generic timer (ARM ARM D11, "The Generic Timer").
+ *
+ * There is no periodic tick: the scheduler arms the timer for the next moment something
+ * must happen — the end of the running thread's time slice or the earliest sleeper's
+ * wake-up — and disarms it when nothing is pending, so an idle CPU takes no interrupts.
  *
  * We use the EL1 virtual timer (CNTV_*): it is available whether we were entered at EL1 or
  * dropped from EL2 (boot.S sets CNTVOFF_EL2 = 0, so virtual time equals physical time), and
  * its PPI comes from the DTB's arm,armv8-timer node (INTID 27 on QEMU virt and MT7988A,
- * [bpi-r4.md §2, §5]). Each tick re-arms the comparator one period after the previous
- * deadline, not after "now", so the tick rate does not drift with handler latency.
+ * [bpi-r4.md §2, §5]).
  */
 #include <stdint.h>
 
@@ -19,38 +22,31 @@
 #define CNTV_CTL_IMASK  (1u << 1)
 
 static uint64_t counter_hz;
-static uint64_t period; /* counter ticks per timer tick */
-static uint64_t next_deadline;
-static volatile uint64_t ticks;
-static void (*tick_handler)(void);
+static volatile uint64_t expiries;
+static void (*expiry_handler)(void);
 
-void timer_set_tick_handler(void (*fn)(void))
+void timer_set_handler(void (*fn)(void))
 {
-    tick_handler = fn;
+    expiry_handler = fn;
 }
 
 static void timer_irq(uint32_t intid, void *arg)
 {
     (void)intid;
     (void)arg;
-    next_deadline += period;
-    /* If we fell more than a period behind (e.g. a debugger stop), skip the lost ticks. */
-    uint64_t now = arch_counter();
-    if (next_deadline <= now)
-        next_deadline = now + period;
-    write_sysreg(cntv_cval_el0, next_deadline);
-    ticks++;
-    if (tick_handler)
-        tick_handler();
+    /* The interrupt is level-triggered on CNTV_CTL.ISTATUS: silence it until re-armed. */
+    write_sysreg(cntv_ctl_el0, CNTV_CTL_IMASK);
+    expiries++;
+    if (expiry_handler)
+        expiry_handler();
 }
 
-int timer_init(uint32_t intid, uint32_t tick_hz)
+int timer_init(uint32_t intid)
 {
     counter_hz = arch_counter_freq();
-    if (counter_hz == 0 || tick_hz == 0 || tick_hz > counter_hz)
+    if (counter_hz == 0)
         return -E_INVAL;
-    period = counter_hz / tick_hz;
-
+    write_sysreg(cntv_ctl_el0, CNTV_CTL_IMASK);
     int err = irq_register(intid, false, timer_irq, 0);
     if (err)
         return err;
@@ -59,16 +55,33 @@ int timer_init(uint32_t intid, uint32_t tick_hz)
      * Arm ARM D19.8.2): a clock read then costs no syscall, and benchmarks can time themselves.
      */
     write_sysreg(cntkctl_el1, read_sysreg(cntkctl_el1) | (1u << 1));
-    next_deadline = arch_counter() + period;
-    write_sysreg(cntv_cval_el0, next_deadline);
-    write_sysreg(cntv_ctl_el0, CNTV_CTL_ENABLE);
     isb();
     return 0;
 }
 
-uint64_t timer_ticks(void)
+/* ns -> counter ticks, rounded up so a deadline never fires early; without 64-bit overflow. */
+static uint64_t ns_to_count(uint64_t ns)
 {
-    return ticks;
+    uint64_t hz = timer_counter_hz();
+    return (ns / 1000000000ull) * hz + ((ns % 1000000000ull) * hz + 999999999ull) / 1000000000ull;
+}
+
+void timer_arm(uint64_t deadline_ns)
+{
+    write_sysreg(cntv_cval_el0, ns_to_count(deadline_ns));
+    write_sysreg(cntv_ctl_el0, CNTV_CTL_ENABLE); /* fires at once if the deadline has passed */
+    isb();
+}
+
+void timer_disarm(void)
+{
+    write_sysreg(cntv_ctl_el0, CNTV_CTL_IMASK);
+    isb();
+}
+
+uint64_t timer_expiries(void)
+{
+    return expiries;
 }
 
 uint64_t timer_counter_hz(void)
