@@ -9,7 +9,7 @@ import pytest
 from qemu import boot
 from test_syscalls import make_initrd
 
-SYSCALLS = int(os.environ.get("WREN_SYSFUZZ_SYSCALLS", "20000"))
+SYSCALLS = int(os.environ.get("WREN_SYSFUZZ_SYSCALLS", "100000"))
 
 
 @pytest.mark.parametrize("seed", [1, 2])
