@@ -1,10 +1,10 @@
 /*
  * kernel_main: from the DTB to a running first program.
  *
- * boot.S has dropped to EL1, set a stack and cleared .bss. Everything about the machine
- * comes from the device tree: we validate it, decode it into struct platform, bring up
- * the console it names, then the interrupt controller, the timer tick and PSCI, and
- * finally start /bin/init from the initrd at EL0.
+ * boot.S has dropped to EL1, cleared .bss, turned the MMU on with its boot tables and set a
+ * stack. Everything about the machine comes from the device tree: we validate it, decode
+ * it into struct platform, bring up the console it names, then memory, PSCI, the interrupt
+ * controller and the timer, and finally start /bin/init from the initrd at EL0.
  */
 #include <stdint.h>
 
