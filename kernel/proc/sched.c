@@ -91,9 +91,9 @@ void sched_make_ready(struct proc *p)
  * has already ended is not armed: the switch it calls for is pending (need_resched) and
  * re-arms; arming a past deadline would re-raise the interrupt before it could happen.
  */
-static void rearm(const struct proc *running)
+static void rearm(const struct proc *running, uint64_t now)
 {
-    uint64_t next = running != idle && running->slice_end > timer_now_ns() ? running->slice_end : UINT64_MAX;
+    uint64_t next = running != idle && running->slice_end > now ? running->slice_end : UINT64_MAX;
 
     if (sleepers && sleepers->wake_at < next)
         next = sleepers->wake_at;
@@ -118,7 +118,7 @@ static void switch_to_next(void)
     uint64_t now = timer_now_ns();
     if (next->slice_end <= now)
         next->slice_end = now + SCHED_SLICE_NS;
-    rearm(next);
+    rearm(next, now);
     if (next == prev)
         return;
     if (prev != idle)
@@ -197,7 +197,7 @@ void sched_timer_expired(void)
     }
     if (current != idle && current->slice_end <= now)
         need_resched = true;
-    rearm(current);
+    rearm(current, now);
 }
 
 void sched_preempt_point(void)

@@ -32,10 +32,8 @@ static void trace_arg(const struct syscall_arg_desc *d, uint64_t v)
     }
 }
 
-static void trace_call(uint64_t nr, const uint64_t *a)
+static void trace_call(const struct syscall_desc *d, uint64_t nr, const uint64_t *a)
 {
-    const struct syscall_desc *d = syscall_desc_lookup(nr);
-
     kprintf("[trace] pid %d ", user_current_pid());
     if (!d) {
         kprintf("syscall_%#lx(?)", (unsigned long)nr);
@@ -63,11 +61,11 @@ static long dispatch_traced(uint64_t nr, const uint64_t *args)
     for (int i = 0; i < 6; i++)
         saved[i] = args[i];
     if (d && d->noreturn) {
-        trace_call(nr, saved);
+        trace_call(d, nr, saved);
         kprintf("\n");
     }
     long ret = syscall_dispatch(nr, args);
-    trace_call(nr, saved);
+    trace_call(d, nr, saved);
     if (ret < 0)
         kprintf(" = %ld (%s)\n", ret, syscall_error_name(ret));
     else
