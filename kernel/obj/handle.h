@@ -1,0 +1,57 @@
+/*
+ * The per-process handle table. File descriptors and handles are the same thing: a small
+ * index into this table, naming one object with a rights mask (WREN_RIGHT_*). A process can
+ * only ever name entries of its own table, so a handle cannot be forged: a number that is
+ * not an open entry gets E_BADF (descriptor calls) or E_BADHANDLE (handle calls).
+ *
+ * New entries take the lowest free index, as POSIX requires of open and dup.
+ */
+#ifndef WREN_OBJ_HANDLE_H
+#define WREN_OBJ_HANDLE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "obj/object.h"
+
+#define HANDLE_MAX 64 /* entries per process */
+
+#define HANDLE_CLOEXEC 1u /* closed by exec */
+
+struct handle {
+    struct kobject *obj; /* NULL: free */
+    uint32_t rights;
+    uint32_t flags; /* HANDLE_* */
+};
+
+struct handle_table {
+    struct handle h[HANDLE_MAX];
+};
+
+/*
+ * Put `o` in the lowest free entry at or above `min`, taking over the caller's reference.
+ * The index, or -E_MFILE (the caller still owns its reference).
+ */
+long handle_install(struct handle_table *t, struct kobject *o, uint32_t rights, int min);
+
+/*
+ * Look up entry `h`: it must be open (else `bad`, which is -E_BADF or -E_BADHANDLE), hold an
+ * object of `type` unless type is 0 (else -E_WRONGTYPE), and carry every right in `rights`
+ * (else -E_ACCES). On success *out is the object with a new reference the caller must drop.
+ */
+long handle_get(struct handle_table *t, long h, uint16_t type, uint32_t rights, long bad, struct kobject **out);
+
+/* The entry itself (NULL if h is not open), for calls that read or change rights and flags. */
+struct handle *handle_entry(struct handle_table *t, long h);
+
+/* Close entry h: 0 or `bad`. */
+long handle_close(struct handle_table *t, long h, long bad);
+/* Close every entry (process exit), or only those marked HANDLE_CLOEXEC (exec). */
+void handle_close_all(struct handle_table *t);
+void handle_close_on_exec(struct handle_table *t);
+/* Copy entries [0, n) of `from` into the empty table `to`, sharing the objects (fork: all; spawn: 0-2). */
+void handle_inherit(struct handle_table *to, const struct handle_table *from, int n);
+/* Number of open entries. */
+int handle_count(const struct handle_table *t);
+
+#endif

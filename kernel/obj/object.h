@@ -1,0 +1,56 @@
+/*
+ * Kernel objects: what a handle names. Every object a process can reach (channel end, port,
+ * event queue, shared memory, process, open file, pipe end, the console) starts with a
+ * `struct kobject`, which carries a reference count and the operations its type supports.
+ *
+ * References: each handle-table entry holds one, and so does any kernel code that keeps a
+ * pointer across a point where the object could otherwise go (a blocking wait). When the last
+ * reference goes, ops->destroy frees the object; that is also where a pipe end tells its peer
+ * it has gone. An operation a type does not support is simply NULL and the syscall layer
+ * answers E_NOTSUP (or E_WRONGTYPE for handle-only calls).
+ *
+ * An object that reads and writes like a file (file, directory, console, pipe, channel used as
+ * an fd) fills in the I/O operations; position, if it has one, is the object's own business.
+ * dup'd descriptors share the object, hence its position, as POSIX wants.
+ */
+#ifndef WREN_OBJ_OBJECT_H
+#define WREN_OBJ_OBJECT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "syscall_table.h"
+#include "user_ptr.h"
+
+struct kobject;
+
+struct kobject_ops {
+    void (*destroy)(struct kobject *o);
+    /* Byte I/O. Return bytes moved (0 = end of file) or a negative E_*. May block. */
+    long (*read)(struct kobject *o, user_out_ptr buf, size_t count);
+    long (*write)(struct kobject *o, user_in_ptr buf, size_t count);
+    long (*lseek)(struct kobject *o, int64_t offset, uint32_t whence);
+    /* Fill in what the object knows; type, open_flags and block_size are preset by the caller. */
+    long (*fstat)(struct kobject *o, struct wren_stat *st);
+    long (*ioctl)(struct kobject *o, uint32_t cmd, uint64_t arg);
+};
+
+struct kobject {
+    const struct kobject_ops *ops;
+    uint32_t refs;
+    uint16_t type;       /* WREN_OBJ_* (interface/rights.yaml) */
+    uint16_t file_type;  /* WREN_FILE_TYPE_* reported by fstat */
+    uint32_t open_flags; /* WREN_OPEN_* for objects used as descriptors; 0 otherwise */
+};
+
+/* Set up a new object with one reference (the creator's). */
+void kobj_init(struct kobject *o, const struct kobject_ops *ops, uint16_t type, uint16_t file_type);
+struct kobject *kobj_get(struct kobject *o);
+/* Drop a reference; the last one destroys the object. NULL is ignored. */
+void kobj_put(struct kobject *o);
+
+/* Live objects of each type (index WREN_OBJ_*; 0 counts objects of no handle type), for leak checks. */
+#define KOBJ_TYPES 8
+extern uint64_t kobj_live[KOBJ_TYPES];
+
+#endif

@@ -1,0 +1,35 @@
+/*
+ * Wait queues: where threads sleep until something they wait for happens (pipe data, a
+ * message, a connection). A waiter sleeps on one queue, optionally with a deadline; a wake
+ * makes every waiter on the queue ready, and each re-checks its condition when it runs (so a
+ * wake is never lost and a spurious one is harmless).
+ *
+ *     while (!condition) {
+ *         long err = waitq_wait(&obj->readers, deadline);
+ *         if (err) return err;        // -E_TIMEDOUT
+ *     }
+ */
+#ifndef WREN_PROC_WAITQ_H
+#define WREN_PROC_WAITQ_H
+
+#include <stdint.h>
+
+struct proc;
+
+struct waitq {
+    struct proc *head; /* linked through proc->wq_next */
+};
+
+#define WAITQ_FOREVER 0 /* deadline meaning "no deadline" */
+
+/*
+ * Sleep on q until woken or until the monotonic time `deadline` (ns; WAITQ_FOREVER for none).
+ * 0 when woken, -E_TIMEDOUT when the deadline passed first.
+ */
+long waitq_wait(struct waitq *q, uint64_t deadline);
+/* Make every waiter on q ready. */
+void waitq_wake_all(struct waitq *q);
+/* Take p off whatever queue it sleeps on (its sleep ended another way). */
+void waitq_remove(struct proc *p);
+
+#endif
