@@ -38,7 +38,7 @@ struct kobject_ops {
 struct kobject {
     const struct kobject_ops *ops;
     uint32_t refs;
-    uint16_t type;       /* WREN_OBJ_* (interface/rights.yaml) */
+    uint16_t type;       /* WREN_OBJECT_* (interface/rights.yaml) */
     uint16_t file_type;  /* WREN_FILE_TYPE_* reported by fstat */
     uint32_t open_flags; /* WREN_OPEN_* for objects used as descriptors; 0 otherwise */
 };
@@ -49,7 +49,7 @@ struct kobject *kobj_get(struct kobject *o);
 /* Drop a reference; the last one destroys the object. NULL is ignored. */
 void kobj_put(struct kobject *o);
 
-/* Live objects of each type (index WREN_OBJ_*; 0 counts objects of no handle type), for leak checks. */
+/* Live objects of each type (index WREN_OBJECT_*; 0 counts objects of no handle type), for leak checks. */
 #define KOBJ_TYPES 8
 extern uint64_t kobj_live[KOBJ_TYPES];
 
