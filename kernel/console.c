@@ -1,13 +1,22 @@
 /*
- * Console output for kprintf and the DebugWrite syscall.
+ * The console UART: output for kprintf, debug_write and console descriptors, and input.
+ * Input arrives by the UART's receive interrupt into a small ring (console_rx_start), so a
+ * byte typed while no one reads is kept; without an interrupt, reads poll the UART.
  */
 #include <stdarg.h>
 
 #include "console.h"
 #include "drivers/uart.h"
+#include "irq.h"
 #include "lib/format.h"
 
 static struct uart *console_uart;
+
+#define RX_RING 1024 /* a power of two; bytes typed ahead beyond it are dropped */
+static char rx_ring[RX_RING];
+static unsigned rx_head, rx_tail; /* free-running: head - tail bytes are waiting */
+static void (*rx_notify)(void);
+static bool rx_by_irq;
 
 void console_init(struct uart *u)
 {
@@ -23,6 +32,48 @@ void console_write(const char *s, size_t len)
 int console_getc(void)
 {
     return console_uart ? uart_getc(console_uart) : -1;
+}
+
+static void rx_drain(void)
+{
+    int c;
+    while ((c = console_getc()) >= 0)
+        if (rx_head - rx_tail < RX_RING)
+            rx_ring[rx_head++ % RX_RING] = (char)c;
+}
+
+static void rx_irq(uint32_t intid, void *arg)
+{
+    (void)intid, (void)arg;
+    rx_drain();
+    uart_irq_ack(console_uart);
+    if (rx_notify)
+        rx_notify();
+}
+
+bool console_rx_start(uint32_t intid, bool edge, void (*notify)(void))
+{
+    rx_notify = notify;
+    if (!console_uart || irq_register(intid, edge, rx_irq, 0) != 0)
+        return false;
+    uart_irq_enable_rx(console_uart);
+    rx_by_irq = true;
+    return true;
+}
+
+bool console_rx_by_irq(void)
+{
+    return rx_by_irq;
+}
+
+size_t console_read(char *buf, size_t len)
+{
+    size_t n = 0;
+    if (!rx_by_irq)
+        rx_drain();
+    while (n < len && rx_tail != rx_head)
+        buf[n++] = rx_ring[rx_tail++ % RX_RING];
+    return n;
 }
 
 static void emit(void *ctx, char c)

@@ -17,6 +17,7 @@
 #include "cmdline.h"
 #include "console.h"
 #include "irq.h"
+#include "obj/console_file.h"
 #include "lib/fdt.h"
 #include "mm/kmap.h"
 #include "mm/pmm.h"
@@ -147,6 +148,16 @@ static void init_irq(void)
                 (unsigned long)plat.gic.dist_base, (unsigned long)plat.gic.redist_base);
 }
 
+/* Console input by the UART's receive interrupt, when the DTB names one ([DT binding arm,gic] cell 3: bits 1:0 = edge).
+ */
+static void init_console_input(void)
+{
+    if (plat.console.present && plat.console.irq.intid != PLATFORM_NO_IRQ && irq_chip_name()[0] != 'n')
+        console_file_init(plat.console.irq.intid, (plat.console.irq.flags & 3) != 0);
+    else
+        console_file_init(IRQ_MAX_INTID, false); /* refused: input is polled */
+}
+
 static void init_timer(void)
 {
     uint32_t intid = plat.timer.irq[TIMER_IRQ_VIRT].intid;
@@ -214,6 +225,7 @@ _Noreturn void kernel_main(uintptr_t dtb)
     init_psci();
     init_irq();
     init_timer();
+    init_console_input();
     syscall_trace_enable(cmdline_has(plat.bootargs, "trace=syscalls"));
 #ifdef WREN_DEBUG
     /* Lets the tests see what an unexpected kernel exception prints. */

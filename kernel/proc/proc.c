@@ -9,6 +9,7 @@
 #include "lib/elf.h"
 #include "lib/string.h"
 #include "lib/tar.h"
+#include "obj/console_file.h"
 #include "mm/kmap.h"
 #include "mm/pmm.h"
 #include "panic.h"
@@ -221,6 +222,26 @@ static long start_proc(struct proc *p, int ppid, uint8_t prio)
     return p->pid;
 }
 
+/*
+ * The child's descriptors 0-2: its parent's, or for init (whose parent is the kernel) the
+ * console. Without memory for the console object init simply starts without them.
+ */
+static void give_std_fds(struct proc *p, struct proc *parent)
+{
+    if (parent) {
+        handle_inherit(&p->handles, &parent->handles, 3);
+        for (int i = 0; i < 3; i++)
+            p->handles.h[i].flags = 0;
+        return;
+    }
+    struct kobject *con = console_file_open(WREN_OPEN_READ | WREN_OPEN_WRITE);
+    if (!con)
+        return;
+    uint32_t rights = WREN_RIGHT_READ | WREN_RIGHT_WRITE | WREN_RIGHT_TRANSFER | WREN_RIGHT_DUPLICATE;
+    for (int i = 0; i < 3; i++)
+        handle_install(&p->handles, i ? kobj_get(con) : con, rights, i);
+}
+
 long proc_spawn(const char *path, const char *argv, size_t argv_len, int ppid)
 {
     const void *file;
@@ -238,6 +259,7 @@ long proc_spawn(const char *path, const char *argv, size_t argv_len, int ppid)
         return err;
     }
     set_name(p, path);
+    give_std_fds(p, find_pid(ppid));
     return start_proc(p, ppid, SCHED_PRIO_NORMAL);
 }
 
@@ -273,6 +295,7 @@ long proc_exec(const char *path, const char *argv, size_t argv_len)
     memset(&p->fp, 0, sizeof(p->fp));
     arch_fpsimd_load(&p->fp);
     set_name(p, path);
+    handle_close_on_exec(&p->handles);
     return (long)tf.x[0]; /* the syscall result lands in x0, which must be argc */
 }
 
@@ -299,6 +322,7 @@ long proc_fork(void)
     user_frame(child)->x[0] = 0;
     arch_fpsimd_save(&child->fp); /* the parent's live FP/SIMD registers are the ones to copy */
     memcpy(child->name, parent->name, sizeof(child->name));
+    handle_inherit(&child->handles, &parent->handles, HANDLE_MAX);
     return start_proc(child, parent->pid, parent->prio);
 }
 
@@ -325,6 +349,8 @@ _Noreturn void proc_exit(int code)
     KASSERT(p != &idle_proc);
     if (p->pid == 1)
         kprintf("wren: %s (pid 1) exited with status %d\n", p->name, code);
+    /* Descriptors first: closing one may wake a reader or writer that needs this one gone. */
+    handle_close_all(&p->handles);
     kmap_user_table_none();
     vm_destroy(&p->vm);
     p->exit_code = code;

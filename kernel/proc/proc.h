@@ -12,6 +12,7 @@
 #include "arch/context.h"
 #include "arch/trap_frame.h"
 #include "mm/vm.h"
+#include "obj/handle.h"
 #include "user_ptr.h"
 
 #define PROC_MAX          64
@@ -21,7 +22,7 @@
 #define PROC_ARGV_MAX     4096 /* bytes of argument strings spawn and exec accept */
 
 enum proc_state { PROC_FREE, PROC_READY, PROC_RUNNING, PROC_BLOCKED, PROC_ZOMBIE };
-enum proc_wait_on { WAIT_NONE, WAIT_CHILD, WAIT_SLEEP };
+enum proc_wait_on { WAIT_NONE, WAIT_CHILD, WAIT_SLEEP, WAIT_QUEUE };
 
 struct proc {
     /* Identity and family; guarded by the (future) process-table lock. */
@@ -35,7 +36,10 @@ struct proc {
     uint8_t prio_limit; /* the highest priority it may set (see proc_set_priority) */
     uint64_t slice_end; /* when its current time slice ends (ns); 0 = a fresh slice next time it runs */
     enum proc_wait_on waiting;
-    uint64_t wake_at; /* WAIT_SLEEP: deadline in ns */
+    uint64_t wake_at; /* WAIT_SLEEP, and WAIT_QUEUE with a deadline: when to wake (ns) */
+    bool sleeping;    /* on the sleeper list (linked by next) */
+    struct waitq *wq; /* the wait queue it sleeps on (proc/waitq.c), linked by wq_next */
+    struct proc *wq_next;
     struct proc *next, *prev;
 
     /* Execution state. */
@@ -43,6 +47,7 @@ struct proc {
     struct cpu_context ctx;
     struct fpsimd_state fp;
     struct vm_space vm;
+    struct handle_table handles; /* file descriptors and handles (obj/handle.h) */
 };
 
 void proc_init(const void *initrd, size_t initrd_size);

@@ -145,10 +145,37 @@ void sched_block(enum proc_wait_on why)
     switch_to_next();
 }
 
+static void sleeper_insert(struct proc *p, uint64_t ns)
+{
+    struct proc **link = &sleepers;
+
+    p->wake_at = ns;
+    while (*link && (*link)->wake_at <= ns) /* after those due sooner or at the same time: FIFO */
+        link = &(*link)->next;
+    p->next = *link;
+    *link = p;
+    p->sleeping = true;
+}
+
+static void sleeper_remove(struct proc *p)
+{
+    for (struct proc **link = &sleepers; *link; link = &(*link)->next) {
+        if (*link == p) {
+            *link = p->next;
+            break;
+        }
+    }
+    p->next = 0;
+    p->sleeping = false;
+}
+
 void sched_wake(struct proc *p)
 {
-    if (p->state == PROC_BLOCKED)
-        sched_make_ready(p);
+    if (p->state != PROC_BLOCKED)
+        return;
+    if (p->sleeping) /* woken before its deadline */
+        sleeper_remove(p);
+    sched_make_ready(p);
 }
 
 void sched_set_priority(struct proc *p, uint8_t prio)
@@ -175,14 +202,14 @@ _Noreturn void sched_exit_current(void)
 
 void sched_sleep_until(uint64_t ns)
 {
-    struct proc **link = &sleepers;
+    sched_block_until(WAIT_SLEEP, ns);
+}
 
-    current->wake_at = ns;
-    while (*link && (*link)->wake_at <= ns) /* after those due sooner or at the same time: FIFO */
-        link = &(*link)->next;
-    current->next = *link;
-    *link = current;
-    sched_block(WAIT_SLEEP); /* the switch re-arms the timer, now counting this sleeper */
+void sched_block_until(enum proc_wait_on why, uint64_t deadline)
+{
+    if (deadline)
+        sleeper_insert(current, deadline);
+    sched_block(why); /* the switch re-arms the timer, now counting this sleeper */
 }
 
 void sched_timer_expired(void)
@@ -193,6 +220,8 @@ void sched_timer_expired(void)
     while (sleepers && sleepers->wake_at <= now) {
         struct proc *p = sleepers;
         sleepers = p->next;
+        p->next = 0;
+        p->sleeping = false;
         sched_make_ready(p);
     }
     if (current != idle && current->slice_end <= now)

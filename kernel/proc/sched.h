@@ -31,6 +31,8 @@ void sched_set_priority(struct proc *p, uint8_t prio);
 /* The current thread has exited: run something else, never return. */
 _Noreturn void sched_exit_current(void);
 void sched_sleep_until(uint64_t ns);
+/* Block as sched_block, but also wake at monotonic time `deadline` (ns) unless it is 0. */
+void sched_block_until(enum proc_wait_on why, uint64_t deadline);
 /* The armed deadline passed (IRQ context): wake sleepers, end the slice, re-arm. */
 void sched_timer_expired(void);
 /* At a safe point (returning to user space, idle): switch if a switch is pending. */

@@ -72,6 +72,13 @@ static void fuzz_one(void)
         a[0] %= 1000000;
     if (nr == SYS_DEBUG_WRITE)
         a[1] %= 16;
+    /*
+     * Nothing would ever wake a blocked read or write here (the child holds both ends of its
+     * pipes, and no one types): every descriptor the child makes is non-blocking, and it
+     * closes its console descriptors at the start (it reports through debug_write).
+     */
+    if (nr == SYS_PIPE || nr == SYS_OPEN)
+        a[nr == SYS_PIPE ? 1 : 2] |= WREN_OPEN_NONBLOCK;
     if (only && nr != only)
         return;
     if (nr == SYS_EXIT && rng() % 256) /* an exit ends this child: let one in 256 through */
@@ -126,6 +133,8 @@ int main(int argc, char **argv)
         long pid = wren_fork();
         if (pid == 0) {
             rng_state = (seed + 1) * 0x9e3779b97f4a7c15ull ^ (uint64_t)gen;
+            for (int fd = 0; fd < 3; fd++)
+                wren_close(fd);
             ro_page = (uint64_t)wren_mmap(0, PAGE, WREN_PROT_READ, WREN_MAP_PRIVATE | WREN_MAP_ANONYMOUS, -1, 0);
             for (int i = 0; i < PER_CHILD; i++)
                 fuzz_one();

@@ -1,0 +1,16 @@
+/*
+ * The console as a file: what descriptors 0, 1 and 2 of init are, and what open("console:")
+ * gives. Reads return the bytes typed so far, blocking until there is at least one; there is
+ * no line discipline in the kernel (the shell edits lines itself). Writes go to the UART.
+ */
+#ifndef WREN_OBJ_CONSOLE_FILE_H
+#define WREN_OBJ_CONSOLE_FILE_H
+
+#include "obj/object.h"
+
+/* Start console input (interrupt-driven if `intid` is usable, polled otherwise). */
+void console_file_init(uint32_t intid, bool edge);
+/* A new console object opened with WREN_OPEN_* `flags`, or NULL without memory. */
+struct kobject *console_file_open(uint32_t flags);
+
+#endif

@@ -1,0 +1,75 @@
+/* Per-process handle tables (handle.h). */
+#include "obj/handle.h"
+
+long handle_install(struct handle_table *t, struct kobject *o, uint32_t rights, int min)
+{
+    for (int i = min < 0 ? 0 : min; i < HANDLE_MAX; i++) {
+        if (!t->h[i].obj) {
+            t->h[i] = (struct handle){o, rights, 0};
+            return i;
+        }
+    }
+    return -E_MFILE;
+}
+
+struct handle *handle_entry(struct handle_table *t, long h)
+{
+    if (h < 0 || h >= HANDLE_MAX || !t->h[h].obj)
+        return 0;
+    return &t->h[h];
+}
+
+long handle_get(struct handle_table *t, long h, uint16_t type, uint32_t rights, long bad, struct kobject **out)
+{
+    struct handle *e = handle_entry(t, h);
+    if (!e)
+        return bad;
+    if (type && e->obj->type != type)
+        return -E_WRONGTYPE;
+    if ((e->rights & rights) != rights)
+        return -E_ACCES;
+    *out = kobj_get(e->obj);
+    return 0;
+}
+
+long handle_close(struct handle_table *t, long h, long bad)
+{
+    struct handle *e = handle_entry(t, h);
+    if (!e)
+        return bad;
+    struct kobject *o = e->obj;
+    *e = (struct handle){0};
+    kobj_put(o); /* last: destroy may wake others, who must not see the entry half-closed */
+    return 0;
+}
+
+void handle_close_all(struct handle_table *t)
+{
+    for (int i = 0; i < HANDLE_MAX; i++)
+        handle_close(t, i, 0);
+}
+
+void handle_close_on_exec(struct handle_table *t)
+{
+    for (int i = 0; i < HANDLE_MAX; i++)
+        if (t->h[i].obj && (t->h[i].flags & HANDLE_CLOEXEC))
+            handle_close(t, i, 0);
+}
+
+void handle_inherit(struct handle_table *to, const struct handle_table *from, int n)
+{
+    for (int i = 0; i < n && i < HANDLE_MAX; i++) {
+        if (from->h[i].obj) {
+            to->h[i] = from->h[i];
+            kobj_get(to->h[i].obj);
+        }
+    }
+}
+
+int handle_count(const struct handle_table *t)
+{
+    int n = 0;
+    for (int i = 0; i < HANDLE_MAX; i++)
+        n += t->h[i].obj != 0;
+    return n;
+}

@@ -1,0 +1,34 @@
+/* Reference counting for kernel objects (object.h). */
+#include "obj/object.h"
+#include "panic.h"
+
+uint64_t kobj_live[KOBJ_TYPES];
+
+void kobj_init(struct kobject *o, const struct kobject_ops *ops, uint16_t type, uint16_t file_type)
+{
+    KASSERT(type < KOBJ_TYPES);
+    o->ops = ops;
+    o->refs = 1;
+    o->type = type;
+    o->file_type = file_type;
+    o->open_flags = 0;
+    kobj_live[type]++;
+}
+
+struct kobject *kobj_get(struct kobject *o)
+{
+    KASSERT(o->refs > 0 && o->refs < UINT32_MAX);
+    o->refs++;
+    return o;
+}
+
+void kobj_put(struct kobject *o)
+{
+    if (!o)
+        return;
+    KASSERT(o->refs > 0);
+    if (--o->refs)
+        return;
+    kobj_live[o->type]--;
+    o->ops->destroy(o);
+}

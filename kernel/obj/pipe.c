@@ -1,0 +1,175 @@
+/*
+ * Pipes (pipe.h). Data moves between user buffers and the ring in pieces through a small
+ * kernel buffer, because the user-access functions copy between user and kernel memory only.
+ * A writer of at most PIPE_SIZE bytes waits until all of them fit, so its bytes are never
+ * interleaved with another writer's; a larger write may be split.
+ */
+#include "mm/kmalloc.h"
+#include "obj/pipe.h"
+#include "proc/waitq.h"
+
+#define CHUNK 256
+
+struct pipe {
+    char *buf;              /* PIPE_SIZE bytes */
+    uint32_t head, tail;    /* free-running; head - tail bytes are waiting */
+    int readers, writers;   /* open ends (0 or 1 each: dup shares the end object) */
+    struct waitq can_read;  /* readers wait for data or the last writer's close */
+    struct waitq can_write; /* writers wait for room or the last reader's close */
+};
+
+struct pipe_end {
+    struct kobject obj;
+    struct pipe *pipe;
+};
+
+static struct pipe *pipe_of(struct kobject *o)
+{
+    return ((struct pipe_end *)o)->pipe;
+}
+
+static void pipe_release(struct pipe *p)
+{
+    if (p->readers == 0 && p->writers == 0) {
+        kmalloc_pages_free(p->buf, 0);
+        kfree(p);
+    }
+}
+
+static void destroy_read_end(struct kobject *o)
+{
+    struct pipe *p = pipe_of(o);
+    p->readers--;
+    waitq_wake_all(&p->can_write); /* blocked writers now fail with E_PIPE */
+    kfree(o);
+    pipe_release(p);
+}
+
+static void destroy_write_end(struct kobject *o)
+{
+    struct pipe *p = pipe_of(o);
+    p->writers--;
+    waitq_wake_all(&p->can_read); /* blocked readers now see end of file */
+    kfree(o);
+    pipe_release(p);
+}
+
+static long pipe_read(struct kobject *o, user_out_ptr buf, size_t count)
+{
+    struct pipe *p = pipe_of(o);
+    char chunk[CHUNK];
+    size_t done = 0;
+
+    if (count == 0)
+        return 0;
+    while (p->head == p->tail) {
+        if (p->writers == 0)
+            return 0;
+        if (o->open_flags & WREN_OPEN_NONBLOCK)
+            return -E_AGAIN;
+        waitq_wait(&p->can_read, WAITQ_FOREVER);
+    }
+    while (done < count && p->head != p->tail) {
+        size_t n = p->head - p->tail;
+        uint32_t at = p->tail % PIPE_SIZE;
+        if (n > PIPE_SIZE - at)
+            n = PIPE_SIZE - at; /* up to the end of the ring; the next round takes the rest */
+        if (n > CHUNK)
+            n = CHUNK;
+        if (n > count - done)
+            n = count - done;
+        for (size_t i = 0; i < n; i++)
+            chunk[i] = p->buf[at + i];
+        if (copy_to_user((user_out_ptr){buf.addr + done}, chunk, n))
+            return done ? (long)done : -E_FAULT; /* the bytes stay in the pipe */
+        p->tail += (uint32_t)n;
+        done += n;
+    }
+    waitq_wake_all(&p->can_write);
+    return (long)done;
+}
+
+static long pipe_write(struct kobject *o, user_in_ptr buf, size_t count)
+{
+    struct pipe *p = pipe_of(o);
+    char chunk[CHUNK];
+    size_t done = 0;
+
+    if (!user_readable(buf, count))
+        return -E_FAULT;
+    while (done < count) {
+        if (p->readers == 0)
+            return done ? (long)done : -E_PIPE;
+        size_t room = PIPE_SIZE - (p->head - p->tail);
+        /* A small write waits for room for all of it; a large one goes as room appears. */
+        size_t need = count <= PIPE_SIZE ? count - done : 1;
+        if (room < need) {
+            if (o->open_flags & WREN_OPEN_NONBLOCK)
+                return done ? (long)done : -E_AGAIN;
+            waitq_wait(&p->can_write, WAITQ_FOREVER);
+            continue;
+        }
+        while (done < count && room > 0) {
+            size_t n = count - done;
+            uint32_t at = p->head % PIPE_SIZE;
+            if (n > room)
+                n = room;
+            if (n > PIPE_SIZE - at)
+                n = PIPE_SIZE - at;
+            if (n > CHUNK)
+                n = CHUNK;
+            if (copy_from_user(chunk, (user_in_ptr){buf.addr + done}, n))
+                return done ? (long)done : -E_FAULT;
+            for (size_t i = 0; i < n; i++)
+                p->buf[at + i] = chunk[i];
+            p->head += (uint32_t)n;
+            room -= n;
+            done += n;
+        }
+        waitq_wake_all(&p->can_read);
+    }
+    return (long)done;
+}
+
+static long pipe_fstat(struct kobject *o, struct wren_stat *st)
+{
+    struct pipe *p = pipe_of(o);
+    st->size = p->head - p->tail; /* bytes waiting, as several systems report */
+    return 0;
+}
+
+static const struct kobject_ops read_end_ops = {
+    .destroy = destroy_read_end,
+    .read = pipe_read,
+    .fstat = pipe_fstat,
+};
+
+static const struct kobject_ops write_end_ops = {
+    .destroy = destroy_write_end,
+    .write = pipe_write,
+    .fstat = pipe_fstat,
+};
+
+long pipe_create(uint32_t flags, struct kobject **read_end, struct kobject **write_end)
+{
+    struct pipe *p = kzalloc(sizeof(*p));
+    struct pipe_end *r = kmalloc(sizeof(*r)), *w = kmalloc(sizeof(*w));
+    char *buf = kmalloc_pages_alloc(0);
+
+    if (!p || !r || !w || !buf) {
+        if (buf)
+            kmalloc_pages_free(buf, 0);
+        kfree(p), kfree(r), kfree(w);
+        return -E_NOMEM;
+    }
+    p->buf = buf;
+    p->readers = p->writers = 1;
+    kobj_init(&r->obj, &read_end_ops, WREN_OBJECT_FILE, WREN_FILE_TYPE_PIPE);
+    kobj_init(&w->obj, &write_end_ops, WREN_OBJECT_FILE, WREN_FILE_TYPE_PIPE);
+    r->obj.open_flags = WREN_OPEN_READ | (flags & WREN_OPEN_NONBLOCK);
+    w->obj.open_flags = WREN_OPEN_WRITE | (flags & WREN_OPEN_NONBLOCK);
+    r->pipe = w->pipe = p;
+    *read_end = &r->obj;
+    *write_end = &w->obj;
+    return 0;
+}
