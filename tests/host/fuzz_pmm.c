@@ -209,8 +209,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             for (int i = 0; i < n; i++)
                 if (live[i].pa == pa)
                     found = i;
-            if (found >= 0 && n - 1 + (1 << live[found].order) > MAX_LIVE)
-                break; // no room to track the pages
+            if (found >= 0 && n - 1 + (1 << live[found].order) >= MAX_LIVE)
+                break; // no room to track the pages (an allocation needs one free slot)
             int rc = pmm_split(pa);
             if (rc != (found >= 0 ? 0 : -E_INVAL))
                 __builtin_trap();
