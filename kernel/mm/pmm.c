@@ -212,12 +212,22 @@ uint64_t pmm_alloc(unsigned order)
     return pfn_of(idx) << PMM_PAGE_SHIFT;
 }
 
+// Zeroes whole pages: page-aligned and a multiple of 128 bytes, so none of memset's alignment and tail handling is
+// needed, and 16 stores per iteration (paired by the compiler) keep the loop overhead small. Every demand-zero page
+// fault runs this.
+static void zero_pages(void *va, uint64_t bytes)
+{
+    for (uint64_t *w = va, *end = w + bytes / 8; w < end; w += 16)
+        for (int i = 0; i < 16; i++)
+            w[i] = 0;
+}
+
 uint64_t pmm_alloc_zeroed(unsigned order)
 {
     uint64_t pa = pmm_alloc(order);
 
     if (pa != 0)
-        memset(pmm_phys_to_virt(pa), 0, (size_t)(PMM_PAGE_SIZE << order));
+        zero_pages(pmm_phys_to_virt(pa), PMM_PAGE_SIZE << order);
     return pa;
 }
 

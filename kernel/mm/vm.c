@@ -38,14 +38,20 @@ static uint64_t page_down(uint64_t v)
  */
 static unsigned pgt_prot(uint32_t prot)
 {
-    if (!(prot & WREN_PROT_ALL))
-        return PGT_USER;
-    unsigned p = PGT_USER | PGT_READ;
-    if (prot & WREN_PROT_WRITE)
-        p |= PGT_WRITE;
-    if (prot & WREN_PROT_EXEC)
-        p |= PGT_EXEC;
-    return p;
+    /* A table (one load on the page-fault path), indexed by the three WREN_PROT_* bits. */
+    static const uint8_t table[8] = {
+        [0] = PGT_USER,
+        [WREN_PROT_READ] = PGT_USER | PGT_READ,
+        [WREN_PROT_WRITE] = PGT_USER | PGT_READ | PGT_WRITE,
+        [WREN_PROT_READ | WREN_PROT_WRITE] = PGT_USER | PGT_READ | PGT_WRITE,
+        [WREN_PROT_EXEC] = PGT_USER | PGT_READ | PGT_EXEC,
+        [WREN_PROT_READ | WREN_PROT_EXEC] = PGT_USER | PGT_READ | PGT_EXEC,
+        /* write and exec together never reach a region; if they did, pgtable_map would refuse them (W^X) */
+        [WREN_PROT_WRITE | WREN_PROT_EXEC] = PGT_USER | PGT_READ | PGT_WRITE | PGT_EXEC,
+        [WREN_PROT_ALL] = PGT_USER | PGT_READ | PGT_WRITE | PGT_EXEC,
+    };
+    _Static_assert(WREN_PROT_ALL == 7, "three protection bits");
+    return table[prot & WREN_PROT_ALL];
 }
 
 static bool user_range(uint64_t start, uint64_t len)
@@ -72,6 +78,7 @@ int vm_create(struct vm_space *vs)
 {
     region_set_init(&vs->regions);
     vs->asid_ctx = 0;
+    vs->blocks = false;
     return pgtable_create(&vs->pt, &kmap_user_pgtable_ops, 0, true);
 }
 
@@ -84,6 +91,7 @@ void vm_destroy(struct vm_space *vs)
         asid_release(&asids, vs->asid_ctx);
     }
     vs->asid_ctx = 0;
+    vs->blocks = false;
     region_set_init(&vs->regions);
 }
 
@@ -149,6 +157,7 @@ static bool block_for(struct vm_space *vs, const struct region *r, uint64_t va, 
         page_released(0, block, BLOCK);
         return false;
     }
+    vs->blocks = true;
     *pa = block + (va - base);
     return true;
 }
@@ -238,6 +247,8 @@ int vm_load(struct vm_space *vs, uint64_t va, const void *src, size_t len)
  */
 static int split_edges(struct vm_space *vs, uint64_t start, uint64_t end)
 {
+    if (!vs->blocks)
+        return 0; /* only 4 KiB pages were ever mapped here (most processes): nothing to walk for */
     int err = pgtable_split(&vs->pt, start);
     if (!err && end < VM_USER_TOP)
         err = pgtable_split(&vs->pt, end);
