@@ -86,3 +86,17 @@ def test_out_of_memory_ends_the_program_not_the_kernel(build, tmp_path):
     assert "KERNEL PANIC" not in r.output and "touched 64 GiB" not in r.output
     m = re.search(r"memory: (\d+) KiB free after pid 1", r.output)
     assert m and int(m.group(1)) == boot_free_kib(r.output), r.output
+
+
+def test_big_pages_and_prot_none(build, tmp_path):
+    # user/bigpages: 2 MiB blocks on first touch, split by munmap/mprotect, fork, PROT_NONE; then every page back.
+    r = boot(build, timeout=60, initrd=make_initrd(tmp_path, build, program="bigpages"))
+    r.require_clean_poweroff()
+    assert "FAIL" not in r.output, r.output
+    m = re.search(r"bigpages: (\d+) passed, (\d+) failed", r.output)
+    assert m and int(m.group(1)) >= 40 and m.group(2) == "0", r.output
+    # Every touch the program expected to be refused ended that child alone, with the one-line report.
+    assert len(re.findall(r"wren: pid \d+ \(/bin/init\) killed: data abort from EL0 at address 0x[0-9a-f]+, pc 0x4",
+                          r.output)) == 8, r.output
+    m = re.search(r"memory: (\d+) KiB free after pid 1", r.output)
+    assert m and int(m.group(1)) == boot_free_kib(r.output), r.output

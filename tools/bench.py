@@ -36,6 +36,7 @@ DESCRIPTIONS = {
     "spawn_wait": "spawn /bin/nop from the initrd and wait for it",
     "fork_wait": "fork, the child exits, the parent waits",
     "page_fault": "first touch of an anonymous page (demand-zero fault)",
+    "page_fault_2m": "first touch of an aligned 2 MiB of a large anonymous mapping (maps and zeroes a 2 MiB page)",
     "mmap_touch_munmap": "mmap 4 KiB, touch it, munmap",
     "process_min_bytes": "memory a minimal process costs (spawned, not yet run)",
     "kernel_image_bytes": "size of the kernel Image",

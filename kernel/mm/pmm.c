@@ -15,9 +15,9 @@
 // order k+1. It merges only if it lies in the same zone and its head says "free block of order k".
 //
 // SMP: one spinlock will guard everything in `pmm` (lists, counters and the struct page array): taken on entry to
-// pmm_alloc*, pmm_free, pmm_get, pmm_put, pmm_refcount, pmm_get_stats and pmm_check, and around the commit at the
-// end of pmm_init. pmm_alloc_zeroed clears the block after dropping the lock; the report hook should be
-// called after dropping it too (or only record, and print later).
+// pmm_alloc*, pmm_free, pmm_split, pmm_get, pmm_put, pmm_refcount, pmm_get_stats and pmm_check, and around the commit
+// at the end of pmm_init. pmm_alloc_zeroed clears the block after dropping the lock; the report hook should be called
+// after dropping it too (or only record, and print later).
 #include <stddef.h>
 #include <stdint.h>
 
@@ -212,12 +212,22 @@ uint64_t pmm_alloc(unsigned order)
     return pfn_of(idx) << PMM_PAGE_SHIFT;
 }
 
+// Zeroes whole pages: page-aligned and a multiple of 128 bytes, so none of memset's alignment and tail handling is
+// needed, and 16 stores per iteration (paired by the compiler) keep the loop overhead small. Every demand-zero page
+// fault runs this.
+static void zero_pages(void *va, uint64_t bytes)
+{
+    for (uint64_t *w = va, *end = w + bytes / 8; w < end; w += 16)
+        for (int i = 0; i < 16; i++)
+            w[i] = 0;
+}
+
 uint64_t pmm_alloc_zeroed(unsigned order)
 {
     uint64_t pa = pmm_alloc(order);
 
     if (pa != 0)
-        memset(pmm_phys_to_virt(pa), 0, (size_t)(PMM_PAGE_SIZE << order));
+        zero_pages(pmm_phys_to_virt(pa), PMM_PAGE_SIZE << order);
     return pa;
 }
 
@@ -290,6 +300,30 @@ int pmm_put(uint64_t pa)
         return 0;
     block_free(z, idx, pa >> PMM_PAGE_SHIFT, p->order);
     return 1;
+}
+
+int pmm_split(uint64_t pa)
+{
+    const struct zone *z = NULL;
+    uint32_t idx = live_block("pmm_split", pa, &z);
+
+    if (idx == NONE)
+        return -E_INVAL;
+    struct page *p = &pmm.pages[idx];
+    if (p->refcount > 1) {
+        refuse("pmm_split", "block is shared", pa);
+        return -E_BUSY;
+    }
+    // The body pages (PG_NONE, refcount 0) become heads of their own: the free counters do not change.
+    uint64_t n = block_pages(p->order);
+    for (uint64_t i = 1; i < n; i++) {
+        struct page *q = &pmm.pages[idx + i];
+        q->state = PG_ALLOC;
+        q->order = 0;
+        q->refcount = 1;
+    }
+    p->order = 0;
+    return 0;
 }
 
 uint32_t pmm_refcount(uint64_t pa)

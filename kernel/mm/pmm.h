@@ -80,6 +80,12 @@ uint64_t pmm_alloc_zeroed(unsigned order);
 // the block is shared (reference count > 1: drop references with pmm_put).
 int pmm_free(uint64_t pa, unsigned order);
 
+// Turns the live block at pa, of order k with a single reference, into 2^k blocks of order 0, each with one
+// reference: memory that was allocated in one piece (to be mapped as a 2 MiB page) can then be shared, copied on
+// write, and freed page by page (pmm_put), and merges back into larger free blocks as its pages come back.
+// Returns 0 (also for an order-0 block); -E_INVAL as for pmm_get; -E_BUSY (reported) if the block is shared.
+int pmm_split(uint64_t pa);
+
 // Reference counting for shared and copy-on-write blocks (of any order; normally single pages). `pa` is the start
 // of a live block. pmm_get adds a reference: 0, -E_INVAL (as for pmm_free), -E_OVERFLOW (2^32 - 1 references).
 // pmm_put drops one and frees the block when none is left: 1 if it freed the block, 0 if references remain,

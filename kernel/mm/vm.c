@@ -1,7 +1,16 @@
 /*
- * User address spaces (see vm.h). User mappings are 4 KiB pages only, so changing part of
- * a mapping never needs a block split, and the page-table calls made from the region
- * callbacks cannot fail.
+ * User address spaces (see vm.h).
+ *
+ * Pages are 4 KiB, except that the first touch of a 2 MiB-aligned stretch that one anonymous
+ * region covers whole maps a 2 MiB block (one fault, one TLB entry and no L3 table instead of
+ * 512 of each), when the allocator has such a block free. The block is allocated in one piece
+ * and at once split in the allocator (pmm_split) into 512 pages with their own reference
+ * counts, so everything after the fault (sharing, copying, freeing) works page by page.
+ *
+ * Blocks must never stop the region callbacks (which cannot fail) half-way, so two rules
+ * hold: a block lies inside one region (it is made only inside one, and every change of the
+ * region set first splits the blocks that straddle its edges, vm_unmap and vm_protect via
+ * split_edges); and copy-on-write pages are always 4 KiB (vm_fork splits blocks first).
  */
 #include <wren/abi.h>
 
@@ -12,23 +21,37 @@
 #include "mm/kmap.h"
 #include "mm/pmm.h"
 #include "mm/vm.h"
+#include "panic.h"
 
-#define PAGE PMM_PAGE_SIZE
+#define PAGE        PMM_PAGE_SIZE
+#define BLOCK       PGT_BLOCK_2M
+#define BLOCK_ORDER 9 /* 2 MiB = 2^9 pages */
 
 static uint64_t page_down(uint64_t v)
 {
     return v & ~(PAGE - 1);
 }
 
-/* Page-table protection for a region's WREN_PROT_*: AArch64 has no write-only or exec-only at EL0 here. */
+/*
+ * Page-table protection for a region's WREN_PROT_*: AArch64 has no write-only or exec-only at EL0 here. PROT_NONE is a
+ * no-access entry (PGT_USER alone): touched pages keep their contents while nothing may reach them.
+ */
 static unsigned pgt_prot(uint32_t prot)
 {
-    unsigned p = PGT_USER | PGT_READ;
-    if (prot & WREN_PROT_WRITE)
-        p |= PGT_WRITE;
-    if (prot & WREN_PROT_EXEC)
-        p |= PGT_EXEC;
-    return p;
+    /* A table (one load on the page-fault path), indexed by the three WREN_PROT_* bits. */
+    static const uint8_t table[8] = {
+        [0] = PGT_USER,
+        [WREN_PROT_READ] = PGT_USER | PGT_READ,
+        [WREN_PROT_WRITE] = PGT_USER | PGT_READ | PGT_WRITE,
+        [WREN_PROT_READ | WREN_PROT_WRITE] = PGT_USER | PGT_READ | PGT_WRITE,
+        [WREN_PROT_EXEC] = PGT_USER | PGT_READ | PGT_EXEC,
+        [WREN_PROT_READ | WREN_PROT_EXEC] = PGT_USER | PGT_READ | PGT_EXEC,
+        /* write and exec together never reach a region; if they did, pgtable_map would refuse them (W^X) */
+        [WREN_PROT_WRITE | WREN_PROT_EXEC] = PGT_USER | PGT_READ | PGT_WRITE | PGT_EXEC,
+        [WREN_PROT_ALL] = PGT_USER | PGT_READ | PGT_WRITE | PGT_EXEC,
+    };
+    _Static_assert(WREN_PROT_ALL == 7, "three protection bits");
+    return table[prot & WREN_PROT_ALL];
 }
 
 static bool user_range(uint64_t start, uint64_t len)
@@ -55,6 +78,7 @@ int vm_create(struct vm_space *vs)
 {
     region_set_init(&vs->regions);
     vs->asid_ctx = 0;
+    vs->blocks = false;
     return pgtable_create(&vs->pt, &kmap_user_pgtable_ops, 0, true);
 }
 
@@ -67,6 +91,7 @@ void vm_destroy(struct vm_space *vs)
         asid_release(&asids, vs->asid_ctx);
     }
     vs->asid_ctx = 0;
+    vs->blocks = false;
     region_set_init(&vs->regions);
 }
 
@@ -87,28 +112,54 @@ int vm_reserve(struct vm_space *vs, uint64_t start, uint64_t len, uint32_t prot,
 }
 
 /*
- * A write to a copy-on-write page: if nobody else holds the page any more, simply make it
- * writable again; otherwise copy it to a new page for this space alone. *pa follows.
+ * A write to a copy-on-write page (always a 4 KiB page: vm_fork splits blocks): if nobody else
+ * holds the page any more, simply make it writable again; otherwise copy it to a new page for
+ * this space alone. The copy takes the old page's place in its entry (pgtable_replace), which
+ * needs no table: either it all happens, or (no page for the copy) nothing does and the old
+ * mapping is intact. *pa follows.
  */
 static int cow_break(struct vm_space *vs, uint64_t va, unsigned have, uint64_t *pa)
 {
     unsigned rw = (have & ~PGT_COW) | PGT_WRITE;
 
     if (pmm_refcount(*pa) == 1)
-        return pgtable_protect(&vs->pt, va, PAGE, rw);
+        return pgtable_protect(&vs->pt, va, PAGE, rw); /* a page: no split, cannot fail */
     uint64_t copy = pmm_alloc(0);
     if (!copy)
         return -E_NOMEM;
     memcpy(phys_to_virt(copy), phys_to_virt(*pa), PAGE);
-    /* Unmapping drops this space's reference; the other holders keep the original. */
-    pgtable_unmap(&vs->pt, va, PAGE, page_released);
-    int err = pgtable_map(&vs->pt, va, copy, PAGE, rw);
-    if (err) {
-        pmm_free(copy, 0);
-        return err;
-    }
+    uint64_t old;
+    int err = pgtable_replace(&vs->pt, va, copy, rw, &old);
+    KASSERT(err == 0 && old == *pa);
+    pmm_put(old); /* this space's reference; the other holders keep the original */
     *pa = copy;
     return 0;
+}
+
+/*
+ * The first touch at va of region r, if it may be a 2 MiB block: r is anonymous memory that
+ * covers the whole aligned 2 MiB around va, none of which is mapped yet, and the allocator
+ * has a free 2 MiB block. Returns true with *pa (va's page) when the block is mapped; false
+ * (nothing changed) to let the caller map a 4 KiB page.
+ */
+static bool block_for(struct vm_space *vs, const struct region *r, uint64_t va, uint64_t *pa)
+{
+    uint64_t base = va & ~(BLOCK - 1);
+
+    if (r->kind != REGION_ANON || base < r->start || r->end - base < BLOCK ||
+        pgtable_unmapped(&vs->pt, base, BLOCK) != 1)
+        return false;
+    uint64_t block = pmm_alloc_zeroed(BLOCK_ORDER);
+    if (!block)
+        return false;
+    pmm_split(block); /* a single owner, so it cannot fail: from now on 512 pages */
+    if (pgtable_map(&vs->pt, base, block, BLOCK, pgt_prot(r->prot)) != 0) {
+        page_released(0, block, BLOCK);
+        return false;
+    }
+    vs->blocks = true;
+    *pa = block + (va - base);
+    return true;
 }
 
 /* The page at va (page aligned): its physical address, allocating it if the region allows `access`. */
@@ -118,6 +169,8 @@ static int page_for(struct vm_space *vs, uint64_t va, enum vm_access access, boo
     if (pgtable_lookup(&vs->pt, va, pa, &have, 0) == 0) {
         if (ignore_prot)
             return 0;
+        if (!(have & PGT_READ))
+            return -E_FAULT; /* PROT_NONE */
         if ((access & VM_WRITE) && (have & PGT_COW)) {
             const struct region *r = region_find(&vs->regions, va);
             if (r && (r->prot & WREN_PROT_WRITE))
@@ -133,6 +186,8 @@ static int page_for(struct vm_space *vs, uint64_t va, enum vm_access access, boo
     if (!ignore_prot &&
         (((access & VM_WRITE) && !(r->prot & WREN_PROT_WRITE)) || ((access & VM_EXEC) && !(r->prot & WREN_PROT_EXEC))))
         return -E_FAULT;
+    if (block_for(vs, r, va, pa))
+        return 0;
     uint64_t page = pmm_alloc_zeroed(0);
     if (!page)
         return -E_NOMEM;
@@ -185,11 +240,27 @@ int vm_load(struct vm_space *vs, uint64_t va, const void *src, size_t len)
     return 0;
 }
 
+/*
+ * Before the region set changes at start and end: no block may straddle either address, so
+ * the page-table work of the change splits nothing and cannot fail. Splitting changes no
+ * translation, so a failure here (out of memory for a table) leaves everything as it was.
+ */
+static int split_edges(struct vm_space *vs, uint64_t start, uint64_t end)
+{
+    if (!vs->blocks)
+        return 0; /* only 4 KiB pages were ever mapped here (most processes): nothing to walk for */
+    int err = pgtable_split(&vs->pt, start);
+    if (!err && end < VM_USER_TOP)
+        err = pgtable_split(&vs->pt, end);
+    return err;
+}
+
 static void unmap_piece(void *ctx, const struct region *piece)
 {
     struct vm_space *vs = ctx;
-    /* 4 KiB pages only: no block to split, so this cannot fail. */
-    pgtable_unmap(&vs->pt, piece->start, piece->end - piece->start, page_released);
+    /* Its edges cut no block (split_edges, and blocks lie inside one region): no split, so this cannot fail. */
+    int err = pgtable_unmap(&vs->pt, piece->start, piece->end - piece->start, page_released);
+    KASSERT(err == 0);
 }
 
 static bool prot_valid(uint32_t prot)
@@ -226,6 +297,9 @@ int vm_unmap(struct vm_space *vs, uint64_t addr, uint64_t len)
     len = (len + PAGE - 1) & ~(PAGE - 1);
     if (!user_range(addr, len))
         return -E_INVAL;
+    int err = split_edges(vs, addr, addr + len);
+    if (err)
+        return err;
     return region_remove(&vs->regions, addr, addr + len, unmap_piece, vs);
 }
 
@@ -238,53 +312,76 @@ static void protect_piece(void *ctx, const struct region *piece)
 {
     struct protect_ctx *pc = ctx;
     /* Only the pages already touched are in the table; the rest follow the region when faulted in. */
-    for (uint64_t va = piece->start; va < piece->end; va += PAGE) {
+    for (uint64_t va = piece->start; va < piece->end;) {
         unsigned have, prot = pgt_prot(pc->prot);
-        if (pgtable_lookup(&pc->vs->pt, va, 0, &have, 0) != 0)
+        uint64_t size;
+        if (pgtable_lookup(&pc->vs->pt, va, 0, &have, &size) != 0) {
+            va += PAGE;
             continue;
+        }
         /* A shared copy-on-write page stays read-only until written: the fault copies it. */
         if (have & PGT_COW)
             prot = (prot & ~PGT_WRITE) | PGT_COW;
-        pgtable_protect(&pc->vs->pt, va, PAGE, prot);
+        /* A whole page or block inside the piece (split_edges): changed in place, which cannot fail. */
+        KASSERT((va & (size - 1)) == 0 && size <= piece->end - va);
+        int err = pgtable_protect(&pc->vs->pt, va, size, prot);
+        KASSERT(err == 0);
+        va += size;
     }
 }
 
 int vm_protect(struct vm_space *vs, uint64_t addr, uint64_t len, uint32_t prot)
 {
-    /* PROT_NONE would need somewhere to keep the pages while they are unmapped: not yet. */
-    if (len == 0 || (addr & (PAGE - 1)) || len > VM_USER_TOP || !prot_valid(prot) || prot == 0)
+    if (len == 0 || (addr & (PAGE - 1)) || len > VM_USER_TOP || !prot_valid(prot))
         return -E_INVAL;
     len = (len + PAGE - 1) & ~(PAGE - 1);
     if (!user_range(addr, len))
         return -E_INVAL;
+    int err = split_edges(vs, addr, addr + len);
+    if (err)
+        return err;
     struct protect_ctx pc = {vs, prot};
     return region_protect(&vs->regions, addr, addr + len, prot, protect_piece, &pc);
 }
 
 /*
  * Copy-on-write duplicate of `parent` into the empty space `child`: same regions; every
- * page the parent has is mapped in both, read-only, with its reference count raised; a
- * write by either side copies it then (cow_break). Read-only pages are simply shared.
+ * page the parent has is mapped in both, without write access and marked copy-on-write,
+ * with its reference count raised; a write by either side copies it then (cow_break), or
+ * just takes it back if the other side has let go. Read-only and PROT_NONE pages are marked
+ * too, so that a later mprotect to writable cannot hand either side a page the other sees.
+ *
+ * A 2 MiB block is split into pages first (a table for the parent; if there is none, the fork
+ * fails and the parent keeps its block). Sharing it whole would make every copy-on-write
+ * break copy 2 MiB — 512 pages for a one-byte write, and a fault that fails whenever no free
+ * 2 MiB block is left — or split it then anyway; splitting here keeps cow_break one page.
  */
 int vm_fork(struct vm_space *parent, struct vm_space *child)
 {
     child->regions = parent->regions;
     for (int i = 0; i < parent->regions.count; i++) {
         const struct region *r = &parent->regions.r[i];
-        for (uint64_t va = r->start; va < r->end; va += PAGE) {
-            uint64_t pa;
+        for (uint64_t va = r->start; va < r->end;) {
+            uint64_t pa, size;
             unsigned have;
-            if (pgtable_lookup(&parent->pt, va, &pa, &have, 0) != 0)
+            if (pgtable_lookup(&parent->pt, va, &pa, &have, &size) != 0) {
+                va += PAGE;
                 continue; /* never touched: stays demand-zero in both */
-            unsigned shared = have;
-            if (have & (PGT_WRITE | PGT_COW))
-                shared = (have & ~PGT_WRITE) | PGT_COW;
+            }
+            if (size != PAGE) {
+                int err = pgtable_split(&parent->pt, va + PAGE); /* an address inside the block: pages */
+                if (err)
+                    return err; /* the caller destroys the child, which drops what was shared */
+                continue;
+            }
+            unsigned shared = (have & ~PGT_WRITE) | PGT_COW;
             int err = pgtable_map(&child->pt, va, pa, PAGE, shared);
             if (err)
-                return err; /* the caller destroys the child, which drops what was shared */
+                return err;
             pmm_get(pa);
             if (shared != have)
                 pgtable_protect(&parent->pt, va, PAGE, shared);
+            va += PAGE;
         }
     }
     return 0;

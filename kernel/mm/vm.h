@@ -28,6 +28,7 @@
 struct vm_space {
     struct pgtable pt; /* pt.asid: the ASID of the current generation, set at activation */
     uint64_t asid_ctx; /* generation and ASID (mm/asid.h); 0 until first activated */
+    bool blocks;       /* a 2 MiB block has been mapped here: region changes must split at their edges first */
     struct region_set regions;
 };
 

@@ -1,10 +1,10 @@
 // sources: kernel/mm/pmm.c
 // libFuzzer target for the buddy allocator: the input describes RAM and reserved ranges inside a 16 MiB window of
 // fake RAM at 0x40000000, then a sequence of calls — allocations of any order, frees of live blocks, frees, gets and
-// puts at arbitrary addresses with arbitrary orders, zeroed allocations. Traps if a block handed out is misaligned,
-// leaves RAM, touches a reserved range or the metadata, overlaps a live block, or is not zeroed when it should be;
-// if a call on something that is not a live block is accepted; if pmm_check finds the state inconsistent; or if
-// freeing everything does not restore the free-page count of the start.
+// puts at arbitrary addresses with arbitrary orders, zeroed allocations, splits of blocks into pages. Traps if a block
+// handed out is misaligned, leaves RAM, touches a reserved range or the metadata, overlaps a live block, or is not
+// zeroed when it should be; if a call on something that is not a live block is accepted; if pmm_check finds the state
+// inconsistent; or if freeing everything does not restore the free-page count of the start.
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -132,17 +132,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     while (in.n > 0) {
         uint64_t op = take(&in, 1);
         unsigned order = (unsigned)(take(&in, 1) % (PMM_MAX_ORDER + 3));
-        switch (op % 6) {
+        switch (op % 7) {
         case 0:
         case 1: { // allocate, sometimes zeroed
-            uint64_t pa = op % 6 ? pmm_alloc_zeroed(order) : pmm_alloc(order);
+            uint64_t pa = op % 7 ? pmm_alloc_zeroed(order) : pmm_alloc(order);
             if (pa == 0)
                 break;
             if (order > PMM_MAX_ORDER || n == MAX_LIVE)
                 __builtin_trap();
             check_block(pa, order, ram, nram, res, nres, &start);
             uint8_t *va = pmm_phys_to_virt(pa);
-            for (uint64_t i = 0; op % 6 && i < (PAGE << order); i++)
+            for (uint64_t i = 0; op % 7 && i < (PAGE << order); i++)
                 if (va[i] != 0)
                     __builtin_trap();
             memset(va, 0xa5, (size_t)(PAGE << order)); // dirty it for the next zeroed allocation
@@ -187,7 +187,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             for (int i = 0; i < n; i++)
                 if (live[i].pa == pa)
                     found = i;
-            if (op % 6 == 4) {
+            if (op % 7 == 4) {
                 if ((pmm_get(pa) == 0) != (found >= 0))
                     __builtin_trap();
                 if (found >= 0 && (pmm_refcount(pa) != 2 || pmm_put(pa) != 0))
@@ -200,6 +200,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                     release(pa, live[found].order);
                     live[found] = live[--n];
                 }
+            }
+            break;
+        }
+        case 6: { // split anything: accepted only for a live block; its pages are then live blocks of order 0
+            uint64_t pa = pick_address(&in, live, n);
+            int found = -1;
+            for (int i = 0; i < n; i++)
+                if (live[i].pa == pa)
+                    found = i;
+            if (found >= 0 && n - 1 + (1 << live[found].order) >= MAX_LIVE)
+                break; // no room to track the pages (an allocation needs one free slot)
+            int rc = pmm_split(pa);
+            if (rc != (found >= 0 ? 0 : -E_INVAL))
+                __builtin_trap();
+            if (found >= 0) {
+                unsigned o = live[found].order;
+                live[found].order = 0;
+                for (uint64_t i = 1; i < (1ull << o); i++)
+                    live[n++] = (struct live){pa + i * PAGE, 0};
             }
             break;
         }

@@ -338,6 +338,9 @@ TEST(descriptor_bits)
         {true, PGT_READ | PGT_WRITE | PGT_USER | PGT_NOCACHE, common | D_AP(1) | D_UXN | D_PXN | D_NG | D_ATTR(2)},
         // user copy-on-write: read-only plus software bit 55
         {true, PGT_READ | PGT_USER | PGT_COW, common | D_AP(3) | D_UXN | D_PXN | D_NG | D_SW55},
+        // user no-access (PROT_NONE): AP=10 (EL1 read-only, nothing at EL0), never executable
+        {true, PGT_USER, common | D_AP(2) | D_UXN | D_PXN | D_NG | D_ATTR(0)},
+        {true, PGT_USER | PGT_COW, common | D_AP(2) | D_UXN | D_PXN | D_NG | D_SW55},
         // kernel text RX: AP=10, UXN, no PXN, global
         {false, PGT_READ | PGT_EXEC | PGT_GLOBAL, common | D_AP(2) | D_UXN},
         // kernel data RW: AP=00, XN both
@@ -415,7 +418,9 @@ TEST(rejects_bad_arguments)
     struct snap *s = snap_take();
 
     EXPECT_EQ(pgtable_map(&pt, 0x1000, 0x1000, KB4, u | PGT_WRITE | PGT_EXEC), -E_INVAL); // W^X
-    EXPECT_EQ(pgtable_map(&pt, 0x1000, 0x1000, KB4, PGT_USER), -E_INVAL);                 // no READ
+    EXPECT_EQ(pgtable_map(&pt, 0x1000, 0x1000, KB4, PGT_USER | PGT_WRITE), -E_INVAL);     // write-only
+    EXPECT_EQ(pgtable_map(&pt, 0x1000, 0x1000, KB4, PGT_USER | PGT_EXEC), -E_INVAL);      // exec-only
+    EXPECT_EQ(pgtable_map(&pt, 0x1000, 0x1000, KB4, 0), -E_INVAL);                        // no USER, no READ
     EXPECT_EQ(pgtable_map(&pt, 0x1000, 0x1000, KB4, PGT_READ), -E_INVAL);                 // user table, no USER
     EXPECT_EQ(pgtable_map(&pt, 0x1000, 0x1000, KB4, u | PGT_GLOBAL), -E_INVAL);           // global user page
     EXPECT_EQ(pgtable_map(&pt, 0x1000, 0x1000, KB4, u | PGT_DEVICE | PGT_EXEC), -E_INVAL);
@@ -439,6 +444,13 @@ TEST(rejects_bad_arguments)
     EXPECT_EQ(pgtable_protect(&pt, 0x1000, 0x800, u), -E_INVAL);
     EXPECT_EQ(pgtable_lookup(&pt, KVA, NULL, NULL, NULL), -E_INVAL);
     EXPECT_EQ(pgtable_lookup(&pt, 0x1000, NULL, NULL, NULL), -E_NOENT);
+    EXPECT_EQ(pgtable_split(&pt, 0x1800), -E_INVAL);
+    EXPECT_EQ(pgtable_split(&pt, 1ULL << 48), -E_INVAL);
+    EXPECT_EQ(pgtable_replace(&pt, 0x1000, 0x2000, u, NULL), -E_NOENT);
+    EXPECT_EQ(pgtable_replace(&pt, 0x1800, 0x2000, u, NULL), -E_INVAL);
+    EXPECT_EQ(pgtable_replace(&pt, 0x1000, 0x2000, u | PGT_WRITE | PGT_EXEC, NULL), -E_INVAL);
+    EXPECT_EQ(pgtable_unmapped(&pt, 0x1000, 0), -E_INVAL);
+    EXPECT_EQ(pgtable_unmapped(&pt, KVA, KB4), -E_INVAL);
     EXPECT_TRUE(snap_same(s));
     EXPECT_EQ(ntlbi, 0);
     snap_free(s);
@@ -456,6 +468,7 @@ TEST(rejects_bad_arguments)
     EXPECT_EQ(pgtable_map(&pt, 0xfffffffffffff000, 0x1000, 2 * KB4, k), -E_INVAL);  // wraps past 2^64
     EXPECT_EQ(pgtable_map(&pt, KVA + 0x1000, 0x1000, KB4, k | PGT_USER), -E_INVAL); // EL0 access to the kernel
     EXPECT_EQ(pgtable_map(&pt, KVA + 0x1000, 0x1000, KB4, k | PGT_WRITE | PGT_EXEC), -E_INVAL);
+    EXPECT_EQ(pgtable_map(&pt, KVA + 0x1000, 0x1000, KB4, PGT_GLOBAL), -E_INVAL); // no-access: user tables only
     EXPECT_EQ(pgtable_lookup(&pt, 0x1000, NULL, NULL, NULL), -E_INVAL);
     EXPECT_EQ(live, 1);
     // first and last pages of the half
@@ -953,11 +966,227 @@ TEST(protect)
     pgtable_destroy(&pt, NULL);
 }
 
+// --- no-access pages ---
+
+TEST(no_access_pages)
+{
+    struct pgtable pt;
+    const unsigned none = PGT_USER, rw = PGT_READ | PGT_WRITE | PGT_USER;
+    new_table(&pt, true, 12);
+    ASSERT_EQ(pgtable_map(&pt, 0x10000, 0x20000, 2 * KB4, rw), 0);
+    ASSERT_EQ(pgtable_map(&pt, 0x40000000, 0x60000000, MB2, rw), 0);
+    int level;
+    // rw -> none: permissions only, so in place; the page keeps its output address
+    ntlbi = 0;
+    ASSERT_EQ(pgtable_protect(&pt, 0x10000, KB4, none), 0);
+    ASSERT_EQ(ntlbi, 1);
+    EXPECT_TRUE(tlbis[0].valid_then);
+    EXPECT_EQ(twalk(&pt, 0x10000, &level), D_AF | D_SH_IS | D_AP(2) | D_UXN | D_PXN | D_NG | 0x20000 | D_PAGE);
+    unsigned prot = 0;
+    uint64_t pa = 0, bs = 0;
+    EXPECT_EQ(pgtable_lookup(&pt, 0x10010, &pa, &prot, &bs), 0);
+    EXPECT_EQ(pa, 0x20010);
+    EXPECT_EQ(prot, none);
+    // a whole block stays a block
+    ASSERT_EQ(pgtable_protect(&pt, 0x40000000, MB2, none | PGT_COW), 0);
+    EXPECT_EQ(pgtable_lookup(&pt, 0x40000000 + 5 * KB4, &pa, &prot, &bs), 0);
+    EXPECT_EQ(prot, none | PGT_COW);
+    EXPECT_EQ(bs, MB2);
+    EXPECT_EQ(pa, 0x60000000 + 5 * KB4);
+    // and back: everything as it was
+    ASSERT_EQ(pgtable_protect(&pt, 0x10000, KB4, rw), 0);
+    ASSERT_EQ(pgtable_protect(&pt, 0x40000000, MB2, rw), 0);
+    EXPECT_EQ(twalk(&pt, 0x10000, &level), D_AF | D_SH_IS | D_AP(1) | D_UXN | D_PXN | D_NG | 0x20000 | D_PAGE);
+    EXPECT_EQ(twalk(&pt, 0x40000000, &level), D_AF | D_SH_IS | D_AP(1) | D_UXN | D_PXN | D_NG | 0x60000000 | D_BLOCK);
+    // unmap and destroy report no-access pages like any other
+    ASSERT_EQ(pgtable_map(&pt, 0x80000000, 0x30000, KB4, none), 0);
+    nfreed = 0;
+    ASSERT_EQ(pgtable_unmap(&pt, 0x80000000, KB4, on_freed), 0);
+    EXPECT_EQ(nfreed, 1);
+    EXPECT_EQ(freed[0].pa, 0x30000);
+    EXPECT_TRUE(tree_ok(&pt));
+    pgtable_destroy(&pt, NULL);
+}
+
+// --- split: a leaf boundary at an address, every translation kept ---
+
+// Every page of [va, va+size) translates to pa + offset with prot (via the library's lookup and the test's walk).
+static bool same_translation(const struct pgtable *pt, uint64_t va, uint64_t pa, uint64_t size, unsigned prot)
+{
+    for (uint64_t off = 0; off < size; off += KB4) {
+        uint64_t got = 0;
+        unsigned p = 0;
+        if (!EXPECT_EQ(pgtable_lookup(pt, va + off + 0x18, &got, &p, NULL), 0) || !EXPECT_EQ(got, pa + off + 0x18) ||
+            !EXPECT_EQ(p, prot) ||
+            !EXPECT_EQ(twalk(pt, va + off, NULL) & D_OA, (pa + off) & ~(bsize(pt, va + off) - 1)))
+            return false;
+    }
+    return true;
+}
+
+static int op_split_1g_page(struct pgtable *pt)
+{
+    return pgtable_split(pt, 3 * GB1 + 5 * MB2 + 9 * KB4);
+}
+
+TEST(split)
+{
+    struct pgtable pt;
+    const unsigned rw = PGT_READ | PGT_WRITE | PGT_USER;
+    const uint64_t va = 0x7f0000000000 + 5 * MB2, pa = 0x90000000;
+    new_table(&pt, true, 21);
+    ASSERT_EQ(pgtable_map(&pt, va, pa, MB2, rw), 0);
+    EXPECT_EQ(bsize(&pt, va), MB2);
+
+    // at the block's start, or in a hole: nothing to do, nothing allocated, written or invalidated
+    struct snap *s = snap_take();
+    ntlbi = 0;
+    alloc_calls = 0;
+    EXPECT_EQ(pgtable_split(&pt, va), 0);
+    EXPECT_EQ(pgtable_split(&pt, va + MB2), 0);
+    EXPECT_EQ(pgtable_split(&pt, va + 7 * MB2 + 3 * KB4), 0);
+    EXPECT_EQ(pgtable_split(&pt, 0x1000), 0);
+    EXPECT_TRUE(snap_same(s));
+    EXPECT_EQ(ntlbi, 0);
+    EXPECT_EQ(alloc_calls, 0);
+    snap_free(s);
+
+    // inside: 512 pages with the block's translation and attributes; break-before-make on the block
+    int live0 = live;
+    nfreed = 0;
+    ASSERT_EQ(pgtable_split(&pt, va + 77 * KB4), 0);
+    EXPECT_EQ(live, live0 + 1);
+    EXPECT_EQ(nfreed, 0);
+    ASSERT_EQ(ntlbi, 1);
+    EXPECT_EQ(tlbis[0].va, va);
+    EXPECT_TRUE(tlbis[0].last);
+    EXPECT_FALSE(tlbis[0].valid_then);
+    EXPECT_EQ(bsize(&pt, va + 77 * KB4), KB4);
+    EXPECT_EQ(bsize(&pt, va), KB4);
+    EXPECT_TRUE(same_translation(&pt, va, pa, MB2, rw));
+    // a second split there: already a boundary
+    EXPECT_EQ(pgtable_split(&pt, va + 78 * KB4), 0);
+    EXPECT_EQ(live, live0 + 1);
+    EXPECT_EQ(ntlbi, 1);
+    // now unmapping one page needs no table: it succeeds even with allocation failing
+    fail_at = 0;
+    alloc_calls = 0;
+    EXPECT_EQ(pgtable_unmap(&pt, va + 77 * KB4, KB4, on_freed), 0);
+    fail_at = -1;
+    EXPECT_EQ(nfreed, 1);
+
+    // a 1 GiB block: at a 2 MiB boundary one table (2 MiB blocks), inside a 2 MiB block two (down to pages)
+    ASSERT_EQ(pgtable_map(&pt, 2 * GB1, 4 * GB1, GB1, PGT_READ | PGT_USER | PGT_COW), 0);
+    live0 = live;
+    ASSERT_EQ(pgtable_split(&pt, 2 * GB1 + 9 * MB2), 0);
+    EXPECT_EQ(live, live0 + 1);
+    EXPECT_EQ(bsize(&pt, 2 * GB1 + 8 * MB2), MB2);
+    EXPECT_EQ(bsize(&pt, 2 * GB1 + 9 * MB2), MB2);
+    ASSERT_EQ(pgtable_split(&pt, 2 * GB1 + 9 * MB2 + 5 * KB4), 0);
+    EXPECT_EQ(live, live0 + 2);
+    EXPECT_EQ(bsize(&pt, 2 * GB1 + 9 * MB2 + 4 * KB4), KB4);
+    EXPECT_EQ(bsize(&pt, 2 * GB1 + 10 * MB2), MB2);
+    EXPECT_TRUE(same_translation(&pt, 2 * GB1 + 8 * MB2, 4 * GB1 + 8 * MB2, 3 * MB2, PGT_READ | PGT_USER | PGT_COW));
+    EXPECT_TRUE(tree_ok(&pt));
+
+    // out of memory at every allocation: -E_NOMEM, nothing changed; then both tables
+    ASSERT_EQ(pgtable_map(&pt, 3 * GB1, 0x40000000, GB1, rw), 0);
+    EXPECT_EQ(fail_every_point(&pt, op_split_1g_page), 2);
+    EXPECT_TRUE(same_translation(&pt, 3 * GB1 + 4 * MB2, 0x40000000 + 4 * MB2, 3 * MB2, rw));
+    EXPECT_EQ(bsize(&pt, 3 * GB1 + 5 * MB2 + 9 * KB4), KB4);
+    EXPECT_TRUE(tree_ok(&pt));
+    pgtable_destroy(&pt, NULL);
+    EXPECT_EQ(live, 0);
+}
+
+// --- replace: a leaf's output address and permissions swapped in place, no allocation ---
+
+TEST(replace)
+{
+    struct pgtable pt;
+    const unsigned ro_cow = PGT_READ | PGT_USER | PGT_COW, rw = PGT_READ | PGT_WRITE | PGT_USER;
+    new_table(&pt, true, 33);
+    // the only page in its L3 table: unmap + map would free and need that table again
+    ASSERT_EQ(pgtable_map(&pt, 0x5000, 0x70000, KB4, ro_cow), 0);
+    ASSERT_EQ(pgtable_map(&pt, 0x6000, 0x71000, KB4, ro_cow), 0);
+    int live0 = live;
+    ntlbi = 0;
+    fail_at = 0; // any allocation would fail
+    alloc_calls = 0;
+    uint64_t old = 0;
+    EXPECT_EQ(pgtable_replace(&pt, 0x5000, 0x99000, rw, &old), 0);
+    fail_at = -1;
+    EXPECT_EQ(alloc_calls, 0);
+    EXPECT_EQ(live, live0);
+    EXPECT_EQ(old, 0x70000);
+    int level;
+    EXPECT_EQ(twalk(&pt, 0x5000, &level), D_AF | D_SH_IS | D_AP(1) | D_UXN | D_PXN | D_NG | 0x99000 | D_PAGE);
+    EXPECT_EQ(level, 3);
+    // a new output address: break-before-make (the entry was invalid when invalidated)
+    ASSERT_EQ(ntlbi, 1);
+    EXPECT_EQ(tlbis[0].va, 0x5000);
+    EXPECT_EQ(tlbis[0].asid, 33);
+    EXPECT_TRUE(tlbis[0].last);
+    EXPECT_FALSE(tlbis[0].valid_then);
+    // the neighbour is untouched
+    EXPECT_TRUE(same_translation(&pt, 0x6000, 0x71000, KB4, ro_cow));
+    // same address, permissions only: in place
+    EXPECT_EQ(pgtable_replace(&pt, 0x6000, 0x71000, rw, NULL), 0);
+    ASSERT_EQ(ntlbi, 2);
+    EXPECT_TRUE(tlbis[1].valid_then);
+    EXPECT_TRUE(same_translation(&pt, 0x6000, 0x71000, KB4, rw));
+    // identical: nothing to do
+    EXPECT_EQ(pgtable_replace(&pt, 0x6000, 0x71000, rw, NULL), 0);
+    EXPECT_EQ(ntlbi, 2);
+
+    // a 2 MiB block: replaced whole, with a 2 MiB-aligned address; anything else is refused, nothing changed
+    ASSERT_EQ(pgtable_map(&pt, 0x40000000, 0x60000000, MB2, rw), 0);
+    struct snap *s = snap_take();
+    int t0 = ntlbi;
+    EXPECT_EQ(pgtable_replace(&pt, 0x40000000 + KB4, 0x80000000, rw, NULL), -E_INVAL); // not the block's start
+    EXPECT_EQ(pgtable_replace(&pt, 0x40000000, 0x80001000, rw, NULL), -E_INVAL);       // pa not aligned to 2 MiB
+    EXPECT_EQ(pgtable_replace(&pt, 0x40000000 + MB2, 0x80000000, rw, NULL), -E_NOENT);
+    EXPECT_EQ(pgtable_replace(&pt, 0x40000000, 0x80000000, PGT_READ, NULL), -E_INVAL); // no USER in a user table
+    EXPECT_TRUE(snap_same(s));
+    EXPECT_EQ(ntlbi, t0);
+    snap_free(s);
+    EXPECT_EQ(pgtable_replace(&pt, 0x40000000, 0x80000000, PGT_USER, &old), 0);
+    EXPECT_EQ(old, 0x60000000);
+    EXPECT_EQ(bsize(&pt, 0x40000000), MB2);
+    EXPECT_TRUE(same_translation(&pt, 0x40000000, 0x80000000, MB2, PGT_USER));
+    EXPECT_TRUE(tree_ok(&pt));
+    pgtable_destroy(&pt, NULL);
+}
+
+// --- unmapped: is anything in a range mapped? ---
+
+TEST(unmapped)
+{
+    struct pgtable pt;
+    const unsigned u = PGT_READ | PGT_USER;
+    new_table(&pt, true, 1);
+    EXPECT_EQ(pgtable_unmapped(&pt, 0, PGT_USER_VA_TOP), 1);
+    ASSERT_EQ(pgtable_map(&pt, GB1 + 3 * MB2 + 7 * KB4, 0x5000, KB4, u), 0);
+    ASSERT_EQ(pgtable_map(&pt, 4 * GB1, 0, MB2, u), 0);
+    EXPECT_EQ(pgtable_unmapped(&pt, GB1 + 3 * MB2, MB2), 0);
+    EXPECT_EQ(pgtable_unmapped(&pt, GB1 + 3 * MB2, 7 * KB4), 1);             // the same L3 table, before the page
+    EXPECT_EQ(pgtable_unmapped(&pt, GB1 + 3 * MB2 + 8 * KB4, 100 * KB4), 1); // and after it
+    EXPECT_EQ(pgtable_unmapped(&pt, GB1 + 3 * MB2 + 7 * KB4, KB4), 0);
+    EXPECT_EQ(pgtable_unmapped(&pt, GB1 + 2 * MB2, MB2), 1);
+    EXPECT_EQ(pgtable_unmapped(&pt, GB1 + 4 * MB2, 2 * GB1), 1);
+    EXPECT_EQ(pgtable_unmapped(&pt, 0, 2 * GB1), 0);
+    EXPECT_EQ(pgtable_unmapped(&pt, 4 * GB1 + MB2 - KB4, KB4), 0); // the last page of the block
+    EXPECT_EQ(pgtable_unmapped(&pt, 4 * GB1 + MB2, GB1), 1);
+    EXPECT_EQ(pgtable_unmapped(&pt, 4 * GB1 - KB4, KB4), 1);
+    pgtable_destroy(&pt, NULL);
+}
+
 // --- a random sequence against a page-level shadow ---
 
 #define WIN_BASE  (GB512 - 2 * GB1) // the window straddles an L0 boundary
 #define WIN_SIZE  (4 * GB1)
 #define WIN_PAGES (WIN_SIZE / KB4)
+#define NOPS      6 // map, unmap, protect, split, replace, unmapped
 
 struct shadow_page {
     uint64_t pa; // 0: unmapped (pa 0 is never used below)
@@ -1011,8 +1240,10 @@ static unsigned rnd_prot(void)
         PGT_READ | PGT_USER | PGT_COW,
         PGT_READ | PGT_WRITE | PGT_USER | PGT_DEVICE,
         PGT_READ | PGT_WRITE | PGT_USER | PGT_NOCACHE,
+        PGT_USER,
+        PGT_USER | PGT_COW,
     };
-    return choices[rnd() % 6];
+    return choices[rnd() % 8];
 }
 
 static bool check_page(const struct pgtable *pt, uint64_t p)
@@ -1040,12 +1271,12 @@ TEST(random_against_shadow)
     shadow = calloc(WIN_PAGES, sizeof(*shadow));
     ASSERT_TRUE(shadow != NULL);
     free_must_be_empty = true;
-    int counts[3][4] = {{0}}; // op x {ok, exist/noent, nomem, other}
+    int counts[NOPS][4] = {{0}}; // op x {ok, exist/noent, nomem, other}
 
-    for (int step = 0; step < 6000; step++) {
+    for (int step = 0; step < 8000; step++) {
         uint64_t n = rnd_pages();
         uint64_t p = rnd_start(n);
-        int op = (int)(rnd() % 3);
+        int op = (int)(rnd() % NOPS);
         if (op == 2 && rnd() % 4 != 0) {
             // protect mostly inside a mapped run, so that it succeeds and splits blocks
             for (int tries = 0; tries < 32 && shadow[p].pa == 0; tries++)
@@ -1055,6 +1286,16 @@ TEST(random_against_shadow)
                 run++;
             if (run > 0)
                 n = run;
+        } else if (op == 3 && rnd() % 2 == 0) {
+            // split mostly inside a block, so that it has work to do (and can run out of memory)
+            for (int tries = 0; tries < 64; tries++) {
+                uint64_t q = rnd() % WIN_PAGES, bs = bsize(&pt, WIN_BASE + q * KB4);
+                if (bs > KB4) {
+                    p = ((WIN_BASE + q * KB4) & ~(bs - 1)) / KB4 - WIN_BASE / KB4 + 1 + rnd() % (bs / KB4 - 1);
+                    n = n < WIN_PAGES - p ? n : WIN_PAGES - p;
+                    break;
+                }
+            }
         }
         uint64_t va = WIN_BASE + p * KB4;
         bool inject = rnd() % 8 == 0;
@@ -1134,7 +1375,7 @@ TEST(random_against_shadow)
                 EXPECT_EQ(r, -E_NOMEM);
                 EXPECT_EQ(nfreed, 0);
             }
-        } else {
+        } else if (op == 2) {
             unsigned prot = rnd_prot();
             r = pgtable_protect(&pt, va, n * KB4, prot);
             if (!all_mapped) {
@@ -1146,6 +1387,41 @@ TEST(random_against_shadow)
                 EXPECT_TRUE(inject);
                 EXPECT_EQ(r, -E_NOMEM);
             }
+        } else if (op == 3) {
+            // split at va: the shadow does not change; afterwards va starts a leaf (or is a hole)
+            r = pgtable_split(&pt, va);
+            if (r == 0) {
+                uint64_t bs = bsize(&pt, va);
+                EXPECT_EQ(va & (bs ? bs - 1 : 0), 0);
+                EXPECT_EQ(bs == 0, shadow[p].pa == 0);
+            } else {
+                EXPECT_TRUE(inject);
+                EXPECT_EQ(r, -E_NOMEM);
+            }
+            EXPECT_EQ(nfreed, 0);
+        } else if (op == 4) {
+            // replace the leaf at va where va starts one (a page, or a block given an aligned pa); never allocates
+            uint64_t bs = bsize(&pt, va);
+            uint64_t npa = (bs ? bs : KB4) * (1 + rnd() % 4096);
+            unsigned prot = rnd_prot();
+            r = pgtable_replace(&pt, va, npa, prot, NULL);
+            if (bs == 0) {
+                EXPECT_EQ(r, -E_NOENT);
+            } else if ((va & (bs - 1)) != 0) {
+                EXPECT_EQ(r, -E_INVAL);
+            } else if (EXPECT_EQ(r, 0)) {
+                for (uint64_t i = 0; i < bs / KB4; i++)
+                    shadow[p + i] = (struct shadow_page){npa + i * KB4, (uint8_t)prot};
+                if (bs / KB4 > n)
+                    n = bs / KB4; // check all of it below
+            }
+            EXPECT_EQ(alloc_calls, 0);
+            EXPECT_EQ(nfreed, 0);
+        } else {
+            // unmapped agrees with the shadow
+            r = pgtable_unmapped(&pt, va, n * KB4);
+            EXPECT_EQ(r, !any_mapped);
+            r = 0;
         }
         fail_at = -1;
         counts[op][r == 0 ? 0 : r == -E_NOMEM ? 2 : (r == -E_EXIST || r == -E_NOENT) ? 1 : 3]++;
@@ -1169,12 +1445,14 @@ TEST(random_against_shadow)
     }
     EXPECT_TRUE(tree_ok(&pt));
     // every kind of outcome happened
-    for (int op = 0; op < 3; op++) {
+    for (int op = 0; op < NOPS; op++) {
         EXPECT_TRUE(counts[op][0] > 100);
-        EXPECT_TRUE(counts[op][2] > 0 || op == 1);
-        EXPECT_EQ(counts[op][3], 0);
+        EXPECT_TRUE(counts[op][2] > 0 || op == 1 || op >= 4);
+        if (op != 4)
+            EXPECT_EQ(counts[op][3], 0);
     }
-    EXPECT_TRUE(counts[0][1] > 0 && counts[2][1] > 0);
+    EXPECT_TRUE(counts[4][3] > 0); // replace inside a block: -E_INVAL
+    EXPECT_TRUE(counts[0][1] > 0 && counts[2][1] > 0 && counts[4][1] > 0);
 
     // unmap everything: back to the root alone; all mapped pages reported
     uint64_t still = 0;

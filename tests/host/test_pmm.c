@@ -638,6 +638,73 @@ TEST(refcount_get_put)
     world_unmap(&w);
 }
 
+// pmm_split: a 2 MiB block becomes 512 single pages, each with its own count, freed one by one in any order and
+// merged back into the block (and beyond) when the last one returns.
+TEST(split_block_into_pages)
+{
+    struct world w;
+    ASSERT_TRUE(ref_setup(&w));
+
+    uint64_t big = world_alloc(&w, 9);
+    ASSERT_TRUE(big != 0);
+    struct pmm_stats before, after;
+    pmm_get_stats(&before);
+    EXPECT_EQ(pmm_split(big), 0);
+    pmm_get_stats(&after);
+    EXPECT_TRUE(memcmp(&before, &after, sizeof(before)) == 0); // no page changes hands
+    EXPECT_EQ(pmm_check(), 0);
+    for (uint64_t i = 0; i < 512; i++)
+        if (!EXPECT_EQ(pmm_refcount(big + i * PAGE), 1))
+            break;
+    // Each page is a block of its own now: shared, busy, not freeable as the old block.
+    EXPECT_EQ(pmm_get(big + 5 * PAGE), 0);
+    EXPECT_EQ(pmm_refcount(big + 5 * PAGE), 2);
+    reports = 0;
+    EXPECT_EQ(pmm_free(big + 5 * PAGE, 0), -E_BUSY);
+    EXPECT_EQ(pmm_free(big, 9), -E_INVAL); // wrong order for what is now a page
+    EXPECT_EQ(reports, 2);
+    world_forget(&w, big, 9);
+
+    // Free in a scrambled order (i * 389 mod 512 visits every page once); each page counts as it goes.
+    for (uint64_t k = 0; k < 512; k++) {
+        uint64_t pa = big + (k * 389 % 512) * PAGE;
+        pmm_get_stats(&before);
+        int r = pmm_put(pa);
+        if (pa == big + 5 * PAGE) {
+            EXPECT_EQ(r, 0); // still held once
+            r = pmm_put(pa);
+        }
+        pmm_get_stats(&after);
+        if (!EXPECT_EQ(r, 1) || !EXPECT_EQ(after.free_pages, before.free_pages + 1))
+            break;
+        if (k == 200)
+            EXPECT_EQ(pmm_check(), 0);
+    }
+    expect_back_to_start(&w);
+
+    // An order-0 block: nothing to do. A shared block, a body page, a free page: refused, nothing changed.
+    uint64_t one = world_alloc(&w, 0);
+    EXPECT_EQ(pmm_split(one), 0);
+    EXPECT_EQ(pmm_refcount(one), 1);
+    world_free(&w, one, 0);
+    uint64_t four = world_alloc(&w, 2);
+    EXPECT_EQ(pmm_get(four), 0);
+    pmm_get_stats(&before);
+    reports = 0;
+    EXPECT_EQ(pmm_split(four), -E_BUSY);
+    EXPECT_EQ(pmm_split(four + PAGE), -E_INVAL);
+    EXPECT_EQ(pmm_split(one), -E_INVAL);
+    EXPECT_EQ(reports, 3);
+    pmm_get_stats(&after);
+    EXPECT_EQ(after.rejected, before.rejected + 3);
+    EXPECT_EQ(pmm_refcount(four), 2);
+    EXPECT_EQ(pmm_refcount(four + PAGE), 0);
+    EXPECT_EQ(pmm_put(four), 0);
+    world_free(&w, four, 2);
+    expect_back_to_start(&w);
+    world_unmap(&w);
+}
+
 // One refused call: the right error, one report naming the call, nothing else changed.
 static void expect_refused(int rc, int want, const char *call, const struct pmm_stats *before, int line)
 {

@@ -11,9 +11,10 @@
 #include <wren/print.h>
 #include <wren/syscalls.h>
 
-#define PAGE 4096
-#define RW   (WREN_PROT_READ | WREN_PROT_WRITE)
-#define ANON (WREN_MAP_PRIVATE | WREN_MAP_ANONYMOUS)
+#define PAGE  4096
+#define BLOCK (2ull << 20)
+#define RW    (WREN_PROT_READ | WREN_PROT_WRITE)
+#define ANON  (WREN_MAP_PRIVATE | WREN_MAP_ANONYMOUS)
 
 static uint64_t ns_per_tick_x100;
 
@@ -97,18 +98,46 @@ static void bench_fork_wait(void)
     report("fork_wait", wren_counter() - t0, N);
 }
 
+/*
+ * One 4 KiB page per fault: the mapping is cut by a one-page hole at every 2 MiB boundary, so
+ * no aligned 2 MiB lies inside one region and no fault takes a 2 MiB block.
+ */
 static void bench_page_fault(void)
 {
-    enum { N = 2000 };
-    long a = wren_mmap(0, (N + 16) * PAGE, RW, ANON, -1, 0);
+    enum { N = 2000, LEN = (N + 16 + 8) * PAGE };
+    long a = wren_mmap(0, LEN, RW, ANON, -1, 0);
+    uint64_t boundary = ((uint64_t)a + BLOCK - 1) & ~(BLOCK - 1);
+    for (uint64_t b = boundary; b < (uint64_t)a + LEN; b += BLOCK)
+        wren_munmap((void *)b, PAGE);
     volatile uint8_t *p = (volatile uint8_t *)a;
+    uint64_t pages[N + 16];
+    int n = 0;
+    for (uint64_t off = 0; off < LEN && n < N + 16; off += PAGE)
+        if (((uint64_t)a + off) % BLOCK != 0)
+            pages[n++] = off;
     for (int i = 0; i < 16; i++)
-        p[(uint64_t)(N + i) * PAGE] = 1;
+        p[pages[N + i]] = 1;
     uint64_t t0 = wren_counter();
     for (int i = 0; i < N; i++)
-        p[(uint64_t)i * PAGE] = 1;
+        p[pages[i]] = 1;
     report("page_fault", wren_counter() - t0, N);
-    wren_munmap((void *)a, (N + 16) * PAGE);
+    wren_munmap((void *)a, LEN);
+}
+
+/* First touch of an aligned 2 MiB of a large mapping: one fault maps (and zeroes) a 2 MiB block. */
+static void bench_page_fault_2m(void)
+{
+    enum { N = 16, WARM = 2 };
+    uint64_t len = (N + WARM + 1) * BLOCK;
+    long a = wren_mmap(0, len, RW, ANON, -1, 0);
+    volatile uint8_t *p = (volatile uint8_t *)(((uint64_t)a + BLOCK - 1) & ~(BLOCK - 1));
+    for (int i = 0; i < WARM; i++)
+        p[(uint64_t)(N + i) * BLOCK] = 1;
+    uint64_t t0 = wren_counter();
+    for (int i = 0; i < N; i++)
+        p[(uint64_t)i * BLOCK] = 1;
+    report("page_fault_2m", wren_counter() - t0, N);
+    wren_munmap((void *)a, len);
 }
 
 static void bench_mmap_touch_munmap(void)
@@ -151,6 +180,7 @@ int main(void)
     bench_spawn_wait();
     bench_fork_wait();
     bench_page_fault();
+    bench_page_fault_2m();
     bench_mmap_touch_munmap();
     measure_process_cost();
     wren_print("bench: done\n");

@@ -152,7 +152,9 @@ static int check_range(const struct pgtable *pt, uint64_t va, uint64_t size, uin
  */
 static int encode_prot(const struct pgtable *pt, unsigned prot, uint64_t *attrs)
 {
-    if ((prot & ~PGT_ALL) != 0 || !(prot & PGT_READ))
+    bool none = pt->user && !(prot & (PGT_READ | PGT_WRITE | PGT_EXEC)); /* a reserved, inaccessible user page */
+
+    if ((prot & ~PGT_ALL) != 0 || (!(prot & PGT_READ) && !none))
         return -E_INVAL;
     if ((prot & PGT_WRITE) && (prot & PGT_EXEC)) /* W^X */
         return -E_INVAL;
@@ -177,7 +179,11 @@ static int encode_prot(const struct pgtable *pt, unsigned prot, uint64_t *attrs)
     if (prot & PGT_COW)
         a |= DESC_SW_COW;
     if (pt->user) {
-        a |= DESC_AP_EL0 | DESC_PXN;
+        /* No access: AP = 10 (EL1 read-only, EL0 nothing), so every EL0 access and every LDTR/STTR the kernel makes
+         * on the program's behalf takes a permission fault, while the page itself (its contents) stays mapped. */
+        if (!none)
+            a |= DESC_AP_EL0;
+        a |= DESC_PXN;
         if (!(prot & PGT_EXEC))
             a |= DESC_UXN;
     } else {
@@ -191,12 +197,15 @@ static int encode_prot(const struct pgtable *pt, unsigned prot, uint64_t *attrs)
 
 static unsigned decode_prot(const struct pgtable *pt, uint64_t d)
 {
-    unsigned prot = PGT_READ;
+    unsigned prot = 0;
 
+    /* A user-table leaf is always PGT_USER; without EL0 access it is a no-access page (see encode_prot). */
+    if (pt->user)
+        prot |= PGT_USER;
+    if (!pt->user || (d & DESC_AP_EL0))
+        prot |= PGT_READ;
     if (!(d & DESC_AP_RO))
         prot |= PGT_WRITE;
-    if (d & DESC_AP_EL0)
-        prot |= PGT_USER;
     if (!(d & (pt->user ? DESC_UXN : DESC_PXN)))
         prot |= PGT_EXEC;
     if ((d & DESC_ATTRINDX_MASK) == DESC_ATTRINDX(PGT_ATTR_DEVICE))
@@ -460,16 +469,14 @@ int pgtable_unmap(struct pgtable *pt, uint64_t va, uint64_t size, pgtable_freed_
 
 /* ---- protect ---- */
 
-/* Rewrites one live leaf with the new attributes (same output address, same size). */
-static void protect_leaf(struct walk *w, uint64_t *e, uint64_t d, uint64_t va)
+/* Replaces the live leaf d at *e (translating va) by nd, a leaf of the same size. */
+static void rewrite_leaf(struct walk *w, uint64_t *e, uint64_t d, uint64_t nd, uint64_t va)
 {
-    uint64_t nd = (d & (DESC_OA_MASK | DESC_TYPE_MASK)) | w->attrs;
-
     if (nd == d)
         return;
     if ((nd ^ d) & ~DESC_PERM_BITS) {
-        /* Memory type, cacheability or nG changes: break-before-make (D8.16.1), so no CPU ever holds the old and
-         * the new attributes for the same address at once. */
+        /* Output address, memory type, cacheability or nG changes: break-before-make (D8.16.1), so no CPU ever
+         * holds the old and the new translation for the same address at once. */
         desc_write(e, 0);
         tlb_invalidate(w, va, true);
         desc_write(e, nd);
@@ -494,7 +501,7 @@ static int protect_level(struct walk *w, int level, uint64_t *table, uint64_t va
             return -E_NOENT;
         if (!is_table(d, level) && next - va == span) {
             if (w->apply)
-                protect_leaf(w, e, d, va);
+                rewrite_leaf(w, e, d, (d & (DESC_OA_MASK | DESC_TYPE_MASK)) | w->attrs, va);
         } else {
             int r = protect_level(w, level + 1, descend(w, level, e, d, va), va, next);
             if (r != 0)
@@ -525,6 +532,108 @@ int pgtable_protect(struct pgtable *pt, uint64_t va, uint64_t size, unsigned pro
     protect_level(&w, 0, root, start, end);
     walk_finish(&w);
     return 0;
+}
+
+/* ---- split, replace, unmapped ---- */
+
+/*
+ * Makes va a leaf boundary: from `level` down, the block containing va (not at its start) is split, and so on in
+ * the table that replaces it. In the counting pass `table` may be NULL: a table a split will make, every entry a
+ * valid leaf.
+ */
+static void split_level(struct walk *w, int level, uint64_t *table, uint64_t va)
+{
+    for (; level < 3; level++) {
+        uint64_t *e = table != NULL ? &table[level_index(va, level)] : NULL;
+        uint64_t d = e != NULL ? desc_read(e) : DESC_TYPE_BLOCK;
+
+        /* A hole, or an entry starting at va: nothing below straddles va either. */
+        if (!(d & DESC_VALID) || (va & (level_span(level) - 1)) == 0)
+            return;
+        table = descend(w, level, e, d, va);
+    }
+}
+
+int pgtable_split(struct pgtable *pt, uint64_t va)
+{
+    struct walk w = {.pt = pt};
+    uint64_t start, end;
+    int r = check_range(pt, va, PGT_PAGE_SIZE, &start, &end);
+
+    if (r != 0)
+        return r;
+    uint64_t *root = table_at(pt, pt->root_pa);
+    split_level(&w, 0, root, start);
+    if (w.need == 0)
+        return 0; /* already a boundary: nothing to write, nothing to make visible */
+    r = pool_fill(&w);
+    if (r != 0)
+        return r;
+    w.apply = true;
+    split_level(&w, 0, root, start);
+    walk_finish(&w);
+    return 0;
+}
+
+int pgtable_replace(struct pgtable *pt, uint64_t va, uint64_t pa, unsigned prot, uint64_t *old_pa)
+{
+    struct walk w = {.pt = pt};
+    uint64_t start, end;
+    int r = check_range(pt, va, PGT_PAGE_SIZE, &start, &end);
+
+    if (r == 0)
+        r = encode_prot(pt, prot, &w.attrs);
+    if (r != 0)
+        return r;
+    uint64_t *table = table_at(pt, pt->root_pa);
+    for (int level = 0; level < 4; level++) {
+        uint64_t *e = &table[level_index(start, level)];
+        uint64_t d = desc_read(e);
+        if (!(d & DESC_VALID))
+            return -E_NOENT;
+        if (is_table(d, level)) {
+            table = table_at(pt, d & DESC_OA_MASK);
+            continue;
+        }
+        /* The leaf keeps its size: va must be its first page and pa fit it exactly. */
+        uint64_t span = level_span(level);
+        if (((start | pa) & (span - 1)) != 0 || pa >= PGT_USER_VA_TOP || span > PGT_USER_VA_TOP - pa)
+            return -E_INVAL;
+        rewrite_leaf(&w, e, d, leaf_desc(level, pa, w.attrs), start);
+        sync(&w);
+        if (old_pa != NULL)
+            *old_pa = d & DESC_OA_MASK;
+        return 0;
+    }
+    return -E_NOENT; /* not reached: an L3 entry is a page or invalid */
+}
+
+/* Is anything mapped in [va, end) at `level` of `table`? A table entry always is (tables are never empty). */
+static bool mapped_level(const struct pgtable *pt, int level, const uint64_t *table, uint64_t va, uint64_t end)
+{
+    while (va < end) {
+        uint64_t next = entry_end(va, end, level);
+        uint64_t d = desc_read(&table[level_index(va, level)]);
+
+        if (d & DESC_VALID) {
+            if (!is_table(d, level) || next - va == level_span(level))
+                return true;
+            if (mapped_level(pt, level + 1, table_at(pt, d & DESC_OA_MASK), va, next))
+                return true;
+        }
+        va = next;
+    }
+    return false;
+}
+
+int pgtable_unmapped(const struct pgtable *pt, uint64_t va, uint64_t size)
+{
+    uint64_t start, end;
+    int r = check_range(pt, va, size, &start, &end);
+
+    if (r != 0)
+        return r;
+    return !mapped_level(pt, 0, table_at(pt, pt->root_pa), start, end);
 }
 
 /* ---- lookup, create, destroy ---- */

@@ -36,7 +36,12 @@
 
 /* ---- Protection flags (portable; translated to descriptor bits by pgtable.c) ---- */
 
-#define PGT_READ    0x01u /* readable: required in every mapping (AArch64 cannot map write-only or no-access) */
+/*
+ * PGT_READ is required in every mapping (AArch64 cannot map write-only), with one exception: in a user table,
+ * PGT_USER with none of READ, WRITE and EXEC maps a no-access page (PROT_NONE): EL0 and the kernel's unprivileged
+ * user accesses fault on it, but the page stays in the table with its contents, and lookup reports it that way.
+ */
+#define PGT_READ    0x01u /* readable */
 #define PGT_WRITE   0x02u /* writable; never together with PGT_EXEC (W^X) */
 #define PGT_EXEC    0x04u /* executable: at EL0 in a user table, at EL1 in the kernel table */
 #define PGT_USER    0x08u /* EL0-accessible: required in user tables, refused in the kernel table */
@@ -141,6 +146,28 @@ int pgtable_unmap(struct pgtable *pt, uint64_t va, uint64_t size, pgtable_freed_
  * Errors (nothing changed): -E_INVAL; -E_NOENT if any page of the range is not mapped; -E_NOMEM (splits only).
  */
 int pgtable_protect(struct pgtable *pt, uint64_t va, uint64_t size, unsigned prot);
+
+/*
+ * Makes va (4 KiB aligned) the start of a leaf: a block that contains va anywhere but at its start is split into a
+ * table of the next level, and again in that table if need be, down to 4 KiB pages around va. Every translation
+ * stays as it was (same output addresses, same attributes). Done before an operation that must not fail half-way
+ * (an unmap or protect whose edges cut blocks), it leaves that operation nothing to split. Errors (nothing changed):
+ * -E_INVAL for va outside the half or unaligned; -E_NOMEM if a table cannot be allocated (at most two).
+ */
+int pgtable_split(struct pgtable *pt, uint64_t va);
+
+/*
+ * Replaces the leaf that translates va, in place: it then maps pa with `prot` (rules as pgtable_map), keeping its
+ * size. va must be the leaf's first address and pa aligned to the leaf's size. Allocates nothing, so it cannot run
+ * out of memory: the way to swap a page for its copy (copy-on-write) without a window where the address is unmapped
+ * in the table. Break-before-make and invalidation as the change needs. *old_pa (may be NULL) receives the output
+ * address it had; nothing is reported freed, the caller owns both pages. Errors (nothing changed): -E_INVAL for bad
+ * arguments or a size mismatch, -E_NOENT if va is not mapped.
+ */
+int pgtable_replace(struct pgtable *pt, uint64_t va, uint64_t pa, unsigned prot, uint64_t *old_pa);
+
+/* 1 if no page of [va, va+size) is mapped, 0 if some is; -E_INVAL as for pgtable_unmap. */
+int pgtable_unmapped(const struct pgtable *pt, uint64_t va, uint64_t size);
 
 /*
  * Software walk for va (any alignment). 0 and, for each non-NULL pointer: *pa = the physical address va translates
