@@ -2,7 +2,9 @@
 from inside the guest; this checks its verdicts and what its children printed."""
 import os
 import re
+import shutil
 import struct
+import subprocess
 
 import yaml
 
@@ -54,3 +56,28 @@ def test_minimal_program_stays_small(build):
     loads = [h for h in headers if h[0] == 1]  # PT_LOAD: (type, flags, offset, vaddr, paddr, filesz, memsz)
     assert len(loads) == 1 and loads[0][1] == 5, loads  # R-X
     assert loads[0][6] <= 4096, loads
+
+
+def test_readme_user_program_recipe(tmp_path):
+    """README's "Writing a user program", followed on a scratch copy of the tree: the hello
+    program builds, is packed as /bin/init the way the README says, and prints."""
+    readme = open(os.path.join(REPO, "README.md")).read()
+    section = readme.split("## Writing a user program", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"^    .*\n(?:^    .*\n|^\n(?=    ))*", section, re.M)  # indented code blocks
+    build_steps, boot_steps = [re.sub(r"^    ", "", b, flags=re.M) for b in blocks[:2]]
+    assert "user/hello" in build_steps and "mkinitrd" in boot_steps, section
+
+    tree = tmp_path / "wren"
+    shutil.copytree(REPO, tree, ignore=lambda d, names: [
+        n for n in names if n in (".git", "__pycache__") or (n.startswith("build") and os.path.isdir(os.path.join(d, n)))])
+    r = subprocess.run(["bash", "-ec", build_steps], cwd=tree, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       text=True)
+    assert r.returncode == 0, r.stdout
+    # The packing steps, into this test's directory; boot() then plays the qemu line.
+    steps = [line for line in boot_steps.splitlines() if line.strip() and not line.startswith("qemu-system")]
+    script = "\n".join(steps).replace("/tmp/hello", str(tmp_path / "hello"))
+    r = subprocess.run(["bash", "-ec", script], cwd=tree, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    assert r.returncode == 0, r.stdout
+    out = boot(str(tree / "build"), initrd=str(tmp_path / "hello.tar"))
+    out.require_clean_poweroff()
+    assert "hello from EL0, sqrt(2) = 1.414214\n" in out.output, out.output
