@@ -28,6 +28,9 @@ DEBIAN_PACKAGE = {
     "ninja": "ninja-build", "qemu-system-aarch64": "qemu-system-arm", "dtc": "device-tree-compiler",
     "gdb-multiarch": "gdb-multiarch",
 }
+# User programs link Debian's picolibc build (headers, libc.a; libm is part of libc.a).
+PICOLIBC_DIR = "/usr/lib/picolibc/aarch64-linux-gnu"
+PICOLIBC_PACKAGE = "picolibc-aarch64-linux-gnu"
 PY_PACKAGE = {"jinja2": "python3-jinja2", "yaml": "python3-yaml", "pytest": "python3-pytest",
               "pexpect": "python3-pexpect"}
 
@@ -90,7 +93,32 @@ def parse_args(argv):
     p.add_argument("--smp", default="1", help="QEMU CPU count (default 1)")
     p.add_argument("--cpu", default="cortex-a72", help="QEMU CPU model (default cortex-a72)")
     p.add_argument("--bootargs", default="", help="kernel command line, e.g. 'trace=syscalls'")
+    p.add_argument("--picolibc", default=PICOLIBC_DIR, help="picolibc for user programs (default: %s)" % PICOLIBC_DIR)
     return p.parse_args(argv)
+
+
+def picolibc_vars(args):
+    """Where user programs find the C library, and the extra compile flags it needs."""
+    root = args.picolibc
+    # lib/ is built with assertions, lib/release/ without: follow the build type.
+    libdir = os.path.join(root, "lib", "release" if args.build_type == "release" else "")
+    libc = os.path.join(libdir, "libc.a")
+    if not os.path.exists(os.path.join(root, "include", "stdio.h")) or not os.path.exists(libc):
+        fail("picolibc not found in %s; install the Debian package '%s' (or run tools/install-deps.sh)"
+             % (root, PICOLIBC_PACKAGE))
+    # picolibc's errno is thread-local; programs are static, so the cheapest TLS model fits.
+    flags = ["-isystem", os.path.join(root, "include"), "-ftls-model=local-exec"]
+    if args.toolchain == "clang":
+        # Debian compiles picolibc with aarch64-linux-gnu-gcc, which defines __linux, and the
+        # headers size dev_t, ino_t, uid_t and struct stat by it: user code must agree.
+        flags.append("-D__linux=1")
+    # libgcc supplies the 128-bit long double arithmetic picolibc's long double functions call.
+    gcc = shutil.which(args.cross_prefix + "gcc")
+    if not gcc:
+        fail("'%sgcc' not found (its libgcc.a is linked into user programs); install the Debian package '%s' "
+             "(or run tools/install-deps.sh)" % (args.cross_prefix, DEBIAN_PACKAGE["aarch64-linux-gnu-gcc"]))
+    libgcc = subprocess.check_output([gcc, "-print-libgcc-file-name"], text=True).strip()
+    return flags, libc, libgcc
 
 
 def toolchain_vars(args):
@@ -126,7 +154,10 @@ def toolchain_vars(args):
                   subprocess.check_output([cc, "-print-file-name=include"], text=True).strip()] + common
         asflags = ["-mcpu=cortex-a53"]
         ucflags = cflags
-    return {"cc": cc, "ld": ld, "objcopy": objcopy, "ar": ar,
+    libc_flags, libc, libgcc = picolibc_vars(args)
+    # Sections per function and object let the link drop whatever a program does not use.
+    ucflags = libc_flags + ucflags + ["-ffunction-sections", "-fdata-sections"]
+    return {"cc": cc, "ld": ld, "objcopy": objcopy, "ar": ar, "libc": libc, "libgcc": libgcc,
             "cflags": " ".join(cflags + kernel_only), "ucflags": " ".join(ucflags), "asflags": " ".join(asflags)}
 
 
@@ -223,7 +254,7 @@ def build_statements(args):
             o = obj_name(f, "user")
             s.append("build %s: %s %s || gen_headers\n" % (o, "ucc" if f.endswith(".c") else "uas", src + esc(f)))
             pobjs.append(o)
-        s.append("build initrd-root/bin/%s: ulink %s | userlib/libwren.a $srcdir/userlib/user.ld\n"
+        s.append("build initrd-root/bin/%s: ulink %s | userlib/libwren.a $libc $libgcc $srcdir/userlib/user.ld\n"
                  % (prog, " ".join(pobjs)))
         programs.append("initrd-root/bin/%s" % prog)
     s.append("build initrd.tar: mkinitrd %s | $srcdir/tools/mkinitrd.py\n" % " ".join(programs))
@@ -271,6 +302,7 @@ def main(argv):
         "TEST_PYTHON": test_python or "false",
         "CONFIGURE_ARGS": " ".join(shlex.quote(a) for a in argv),
         "CC": tc["cc"], "LD": tc["ld"], "OBJCOPY": tc["objcopy"], "AR": tc["ar"],
+        "LIBC": tc["libc"], "LIBGCC": tc["libgcc"],
         "CFLAGS": tc["cflags"], "UCFLAGS": tc["ucflags"], "ASFLAGS": tc["asflags"],
         "HOSTCC": shutil.which("clang") or shutil.which("cc") or "cc",
         "QEMU_MACHINE": qemu_machine, "QEMU_CPU": args.cpu, "QEMU_MEMORY": args.memory,

@@ -1,5 +1,5 @@
 /*
- * Context switch and FP/SIMD state (layouts in arch/context.h).
+ * Context switch, and the FP/SIMD state and EL0 thread pointer (layouts in arch/context.h).
  */
 	.text
 	.globl	arch_switch_context
@@ -47,6 +47,8 @@ arch_fpsimd_save:
 	mrs	x10, fpcr
 	add	x11, x0, #512			// past stp's immediate range
 	stp	x9, x10, [x11]
+	mrs	x9, tpidr_el0
+	str	x9, [x11, #16]
 	ret
 	.size	arch_fpsimd_save, . - arch_fpsimd_save
 
@@ -73,5 +75,7 @@ arch_fpsimd_load:
 	ldp	x9, x10, [x11]
 	msr	fpsr, x9
 	msr	fpcr, x10
+	ldr	x9, [x11, #16]
+	msr	tpidr_el0, x9
 	ret
 	.size	arch_fpsimd_load, . - arch_fpsimd_load

@@ -15,13 +15,20 @@ struct cpu_context {
     uint64_t sp;
 };
 
+/*
+ * The user register state the trap frame does not hold, switched with each thread: FP/SIMD
+ * and TPIDR_EL0, the EL0 thread pointer (the C library's TLS, where errno lives). Every
+ * point that saves, loads or clears FP/SIMD (switch, fork, exec) must do the same to it.
+ */
 struct fpsimd_state {
     uint64_t q[64]; /* q0-q31, 128 bits each */
     uint64_t fpsr, fpcr;
+    uint64_t tpidr_el0;
+    uint64_t pad; /* keeps the struct a multiple of 16 bytes, like the q registers */
 };
 
 _Static_assert(sizeof(struct cpu_context) == 13 * 8, "switch.S layout");
-_Static_assert(sizeof(struct fpsimd_state) == 66 * 8, "switch.S layout");
+_Static_assert(sizeof(struct fpsimd_state) == 68 * 8, "switch.S layout");
 
 /* Save the caller's context into *save and continue in *load; returns when *save is resumed. */
 void arch_switch_context(struct cpu_context *save, const struct cpu_context *load);

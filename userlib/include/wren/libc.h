@@ -1,0 +1,13 @@
+/*
+ * The system layer under picolibc (userlib/libc/): how a Wren syscall result becomes the
+ * C library's `-1 and errno` convention.
+ */
+#ifndef WREN_LIBC_H
+#define WREN_LIBC_H
+
+/* picolibc's errno value for a Wren error code (E_*, positive); EIO for one it has no name for. */
+int wren_errno_from(long wren_error);
+/* For a syscall result: a negative -E_* sets errno and gives -1; anything else passes through. */
+long wren_posix_result(long r);
+
+#endif

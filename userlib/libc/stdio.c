@@ -1,0 +1,33 @@
+/*
+ * stdin, stdout and stderr for picolibc's tiny stdio.
+ *
+ * Debian's picolibc is built with tiny stdio and its POSIX I/O layer ("bufio": a FILE
+ * buffered over read/write/lseek/close on a file descriptor, as fopen and fdopen make), but
+ * leaves the three standard streams for the program to define. They are bufio FILEs over
+ * fds 0, 1 and 2 — so they follow whatever the fds are (console, file, pipe) — and this
+ * object is linked only into programs that use them. stdout and stderr are line-buffered
+ * (C only requires stderr not to be fully buffered); a destructor, which exit() runs,
+ * flushes what is left. abort() does not flush, as in other C libraries.
+ */
+#include <stdio-bufio.h>
+#include <stdio.h>
+#include <unistd.h>
+
+static char in_buf[BUFSIZ], out_buf[BUFSIZ], err_buf[256];
+
+static struct __file_bufio in =
+    FDEV_SETUP_BUFIO(STDIN_FILENO, in_buf, sizeof(in_buf), read, write, lseek, close, __SRD, 0);
+static struct __file_bufio out =
+    FDEV_SETUP_BUFIO(STDOUT_FILENO, out_buf, sizeof(out_buf), read, write, lseek, close, __SWR, __BLBF);
+static struct __file_bufio err =
+    FDEV_SETUP_BUFIO(STDERR_FILENO, err_buf, sizeof(err_buf), read, write, lseek, close, __SWR, __BLBF);
+
+FILE *const stdin = &in.xfile.cfile.file;
+FILE *const stdout = &out.xfile.cfile.file;
+FILE *const stderr = &err.xfile.cfile.file;
+
+__attribute__((destructor)) static void flush_standard_streams(void)
+{
+    fflush(stdout);
+    fflush(stderr);
+}
