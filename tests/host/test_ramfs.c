@@ -13,42 +13,9 @@
 #include <wren/abi.h>
 
 #include "fs/ramfs.h"
-#include "mm/kmalloc.h"
 #include "unit.h"
 
-// --- kmalloc on the C library, counting, with failure injection ---
-
-static long allocs_left = -1; // -1: never fail; otherwise the number of allocations that still succeed
-static long live_allocs;
-
-void *kmalloc(size_t size)
-{
-    if (allocs_left == 0)
-        return NULL;
-    if (allocs_left > 0)
-        allocs_left--;
-    void *p = malloc(size ? size : 1);
-    if (p) {
-        memset(p, 0xa5, size); // callers must not rely on fresh memory being zero
-        live_allocs++;
-    }
-    return p;
-}
-
-void *kzalloc(size_t size)
-{
-    void *p = kmalloc(size);
-    if (p)
-        memset(p, 0, size);
-    return p;
-}
-
-void kfree(void *p)
-{
-    if (p)
-        live_allocs--;
-    free(p);
-}
+#include "kmalloc_libc.h"
 
 static uint64_t clock_ns = 1000;
 
