@@ -15,6 +15,7 @@
 #include "arch/mmu.h"
 #include "arch/psci.h"
 #include "cmdline.h"
+#include "fs/rootfs.h"
 #include "console.h"
 #include "irq.h"
 #include "obj/console_file.h"
@@ -190,7 +191,8 @@ static bool start_init(void)
         else
             kprintf("initrd: outside RAM, ignored\n");
     }
-    proc_init(initrd, initrd ? (size_t)size : 0);
+    rootfs_init(initrd, initrd ? (size_t)size : 0);
+    proc_init();
     timer_set_handler(sched_timer_expired);
     if (!initrd)
         return false;
@@ -199,11 +201,16 @@ static bool start_init(void)
         kprintf("cmdline: arguments for init too long, ignored\n");
         argv_len = cmdline_init_args("", "/bin/init", argv, sizeof(argv));
     }
+    /* The baseline for the leak checks: what init and its children take must all come back. */
+    struct pmm_stats st;
+    pmm_get_stats(&st);
+    kprintf("memory: %lu KiB free before pid 1\n", (unsigned long)(st.free_pages * 4));
     long pid = proc_spawn("/bin/init", argv, argv_len, 0);
     if (pid < 0)
         kprintf("initrd: no /bin/init to run (%s)\n", pid == -E_NOENT    ? "not in the archive"
                                                       : pid == -E_NOEXEC ? "not a valid executable"
-                                                                         : "malformed archive");
+                                                      : pid == -E_NOMEM  ? "out of memory"
+                                                                         : "not a regular file");
     return pid > 0;
 }
 

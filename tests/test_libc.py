@@ -32,7 +32,7 @@ def test_libctest(build, tmp_path):
     assert "libctest child: atexit handler ran\n" in r.output, r.output
     # Running the heap out of memory did not kill anything, and every page came back.
     assert "killed" not in r.output, r.output
-    free_boot = int(re.search(r"memory: (\d+) KiB free of", r.output).group(1))
+    free_boot = int(re.search(r"memory: (\d+) KiB free before pid 1", r.output).group(1))
     free_end = int(re.search(r"memory: (\d+) KiB free after pid 1", r.output).group(1))
     assert free_end == free_boot, r.output
 

@@ -37,7 +37,7 @@ def test_proctest(build, tmp_path, gic):
     assert re.search(r"wren: pid \d+ \(/bin/child2\) killed: BRK instruction", r.output), r.output
     assert "KERNEL PANIC" not in r.output
     # Everything pid 1 and its children had is back when init ends.
-    free_boot = int(re.search(r"memory: (\d+) KiB free of", r.output).group(1))
+    free_boot = int(re.search(r"memory: (\d+) KiB free before pid 1", r.output).group(1))
     free_end = int(re.search(r"memory: (\d+) KiB free after pid 1", r.output).group(1))
     assert free_end == free_boot, r.output
 
@@ -48,6 +48,6 @@ def test_fork_copy_on_write(build, tmp_path):
     assert "FAIL" not in r.output, r.output
     m = re.search(r"forktest: (\d+) passed, (\d+) failed", r.output)
     assert m and int(m.group(1)) >= 9 and m.group(2) == "0", r.output
-    free_boot = int(re.search(r"memory: (\d+) KiB free of", r.output).group(1))
+    free_boot = int(re.search(r"memory: (\d+) KiB free before pid 1", r.output).group(1))
     free_end = int(re.search(r"memory: (\d+) KiB free after pid 1", r.output).group(1))
     assert free_end == free_boot, r.output

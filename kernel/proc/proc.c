@@ -1,14 +1,15 @@
 /*
- * Process life cycle: spawn and exec from the initrd, fork, exit, wait and reaping, fatal faults.
+ * Process life cycle: spawn and exec from the root file system, fork, exit, wait and reaping, fatal faults.
  */
 #include <wren/abi.h>
 
 #include "arch/memlayout.h"
 #include "arch/sysreg_bits.h"
 #include "console.h"
+#include "fs/rootfs.h"
 #include "lib/elf.h"
 #include "lib/string.h"
-#include "lib/tar.h"
+#include "mm/kmalloc.h"
 #include "obj/console_file.h"
 #include "mm/kmap.h"
 #include "mm/pmm.h"
@@ -20,13 +21,9 @@
 static struct proc table[PROC_MAX];
 static struct proc idle_proc; /* pid 0: the boot thread, which becomes the idle loop */
 static int next_pid = 1;
-static const void *initrd;
-static size_t initrd_size;
 
-void proc_init(const void *rd, size_t rd_size)
+void proc_init(void)
 {
-    initrd = rd;
-    initrd_size = rd_size;
     vm_init();
     idle_proc.pid = 0;
     memcpy(idle_proc.name, "idle", 5);
@@ -114,22 +111,33 @@ static int build_stack(struct vm_space *vm, struct trap_frame *tf, const char *a
 }
 
 /*
- * The program at `path`, checked as far as it can be without allocating anything (the
- * argument block, the file, its ELF headers), so that spawn and exec refuse a bad request
- * before they build or touch an address space.
+ * The program at `path` in the root file system, checked as far as it can be before anything
+ * is built (the argument block, the file, its ELF headers), so that spawn and exec refuse a
+ * bad request before they build or touch an address space. *file is the program's bytes in
+ * one piece; if they had to be gathered into a copy, *copy is that copy, which the caller
+ * frees (put_program) once the image is built.
  */
-static int find_program(const char *path, const char *argv, size_t argv_len, const void **file, struct elf_image *img)
+static int find_program(const char *path, const char *argv, size_t argv_len, const void **file, void **copy,
+                        struct elf_image *img)
 {
+    struct ramfs_node *n;
     size_t size;
 
+    *copy = 0;
     if (argv_len > PROC_ARGV_MAX)
         return -E_TOOBIG;
     if (argv_len && argv[argv_len - 1] != 0)
         return -E_INVAL;
-    int err = tar_find(initrd, initrd_size, path, file, &size);
-    if (err)
-        return err;
-    return elf_parse(*file, size, img);
+    int err = ramfs_lookup(rootfs(), path, strlen(path), &n);
+    if (!err)
+        err = ramfs_contents(n, file, &size, copy);
+    if (!err)
+        err = elf_parse(*file, size, img);
+    if (err) {
+        kfree(*copy);
+        *copy = 0;
+    }
+    return err;
 }
 
 /*
@@ -245,15 +253,18 @@ static void give_std_fds(struct proc *p, struct proc *parent)
 long proc_spawn(const char *path, const char *argv, size_t argv_len, int ppid)
 {
     const void *file;
+    void *copy;
     struct elf_image img;
 
-    int err = find_program(path, argv, argv_len, &file, &img);
+    int err = find_program(path, argv, argv_len, &file, &copy, &img);
     if (err)
         return err;
     struct proc *p = new_proc(&err);
+    if (p)
+        err = build_image(&p->vm, user_frame(p), &img, file, argv, argv_len);
+    kfree(copy);
     if (!p)
         return err;
-    err = build_image(&p->vm, user_frame(p), &img, file, argv, argv_len);
     if (err) {
         free_slot(p);
         return err;
@@ -274,12 +285,14 @@ long proc_exec(const char *path, const char *argv, size_t argv_len)
 {
     struct proc *p = proc_current();
     const void *file;
+    void *copy;
     struct elf_image img;
     struct trap_frame tf;
 
-    int err = find_program(path, argv, argv_len, &file, &img);
+    int err = find_program(path, argv, argv_len, &file, &copy, &img);
     if (!err)
         err = build_image(&exec_vm, &tf, &img, file, argv, argv_len);
+    kfree(copy);
     if (err)
         return err;
 

@@ -50,8 +50,8 @@ struct proc {
     struct handle_table handles; /* file descriptors and handles (obj/handle.h) */
 };
 
-void proc_init(const void *initrd, size_t initrd_size);
-/* Start `path` from the initrd with the given argument block; the new pid or a negative E_*. */
+void proc_init(void);
+/* Start `path` (absolute, in the root file system) with the given argument block; the new pid or a negative E_*. */
 long proc_spawn(const char *path, const char *argv, size_t argv_len, int ppid);
 /*
  * Replace the calling process's program with `path`, keeping its pid, parent and children.

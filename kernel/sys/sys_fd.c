@@ -3,6 +3,7 @@
  * caller's handle table (obj/handle.h) whose object does byte I/O; its READ and WRITE rights
  * come from the open flags, and each call checks the right it needs before the object sees it.
  */
+#include "fs/ramfs_file.h"
 #include "lib/string.h"
 #include "obj/console_file.h"
 #include "obj/handle.h"
@@ -53,10 +54,7 @@ static long fd_install(struct kobject *o, uint32_t flags)
     return fd;
 }
 
-/*
- * Open a kernel-named resource. The RAM file system provides ramfs_open once it lands;
- * until then only the console scheme exists.
- */
+/* Open a kernel-named resource: the console scheme, or a path in the RAM file system. */
 static long open_path(const char *path, size_t len, uint32_t flags, struct kobject **out)
 {
     static const char console[] = "console:";
@@ -64,7 +62,7 @@ static long open_path(const char *path, size_t len, uint32_t flags, struct kobje
         *out = console_file_open(flags);
         return *out ? 0 : -E_NOMEM;
     }
-    return -E_NOENT;
+    return ramfs_open(path, len, flags, out);
 }
 
 long sys_open(user_in_ptr path, size_t path_len, uint32_t flags)

@@ -1,6 +1,9 @@
 // sources: kernel/lib/tar.c
 // libFuzzer entry point for the ustar reader (built by ninja; run by tests/test_fuzz.py). Looks up a few fixed paths
-// and the name the input's own first header carries, and checks that whatever is found lies inside the input.
+// and the name the input's own first header carries, and checks that whatever is found lies inside the input; then
+// walks the whole input with tar_next, checking that the walk ends within one call per block, that every entry's
+// data lies inside the input and its path is a well-formed C string within TAR_PATH_MAX, and that every error
+// says why.
 // Build and run it as shown in tests/host/README.md; seeds are in tests/host/corpus/tar/.
 #include <stddef.h>
 #include <stdint.h>
@@ -33,8 +36,45 @@ static void lookup(const uint8_t *archive, size_t size, const char *path)
     (void)sink;
 }
 
+static void walk(const uint8_t *archive, size_t size)
+{
+    static struct tar_iter it;
+    struct tar_entry e;
+    size_t calls = 0;
+    volatile uint8_t sink = 0;
+
+    tar_iter_init(&it, archive, size);
+    for (;;) {
+        int r = tar_next(&it, &e);
+        if (++calls > size / 512 + 2)
+            __builtin_trap(); // the walk must always make progress
+        if (r == 0)
+            break;
+        if (r == -E_INVAL) {
+            if (it.error == NULL || e.offset >= size || e.offset % 512 != 0)
+                __builtin_trap();
+            continue;
+        }
+        if (r != 1)
+            __builtin_trap();
+        const uint8_t *p = e.data;
+        if (p < archive + 512 || (size_t)(p - archive) > size || e.size > size - (size_t)(p - archive) ||
+            (size_t)(p - archive) % 512 != 0 || e.offset >= (size_t)(p - archive))
+            __builtin_trap();
+        if (e.path_len > TAR_PATH_MAX || strlen(e.path) != e.path_len || e.path[0] == '/')
+            __builtin_trap();
+        for (size_t i = 0; i < e.size; i++)
+            sink ^= p[i];
+    }
+    if (tar_next(&it, &e) != 0)
+        __builtin_trap(); // an ended walk stays ended
+    (void)sink;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+    walk(data, size);
+
     static const char *const paths[] = {"bin/init", "/etc/motd", "./bin/init", "absent", "", "/"};
     char own[300];
 

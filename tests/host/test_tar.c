@@ -1,8 +1,11 @@
 // sources: kernel/lib/tar.c
 // ustar lookup (tar_find) on archives built here, byte by byte, with a small ustar writer: paths with and without
 // "/" and "./", prefix/name splits, empty and block-filling files, non-regular entries that must be skipped, broken
-// checksums and sizes, truncation at every length, and a deterministic mutation loop with exact oracles. Every
-// lookup runs on an exact-size heap copy so ASan catches any read past the archive.
+// checksums and sizes, truncation at every length, and a deterministic mutation loop with exact oracles. Then the
+// walk (tar_next): every entry of the mixed archive with GNU long names and pax path/size records applied, long and
+// too-long names, each kind of malformed pax record and extension header, damage that ends the walk, truncation at
+// every length and a mutation loop. Every lookup and walk runs on an exact-size heap copy so ASan catches any read
+// past the archive.
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +19,7 @@
 
 // --- a small ustar writer ---
 
-struct tar_entry {
+struct tb_entry {
     size_t hdr;     // offset of the header block
     size_t data;    // offset of the first data byte
     size_t size;    // data bytes (the size field)
@@ -29,7 +32,7 @@ struct tarb {
     size_t len;
     size_t cap;
     int n;
-    struct tar_entry e[40];
+    struct tb_entry e[40];
 };
 
 static uint8_t *tb_grow(struct tarb *t, size_t n)
@@ -123,7 +126,7 @@ static int tb_add(struct tarb *t, const char *prefix, const char *name, char typ
     if (data)
         memcpy(d, data, size);
 
-    struct tar_entry *e = &t->e[t->n];
+    struct tb_entry *e = &t->e[t->n];
     e->hdr = hdr;
     e->data = hdr + BLK;
     e->size = size;
@@ -226,7 +229,7 @@ static int expect_err(const uint8_t *img, size_t size, const char *path, int wan
 static int model(const struct tarb *t, size_t len, const char *path, size_t *off, size_t *size)
 {
     for (int i = 0; i < t->n; i++) {
-        const struct tar_entry *e = &t->e[i];
+        const struct tb_entry *e = &t->e[i];
         if (e->hdr + BLK > len)
             return -E_NOENT; // no complete header left: the archive just ends
         if (e->data + e->size > len)
@@ -939,6 +942,431 @@ TEST(mutation_loop)
     }
     printf("mutation_loop: %d lookups found a file, %d checked against an exact oracle\n", found, exact);
     EXPECT_TRUE(exact > rounds);
+    free(m);
+    tb_free(&t);
+}
+
+// --- the walk (tar_next) ---
+
+struct walked {
+    int r;           // what tar_next returned
+    char path[4200]; // entries only
+    char type;
+    size_t data; // offset of the data in the archive
+    size_t size;
+    size_t offset;   // e.offset (entries and errors)
+    const char *why; // it->error after -E_INVAL
+};
+
+// Walks an exact-size heap copy of img[0..size) until tar_next returns 0 (at most `max` results kept; the walk must
+// end within blocks + 2 calls). Checks every entry's data and path against the copy. Returns the number of results.
+static int walk(const uint8_t *img, size_t size, struct walked *out, int max)
+{
+    uint8_t *copy = malloc(size ? size : 1);
+    static struct tar_iter it; // 4 KiB of path buffer: keep it off the stack
+    struct tar_entry e;
+    int n = 0;
+    int calls = 0;
+    unsigned sum = 0;
+
+    if (copy == NULL)
+        abort();
+    if (size)
+        memcpy(copy, img, size);
+    tar_iter_init(&it, copy, size);
+    for (;;) {
+        memset(&e, 0, sizeof(e));
+        int r = tar_next(&it, &e);
+        if (!EXPECT_TRUE(r == 1 || r == 0 || r == -E_INVAL) || !EXPECT_TRUE(++calls <= (int)(size / BLK) + 2))
+            break;
+        if (r == 0) {
+            EXPECT_EQ(tar_next(&it, &e), 0); // and it stays ended
+            break;
+        }
+        struct walked *w = n < max ? &out[n] : NULL;
+        n++;
+        EXPECT_TRUE(e.offset < size && e.offset % BLK == 0);
+        if (w) {
+            memset(w, 0, sizeof(*w));
+            w->r = r;
+            w->offset = e.offset;
+        }
+        if (r < 0) {
+            EXPECT_TRUE(it.error != NULL);
+            if (w)
+                w->why = it.error;
+            continue;
+        }
+        const uint8_t *d = e.data;
+        EXPECT_TRUE(d >= copy + BLK && (size_t)(d - copy) <= size && e.size <= size - (size_t)(d - copy));
+        for (size_t i = 0; i < e.size; i++)
+            sum += d[i];
+        EXPECT_EQ(strlen(e.path), e.path_len);
+        EXPECT_TRUE(e.path_len <= TAR_PATH_MAX);
+        EXPECT_TRUE(e.path[0] != '/' && strncmp(e.path, "./", 2) != 0);
+        if (w) {
+            memcpy(w->path, e.path, e.path_len + 1);
+            w->type = e.type;
+            w->data = (size_t)(d - copy);
+            w->size = e.size;
+        }
+    }
+    free(copy);
+    (void)sum;
+    return n;
+}
+
+static int expect_entry(const struct walked *w, const char *path, char type, size_t data, size_t size, size_t offset,
+                        int line)
+{
+    if (w->r == 1 && strcmp(w->path, path) == 0 && w->type == type && w->data == data && w->size == size &&
+        w->offset == offset)
+        return 1;
+    unit_fail_header(__FILE__, line);
+    fprintf(stderr,
+            "got r %d \"%.80s\" type '%c' data %zu size %zu offset %zu (%s)\n    want \"%.80s\" '%c' %zu %zu %zu\n",
+            w->r, w->path, w->type ? w->type : '?', w->data, w->size, w->offset, w->why ? w->why : "-", path, type,
+            data, size, offset);
+    return 0;
+}
+
+// Result k is entry i of t with this path and type, its data where the writer put it.
+#define EXPECT_ENTRY(w, t, i, path, type)                                                                              \
+    expect_entry((w), (path), (type), (t)->e[i].data, (t)->e[i].size, (t)->e[i].hdr, __LINE__)
+
+static struct walked res[64];
+
+TEST(walk_mixed_archive)
+{
+    struct tarb t = {0};
+    build_mixed(&t);
+    char split[300];
+    snprintf(split, sizeof(split), "%s/file.txt", long_dir);
+
+    int n = walk(t.buf, t.len, res, 64);
+    ASSERT_EQ(n, 9);
+    EXPECT_ENTRY(&res[0], &t, 0, "bin/", TAR_DIRECTORY);
+    EXPECT_ENTRY(&res[1], &t, 1, "bin/init", TAR_REGULAR);
+    EXPECT_ENTRY(&res[2], &t, 2, "etc/motd", TAR_REGULAR);
+    EXPECT_ENTRY(&res[3], &t, 3, split, TAR_REGULAR);
+    EXPECT_ENTRY(&res[4], &t, 4, "empty", TAR_REGULAR);
+    // The long name's entry is reported at the 'L' header, with the whole name from its data.
+    char longname[300];
+    snprintf(longname, sizeof(longname), "%s/a-gnu-long-name-entry", long_dir);
+    expect_entry(&res[5], longname, TAR_REGULAR, t.e[6].data, 3, t.e[5].hdr, __LINE__);
+    expect_entry(&res[6], "pax/a-long-name", TAR_REGULAR, t.e[8].data, 8, t.e[7].hdr, __LINE__);
+    EXPECT_ENTRY(&res[7], &t, 9, "link", TAR_SYMLINK);
+    EXPECT_ENTRY(&res[8], &t, 10, "old-style", TAR_REGULAR); // '\0' reads as regular
+    tb_free(&t);
+}
+
+TEST(walk_reports_mode_and_strips_root)
+{
+    struct tarb t = {0};
+    tb_add(&t, NULL, "./a", '0', "x", 1);
+    tb_add(&t, "/usr", "b", '0', "y", 1);
+    tb_add(&t, NULL, "old-dir/", '\0', NULL, 0);
+    tb_add(&t, NULL, "contig", '7', "z", 1);
+    tb_end(&t);
+    ASSERT_EQ(walk(t.buf, t.len, res, 64), 4);
+    EXPECT_ENTRY(&res[0], &t, 0, "a", TAR_REGULAR);
+    EXPECT_ENTRY(&res[1], &t, 1, "usr/b", TAR_REGULAR);
+    EXPECT_ENTRY(&res[2], &t, 2, "old-dir/", TAR_DIRECTORY); // pre-POSIX directory
+    EXPECT_ENTRY(&res[3], &t, 3, "contig", TAR_REGULAR);
+
+    static struct tar_iter it;
+    struct tar_entry e;
+    tar_iter_init(&it, t.buf, t.len);
+    EXPECT_EQ(tar_next(&it, &e), 1);
+    EXPECT_EQ(e.mode, 0644);
+    tb_free(&t);
+}
+
+TEST(prefix_needs_posix_magic)
+{
+    // Old GNU headers ("ustar  \0") keep other things where POSIX has the prefix: it is not part of the name.
+    struct tarb t = {0};
+    tb_add(&t, "junk", "name", '0', "x", 1);
+    memcpy(t.buf + t.e[0].hdr + 257, "ustar  ", 8);
+    tb_checksum(t.buf + t.e[0].hdr);
+    tb_end(&t);
+    ASSERT_EQ(walk(t.buf, t.len, res, 64), 1);
+    EXPECT_ENTRY(&res[0], &t, 0, "name", TAR_REGULAR);
+    tb_free(&t);
+}
+
+// A GNU long-name entry for `name` (written with its NUL, as GNU tar does) and a regular file behind it.
+static int tb_gnu_long(struct tarb *t, const char *name, const char *text)
+{
+    tb_add(t, NULL, "././@LongLink", 'L', name, strlen(name) + 1);
+    return tb_add(t, NULL, name, '0', text, strlen(text));
+}
+
+TEST(gnu_long_names)
+{
+    static char name[TAR_PATH_MAX + 2];
+    struct tarb t = {0};
+
+    memset(name, 'n', sizeof(name) - 1);
+    for (size_t i = 50; i < sizeof(name) - 1; i += 51)
+        name[i] = '/';
+    name[TAR_PATH_MAX] = 0; // exactly the limit
+    int a = tb_gnu_long(&t, name, "at the limit");
+    name[TAR_PATH_MAX] = 'n'; // one more
+    int b = tb_gnu_long(&t, name, "too long");
+    int c = tb_file(&t, "after", "still read");
+    tb_add(&t, NULL, "././@LongLink", 'K', "link/target", 12); // a long link name is skipped...
+    int d = tb_add(&t, NULL, "linked", '0', "k", 1);           // ...and does not rename the entry
+    tb_add(&t, NULL, "././@LongLink", 'L', "first", 6);
+    tb_add(&t, NULL, "././@LongLink", 'L', "second\0junk", 12); // the last one wins; bytes after the NUL ignored
+    int f = tb_file(&t, "short", "s");
+    tb_add(&t, NULL, "././@LongLink", 'L', "\0", 1);
+    tb_file(&t, "empty-long-name", "e");
+    tb_end(&t);
+
+    ASSERT_EQ(walk(t.buf, t.len, res, 64), 6);
+    name[TAR_PATH_MAX] = 0;
+    expect_entry(&res[0], name, TAR_REGULAR, t.e[a].data, 12, t.e[a - 1].hdr, __LINE__);
+    EXPECT_EQ(res[1].r, -E_INVAL);
+    EXPECT_EQ(res[1].offset, t.e[b - 1].hdr);
+    EXPECT_STREQ(res[1].why, "name too long");
+    EXPECT_ENTRY(&res[2], &t, c, "after", TAR_REGULAR);
+    expect_entry(&res[3], "linked", TAR_REGULAR, t.e[d].data, 1, t.e[d - 1].hdr, __LINE__);
+    expect_entry(&res[4], "second", TAR_REGULAR, t.e[f].data, 1, t.e[f - 2].hdr, __LINE__);
+    EXPECT_EQ(res[5].r, -E_INVAL);
+    EXPECT_STREQ(res[5].why, "empty GNU long name");
+    tb_free(&t);
+}
+
+// A pax 'x' header holding `records` and a regular file behind it (header name "short", data `text`).
+static int tb_pax(struct tarb *t, const char *records, size_t rlen, const char *text)
+{
+    tb_add(t, NULL, "PaxHeaders/short", 'x', records, rlen);
+    return tb_add(t, NULL, "short", '0', text, strlen(text));
+}
+
+#define PAX(t, rec, text) tb_pax((t), (rec), sizeof(rec) - 1, (text))
+
+TEST(pax_path_and_size)
+{
+    static char rec[5000];
+    static char name[TAR_PATH_MAX + 2];
+    struct tarb t = {0};
+
+    int a = PAX(&t, "12 path=a/b\n", "p");
+    int b = PAX(&t, "19 mtime=1234.5678\n10 uid=42\n", "unknown keys"); // ignored
+    int c = PAX(&t, "12 path=a/b\n8 path=\n", "cancelled");             // an empty value unsets
+    tb_add(&t, NULL, "PaxHeaders/g", 'g', "13 path=glob\n", 13);        // global: ignored
+    int d = tb_file(&t, "plain", "q");
+    // A long path in pax, exactly at the limit.
+    memset(name, 'p', TAR_PATH_MAX);
+    name[TAR_PATH_MAX] = 0;
+    snprintf(rec, sizeof(rec), "%d path=%s\n", TAR_PATH_MAX + 11, name);
+    int e = tb_pax(&t, rec, strlen(rec), "long");
+    // pax beats a GNU long name.
+    tb_add(&t, NULL, "././@LongLink", 'L', "gnu-name", 9);
+    int f = PAX(&t, "17 path=pax-name\n", "both");
+    tb_end(&t);
+
+    ASSERT_EQ(strlen(rec), (size_t)TAR_PATH_MAX + 11);
+    ASSERT_EQ(walk(t.buf, t.len, res, 64), 6);
+    expect_entry(&res[0], "a/b", TAR_REGULAR, t.e[a].data, 1, t.e[a - 1].hdr, __LINE__);
+    expect_entry(&res[1], "short", TAR_REGULAR, t.e[b].data, 12, t.e[b - 1].hdr, __LINE__);
+    expect_entry(&res[2], "short", TAR_REGULAR, t.e[c].data, 9, t.e[c - 1].hdr, __LINE__);
+    EXPECT_ENTRY(&res[3], &t, d, "plain", TAR_REGULAR);
+    expect_entry(&res[4], name, TAR_REGULAR, t.e[e].data, 4, t.e[e - 1].hdr, __LINE__);
+    expect_entry(&res[5], "pax-name", TAR_REGULAR, t.e[f].data, 4, t.e[f - 2].hdr, __LINE__);
+    tb_free(&t);
+
+    // A pax size replaces the header's: the header says 0, the data really is 700 bytes (two blocks).
+    struct tarb u = {0};
+    char big[700];
+    memset(big, 'b', sizeof(big));
+    tb_add(&u, NULL, "PaxHeaders/big", 'x', "12 size=700\n", 12);
+    int g = tb_add(&u, NULL, "big", '0', big, sizeof(big));
+    tb_patch(&u, g, 124, "00000000000", 12);
+    int h = tb_file(&u, "next", "n");
+    tb_end(&u);
+    ASSERT_EQ(walk(u.buf, u.len, res, 64), 2);
+    expect_entry(&res[0], "big", TAR_REGULAR, u.e[g].data, 700, u.e[g - 1].hdr, __LINE__);
+    EXPECT_ENTRY(&res[1], &u, h, "next", TAR_REGULAR);
+    // Without the pax size, the two data blocks would be read as headers: the walk must stop at the first.
+    u.buf[u.e[g - 1].hdr + 156] = 'g';
+    tb_checksum(u.buf + u.e[g - 1].hdr);
+    ASSERT_EQ(walk(u.buf, u.len, res, 64), 2);
+    EXPECT_EQ(res[0].size, 0);
+    EXPECT_EQ(res[1].r, -E_INVAL);
+    tb_free(&u);
+
+    // A pax size past the end of the archive ends the walk.
+    struct tarb v = {0};
+    tb_add(&v, NULL, "PaxHeaders/big", 'x', "15 size=999999\n", 15);
+    tb_file(&v, "big", "b");
+    tb_end(&v);
+    ASSERT_EQ(walk(v.buf, v.len, res, 64), 1);
+    EXPECT_EQ(res[0].r, -E_INVAL);
+    EXPECT_STREQ(res[0].why, "pax size runs past the end of the archive");
+    tb_free(&v);
+}
+
+TEST(malformed_pax_records_reject_one_entry)
+{
+    static const struct {
+        const char *rec;
+        size_t len;
+    } bad[] = {
+#define R(s) {s, sizeof(s) - 1}
+        R("11 path=a/b\n"),                     // length one short
+        R("13 path=a/b\n"),                     // one long
+        R("12 path=a/b "),                      // no newline
+        R("13path=a/bcd\n"),                    // no space
+        R(" 12 path=a/b\n"),                    // leading space
+        R("x3 path=a/b\n"),                     // not a number
+        R("13 patha/bcd\n"),                    // no '='
+        R("8 =abcd\n"),                         // empty key
+        R("3 \n"),                              // too short to hold anything
+        R("0 \n"),                              // zero length
+        R("999999999999999999999999 path=x\n"), // absurd length
+        R("13 path=a\0b\n"),                    // NUL in the path
+        R("11 size=-1\n"),                      // size not a number
+        R("8 size=\n"),                         // empty size
+        R("29 size=99999999999999999999\n"),    // size overflows
+        R("11 path=a/b\n12 path=a/b\n"),        // a good record after a bad one does not help
+        R("12 path=a/b\n12 path=a/b"),          // a bad record after a good one spoils it
+        R("12 path=a/b\n\n"),                   // junk after the last record
+#undef R
+    };
+
+    for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+        struct tarb t = {0};
+        int a = tb_file(&t, "before", "b");
+        tb_pax(&t, bad[k].rec, bad[k].len, "x");
+        int c = tb_file(&t, "after", "a");
+        tb_end(&t);
+        int n = walk(t.buf, t.len, res, 64);
+        int ok = EXPECT_EQ(n, 3);
+        ok &= EXPECT_ENTRY(&res[0], &t, a, "before", TAR_REGULAR);
+        ok &= EXPECT_EQ(res[1].r, -E_INVAL);
+        ok &= EXPECT_EQ(res[1].offset, t.e[a + 1].hdr);
+        if (res[1].why)
+            ok &= EXPECT_STREQ(res[1].why, "malformed pax record");
+        ok &= EXPECT_ENTRY(&res[2], &t, c, "after", TAR_REGULAR);
+        if (!ok)
+            fprintf(stderr, "    bad pax case %zu\n", k);
+        tb_free(&t);
+    }
+}
+
+TEST(extension_header_at_the_end)
+{
+    static const char types[] = {'L', 'K', 'x'};
+    for (size_t k = 0; k < sizeof(types); k++) {
+        struct tarb t = {0};
+        tb_file(&t, "a", "a");
+        int x = tb_add(&t, NULL, "ext", types[k], "12 path=abc\n", 12);
+        tb_end(&t);
+        ASSERT_EQ(walk(t.buf, t.len, res, 64), 2);
+        EXPECT_EQ(res[1].r, -E_INVAL);
+        EXPECT_EQ(res[1].offset, t.e[x].hdr);
+        EXPECT_STREQ(res[1].why, "extension header without an entry");
+        tb_free(&t);
+    }
+}
+
+TEST(damage_ends_the_walk)
+{
+    struct tarb t = {0};
+    int a = tb_file(&t, "one", "1");
+    int b = tb_file(&t, "two", "2");
+    tb_file(&t, "three", "3");
+    tb_end(&t);
+
+    t.buf[t.e[b].hdr] ^= 1; // checksum now wrong
+    ASSERT_EQ(walk(t.buf, t.len, res, 64), 2);
+    EXPECT_ENTRY(&res[0], &t, a, "one", TAR_REGULAR);
+    EXPECT_EQ(res[1].r, -E_INVAL);
+    EXPECT_EQ(res[1].offset, t.e[b].hdr);
+    EXPECT_STREQ(res[1].why, "bad header checksum");
+    t.buf[t.e[b].hdr] ^= 1;
+
+    tb_patch(&t, b, 124, "0000000001x", 12);
+    ASSERT_EQ(walk(t.buf, t.len, res, 64), 2);
+    EXPECT_STREQ(res[1].why, "bad size field");
+
+    tb_patch(&t, b, 124, "77777777777", 12);
+    ASSERT_EQ(walk(t.buf, t.len, res, 64), 2);
+    EXPECT_STREQ(res[1].why, "data runs past the end of the archive");
+
+    // Null and empty archives hold nothing.
+    static struct tar_iter it;
+    struct tar_entry e;
+    tar_iter_init(&it, NULL, 1234);
+    EXPECT_EQ(tar_next(&it, &e), 0);
+    tar_iter_init(&it, t.buf, 0);
+    EXPECT_EQ(tar_next(&it, &e), 0);
+    tb_free(&t);
+}
+
+TEST(walk_truncated_at_every_length)
+{
+    struct tarb t = {0};
+    build_mixed(&t);
+    static struct walked full[16];
+    int n = walk(t.buf, t.len, full, 16);
+    ASSERT_EQ(n, 9);
+
+    // Cut anywhere, the walk yields a prefix of the full walk, then at most one error, then ends.
+    for (size_t len = 0; len <= t.len; len++) {
+        int m = walk(t.buf, len, res, 64);
+        int k = 0;
+        while (k < m && res[k].r == 1 && k < n && strcmp(res[k].path, full[k].path) == 0 &&
+               res[k].data == full[k].data && res[k].size == full[k].size)
+            k++;
+        if (!EXPECT_TRUE(k == m || (k == m - 1 && res[k].r == -E_INVAL))) {
+            fprintf(stderr, "    cut at %zu: %d results, %d match\n", len, m, k);
+            break;
+        }
+    }
+    tb_free(&t);
+}
+
+TEST(walk_mutation_loop)
+{
+    struct tarb t = {0};
+    build_mixed(&t);
+    uint8_t *m = malloc(t.len);
+    int entries = 0;
+    int errors = 0;
+    static const uint8_t interesting[] = {0, ' ', '0', '1', '5', '7', '9', '=', '\n', 'L', 'K', 'x', 'g', 0x80, 0xff};
+
+    ASSERT_TRUE(m != NULL);
+    for (int r = 0; r < 20000; r++) {
+        memcpy(m, t.buf, t.len);
+        size_t len = t.len;
+        int count = 1 + (int)(rng() % 6);
+        for (int k = 0; k < count; k++) {
+            int e = (int)(rng() % (unsigned)t.n);
+            size_t at;
+            switch (rng() % 4) {
+            case 0: at = t.e[e].hdr + 124 + rng() % 12; break;
+            case 1: at = t.e[e].hdr + 156; break;
+            case 2: at = t.e[e].data + rng() % (t.e[e].size + 1); break; // pax records and long names too
+            default: at = rng() % t.len; break;
+            }
+            if (at >= t.len)
+                continue;
+            m[at] = rng() % 2 ? interesting[rng() % sizeof(interesting)] : (uint8_t)rng();
+            if (at < t.e[e].data && rng() % 2)
+                tb_checksum(m + t.e[e].hdr); // damage that the checksum does not catch
+        }
+        if (rng() % 4 == 0)
+            len = rng() % (t.len + 1);
+        int n = walk(m, len, res, 64);
+        for (int k = 0; k < n && k < 64; k++)
+            *(res[k].r == 1 ? &entries : &errors) += 1;
+    }
+    printf("walk_mutation_loop: %d entries, %d errors\n", entries, errors);
+    EXPECT_TRUE(entries > 20000 && errors > 1000);
     free(m);
     tb_free(&t);
 }

@@ -36,6 +36,7 @@ static const uint8_t errno_of[] = {
     [E_DEADLK] = EDEADLK,
     [E_NAMETOOLONG] = ENAMETOOLONG,
     [E_NOSYS] = ENOSYS,
+    [E_NOTEMPTY] = ENOTEMPTY,
     [E_OVERFLOW] = EOVERFLOW,
     [E_MSGSIZE] = EMSGSIZE,
     [E_NOTSUP] = ENOTSUP,

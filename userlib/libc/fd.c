@@ -54,14 +54,7 @@ ssize_t read(int fd, void *buf, size_t count)
 
 ssize_t write(int fd, const void *buf, size_t count)
 {
-    long r = wren_write(fd, buf, count);
-    /*
-     * Until the kernel's fd layer lands, every fd syscall answers E_NOSYS: send stdout and
-     * stderr to the console through debug_write meanwhile. Remove this fallback then.
-     */
-    if (r == -E_NOSYS && (fd == STDOUT_FILENO || fd == STDERR_FILENO))
-        r = wren_debug_write(buf, count);
-    return wren_posix_result(r);
+    return wren_posix_result(wren_write(fd, buf, count));
 }
 
 off_t lseek(int fd, off_t offset, int whence)
@@ -142,7 +135,5 @@ int isatty(int fd)
 
 int unlink(const char *path)
 {
-    (void)path;
-    errno = ENOSYS; /* Wren has no call to remove a file yet */
-    return -1;
+    return wren_posix_result(wren_unlink(path, strlen(path)));
 }
