@@ -21,6 +21,12 @@ bool user_readable(user_in_ptr p, size_t len)
     return vm && vm_check(vm, p.addr, len, VM_READ) == 0;
 }
 
+bool user_writable(user_out_ptr p, size_t len)
+{
+    struct vm_space *vm = user_vm();
+    return vm && vm_check(vm, p.addr, len, VM_WRITE) == 0;
+}
+
 int copy_from_user(void *dst, user_in_ptr src, size_t len)
 {
     if (!user_vm() || !in_user_half(src.addr, len))

@@ -24,6 +24,8 @@ typedef struct {
 
 /* Is all of [p, p + len) memory of the calling program? Checks before any side effect. */
 bool user_readable(user_in_ptr p, size_t len);
+/* Is all of [p, p + len) memory the calling program may write (a later copy_to_user can still fault in a page)? */
+bool user_writable(user_out_ptr p, size_t len);
 
 /* 0, or -E_FAULT if [src, src + len) is not memory of the calling program. */
 int copy_from_user(void *dst, user_in_ptr src, size_t len);

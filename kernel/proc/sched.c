@@ -14,6 +14,8 @@ struct queue {
 };
 
 static struct queue ready[SCHED_PRIOS];
+static uint32_t ready_mask; /* bit p set: ready[p] is not empty */
+_Static_assert(SCHED_PRIOS <= 32, "ready_mask has a bit per priority");
 static struct proc *current;
 static struct proc *idle;
 static bool need_resched;
@@ -30,6 +32,7 @@ static void enqueue(struct proc *p)
     else
         q->head = p;
     q->tail = p;
+    ready_mask |= 1u << p->prio;
 }
 
 static void unlink(struct proc *p)
@@ -44,24 +47,32 @@ static void unlink(struct proc *p)
     else
         q->tail = p->prev;
     p->next = p->prev = 0;
+    if (!q->head)
+        ready_mask &= ~(1u << p->prio);
+}
+
+/* The highest priority with a ready thread, or -1. */
+static int best_ready_prio(void)
+{
+    return ready_mask ? 31 - __builtin_clz(ready_mask) : -1;
 }
 
 static struct proc *dequeue_best(void)
 {
-    for (int prio = SCHED_PRIOS - 1; prio >= 0; prio--) {
-        struct queue *q = &ready[prio];
-        struct proc *p = q->head;
-        if (!p)
-            continue;
-        q->head = p->next;
-        if (q->head)
-            q->head->prev = 0;
-        else
-            q->tail = 0;
-        p->next = p->prev = 0;
-        return p;
+    int prio = best_ready_prio();
+    if (prio < 0)
+        return idle;
+    struct queue *q = &ready[prio];
+    struct proc *p = q->head;
+    q->head = p->next;
+    if (q->head)
+        q->head->prev = 0;
+    else {
+        q->tail = 0;
+        ready_mask &= ~(1u << prio);
     }
-    return idle;
+    p->next = p->prev = 0;
+    return p;
 }
 
 void sched_init(struct proc *idle_proc)
@@ -106,11 +117,10 @@ static void rearm(const struct proc *running, uint64_t now)
         timer_arm(next);
 }
 
-/* Switch to the best ready thread; `current` has already been queued, blocked or ended. */
-static void switch_to_next(void)
+/* Switch to `next`, taken off the ready queues; `current` has already been queued, blocked or ended. */
+static void switch_to(struct proc *next)
 {
     struct proc *prev = current;
-    struct proc *next = dequeue_best();
 
     need_resched = false;
     next->state = PROC_RUNNING;
@@ -129,6 +139,12 @@ static void switch_to_next(void)
     }
     current = next;
     arch_switch_context(&prev->ctx, &next->ctx);
+}
+
+/* Switch to the best ready thread. */
+static void switch_to_next(void)
+{
+    switch_to(dequeue_best());
 }
 
 void sched_yield(void)
@@ -188,9 +204,8 @@ void sched_set_priority(struct proc *p, uint8_t prio)
         p->prio = prio;
     }
     /* Whoever now has the best claim should run: re-decide at the next safe point. */
-    for (int q = SCHED_PRIOS - 1; q > current->prio; q--)
-        if (ready[q].head)
-            need_resched = true;
+    if (best_ready_prio() > current->prio)
+        need_resched = true;
 }
 
 _Noreturn void sched_exit_current(void)
@@ -203,6 +218,24 @@ _Noreturn void sched_exit_current(void)
 void sched_sleep_until(uint64_t ns)
 {
     sched_block_until(WAIT_SLEEP, ns);
+}
+
+void sched_block_handoff(enum proc_wait_on why, uint64_t deadline, struct proc *to)
+{
+    KASSERT(to->state == PROC_BLOCKED && to != current);
+    if (to->sleeping)
+        sleeper_remove(to);
+    if (deadline)
+        sleeper_insert(current, deadline);
+    current->state = PROC_BLOCKED;
+    current->waiting = why;
+    if (best_ready_prio() > to->prio) { /* someone more urgent is waiting: no jumping the queue */
+        sched_make_ready(to);
+        switch_to_next();
+        return;
+    }
+    to->waiting = WAIT_NONE;
+    switch_to(to);
 }
 
 void sched_block_until(enum proc_wait_on why, uint64_t deadline)

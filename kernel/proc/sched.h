@@ -33,6 +33,12 @@ _Noreturn void sched_exit_current(void);
 void sched_sleep_until(uint64_t ns);
 /* Block as sched_block, but also wake at monotonic time `deadline` (ns) unless it is 0. */
 void sched_block_until(enum proc_wait_on why, uint64_t deadline);
+/*
+ * Block as sched_block_until and run `to`, a blocked thread, in its place at once: the IPC
+ * fast path, where a client hands the CPU straight to the server it is calling. Falls back
+ * to an ordinary wake and switch if a thread of higher priority than `to` is ready.
+ */
+void sched_block_handoff(enum proc_wait_on why, uint64_t deadline, struct proc *to);
 /* The armed deadline passed (IRQ context): wake sleepers, end the slice, re-arm. */
 void sched_timer_expired(void);
 /* At a safe point (returning to user space, idle): switch if a switch is pending. */

@@ -23,9 +23,8 @@ void waitq_remove(struct proc *p)
     p->wq_next = 0;
 }
 
-long waitq_wait(struct waitq *q, uint64_t deadline)
+static void enqueue_self(struct waitq *q, struct proc *self)
 {
-    struct proc *self = proc_current();
     struct proc **link = &q->head;
 
     while (*link) /* FIFO: the longest waiter is woken first */
@@ -33,12 +32,34 @@ long waitq_wait(struct waitq *q, uint64_t deadline)
     *link = self;
     self->wq_next = 0;
     self->wq = q;
-    sched_block_until(WAIT_QUEUE, deadline);
-    if (self->wq) { /* nobody woke us: the deadline did */
+}
+
+/* After the sleep: 0 if a wake took us off the queue, -E_TIMEDOUT if the deadline did. */
+static long wait_result(struct proc *self)
+{
+    if (self->wq) {
         waitq_remove(self);
         return -E_TIMEDOUT;
     }
     return 0;
+}
+
+long waitq_wait(struct waitq *q, uint64_t deadline)
+{
+    struct proc *self = proc_current();
+
+    enqueue_self(q, self);
+    sched_block_until(WAIT_QUEUE, deadline);
+    return wait_result(self);
+}
+
+long waitq_wait_handoff(struct waitq *q, uint64_t deadline, struct proc *to)
+{
+    struct proc *self = proc_current();
+
+    enqueue_self(q, self);
+    sched_block_handoff(WAIT_QUEUE, deadline, to);
+    return wait_result(self);
 }
 
 void waitq_wake_all(struct waitq *q)
@@ -50,4 +71,15 @@ void waitq_wake_all(struct waitq *q)
         p->wq_next = 0;
         sched_wake(p);
     }
+}
+
+struct proc *waitq_take_first(struct waitq *q)
+{
+    struct proc *p = q->head;
+    if (p) {
+        q->head = p->wq_next;
+        p->wq = 0;
+        p->wq_next = 0;
+    }
+    return p;
 }

@@ -27,8 +27,15 @@ struct waitq {
  * 0 when woken, -E_TIMEDOUT when the deadline passed first.
  */
 long waitq_wait(struct waitq *q, uint64_t deadline);
+/* waitq_wait, running `to` (taken off its queue with waitq_take_first) at once in our place. */
+long waitq_wait_handoff(struct waitq *q, uint64_t deadline, struct proc *to);
 /* Make every waiter on q ready. */
 void waitq_wake_all(struct waitq *q);
+/*
+ * Take the longest waiter off q without waking it, or NULL: the caller hands it the CPU
+ * itself (sched_block_handoff).
+ */
+struct proc *waitq_take_first(struct waitq *q);
 /* Take p off whatever queue it sleeps on (its sleep ended another way). */
 void waitq_remove(struct proc *p);
 

@@ -1,32 +1,157 @@
-/* IPC channel syscalls (interface/syscalls/channel.yaml): wait for the IPC work. */
+/*
+ * IPC channel syscalls (interface/syscalls/channel.yaml). Messages are copied into the kernel
+ * whole (96 bytes) and checked there, so the user cannot change one after it was checked.
+ */
+#include "obj/channel.h"
+#include "obj/handle.h"
+#include "proc/proc.h"
 #include "syscall_table.h"
+#include "timer.h"
 
-long sys_channel_create(user_out_ptr ends)
+static struct handle_table *my_table(void)
 {
-    (void)ends;
-    return -E_NOSYS;
+    return &proc_current()->handles;
+}
+
+static long get_channel(wren_handle_t ch, uint32_t rights, struct kobject **o)
+{
+    return handle_get(my_table(), ch, WREN_OBJECT_CHANNEL, rights, -E_BADHANDLE, o);
+}
+
+static uint64_t deadline_after(uint64_t timeout_ns)
+{
+    if (!timeout_ns)
+        return 0;
+    uint64_t now = timer_now_ns();
+    return timeout_ns > UINT64_MAX - now ? UINT64_MAX : now + timeout_ns;
+}
+
+/* Copy in and check a message to send: 0 or E_*. */
+static long fetch_msg(struct wren_msg *m, user_in_ptr msg)
+{
+    if (copy_from_user(m, msg, sizeof(*m)))
+        return -E_FAULT;
+    if (m->header.length > WREN_MSG_PAYLOAD_SIZE)
+        return -E_MSGSIZE;
+    if (m->header.type < WREN_MSG_DATA || m->header.type > WREN_MSG_ACCEPT)
+        return -E_INVAL;
+    return 0;
+}
+
+long sys_channel_create(user_out_ptr ends, uint32_t depth)
+{
+    struct handle_table *t = my_table();
+    struct kobject *a, *b;
+    const uint32_t rights = WREN_OBJECT_CHANNEL_RIGHTS;
+
+    if (depth > CHANNEL_MAX_DEPTH)
+        return -E_INVAL;
+    if (HANDLE_MAX - handle_count(t) < 2)
+        return -E_MFILE;
+    long err = channel_create(depth ? depth : CHANNEL_DEFAULT_DEPTH, &a, &b);
+    if (err)
+        return err;
+    wren_handle_t h[2];
+    h[0] = (wren_handle_t)handle_install(t, a, rights, 0);
+    h[1] = (wren_handle_t)handle_install(t, b, rights, 0);
+    if (copy_to_user(ends, h, sizeof(h))) {
+        handle_close(t, h[0], 0);
+        handle_close(t, h[1], 0);
+        return -E_FAULT;
+    }
+    return 0;
 }
 
 long sys_channel_close(wren_handle_t ch)
 {
-    (void)ch;
-    return -E_NOSYS;
+    struct handle *e = handle_entry(my_table(), ch);
+    if (!e)
+        return -E_BADHANDLE;
+    if (e->obj->type != WREN_OBJECT_CHANNEL)
+        return -E_WRONGTYPE;
+    return handle_close(my_table(), ch, -E_BADHANDLE);
 }
 
-long sys_send(wren_handle_t ch, user_in_ptr msg, uint32_t flags)
+long sys_send(wren_handle_t ch, user_in_ptr msg, uint32_t flags, uint64_t timeout_ns)
 {
-    (void)ch, (void)msg, (void)flags;
-    return -E_NOSYS;
+    struct kobject *o;
+    struct wren_msg m;
+    long err = get_channel(ch, WREN_RIGHT_WRITE, &o);
+    if (err)
+        return err;
+    err = fetch_msg(&m, msg);
+    if (!err)
+        err = channel_send(o, &m, 0, 0, flags & WREN_IPC_NONBLOCK, deadline_after(timeout_ns));
+    kobj_put(o);
+    return err;
 }
 
-long sys_receive(wren_handle_t ch, user_out_ptr msg, uint32_t flags)
+long sys_receive(wren_handle_t ch, user_out_ptr msg, uint32_t flags, uint64_t timeout_ns)
 {
-    (void)ch, (void)msg, (void)flags;
-    return -E_NOSYS;
+    struct kobject *o;
+    struct wren_msg m;
+    long ret = get_channel(ch, WREN_RIGHT_READ, &o);
+    if (ret)
+        return ret;
+    /* Refuse a bad buffer before a message is taken off the queue and lost. */
+    if (!user_writable(msg, sizeof(m)))
+        ret = -E_FAULT;
+    else
+        ret = channel_receive(o, &m, flags & WREN_IPC_NONBLOCK, deadline_after(timeout_ns));
+    kobj_put(o);
+    if (ret >= 0 && copy_to_user(msg, &m, sizeof(m)))
+        return -E_FAULT; /* the buffer was unmapped while we waited */
+    return ret;
 }
 
-long sys_channel_transfer(wren_handle_t ch, wren_handle_t handle)
+long sys_channel_transfer(wren_handle_t ch, wren_handle_t handle, uint32_t rights)
 {
-    (void)ch, (void)handle;
-    return -E_NOSYS;
+    struct handle_table *t = my_table();
+    struct kobject *o, *moving;
+    struct wren_msg m = {0};
+
+    long err = get_channel(ch, WREN_RIGHT_WRITE, &o);
+    if (err)
+        return err;
+    if (handle == ch) {
+        kobj_put(o);
+        return -E_BADHANDLE;
+    }
+    err = handle_get(t, handle, 0, WREN_RIGHT_TRANSFER, -E_BADHANDLE, &moving);
+    if (err) {
+        kobj_put(o);
+        return err;
+    }
+    m.header.type = WREN_MSG_DATA;
+    m.header.length = sizeof(wren_handle_t);
+    uint32_t keep = handle_entry(t, handle)->rights & rights;
+    /* Never blocks: the handle is still ours until the message is queued. */
+    err = channel_send(o, &m, moving, keep, true, 0);
+    if (err)
+        kobj_put(moving);
+    else
+        handle_close(t, handle, 0); /* the message holds its own reference */
+    kobj_put(o);
+    return err;
+}
+
+long sys_call(wren_handle_t ch, user_inout_ptr msg, uint64_t timeout_ns)
+{
+    struct kobject *o;
+    struct wren_msg m;
+    long ret = get_channel(ch, WREN_RIGHT_READ | WREN_RIGHT_WRITE, &o);
+    if (ret)
+        return ret;
+    if (!user_writable((user_out_ptr){msg.addr}, sizeof(m)) || copy_from_user(&m, (user_in_ptr){msg.addr}, sizeof(m)))
+        ret = -E_FAULT;
+    else if (m.header.length > WREN_MSG_PAYLOAD_SIZE)
+        ret = -E_MSGSIZE;
+    else {
+        m.header.type = WREN_MSG_REQUEST; /* whatever the caller wrote there */
+        ret = channel_call(o, &m, deadline_after(timeout_ns));
+    }
+    kobj_put(o);
+    if (ret >= 0 && copy_to_user((user_out_ptr){msg.addr}, &m, sizeof(m)))
+        return -E_FAULT;
+    return ret;
 }

@@ -71,6 +71,93 @@ static void bench_yield_rtt(void)
     wren_wait((int32_t)pid, 0, 0);
 }
 
+/* A server echoes requests; the client times call() with a 64-byte payload, per round trip. */
+static void bench_ipc_call_rtt(void)
+{
+    enum { WARM = 100, N = 5000 };
+    wren_handle_t ch[2];
+    struct wren_msg m = {0};
+
+    wren_channel_create(ch, 0);
+    long pid = wren_fork();
+    if (pid == 0) {
+        for (int i = 0; i < WARM + N; i++) {
+            wren_receive(ch[1], &m, 0, 0);
+            m.header.type = WREN_MSG_REPLY;
+            wren_send(ch[1], &m, 0, 0);
+        }
+        wren_exit(0);
+    }
+    m.header.length = 64;
+    for (int i = 0; i < WARM; i++)
+        wren_call(ch[0], &m, 0);
+    uint64_t t0 = wren_counter();
+    for (int i = 0; i < N; i++)
+        wren_call(ch[0], &m, 0);
+    report("ipc_call_rtt", wren_counter() - t0, N);
+    wren_wait((int32_t)pid, 0, 0);
+    wren_channel_close(ch[0]);
+    wren_channel_close(ch[1]);
+}
+
+/* One-way: send and receive of a 64-byte message in the same process (no switch). */
+static void bench_ipc_send_recv(void)
+{
+    enum { N = 10000 };
+    wren_handle_t ch[2];
+    struct wren_msg m = {0}, r;
+
+    wren_channel_create(ch, 0);
+    m.header.type = WREN_MSG_DATA;
+    m.header.length = 64;
+    for (int i = 0; i < 100; i++) {
+        wren_send(ch[0], &m, 0, 0);
+        wren_receive(ch[1], &r, 0, 0);
+    }
+    uint64_t t0 = wren_counter();
+    for (int i = 0; i < N; i++) {
+        wren_send(ch[0], &m, 0, 0);
+        wren_receive(ch[1], &r, 0, 0);
+    }
+    report("ipc_send_recv", wren_counter() - t0, N);
+    wren_channel_close(ch[0]);
+    wren_channel_close(ch[1]);
+}
+
+/* 64 bytes to a child through one pipe and back through another, per round trip. */
+static void bench_pipe_rtt(void)
+{
+    enum { WARM = 100, N = 5000 };
+    int32_t there[2], back[2];
+    char buf[64] = {0};
+
+    wren_pipe(there, 0);
+    wren_pipe(back, 0);
+    long pid = wren_fork();
+    if (pid == 0) {
+        for (int i = 0; i < WARM + N; i++) {
+            wren_read(there[0], buf, 64);
+            wren_write(back[1], buf, 64);
+        }
+        wren_exit(0);
+    }
+    for (int i = 0; i < WARM; i++) {
+        wren_write(there[1], buf, 64);
+        wren_read(back[0], buf, 64);
+    }
+    uint64_t t0 = wren_counter();
+    for (int i = 0; i < N; i++) {
+        wren_write(there[1], buf, 64);
+        wren_read(back[0], buf, 64);
+    }
+    report("pipe_rtt", wren_counter() - t0, N);
+    wren_wait((int32_t)pid, 0, 0);
+    for (int i = 0; i < 2; i++) {
+        wren_close(there[i]);
+        wren_close(back[i]);
+    }
+}
+
 static void bench_spawn_wait(void)
 {
     enum { N = 200 };
@@ -177,6 +264,9 @@ int main(void)
     report("boot_to_init", boot, 1);
     bench_null_syscall();
     bench_yield_rtt();
+    bench_ipc_call_rtt();
+    bench_ipc_send_recv();
+    bench_pipe_rtt();
     bench_spawn_wait();
     bench_fork_wait();
     bench_page_fault();

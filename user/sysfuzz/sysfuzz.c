@@ -79,6 +79,10 @@ static void fuzz_one(void)
      */
     if (nr == SYS_PIPE || nr == SYS_OPEN)
         a[nr == SYS_PIPE ? 1 : 2] |= WREN_OPEN_NONBLOCK;
+    if (nr == SYS_SEND || nr == SYS_RECEIVE) /* the child holds both ends of its channels too */
+        a[2] |= WREN_IPC_NONBLOCK;
+    if (nr == SYS_CALL)
+        a[2] = 1 + a[2] % 1000000; /* a timeout of at most 1 ms */
     if (only && nr != only)
         return;
     if (nr == SYS_EXIT && rng() % 256) /* an exit ends this child: let one in 256 through */

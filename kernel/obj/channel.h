@@ -1,0 +1,35 @@
+/*
+ * Channels: two connected ends, each with a bounded queue of messages (struct wren_msg plus
+ * at most one handle in flight). A message sent on one end is queued on the other. When the
+ * last reference to an end goes, its peer delivers what is queued, then one Close message,
+ * then E_PIPE; the peer's senders fail with E_PIPE.
+ */
+#ifndef WREN_OBJ_CHANNEL_H
+#define WREN_OBJ_CHANNEL_H
+
+#include "obj/object.h"
+
+#define CHANNEL_DEFAULT_DEPTH 8
+#define CHANNEL_MAX_DEPTH     64
+
+/* A new channel whose ends queue `depth` messages each: 0 or -E_NOMEM. */
+long channel_create(uint32_t depth, struct kobject **a, struct kobject **b);
+
+/*
+ * Queue `msg` (already in kernel memory, header checked) on the peer of `end`, with `handle`
+ * (a reference the channel takes over on success; NULL for none) carrying `rights`.
+ * `nonblock`: E_AGAIN when full; otherwise wait until `deadline` (0: forever).
+ */
+long channel_send(struct kobject *end, const struct wren_msg *msg, struct kobject *handle, uint32_t rights,
+                  bool nonblock, uint64_t deadline);
+
+/*
+ * Take the oldest message queued on `end` into *msg; a handle it carries is installed in the
+ * caller's handle table (E_MFILE leaves the message queued). Payload bytes, or E_*.
+ */
+long channel_receive(struct kobject *end, struct wren_msg *msg, bool nonblock, uint64_t deadline);
+
+/* Send `msg` as a request on `end` and wait for the next message on it (the fast path). */
+long channel_call(struct kobject *end, struct wren_msg *msg, uint64_t deadline);
+
+#endif
