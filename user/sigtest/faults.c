@@ -15,16 +15,18 @@ static void segv_exit(int sig)
     _exit(sig == SIGSEGV ? 42 : 43);
 }
 
+static volatile int *volatile near_null = (int *)8; /* volatile: no compiler may see the bad access coming */
+
 static int touch_null(void)
 {
     signal(SIGSEGV, segv_exit);
-    *(volatile int *)8 = 1;
+    *near_null = 1;
     return 1;
 }
 
 static int touch_null_unhandled(void)
 {
-    *(volatile int *)8 = 1;
+    *near_null = 1;
     return 1;
 }
 
