@@ -16,6 +16,7 @@ static struct uart *console_uart;
 static char rx_ring[RX_RING];
 static unsigned rx_head, rx_tail; /* free-running: head - tail bytes are waiting */
 static void (*rx_notify)(void);
+static bool (*rx_filter)(char c);
 static bool rx_by_irq;
 
 void console_init(struct uart *u)
@@ -37,9 +38,12 @@ int console_getc(void)
 static void rx_drain(void)
 {
     int c;
-    while ((c = console_getc()) >= 0)
+    while ((c = console_getc()) >= 0) {
+        if (rx_filter && rx_filter((char)c))
+            continue;
         if (rx_head - rx_tail < RX_RING)
             rx_ring[rx_head++ % RX_RING] = (char)c;
+    }
 }
 
 static void rx_irq(uint32_t intid, void *arg)
@@ -59,6 +63,11 @@ bool console_rx_start(uint32_t intid, bool edge, void (*notify)(void))
     uart_irq_enable_rx(console_uart);
     rx_by_irq = true;
     return true;
+}
+
+void console_rx_filter(bool (*filter)(char c))
+{
+    rx_filter = filter;
 }
 
 bool console_rx_by_irq(void)

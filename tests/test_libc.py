@@ -24,7 +24,7 @@ def test_libctest(build, tmp_path):
     # stdout and stderr reach the console.
     assert "libctest: printf says 42 3.141593\n" in r.output, r.output
     assert "libctest: fputs to stderr\n" in r.output, r.output
-    # A failed assert names the expression, file, line and function before the child ends with 134.
+    # A failed assert names the expression, file, line and function before SIGABRT ends the child.
     assert re.search(r'assertion "1 \+ 1 == 3" failed: file "[^"]*user/libctest/processes\.c", line \d+, '
                      r'function: child_main\n', r.output), r.output
     # exit() flushed a line without a newline, and ran the atexit handler.

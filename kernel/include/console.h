@@ -20,6 +20,11 @@ int console_getc(void); /* -1 if no byte is waiting (straight from the UART, byp
  */
 bool console_rx_start(uint32_t intid, bool edge, void (*notify)(void));
 bool console_rx_by_irq(void);
+/*
+ * Let `filter` see each received byte first (in interrupt context when input is by interrupt);
+ * a byte it returns true for is consumed, not queued: how Ctrl-C becomes a signal.
+ */
+void console_rx_filter(bool (*filter)(char c));
 /* Up to len bytes of input received so far (never blocks); the count. */
 size_t console_read(char *buf, size_t len);
 void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -2,6 +2,8 @@
 #include "console.h"
 #include "mm/kmalloc.h"
 #include "obj/console_file.h"
+#include "proc/pgroup.h"
+#include "proc/proc.h"
 #include "proc/waitq.h"
 #include "timer.h"
 
@@ -9,6 +11,19 @@
 #define POLL_PERIOD_NS 10000000ull /* without a receive interrupt, look at the UART this often */
 
 static struct waitq readers;
+static int foreground; /* the foreground process group; 0: none, Ctrl-C is plain input */
+
+#define CTRL_C         0x03
+#define CTRL_BACKSLASH 0x1c
+
+/* Ctrl-C and Ctrl-\ typed on the console signal the foreground group instead of being read. */
+static bool signal_keys(char c)
+{
+    if (!foreground || (c != CTRL_C && c != CTRL_BACKSLASH))
+        return false;
+    pgroup_signal(foreground, c == CTRL_C ? WREN_SIGNAL_SIGINT : WREN_SIGNAL_SIGQUIT);
+    return true;
+}
 
 static void input_arrived(void)
 {
@@ -17,6 +32,7 @@ static void input_arrived(void)
 
 void console_file_init(uint32_t intid, bool edge)
 {
+    console_rx_filter(signal_keys);
     if (!console_rx_start(intid, edge, input_arrived))
         kprintf("console: no receive interrupt, input is polled every 10 ms\n");
 }
@@ -36,7 +52,9 @@ static long con_read(struct kobject *o, user_out_ptr buf, size_t count)
     while ((n = console_read(chunk, count < CHUNK ? count : CHUNK)) == 0) {
         if (o->open_flags & WREN_OPEN_NONBLOCK)
             return -E_AGAIN;
-        waitq_wait(&readers, console_rx_by_irq() ? WAITQ_FOREVER : timer_now_ns() + POLL_PERIOD_NS);
+        long err = waitq_wait(&readers, console_rx_by_irq() ? WAITQ_FOREVER : timer_now_ns() + POLL_PERIOD_NS);
+        if (err == -E_INTR)
+            return err;
     }
     /*
      * Bytes already taken from the ring cannot be put back: if the buffer turns out bad they
@@ -65,10 +83,28 @@ static long con_write(struct kobject *o, user_in_ptr buf, size_t count)
     return (long)done;
 }
 
+static long con_ioctl(struct kobject *o, uint32_t cmd, uint64_t arg)
+{
+    struct proc *self = proc_current();
+
+    (void)o;
+    switch (cmd) {
+    case WREN_CONSOLE_IOCTL_SET_FOREGROUND_GROUP:
+        /* Only a group of the caller's own session: a program cannot aim Ctrl-C at strangers. */
+        if (arg != 0 && (arg > INT32_MAX || !pgroup_exists((int)arg, self->sid)))
+            return -E_INVAL;
+        foreground = (int)arg;
+        return 0;
+    case WREN_CONSOLE_IOCTL_GET_FOREGROUND_GROUP: return foreground;
+    default: return -E_NOTTY;
+    }
+}
+
 static const struct kobject_ops console_ops = {
     .destroy = destroy,
     .read = con_read,
     .write = con_write,
+    .ioctl = con_ioctl,
 };
 
 struct kobject *console_file_open(uint32_t flags)

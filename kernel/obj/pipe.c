@@ -6,6 +6,8 @@
  */
 #include "mm/kmalloc.h"
 #include "obj/pipe.h"
+#include "proc/proc.h"
+#include "proc/signal.h"
 #include "proc/waitq.h"
 
 #define CHUNK 256
@@ -67,7 +69,9 @@ static long pipe_read(struct kobject *o, user_out_ptr buf, size_t count)
             return 0;
         if (o->open_flags & WREN_OPEN_NONBLOCK)
             return -E_AGAIN;
-        waitq_wait(&p->can_read, WAITQ_FOREVER);
+        long err = waitq_wait(&p->can_read, WAITQ_FOREVER);
+        if (err)
+            return err; /* -E_INTR */
     }
     while (done < count && p->head != p->tail) {
         size_t n = p->head - p->tail;
@@ -98,15 +102,19 @@ static long pipe_write(struct kobject *o, user_in_ptr buf, size_t count)
     if (!user_readable(buf, count))
         return -E_FAULT;
     while (done < count) {
-        if (p->readers == 0)
+        if (p->readers == 0) {
+            signal_post(proc_current(), WREN_SIGNAL_SIGPIPE); /* kills the writer unless handled or ignored */
             return done ? (long)done : -E_PIPE;
+        }
         size_t room = PIPE_SIZE - (p->head - p->tail);
         /* A small write waits for room for all of it; a large one goes as room appears. */
         size_t need = count <= PIPE_SIZE ? count - done : 1;
         if (room < need) {
             if (o->open_flags & WREN_OPEN_NONBLOCK)
                 return done ? (long)done : -E_AGAIN;
-            waitq_wait(&p->can_write, WAITQ_FOREVER);
+            long err = waitq_wait(&p->can_write, WAITQ_FOREVER);
+            if (err)
+                return done ? (long)done : err; /* -E_INTR */
             continue;
         }
         while (done < count && room > 0) {

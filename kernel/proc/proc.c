@@ -35,7 +35,7 @@ struct proc *proc_slot(int i)
     return &table[i];
 }
 
-static struct proc *find_pid(int pid)
+struct proc *proc_find(int pid)
 {
     if (pid <= 0) /* 0 is the idle thread, and the pid of a slot still being built */
         return 0;
@@ -51,7 +51,7 @@ static int alloc_pid(void)
     for (;;) {
         int pid = next_pid;
         next_pid = next_pid >= 0x3fffffff ? 2 : next_pid + 1;
-        if (!find_pid(pid))
+        if (!proc_find(pid))
             return pid;
     }
 }
@@ -202,7 +202,7 @@ static struct proc *new_proc(int *err)
 }
 
 /* The user registers of p: the frame at the top of its kernel stack (see vectors.S). */
-static struct trap_frame *user_frame(struct proc *p)
+struct trap_frame *proc_user_frame(struct proc *p)
 {
     uint8_t *top = (uint8_t *)phys_to_virt(p->kstack) + (PMM_PAGE_SIZE << PROC_KSTACK_ORDER);
     return (struct trap_frame *)(top - sizeof(struct trap_frame));
@@ -211,10 +211,12 @@ static struct trap_frame *user_frame(struct proc *p)
 /* Give p its pid and let it run: its first switch "returns" into trap_return, straight to EL0. */
 static long start_proc(struct proc *p, int ppid, uint8_t prio)
 {
-    struct proc *parent = find_pid(ppid); /* NULL for init, whose parent is the idle thread */
+    struct proc *parent = proc_find(ppid); /* NULL for init, whose parent is the idle thread */
 
     p->pid = alloc_pid();
     p->ppid = ppid;
+    p->pgid = parent ? parent->pgid : p->pid; /* init starts group and session 1 */
+    p->sid = parent ? parent->sid : p->pid;
     /*
      * The real-time class is handed down only by init and by real-time processes: a
      * program started by a normal-class parent may use the normal class alone.
@@ -225,7 +227,7 @@ static long start_proc(struct proc *p, int ppid, uint8_t prio)
         p->prio_limit = parent->prio_limit < SCHED_PRIO_RT_MIN - 1 ? parent->prio_limit : SCHED_PRIO_RT_MIN - 1;
     p->prio = prio < p->prio_limit ? prio : p->prio_limit;
     p->ctx.lr = (uint64_t)(uintptr_t)trap_return;
-    p->ctx.sp = (uint64_t)(uintptr_t)user_frame(p);
+    p->ctx.sp = (uint64_t)(uintptr_t)proc_user_frame(p);
     sched_make_ready(p);
     return p->pid;
 }
@@ -261,7 +263,7 @@ long proc_spawn(const char *path, const char *argv, size_t argv_len, int ppid)
         return err;
     struct proc *p = new_proc(&err);
     if (p)
-        err = build_image(&p->vm, user_frame(p), &img, file, argv, argv_len);
+        err = build_image(&p->vm, proc_user_frame(p), &img, file, argv, argv_len);
     kfree(copy);
     if (!p)
         return err;
@@ -270,7 +272,7 @@ long proc_spawn(const char *path, const char *argv, size_t argv_len, int ppid)
         return err;
     }
     set_name(p, path);
-    give_std_fds(p, find_pid(ppid));
+    give_std_fds(p, proc_find(ppid));
     return start_proc(p, ppid, SCHED_PRIO_NORMAL);
 }
 
@@ -303,12 +305,13 @@ long proc_exec(const char *path, const char *argv, size_t argv_len)
     memset(&exec_vm, 0, sizeof(exec_vm)); /* no second copy of a live space lying around */
 
     /* The frame syscall_handle returns through: the program starts afresh at its entry point. */
-    *user_frame(p) = tf;
+    *proc_user_frame(p) = tf;
     /* FP/SIMD registers are switched eagerly, so the live ones are this process's: clear them too. */
     memset(&p->fp, 0, sizeof(p->fp));
     arch_fpsimd_load(&p->fp);
     set_name(p, path);
     handle_close_on_exec(&p->handles);
+    signal_exec(&p->sig);
     return (long)tf.x[0]; /* the syscall result lands in x0, which must be argc */
 }
 
@@ -331,18 +334,19 @@ long proc_fork(void)
         return err;
     }
     /* The child resumes from the same syscall, with the same registers, but sees 0. */
-    *user_frame(child) = *user_frame(parent);
-    user_frame(child)->x[0] = 0;
+    *proc_user_frame(child) = *proc_user_frame(parent);
+    proc_user_frame(child)->x[0] = 0;
     arch_fpsimd_save(&child->fp); /* the parent's live FP/SIMD registers are the ones to copy */
     memcpy(child->name, parent->name, sizeof(child->name));
     handle_inherit(&child->handles, &parent->handles, HANDLE_MAX);
+    signal_fork(&child->sig, &parent->sig);
     return start_proc(child, parent->pid, parent->prio);
 }
 
 long proc_set_priority(int pid, uint32_t prio)
 {
     struct proc *self = proc_current();
-    struct proc *p = pid == 0 ? self : find_pid(pid);
+    struct proc *p = pid == 0 ? self : proc_find(pid);
 
     if (prio == SCHED_PRIO_IDLE || prio >= SCHED_PRIOS)
         return -E_INVAL;
@@ -355,21 +359,20 @@ long proc_set_priority(int pid, uint32_t prio)
     return old;
 }
 
-_Noreturn void proc_exit(int code)
+/* End the current process with wait status `status`. */
+static _Noreturn void finish(int status)
 {
     struct proc *p = proc_current();
 
     KASSERT(p != &idle_proc);
-    if (p->pid == 1)
-        kprintf("wren: %s (pid 1) exited with status %d\n", p->name, code);
     /* Descriptors first: closing one may wake a reader or writer that needs this one gone. */
     handle_close_all(&p->handles);
     kmap_user_table_none();
     vm_destroy(&p->vm);
-    p->exit_code = code;
+    p->exit_code = status;
     p->state = PROC_ZOMBIE;
     /* Orphans go to init, which reaps them. */
-    struct proc *init = find_pid(1);
+    struct proc *init = proc_find(1);
     for (int i = 0; i < PROC_MAX; i++) {
         struct proc *c = &table[i];
         if (c->state != PROC_FREE && c->ppid == p->pid) {
@@ -378,10 +381,27 @@ _Noreturn void proc_exit(int code)
                 sched_wake(init);
         }
     }
-    struct proc *parent = find_pid(p->ppid);
+    struct proc *parent = proc_find(p->ppid);
     if (parent && parent->waiting == WAIT_CHILD)
         sched_wake(parent);
+    signal_post(parent, WREN_SIGNAL_SIGCHLD);
     sched_exit_current();
+}
+
+_Noreturn void proc_exit(int code)
+{
+    struct proc *p = proc_current();
+    if (p->pid == 1)
+        kprintf("wren: %s (pid 1) exited with status %d\n", p->name, code);
+    finish(code & 0xff);
+}
+
+_Noreturn void proc_exit_signal(int sig)
+{
+    struct proc *p = proc_current();
+    if (p->pid == 1)
+        kprintf("wren: %s (pid 1) killed by signal %d\n", p->name, sig);
+    finish(WREN_WAIT_STATUS_SIGNALED | sig);
 }
 
 long proc_wait(int pid, user_out_ptr status, uint32_t options)
@@ -408,13 +428,15 @@ long proc_wait(int pid, user_out_ptr status, uint32_t options)
             return -E_CHILD;
         if (options & WREN_WAIT_NOHANG)
             return -E_AGAIN;
+        if (signal_interrupted(self))
+            return -E_INTR;
         sched_block(WAIT_CHILD);
     }
 }
 
 void proc_idle_work(void)
 {
-    struct proc *init = find_pid(1);
+    struct proc *init = proc_find(1);
 
     /* init has ended: reap it here, where no process's stack is in use, and stop the machine. */
     if (init && init->state == PROC_ZOMBIE) {
@@ -434,7 +456,7 @@ _Noreturn void proc_kill_current(const struct trap_frame *tf, const char *reason
     if (far_valid)
         kprintf(" at address %#lx", (unsigned long)tf->far);
     kprintf(", pc %#lx\n", (unsigned long)tf->elr);
-    proc_exit(PROC_EXIT_KILLED);
+    proc_exit_signal(WREN_SIGNAL_SIGSEGV);
 }
 
 struct vm_space *user_vm(void)

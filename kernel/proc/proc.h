@@ -13,12 +13,12 @@
 #include "arch/trap_frame.h"
 #include "mm/vm.h"
 #include "obj/handle.h"
+#include "proc/signal.h"
 #include "user_ptr.h"
 
 #define PROC_MAX          64
 #define PROC_NAME_MAX     32
 #define PROC_KSTACK_ORDER 2    /* 16 KiB kernel stack per process */
-#define PROC_EXIT_KILLED  139  /* exit code of a program killed by a fault (128 + SIGSEGV) */
 #define PROC_ARGV_MAX     4096 /* bytes of argument strings spawn and exec accept */
 
 enum proc_state { PROC_FREE, PROC_READY, PROC_RUNNING, PROC_BLOCKED, PROC_ZOMBIE };
@@ -27,8 +27,9 @@ enum proc_wait_on { WAIT_NONE, WAIT_CHILD, WAIT_SLEEP, WAIT_QUEUE };
 struct proc {
     /* Identity and family; guarded by the (future) process-table lock. */
     int pid, ppid;
+    int pgid, sid; /* process group and session (proc/pgroup.h) */
     enum proc_state state;
-    int exit_code;
+    int exit_code; /* the wait status: WREN_WAIT_STATUS_* */
     char name[PROC_NAME_MAX];
 
     /* Scheduling: sched.c owns these. */
@@ -48,6 +49,7 @@ struct proc {
     struct fpsimd_state fp;
     struct vm_space vm;
     struct handle_table handles; /* file descriptors and handles (obj/handle.h) */
+    struct proc_signals sig;     /* proc/signal.h */
 };
 
 void proc_init(void);
@@ -64,8 +66,10 @@ long proc_set_priority(int pid, uint32_t prio);
 /* A copy-on-write copy of the calling process: the child's pid, or a negative E_*. */
 long proc_fork(void);
 _Noreturn void proc_exit(int code);
+/* End the current process as killed by signal `sig` (its default action). */
+_Noreturn void proc_exit_signal(int sig);
 long proc_wait(int pid, user_out_ptr status, uint32_t options);
-/* A fatal fault in the current program: one-line report, then it ends with PROC_EXIT_KILLED. */
+/* A fatal fault in the current program: one-line report, then it ends as killed by SIGSEGV. */
 _Noreturn void proc_kill_current(const struct trap_frame *tf, const char *reason, bool far_valid);
 
 /* Run by the idle loop: when init has exited, reap it and power off. */
@@ -74,5 +78,9 @@ void proc_idle_work(void);
 struct proc *proc_current(void);
 /* Slot i of the process table (0 <= i < PROC_MAX), whatever its state. */
 struct proc *proc_slot(int i);
+/* The process with this pid (zombies included), or NULL. */
+struct proc *proc_find(int pid);
+/* The user registers of p: the frame its next return to user space restores. */
+struct trap_frame *proc_user_frame(struct proc *p);
 
 #endif

@@ -1,7 +1,8 @@
 /*
  * Wait queues (waitq.h). A waiter is on at most one queue (proc->wq); with a deadline it is
  * also on the scheduler's sleeper list, and whichever ends the wait first takes it off the
- * other: a wake clears proc->wq, so a waiter that finds itself still queued timed out.
+ * other: a wake clears proc->wq, so a waiter that finds itself still queued timed out. A
+ * signal that is not blocked ends the wait too (signal_post wakes the waiter): -E_INTR.
  */
 #include "proc/proc.h"
 #include "proc/sched.h"
@@ -34,9 +35,13 @@ static void enqueue_self(struct waitq *q, struct proc *self)
     self->wq = q;
 }
 
-/* After the sleep: 0 if a wake took us off the queue, -E_TIMEDOUT if the deadline did. */
+/* After the sleep: 0 if a wake took us off the queue, -E_INTR for a signal, -E_TIMEDOUT if the deadline did. */
 static long wait_result(struct proc *self)
 {
+    if (signal_interrupted(self)) { /* signal_post woke us, or one came while we were woken */
+        waitq_remove(self);
+        return -E_INTR;
+    }
     if (self->wq) {
         waitq_remove(self);
         return -E_TIMEDOUT;
@@ -48,6 +53,8 @@ long waitq_wait(struct waitq *q, uint64_t deadline)
 {
     struct proc *self = proc_current();
 
+    if (signal_interrupted(self))
+        return -E_INTR;
     enqueue_self(q, self);
     sched_block_until(WAIT_QUEUE, deadline);
     return wait_result(self);
@@ -57,6 +64,10 @@ long waitq_wait_handoff(struct waitq *q, uint64_t deadline, struct proc *to)
 {
     struct proc *self = proc_current();
 
+    if (signal_interrupted(self)) {
+        sched_wake(to); /* it was taken off its queue for us: let it run the ordinary way */
+        return -E_INTR;
+    }
     enqueue_self(q, self);
     sched_block_handoff(WAIT_QUEUE, deadline, to);
     return wait_result(self);

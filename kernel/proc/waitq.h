@@ -6,7 +6,7 @@
  *
  *     while (!condition) {
  *         long err = waitq_wait(&obj->readers, deadline);
- *         if (err) return err;        // -E_TIMEDOUT
+ *         if (err) return err;        // -E_TIMEDOUT, -E_INTR
  *     }
  */
 #ifndef WREN_PROC_WAITQ_H
@@ -24,7 +24,8 @@ struct waitq {
 
 /*
  * Sleep on q until woken or until the monotonic time `deadline` (ns; WAITQ_FOREVER for none).
- * 0 when woken, -E_TIMEDOUT when the deadline passed first.
+ * 0 when woken, -E_TIMEDOUT when the deadline passed first, -E_INTR when a signal the
+ * caller does not block is pending (then it does not sleep at all).
  */
 long waitq_wait(struct waitq *q, uint64_t deadline);
 /* waitq_wait, running `to` (taken off its queue with waitq_take_first) at once in our place. */

@@ -1,6 +1,7 @@
 /* Clock syscalls (interface/syscalls/time.yaml). */
 #include "syscall_table.h"
 #include "proc/sched.h"
+#include "proc/signal.h"
 #include "timer.h"
 
 long sys_get_time(uint32_t clock)
@@ -17,9 +18,15 @@ long sys_get_time(uint32_t clock)
 long sys_sleep(uint64_t duration_ns)
 {
     uint64_t now = timer_now_ns();
-    if (duration_ns == 0)
+    uint64_t deadline = duration_ns > UINT64_MAX - now ? UINT64_MAX : now + duration_ns;
+
+    if (duration_ns == 0) {
         sched_yield();
-    else
-        sched_sleep_until(duration_ns > UINT64_MAX - now ? UINT64_MAX : now + duration_ns);
-    return 0;
+        return 0;
+    }
+    /* A signal that is not blocked ends the sleep early (signal_post wakes the sleeper). */
+    if (signal_interrupted(proc_current()))
+        return -E_INTR;
+    sched_sleep_until(deadline);
+    return signal_interrupted(proc_current()) && timer_now_ns() < deadline ? -E_INTR : 0;
 }

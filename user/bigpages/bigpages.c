@@ -5,7 +5,7 @@
  *   pages), which reads as zero and is writable everywhere without any further allocation; an unaligned stretch
  *   still costs one page per touch;
  * - munmap and mprotect of one page inside a block split it: the neighbours keep their data and their access, the
- *   page itself faults (the toucher, a child, is killed with status 139);
+ *   page itself faults (the toucher, a child, is killed by SIGSEGV);
  * - fork of a process with a block keeps parent and child isolated, a write copies one page;
  * - PROT_NONE (by mprotect, or mmap with prot 0) makes pages untouchable for the program and the kernel alike, and
  *   mprotect back to read/write gives them back with their contents;
@@ -37,7 +37,7 @@ static uint64_t map_aligned(uint64_t len, uint64_t *raw)
     return ((uint64_t)a + BLOCK - 1) & ~(BLOCK - 1);
 }
 
-/* Forks a child that reads (write = 0) or writes one byte at va; its exit status (139 when the touch kills it). */
+/* Forks a child that reads (write = 0) or writes one byte at va; its wait status (SIGSEGV when the touch kills it). */
 static long touch_in_child(uint64_t va, int write)
 {
     long pid = wren_fork();
@@ -111,13 +111,15 @@ static void check_split_by_munmap_and_mprotect(void)
         if (i != 100)
             kept &= p[i * PAGE / 8] == 1000 + i;
     wren_check("the other 511 pages keep their data", kept, 1);
-    wren_check("reading the unmapped page kills the reader", touch_in_child(a + 100 * PAGE, 0), 139);
+    wren_check("reading the unmapped page kills the reader", touch_in_child(a + 100 * PAGE, 0),
+               WREN_WAIT_STATUS_SIGNALED | WREN_SIGNAL_SIGSEGV);
     wren_check("...while its neighbours stay readable", touch_in_child(a + 99 * PAGE, 0), 0);
     p[101 * PAGE / 8] = 7;
     wren_check("...and writable", (long)p[101 * PAGE / 8], 7);
 
     wren_check("mprotect one page read-only", wren_mprotect((void *)(a + 300 * PAGE), PAGE, WREN_PROT_READ), 0);
-    wren_check("writing it kills the writer", touch_in_child(a + 300 * PAGE, 1), 139);
+    wren_check("writing it kills the writer", touch_in_child(a + 300 * PAGE, 1),
+               WREN_WAIT_STATUS_SIGNALED | WREN_SIGNAL_SIGSEGV);
     wren_check("reading it is fine and sees the data", (long)p[300 * PAGE / 8], 1300);
     p[299 * PAGE / 8] = 8;
     p[301 * PAGE / 8] = 9;
@@ -132,7 +134,8 @@ static void check_split_by_munmap_and_mprotect(void)
     uint64_t b = free_bytes();
     wren_check("mprotect a whole block read-only", wren_mprotect((void *)a, BLOCK, WREN_PROT_READ), 0);
     wren_check("...allocates nothing", (long)(b - free_bytes()), 0);
-    wren_check("...and writing it kills the writer", touch_in_child(a + 7 * PAGE, 1), 139);
+    wren_check("...and writing it kills the writer", touch_in_child(a + 7 * PAGE, 1),
+               WREN_WAIT_STATUS_SIGNALED | WREN_SIGNAL_SIGSEGV);
     wren_check("mprotect it back", wren_mprotect((void *)a, BLOCK, RW), 0);
     p[7 * PAGE / 8] = 56;
     wren_check("writable again, data kept", (long)(p[0] + p[7 * PAGE / 8]), 111);
@@ -194,9 +197,12 @@ static void check_prot_none(void)
     p[0] = 11;
     p[PAGE / 8] = 22;
     wren_check("mprotect PROT_NONE", wren_mprotect((void *)a, 3 * PAGE, 0), 0);
-    wren_check("reading a PROT_NONE page kills the reader", touch_in_child((uint64_t)a, 0), 139);
-    wren_check("writing it kills the writer", touch_in_child((uint64_t)a + PAGE, 1), 139);
-    wren_check("touching a never-touched PROT_NONE page kills too", touch_in_child((uint64_t)a + 2 * PAGE, 0), 139);
+    wren_check("reading a PROT_NONE page kills the reader", touch_in_child((uint64_t)a, 0),
+               WREN_WAIT_STATUS_SIGNALED | WREN_SIGNAL_SIGSEGV);
+    wren_check("writing it kills the writer", touch_in_child((uint64_t)a + PAGE, 1),
+               WREN_WAIT_STATUS_SIGNALED | WREN_SIGNAL_SIGSEGV);
+    wren_check("touching a never-touched PROT_NONE page kills too", touch_in_child((uint64_t)a + 2 * PAGE, 0),
+               WREN_WAIT_STATUS_SIGNALED | WREN_SIGNAL_SIGSEGV);
     wren_check("the kernel cannot write there either", wren_mem_info((struct wren_meminfo *)(a + 64)), -E_FAULT);
     wren_check("mprotect back to read/write", wren_mprotect((void *)a, 3 * PAGE, RW), 0);
     wren_check("contents intact", (long)(p[0] + p[PAGE / 8] + p[2 * PAGE / 8]), 33);
@@ -206,7 +212,8 @@ static void check_prot_none(void)
 
     long n = wren_mmap(0, 2 * PAGE, 0, ANON, -1, 0);
     wren_check("mmap with prot 0", n > 0, 1);
-    wren_check("touching it kills the toucher", touch_in_child((uint64_t)n, 0), 139);
+    wren_check("touching it kills the toucher", touch_in_child((uint64_t)n, 0),
+               WREN_WAIT_STATUS_SIGNALED | WREN_SIGNAL_SIGSEGV);
     wren_check("mprotect it read/write", wren_mprotect((void *)n, 2 * PAGE, RW), 0);
     wren_check("then it reads zero", (long)*(volatile uint64_t *)n, 0);
     wren_munmap((void *)n, 2 * PAGE);
@@ -217,7 +224,8 @@ static void check_prot_none(void)
     for (uint64_t i = 0; i < 512; i++)
         q[i * PAGE / 8] = 3000 + i;
     wren_check("PROT_NONE on two pages of a block", wren_mprotect((void *)(b + 8 * PAGE), 2 * PAGE, 0), 0);
-    wren_check("touching one kills the toucher", touch_in_child(b + 9 * PAGE, 0), 139);
+    wren_check("touching one kills the toucher", touch_in_child(b + 9 * PAGE, 0),
+               WREN_WAIT_STATUS_SIGNALED | WREN_SIGNAL_SIGSEGV);
     wren_check("a neighbour is fine", touch_in_child(b + 10 * PAGE, 1), 0);
     wren_check("back to read/write", wren_mprotect((void *)(b + 8 * PAGE), 2 * PAGE, RW), 0);
     int kept = 1;

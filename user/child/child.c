@@ -6,8 +6,8 @@
  *   fp N        floating-point work that a lost FP/SIMD context would corrupt; exit 0 if right
  *   orphan      spawn "child spin 50" and exit at once, leaving it to be re-parented to init
  *   args        exit with argc * 10 + strlen(argv[2])
- *   exec PATH ARGS...  exec PATH with argument block ARGS; if exec fails, exit 1000 + the error
- *               number once the old image is shown to be intact (999 if it is not)
+ *   exec PATH ARGS...  exec PATH with argument block ARGS; if exec fails, exit 120 + the error
+ *               number once the old image is shown to be intact (119 if it is not)
  *   execpid     exec "child pid P" with our own pid P
  *   pid P       exit 77 if get_pid() is P, 78 if not
  *   loop N      exec "child loop N-1" until N is 0, then exit 55
@@ -72,8 +72,9 @@ static void put_dec(char *buf, long v)
 }
 
 /*
- * exec `path` with the arguments args[0..n). Returns only if exec failed: 1000 + the error
- * number, or 999 if the old image (its stack, its data, its syscalls) did not survive it.
+ * exec `path` with the arguments args[0..n). Returns only if exec failed: 120 + the error
+ * number (an exit code keeps 8 bits; exec's errors are all below 100), or 119 if the old
+ * image (its stack, its data, its syscalls) did not survive it.
  */
 static int exec_with(const char *path, char **args, int n)
 {
@@ -86,8 +87,8 @@ static int exec_with(const char *path, char **args, int n)
             return 98;
     long r = wren_exec(path, wren_strlen(path), block, len);
     if (stack_canary != 0xca11ab1e || data_canary != 0x5eed || wren_get_pid() <= 0)
-        return 999;
-    return (int)(1000 - r);
+        return 119;
+    return (int)(120 - r);
 }
 
 /* FP/SIMD state that exec must not hand on: the asm and the exec in one function, so nothing restores it. */

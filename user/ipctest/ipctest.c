@@ -130,7 +130,7 @@ static void as_fd(void)
     wren_check("  read: the remaining 36", wren_read(ch[1], buf + 100, 100), 36);
     wren_check("  bytes right", buf[100] == 64 && buf[135] == 99, 1);
     struct wren_stat st;
-    wren_check("fstat: a channel", wren_fstat(ch[1], &st) == 0 ? st.type : -1, WREN_FILE_TYPE_CHANNEL);
+    wren_check("fstat: a channel", wren_fstat(ch[1], &st) == 0 ? (long)st.type : -1, WREN_FILE_TYPE_CHANNEL);
     wren_close(ch[0]);
     wren_check("read after the peer closed: end of file", wren_read(ch[1], buf, 10), 0);
     wren_close(ch[1]);

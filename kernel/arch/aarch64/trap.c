@@ -17,6 +17,7 @@
 #include "mm/vm.h"
 #include "proc/proc.h"
 #include "proc/sched.h"
+#include "proc/signal.h"
 #include "panic.h"
 #include "syscall.h"
 #include "user.h"
@@ -137,8 +138,10 @@ void trap_handle(struct trap_frame *tf, uint64_t slot)
     if (type == TRAP_TYPE_IRQ && (src == TRAP_SRC_CUR_SPX || src == TRAP_SRC_LOW_A64)) {
         irq_dispatch();
         /* The kernel is not preemptible; user code is, on the way back to it. */
-        if (src == TRAP_SRC_LOW_A64)
+        if (src == TRAP_SRC_LOW_A64) {
             sched_preempt_point();
+            signal_deliver(tf);
+        }
         return;
     }
     if (src == TRAP_SRC_LOW_A64 && type == TRAP_TYPE_SYNC) {
@@ -150,9 +153,10 @@ void trap_handle(struct trap_frame *tf, uint64_t slot)
             err = user_abort_resolve(tf, ec); /* first touch of a demand-zero page: map it, retry */
         if (err == -E_NOMEM)
             proc_kill_current(tf, "out of memory", true);
-        if (err)
-            proc_kill_current(tf, esr_class_name(ec), esr_has_far(ec)); /* ends that program, never the kernel */
+        if (err) /* ends that program (never the kernel), or runs its SIGSEGV handler */
+            signal_fault(tf, esr_class_name(ec), esr_has_far(ec));
         sched_preempt_point();
+        signal_deliver(tf); /* the way back to user space is where signals are acted on */
         return;
     }
     if (src == TRAP_SRC_CUR_SPX && type == TRAP_TYPE_SYNC && kernel_uaccess_fault(tf))

@@ -9,5 +9,8 @@
 int wren_errno_from(long wren_error);
 /* For a syscall result: a negative -E_* sets errno and gives -1; anything else passes through. */
 long wren_posix_result(long r);
+/* Signal numbers: picolibc's <signal.h> (BSD numbering) to Wren's (Linux's) and back; 0 where there is none. */
+int wren_signal_from_posix(int sig);
+int wren_signal_to_posix(int wren_sig);
 
 #endif
