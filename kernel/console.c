@@ -49,8 +49,10 @@ static void rx_drain(void)
 static void rx_irq(uint32_t intid, void *arg)
 {
     (void)intid, (void)arg;
-    rx_drain();
+    /* Acknowledge first: a byte that arrives while the FIFO is drained raises the interrupt again. Acknowledged after
+     * the drain, its interrupt would be cleared with the others and the byte left waiting for the next one. */
     uart_irq_ack(console_uart);
+    rx_drain();
     if (rx_notify)
         rx_notify();
 }

@@ -19,7 +19,7 @@ def test_syscall_fuzzer(build, tmp_path, seed):
     r.require_clean_poweroff()
     assert "sysfuzz: seed %d, %d syscalls" % (seed, SYSCALLS) in r.output, r.output[-3000:]
     assert "KERNEL PANIC" not in r.output and "unexpected exception" not in r.output, r.output[-3000:]
-    assert re.search(r"sysfuzz: \d+ children, \d+ ended abnormally; memory back to where it started", r.output), \
+    assert re.search(r"sysfuzz: \d+ children, \d+ ended abnormally \(\d+ blocked and were killed\); memory back to where it started", r.output), \
         r.output[-3000:]
     assert "/bin/init (pid 1) exited with status 0" in r.output, r.output[-3000:]
 
@@ -31,5 +31,6 @@ def test_same_seed_same_run(build, tmp_path):
         d.mkdir()
         r = boot(build, timeout=300, bootargs="-- 7 3000", initrd=make_initrd(d, build, program="sysfuzz"))
         r.require_clean_poweroff()
-        runs.append(re.search(r"sysfuzz: \d+ children, (\d+) ended abnormally", r.output).group(0))
+        runs.append(re.search(r"sysfuzz: \d+ children, \d+ ended abnormally \(\d+ blocked and were killed\)",
+                              r.output).group(0))
     assert runs[0] == runs[1], runs

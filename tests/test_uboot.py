@@ -28,6 +28,8 @@ def test_uboot_booti_el2_gicv3(build):
         child.expect("psci: v1.1 via smc")
         child.expect("irq: GICv3")
         child.expect("init: hello from EL0")
+        child.expect(r"/ \$ ")  # init starts the shell: ask it to power off
+        child.send("poweroff\r")
         child.expect("exited with status 0")
         child.expect("wren: powering off")
         child.expect(pexpect.EOF)

@@ -223,6 +223,11 @@ int vm_check(struct vm_space *vs, uint64_t va, size_t len, enum vm_access access
     return 0;
 }
 
+uint64_t vm_resident_pages(const struct vm_space *vs)
+{
+    return pgtable_mapped_pages(&vs->pt);
+}
+
 int vm_load(struct vm_space *vs, uint64_t va, const void *src, size_t len)
 {
     const uint8_t *s = src;

@@ -62,6 +62,9 @@ int vm_protect(struct vm_space *vs, uint64_t addr, uint64_t len, uint32_t prot);
  */
 int vm_fault(struct vm_space *vs, uint64_t va, enum vm_access access);
 
+/* Pages mapped in the space now (its resident set; copy-on-write pages shared by a fork count in each space). */
+uint64_t vm_resident_pages(const struct vm_space *vs);
+
 /* Does every page of [va, va + len) allow `access` (faulting pages in as a touch would)? */
 int vm_check(struct vm_space *vs, uint64_t va, size_t len, enum vm_access access);
 

@@ -6,6 +6,7 @@
 #include "arch/memlayout.h"
 #include "arch/sysreg_bits.h"
 #include "console.h"
+#include "fs/path.h"
 #include "fs/rootfs.h"
 #include "lib/elf.h"
 #include "lib/string.h"
@@ -177,6 +178,7 @@ static void free_slot(struct proc *p)
 {
     if (p->kstack)
         pmm_free(p->kstack, PROC_KSTACK_ORDER);
+    path_cwd_release(p);
     memset(p, 0, sizeof(*p));
 }
 
@@ -265,6 +267,11 @@ long proc_spawn(const char *path, const char *argv, size_t argv_len, int ppid)
     if (p)
         err = build_image(&p->vm, proc_user_frame(p), &img, file, argv, argv_len);
     kfree(copy);
+    if (p && !err) {
+        err = path_cwd_inherit(p, proc_find(ppid));
+        if (err)
+            vm_destroy(&p->vm);
+    }
     if (!p)
         return err;
     if (err) {
@@ -326,6 +333,8 @@ long proc_fork(void)
     err = vm_create(&child->vm);
     if (!err) {
         err = vm_fork(&parent->vm, &child->vm);
+        if (!err)
+            err = path_cwd_inherit(child, parent);
         if (err)
             vm_destroy(&child->vm);
     }

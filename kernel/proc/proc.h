@@ -31,6 +31,7 @@ struct proc {
     enum proc_state state;
     int exit_code; /* the wait status: WREN_WAIT_STATUS_* */
     char name[PROC_NAME_MAX];
+    char *cwd; /* current directory, canonical and kmalloc'd; NULL is the root (fs/path.h) */
 
     /* Scheduling: sched.c owns these. */
     uint8_t prio;       /* higher runs first; SCHED_PRIO_* */

@@ -3,6 +3,7 @@
  * caller's handle table (obj/handle.h) whose object does byte I/O; its READ and WRITE rights
  * come from the open flags, and each call checks the right it needs before the object sees it.
  */
+#include "fs/path.h"
 #include "fs/ramfs_file.h"
 #include "lib/string.h"
 #include "obj/console_file.h"
@@ -11,8 +12,6 @@
 #include "panic.h"
 #include "proc/proc.h"
 #include "syscall_table.h"
-
-#define PATH_MAX_LEN 4096
 
 /* Rights a descriptor opened with `flags` carries. */
 static uint32_t fd_rights(uint32_t flags)
@@ -67,16 +66,15 @@ static long open_path(const char *path, size_t len, uint32_t flags, struct kobje
 
 long sys_open(user_in_ptr path, size_t path_len, uint32_t flags)
 {
-    static char buf[PATH_MAX_LEN]; /* one CPU, and open does not block before it is done with it */
+    static char buf[PATH_BUF_SIZE]; /* one CPU, and open does not block before it is done with it */
     struct kobject *o;
 
     if (!(flags & (WREN_OPEN_READ | WREN_OPEN_WRITE)))
         return -E_INVAL;
-    if (path_len > PATH_MAX_LEN)
-        return -E_NAMETOOLONG;
-    if (copy_from_user(buf, path, path_len))
-        return -E_FAULT;
-    long err = open_path(buf, path_len, flags, &o);
+    long len = path_from_user(buf, path, path_len);
+    if (len < 0)
+        return len;
+    long err = open_path(buf, (size_t)len, flags, &o);
     if (err)
         return err;
     return fd_install(o, flags);

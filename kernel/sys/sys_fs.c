@@ -1,55 +1,45 @@
-/* File-system syscalls (interface/syscalls/fs.yaml): names in the root ramfs, by path. */
+/* File-system syscalls (interface/syscalls/fs.yaml): names in the root ramfs, by path (fs/path.h). */
+#include "fs/path.h"
 #include "fs/ramfs.h"
 #include "fs/rootfs.h"
 #include "lib/string.h"
+#include "proc/proc.h"
 #include "syscall_table.h"
 
 /* One CPU and a non-preemptible kernel: static path buffers are safe and keep 8 KiB off the stack. */
-static char kpath[RAMFS_PATH_MAX];
-static char kpath2[RAMFS_PATH_MAX];
-
-/* Copy a user path into buf: 0, -E_NAMETOOLONG or -E_FAULT. The ramfs checks the rest. */
-static int copy_path(char *buf, user_in_ptr path, size_t len)
-{
-    if (len > RAMFS_PATH_MAX)
-        return -E_NAMETOOLONG;
-    if (len && copy_from_user(buf, path, len))
-        return -E_FAULT;
-    return 0;
-}
+static char kpath[PATH_BUF_SIZE];
+static char kpath2[PATH_BUF_SIZE];
 
 long sys_mkdir(user_in_ptr path, size_t path_len)
 {
-    int err = copy_path(kpath, path, path_len);
-    return err ? err : ramfs_mkdir(rootfs(), kpath, path_len, 0755);
+    long len = path_from_user(kpath, path, path_len);
+    return len < 0 ? len : ramfs_mkdir(rootfs(), kpath, (size_t)len, 0755);
 }
 
 long sys_rmdir(user_in_ptr path, size_t path_len)
 {
-    int err = copy_path(kpath, path, path_len);
-    return err ? err : ramfs_rmdir(rootfs(), kpath, path_len);
+    long len = path_from_user(kpath, path, path_len);
+    return len < 0 ? len : ramfs_rmdir(rootfs(), kpath, (size_t)len);
 }
 
 long sys_unlink(user_in_ptr path, size_t path_len)
 {
-    int err = copy_path(kpath, path, path_len);
-    return err ? err : ramfs_unlink(rootfs(), kpath, path_len);
+    long len = path_from_user(kpath, path, path_len);
+    return len < 0 ? len : ramfs_unlink(rootfs(), kpath, (size_t)len);
 }
 
 long sys_rename(user_in_ptr old, size_t old_len, user_in_ptr new, size_t new_len)
 {
-    int err = copy_path(kpath, old, old_len);
-    if (!err)
-        err = copy_path(kpath2, new, new_len);
-    return err ? err : ramfs_rename(rootfs(), kpath, old_len, kpath2, new_len);
+    long len = path_from_user(kpath, old, old_len);
+    long len2 = len < 0 ? len : path_from_user(kpath2, new, new_len);
+    return len2 < 0 ? len2 : ramfs_rename(rootfs(), kpath, (size_t)len, kpath2, (size_t)len2);
 }
 
 long sys_truncate(user_in_ptr path, size_t path_len, uint64_t size)
 {
     struct ramfs_node *n;
-    int err = copy_path(kpath, path, path_len);
-    if (!err)
-        err = ramfs_lookup(rootfs(), kpath, path_len, &n);
+    long len = path_from_user(kpath, path, path_len);
+    int err = len < 0 ? (int)len : ramfs_lookup(rootfs(), kpath, (size_t)len, &n);
     return err ? err : ramfs_truncate(rootfs(), n, size);
 }
 
@@ -57,9 +47,8 @@ long sys_stat(user_in_ptr path, size_t path_len, user_out_ptr st)
 {
     struct ramfs_node *n;
     struct wren_stat ks;
-    int err = copy_path(kpath, path, path_len);
-    if (!err)
-        err = ramfs_lookup(rootfs(), kpath, path_len, &n);
+    long len = path_from_user(kpath, path, path_len);
+    int err = len < 0 ? (int)len : ramfs_lookup(rootfs(), kpath, (size_t)len, &n);
     if (err)
         return err;
     memset(&ks, 0, sizeof(ks));
@@ -74,9 +63,8 @@ long sys_readdir(user_in_ptr path, size_t path_len, uint64_t index, user_out_ptr
     struct wren_stat ks;
     const char *name;
     size_t len;
-    int err = copy_path(kpath, path, path_len);
-    if (!err)
-        err = ramfs_lookup(rootfs(), kpath, path_len, &dir);
+    long plen = path_from_user(kpath, path, path_len);
+    int err = plen < 0 ? (int)plen : ramfs_lookup(rootfs(), kpath, (size_t)plen, &dir);
     if (!err)
         err = ramfs_readdir(dir, index, &name, &len, &child);
     if (err)
@@ -90,4 +78,19 @@ long sys_readdir(user_in_ptr path, size_t path_len, uint64_t index, user_out_ptr
     d.name_len = (uint32_t)len;
     memcpy(d.name, name, len); /* len <= 255: the NUL after it is already there */
     return copy_to_user(entry, &d, sizeof(d)) ? -E_FAULT : 0;
+}
+
+long sys_chdir(user_in_ptr path, size_t path_len)
+{
+    long len = path_from_user(kpath, path, path_len);
+    return len < 0 ? len : path_chdir(kpath, (size_t)len);
+}
+
+long sys_getcwd(user_out_ptr buf, size_t buf_len)
+{
+    const char *cwd = path_cwd(proc_current());
+    size_t n = strlen(cwd) + 1;
+    if (buf_len < n)
+        return -E_RANGE;
+    return copy_to_user(buf, cwd, n) ? -E_FAULT : (long)(n - 1);
 }

@@ -1,4 +1,5 @@
 /* Process syscalls (interface/syscalls/proc.yaml). */
+#include "fs/path.h"
 #include "lib/string.h"
 #include "proc/proc.h"
 #include "proc/sched.h"
@@ -23,7 +24,7 @@ long sys_get_pid(void)
 }
 
 /* One CPU and a non-preemptible kernel: static buffers are safe and keep the stack small. */
-static char kpath[PATH_MAX_LEN + 1];
+static char kpath[PATH_BUF_SIZE];
 static char kargv[PROC_ARGV_MAX];
 
 /* spawn's and exec's path and argument block, copied into kpath/kargv and checked: 0 or a negative E_*. */
@@ -35,10 +36,12 @@ static int copy_in_program(user_in_ptr path, size_t path_len, user_in_ptr argv, 
         return -E_NAMETOOLONG;
     if (argv_len > PROC_ARGV_MAX)
         return -E_TOOBIG;
-    if (copy_from_user(kpath, path, path_len) || (argv_len && copy_from_user(kargv, argv, argv_len)))
+    long len = path_from_user(kpath, path, path_len);
+    if (len < 0)
+        return (int)len;
+    if (argv_len && copy_from_user(kargv, argv, argv_len))
         return -E_FAULT;
-    kpath[path_len] = 0;
-    if (strlen(kpath) != path_len)
+    if (strlen(kpath) != (size_t)len)
         return -E_INVAL; /* a NUL inside the path */
     return 0;
 }

@@ -724,6 +724,27 @@ TEST(nomem_at_every_point)
 
 // --- unmap ---
 
+TEST(mapped_pages_counts_leaves_of_every_size)
+{
+    struct pgtable pt;
+    const unsigned u = PGT_READ | PGT_WRITE | PGT_USER;
+
+    new_table(&pt, true, 1);
+    EXPECT_EQ(pgtable_mapped_pages(&pt), 0);
+    ASSERT_EQ(pgtable_map(&pt, 0x400000, 0x80000000, 3 * KB4, u), 0);
+    EXPECT_EQ(pgtable_mapped_pages(&pt), 3);
+    ASSERT_EQ(pgtable_map(&pt, 0x40000000 + MB2, 0x80000000 + MB2, MB2, u), 0); // one 2 MiB block
+    EXPECT_EQ(pgtable_mapped_pages(&pt), 3 + 512);
+    ASSERT_EQ(pgtable_map(&pt, 3 * GB1, GB1, GB1, u), 0); // one 1 GiB block
+    EXPECT_EQ(pgtable_mapped_pages(&pt), 3 + 512 + 512 * 512);
+    ASSERT_EQ(pgtable_unmap(&pt, 0x400000 + KB4, KB4, NULL), 0);
+    EXPECT_EQ(pgtable_mapped_pages(&pt), 2 + 512 + 512 * 512);
+    ASSERT_EQ(pgtable_unmap(&pt, 0x40000000 + MB2 + 5 * KB4, KB4, NULL), 0); // splits the block: 511 pages left
+    EXPECT_EQ(pgtable_mapped_pages(&pt), 2 + 511 + 512 * 512);
+    pgtable_destroy(&pt, NULL);
+    EXPECT_EQ(pgtable_mapped_pages(&pt), 0);
+}
+
 TEST(unmap_splits_block)
 {
     struct pgtable pt;

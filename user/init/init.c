@@ -1,10 +1,63 @@
 /*
- * /bin/init: the first user program. For now it proves the path from a C program through
- * the generated userlib stubs, svc, the generated dispatcher and back: it greets, checks
- * its pid, sleeps (which needs the timer interrupt) and exits.
+ * /bin/init: the first user program. It greets, checks its pid and sleeps (which needs the
+ * timer interrupt end to end), and then, if the system has a shell (/bin/sh), keeps one running
+ * on the console: it restarts the shell whenever it exits, and reaps the orphans the kernel
+ * hands it meanwhile. When the shell exits with WREN_SH_EXIT_POWEROFF (its `poweroff`
+ * built-in), init exits, and the kernel powers off. Without /bin/sh (the test initrds) init
+ * exits after the greeting, as it always did, and the machine powers off.
+ *
+ * Kept to the wren_* stubs, without the C library: the first program stays small and its path
+ * from the syscall stubs to the kernel easy to follow.
  */
+#include <wren/init.h>
 #include <wren/print.h>
 #include <wren/syscalls.h>
+
+#define SHELL "/bin/sh"
+
+static int has_shell(void)
+{
+    struct wren_stat st;
+    return wren_stat(SHELL, sizeof(SHELL) - 1, &st) == 0 && st.type == WREN_FILE_TYPE_REGULAR;
+}
+
+/* Run the shell until it asks for power-off; restart it whenever it ends otherwise. */
+static int run_shell(void)
+{
+    static const char args[] = "sh";
+    int quick_exits = 0;
+
+    for (;;) {
+        long t0 = wren_get_time(WREN_CLOCK_MONOTONIC);
+        long pid = wren_spawn(SHELL, sizeof(SHELL) - 1, args, sizeof(args));
+        if (pid < 0) {
+            wren_print("init: cannot start " SHELL ": error ");
+            wren_print_dec(-pid);
+            wren_print("\n");
+            return 1;
+        }
+        int32_t status = 0;
+        long w;
+        /* Any child may end here: orphans of the shell's jobs become init's to reap. */
+        while ((w = wren_wait(-1, &status, 0)) != pid)
+            if (w < 0)
+                return 1; /* no children at all: cannot happen while the shell lives */
+        if (status == WREN_SH_EXIT_POWEROFF) {
+            wren_print("init: powering off\n");
+            return 0;
+        }
+        wren_print("init: " SHELL " exited with status ");
+        wren_print_dec(status);
+        wren_print(", restarting it\n");
+        /* A shell that dies at once, over and over, must not keep the CPU spinning. */
+        if (wren_get_time(WREN_CLOCK_MONOTONIC) - t0 < 1000000000)
+            quick_exits++;
+        else
+            quick_exits = 0;
+        if (quick_exits >= 3)
+            wren_sleep(1000000000);
+    }
+}
 
 int main(void)
 {
@@ -19,5 +72,5 @@ int main(void)
     wren_print("init: slept ");
     wren_print_dec((wren_get_time(WREN_CLOCK_MONOTONIC) - t0) / 1000000);
     wren_print(" ms\n");
-    return 0;
+    return has_shell() ? run_shell() : 0;
 }

@@ -696,6 +696,28 @@ static void destroy_level(const struct pgtable *pt, int level, uint64_t *table, 
     }
 }
 
+static uint64_t count_level(const struct pgtable *pt, int level, const uint64_t *table)
+{
+    uint64_t pages = 0;
+    for (unsigned i = 0; i < ENTRIES; i++) {
+        uint64_t d = desc_read(&table[i]);
+        if (!(d & DESC_VALID))
+            continue;
+        if (is_table(d, level))
+            pages += count_level(pt, level + 1, table_at(pt, d & DESC_OA_MASK));
+        else
+            pages += level_span(level) / PGT_PAGE_SIZE;
+    }
+    return pages;
+}
+
+uint64_t pgtable_mapped_pages(const struct pgtable *pt)
+{
+    if (pt == NULL || pt->root_pa == 0)
+        return 0;
+    return count_level(pt, 0, table_at(pt, pt->root_pa));
+}
+
 void pgtable_destroy(struct pgtable *pt, pgtable_freed_fn page_freed)
 {
     if (pt == NULL || pt->root_pa == 0)

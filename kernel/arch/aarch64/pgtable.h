@@ -176,6 +176,9 @@ int pgtable_unmapped(const struct pgtable *pt, uint64_t va, uint64_t size);
  */
 int pgtable_lookup(const struct pgtable *pt, uint64_t va, uint64_t *pa, unsigned *prot, uint64_t *block_size);
 
+/* How many 4 KiB pages the table maps (a 2 MiB block counts 512); a walk over the tables, not over addresses. */
+uint64_t pgtable_mapped_pages(const struct pgtable *pt);
+
 /*
  * Reports every mapped range to page_freed (may be NULL) and frees every table, the root included; pt is left
  * with root_pa = 0. No TLB maintenance: the table must be live in no TTBR on any CPU, and the caller invalidates

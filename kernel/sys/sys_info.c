@@ -1,0 +1,40 @@
+/* System information syscalls (interface/syscalls/sysinfo.yaml): the process table for ps. */
+#include "lib/string.h"
+#include "mm/pmm.h"
+#include "mm/vm.h"
+#include "proc/proc.h"
+#include "syscall_table.h"
+
+static uint32_t state_of(enum proc_state s)
+{
+    switch (s) {
+    case PROC_READY: return WREN_PROC_STATE_READY;
+    case PROC_RUNNING: return WREN_PROC_STATE_RUNNING;
+    case PROC_ZOMBIE: return WREN_PROC_STATE_ZOMBIE;
+    default: return WREN_PROC_STATE_BLOCKED;
+    }
+}
+
+long sys_proc_info(uint32_t cursor, user_out_ptr info)
+{
+    for (uint32_t i = cursor; i < PROC_MAX; i++) {
+        const struct proc *p = proc_slot((int)i);
+        /* A slot being built (no pid yet) is not a process anyone can name. */
+        if (p->state == PROC_FREE || p->pid == 0)
+            continue;
+        struct wren_proc_info pi;
+        memset(&pi, 0, sizeof(pi));
+        pi.pid = p->pid;
+        pi.ppid = p->ppid;
+        pi.state = state_of(p->state);
+        pi.priority = p->prio;
+        /* A zombie's space is already gone (vm_destroy leaves no table). */
+        pi.resident_pages = p->state == PROC_ZOMBIE ? 0 : vm_resident_pages(&p->vm);
+        pi.page_size = (uint32_t)PMM_PAGE_SIZE;
+        size_t n = strnlen(p->name, sizeof(pi.name) - 1);
+        memcpy(pi.name, p->name, n);
+        pi.name_len = (uint32_t)n;
+        return copy_to_user(info, &pi, sizeof(pi)) ? -E_FAULT : (long)i + 1;
+    }
+    return -E_NOENT;
+}

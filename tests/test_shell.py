@@ -1,0 +1,195 @@
+"""The shell on the console, driven like a person at a terminal (pexpect): /bin/init starts
+/bin/sh from the default initrd; commands are typed with Enter (CR) and their output read back."""
+import os
+import re
+import time
+
+import pexpect
+import pytest
+
+from qemu import boot_interactive
+from test_syscalls import make_initrd
+
+PROMPT = r"\S+ \$ "
+NL = r"\r*\n"  # the kernel sends CRLF, and the pseudo-terminal may add a CR of its own
+
+
+class Shell:
+    def __init__(self, build, **kw):
+        self.c = boot_interactive(build, timeout=20, **kw)
+        self.c.expect("init: slept")
+        self.c.expect(PROMPT)
+
+    def run(self, line, expect=PROMPT):
+        """Type a line, wait for the next prompt; the output between them (echo excluded)."""
+        self.c.send(line + "\r")
+        self.c.expect(re.escape(line) + NL)  # the shell's echo of what was typed
+        self.c.expect(expect)
+        return re.sub(NL, "\n", self.c.before)
+
+    def poweroff(self):
+        self.c.send("poweroff\r")
+        self.c.expect("init: powering off")
+        self.c.expect("wren: /bin/init \\(pid 1\\) exited with status 0")
+        self.c.expect("wren: powering off")
+        self.c.expect(pexpect.EOF)
+
+    def close(self):
+        self.c.close(force=True)
+
+
+@pytest.fixture
+def sh(build):
+    s = Shell(build)
+    yield s
+    s.close()
+
+
+def test_echo_ls_and_files(sh):
+    assert sh.run("echo hi") == "hi\n"
+    out = sh.run("ls /bin")
+    sizes = dict((m.group(2), int(m.group(1))) for m in re.finditer(r"^- +(\d+) (\w+)$", out, re.M))
+    for prog in ("sh", "init", "echo", "ls", "cat", "ps", "kill", "spin"):
+        assert sizes.get(prog, 0) > 1000, out
+    assert sh.run("mkdir /tmp") == ""
+    assert sh.run("mkdir /tmp/d") == ""
+    sh.c.send("cd /tmp/d\r")
+    sh.c.expect_exact("/tmp/d $ ")
+    assert sh.run("pwd") == "/tmp/d\n"
+    assert sh.run("echo hi > /tmp/x") == ""
+    assert sh.run("cat /tmp/x") == "hi\n"
+    assert sh.run("echo there >> /tmp/x") == ""
+    assert sh.run("cat ../x") == "hi\nthere\n"  # relative to /tmp/d
+    assert sh.run("echo rel > f") == ""
+    assert sh.run("ls") == "-        4 f\n"
+    assert sh.run("cat < f") == "rel\n"
+    assert sh.run("mv f g") == ""
+    assert sh.run("ls /tmp/d") == "-        4 g\n"
+    assert sh.run("touch h") == ""
+    assert sh.run("ls -l h").startswith("-        0")
+    assert sh.run("rm g h") == ""
+    sh.c.send("cd ..\r")
+    sh.c.expect_exact("/tmp $ ")
+    assert sh.run("rmdir d") == ""
+    assert sh.run("ls") == "-        9 x\n"
+    assert "[exit 1]" in sh.run("cat /nonexistent")
+    sh.poweroff()
+
+
+def test_pipes(sh):
+    assert sh.run("echo a b | cat") == "a b\n"
+    out = sh.run("ls /bin | cat | cat")
+    assert re.search(r"^- +\d+ echo$", out, re.M) and re.search(r"^- +\d+ sh$", out, re.M), out
+    assert sh.run("echo x y z | cat > /f") == ""
+    assert sh.run("cat /f /f") == "x y z\nx y z\n"
+    sh.poweroff()
+
+
+def test_errors_usage_and_exit_status(sh):
+    out = sh.run("nosuchcommand")
+    assert "sh: nosuchcommand: command not found" in out and "[exit 127]" in out, out
+    out = sh.run("mkdir")
+    assert "usage: mkdir" in out and "[exit 2]" in out, out
+    out = sh.run("sleep x")
+    assert "usage: sleep" in out and "[exit 2]" in out, out
+    out = sh.run("cd /nonexistent")
+    assert "cd: /nonexistent:" in out and "[exit 1]" in out, out
+    out = sh.run("echo 'unterminated")
+    assert "unterminated" in out and "[exit 2]" in out, out
+    assert sh.run("echo 'two  spaces' \"and|pipe\"") == "two  spaces and|pipe\n"
+    assert "cd [dir]" in sh.run("help")
+    sh.poweroff()
+
+
+def test_bad_elf_fails_clearly_and_shell_goes_on(build, tmp_path):
+    progs = [p for p in os.listdir(os.path.join(build, "initrd-root", "bin")) if p != "init"]
+    initrd = make_initrd(tmp_path, build, program="init", extra=progs, files={"bin/junk": b"\x7fELF not really" * 8})
+    s = Shell(build, initrd=initrd)
+    try:
+        out = s.run("junk")
+        assert "sh: /bin/junk: not an executable program (bad ELF file)" in out and "[exit 126]" in out, out
+        assert s.run("echo still here") == "still here\n"
+        s.poweroff()
+    finally:
+        s.close()
+
+
+def test_line_editing_and_history(sh):
+    c = sh.c
+    c.send("echo abx\x7fc\r")  # DEL removes the x
+    c.expect(NL + "abc" + NL)
+    c.expect(PROMPT)
+    c.send("echo wrong\x08\x08\x08\x08\x08right\r")  # backspace works as DEL
+    c.expect(NL + "right" + NL)
+    c.expect(PROMPT)
+    c.send("garbage here\x15echo killed\r")  # Ctrl-U kills the whole line
+    c.expect(NL + "killed" + NL)
+    c.expect(PROMPT)
+    c.send("echo ac\x1b[Db\r")  # left arrow, insert in the middle
+    c.expect(NL + "abc" + NL)
+    c.expect(PROMPT)
+    sh.run("echo one")
+    sh.run("echo two")
+    c.send("\x1b[A\x1b[A\r")  # up twice: "echo one"
+    c.expect(NL + "one" + NL)
+    c.expect(PROMPT)
+    # history now ends: echo one, echo two, echo one. Up three times, then down once: "echo two".
+    c.send("\x1b[A\x1b[A\x1b[A\x1b[B\r")
+    c.expect(NL + "two" + NL)
+    c.expect(PROMPT)
+    sh.poweroff()
+
+
+def test_background_jobs_ps_and_a_spinner_does_not_starve_the_shell(sh):
+    out = sh.run("sleep 0.3 &")
+    m = re.match(r"\[1\] (\d+)\n", out)
+    assert m, out
+    time.sleep(0.6)
+    out = sh.run("echo next")
+    assert re.search(r"\[1\] done sleep 0.3 &", out) and "next\n" in out, out
+    out = sh.run("spin 4 &")
+    spin_pid = int(re.match(r"\[1\] (\d+)\n", out).group(1))
+    t0 = time.monotonic()
+    for i in range(5):
+        assert sh.run("echo alive %d" % i).endswith("alive %d\n" % i)
+    assert time.monotonic() - t0 < 3, "the shell answered slowly next to a spinning job"
+    out = sh.run("ps")
+    rows = {int(m.group(1)): m for m in re.finditer(r"^ *(\d+) +(\d+) (\w+) +(\d+) +(\d+)K (\S+)$", out, re.M)}
+    assert rows[1].group(6) == "/bin/init" and rows[1].group(2) == "0", out
+    shells = [m for m in rows.values() if m.group(6) == "/bin/sh" and m.group(2) == "1"]
+    assert len(shells) == 1 and int(shells[0].group(5)) > 0, out
+    assert rows[spin_pid].group(6) == "/bin/spin" and rows[spin_pid].group(2) == shells[0].group(1), out
+    assert rows[spin_pid].group(3) in ("ready", "run"), out
+    out = sh.run("kill %d" % spin_pid)
+    time.sleep(0.2)
+    out += sh.run("echo after")
+    # the job's end is reported at the first prompt after it, with the signal that ended it
+    assert re.search(r"\[1\] done spin 4 & \[killed by signal 15\]", out), out
+    assert spin_pid not in [int(x) for x in re.findall(r"^ *(\d+) ", sh.run("ps"), re.M)]
+    sh.poweroff()
+
+
+def test_ctrl_c_stops_the_foreground_job_not_the_shell(sh):
+    sh.c.send("spin 30\r")
+    sh.c.expect("spin 30" + NL)
+    time.sleep(0.5)
+    t0 = time.monotonic()
+    sh.c.send("\x03")
+    sh.c.expect(PROMPT, timeout=5)
+    assert time.monotonic() - t0 < 3, "Ctrl-C did not stop the job promptly"
+    assert "[killed by signal 2]" in sh.c.before, sh.c.before
+    assert sh.run("echo still here") == "still here\n"
+    assert "/bin/spin" not in sh.run("ps")
+    sh.poweroff()
+
+
+def test_exit_restarts_the_shell(sh):
+    sh.c.send("cd /bin\r")
+    sh.c.expect_exact("/bin $ ")
+    sh.c.send("exit 3\r")
+    sh.c.expect_exact("init: /bin/sh exited with status 3, restarting it")
+    sh.c.expect_exact("/ $ ")  # a fresh shell, in init's directory
+    assert sh.run("pid").startswith("pid ")
+    assert "up " in sh.run("uptime")
+    assert re.search(r"free +\d+ KiB", sh.run("meminfo"))
+    sh.poweroff()

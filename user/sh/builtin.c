@@ -1,0 +1,114 @@
+/* Commands the shell runs itself, because they change the shell: cd, exit, poweroff; and help, pwd, jobs. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <wren/init.h>
+#include <wren/syscalls.h>
+
+#include "sh.h"
+
+static int b_help(int argc, char **argv)
+{
+    (void)argc, (void)argv;
+    printf("Built-in commands:\n"
+           "  cd [dir]     change directory (default /)\n"
+           "  pwd          print the current directory\n"
+           "  jobs         list background jobs\n"
+           "  exit [n]     leave the shell (init starts a new one)\n"
+           "  poweroff     end the shell and power the machine off\n"
+           "  help         this text\n"
+           "Other commands are programs in /bin (ls /bin). Also: cmd &, a | b, > file, >> file, < file.\n"
+           "Keys: backspace, Ctrl-U (kill line), left/right, up/down (history), Ctrl-C (abandon line).\n");
+    return 0;
+}
+
+static int b_cd(int argc, char **argv)
+{
+    if (argc > 2) {
+        fprintf(stderr, "usage: cd [dir]\n");
+        return 2;
+    }
+    const char *dir = argc > 1 ? argv[1] : "/";
+    if (chdir(dir) < 0) {
+        fprintf(stderr, "cd: %s: %s\n", dir, strerror(errno));
+        return 1;
+    }
+    return 0;
+}
+
+static int b_pwd(int argc, char **argv)
+{
+    static char buf[4097];
+    (void)argv;
+    if (argc > 1) {
+        fprintf(stderr, "usage: pwd\n");
+        return 2;
+    }
+    if (!getcwd(buf, sizeof(buf))) {
+        fprintf(stderr, "pwd: %s\n", strerror(errno));
+        return 1;
+    }
+    printf("%s\n", buf);
+    return 0;
+}
+
+static int b_jobs(int argc, char **argv)
+{
+    (void)argc, (void)argv;
+    jobs_list();
+    return 0;
+}
+
+static int b_exit(int argc, char **argv)
+{
+    char *end;
+    long n = argc > 1 ? strtol(argv[1], &end, 10) : 0;
+    if (argc > 2 || (argc > 1 && (*end || end == argv[1]))) {
+        fprintf(stderr, "usage: exit [status]\n");
+        return 2;
+    }
+    sh_exiting = true;
+    sh_exit_status = (int)(n & 0xff);
+    return 0;
+}
+
+static int b_poweroff(int argc, char **argv)
+{
+    (void)argv;
+    if (argc > 1) {
+        fprintf(stderr, "usage: poweroff\n");
+        return 2;
+    }
+    /* Only init acts on this (user/init/init.c): the shell ends by the signal, and init powers off. */
+    fflush(stdout);
+    struct wren_sigaction dfl = {.handler = WREN_SIGNAL_HANDLER_USE_DEFAULT};
+    wren_sigaction(WREN_SH_POWEROFF_SIGNAL, &dfl, 0);
+    wren_kill(wren_get_pid(), WREN_SH_POWEROFF_SIGNAL);
+    return 1; /* not reached: the signal ends the shell on the way back from kill */
+}
+
+static const struct {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+} builtins[] = {
+    {"help", b_help}, {"cd", b_cd}, {"pwd", b_pwd}, {"jobs", b_jobs}, {"exit", b_exit}, {"poweroff", b_poweroff},
+};
+
+bool builtin_run(struct pipeline *p, int *status)
+{
+    struct command *c = &p->cmd[0];
+    for (size_t i = 0; i < sizeof(builtins) / sizeof(builtins[0]); i++) {
+        if (strcmp(c->argv[0], builtins[i].name) != 0)
+            continue;
+        if (p->ncmds > 1 || p->background || c->in || c->out) {
+            fprintf(stderr, "sh: %s: a built-in cannot be piped, redirected or run in the background\n", c->argv[0]);
+            *status = 2;
+            return true;
+        }
+        *status = builtins[i].fn(c->argc, c->argv);
+        return true;
+    }
+    return false;
+}
