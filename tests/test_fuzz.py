@@ -15,6 +15,7 @@ TARGETS = {
     "fuzz_tar": ("corpus/tar", 16384),
     "fuzz_elf": ("corpus/elf", 4096),
     "fuzz_pmm": ("corpus/pmm", 4096),
+    "fuzz_path": ("corpus/path", 4096),
 }
 
 
