@@ -21,6 +21,8 @@ def test_syscall_fuzzer(build, tmp_path, seed):
     assert "KERNEL PANIC" not in r.output and "unexpected exception" not in r.output, r.output[-3000:]
     assert re.search(r"sysfuzz: \d+ children, \d+ ended abnormally \(\d+ blocked and were killed\); memory back to where it started", r.output), \
         r.output[-3000:]
+    assert "sysfuzz: kernel objects, handles and processes back to where they started" in r.output, \
+        r.output[-3000:]
     assert "/bin/init (pid 1) exited with status 0" in r.output, r.output[-3000:]
 
 

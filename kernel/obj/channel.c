@@ -131,6 +131,11 @@ long channel_receive(struct kobject *end, struct wren_msg *msg, bool nonblock, u
     }
 }
 
+bool channel_is_peer(struct kobject *end, struct kobject *o)
+{
+    return &end_of(end)->peer->obj == o;
+}
+
 long channel_call(struct kobject *end, struct wren_msg *msg, uint64_t deadline)
 {
     struct channel_end *e = end_of(end);

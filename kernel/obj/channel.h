@@ -29,6 +29,9 @@ long channel_send(struct kobject *end, const struct wren_msg *msg, struct kobjec
  */
 long channel_receive(struct kobject *end, struct wren_msg *msg, bool nonblock, uint64_t deadline);
 
+/* Is `o` the peer end of channel end `end`? */
+bool channel_is_peer(struct kobject *end, struct kobject *o);
+
 /* Send `msg` as a request on `end` and wait for the next message on it (the fast path). */
 long channel_call(struct kobject *end, struct wren_msg *msg, uint64_t deadline);
 

@@ -122,6 +122,15 @@ long sys_channel_transfer(wren_handle_t ch, wren_handle_t handle, uint32_t right
         kobj_put(o);
         return err;
     }
+    /*
+     * The peer end sent over its own channel would sit in its own queue, holding itself
+     * alive after every handle is gone: refuse it.
+     */
+    if (channel_is_peer(o, moving)) {
+        kobj_put(moving);
+        kobj_put(o);
+        return -E_INVAL;
+    }
     m.header.type = WREN_MSG_DATA;
     m.header.length = sizeof(wren_handle_t);
     uint32_t keep = handle_entry(t, handle)->rights & rights;

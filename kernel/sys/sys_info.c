@@ -1,7 +1,9 @@
 /* System information syscalls (interface/syscalls/sysinfo.yaml): the process table for ps. */
 #include "lib/string.h"
+#include "mm/kmalloc.h"
 #include "mm/pmm.h"
 #include "mm/vm.h"
+#include "obj/object.h"
 #include "proc/proc.h"
 #include "syscall_table.h"
 
@@ -37,4 +39,27 @@ long sys_proc_info(uint32_t cursor, user_out_ptr info)
         return copy_to_user(info, &pi, sizeof(pi)) ? -E_FAULT : (long)i + 1;
     }
     return -E_NOENT;
+}
+
+long sys_kernel_stats(user_out_ptr stats)
+{
+    struct wren_kernel_stats ks;
+    struct kmalloc_stats km;
+
+    memset(&ks, 0, sizeof(ks));
+    for (int t = 0; t < KOBJ_TYPES; t++)
+        ks.objects += kobj_live[t];
+    ks.channels = kobj_live[WREN_OBJECT_CHANNEL];
+    ks.files = kobj_live[WREN_OBJECT_FILE];
+    kmalloc_get_stats(&km);
+    ks.heap_objects = km.live_objects;
+    ks.heap_pages = km.pages;
+    for (int i = 0; i < PROC_MAX; i++) {
+        const struct proc *p = proc_slot(i);
+        if (p->state == PROC_FREE)
+            continue;
+        ks.processes++;
+        ks.handles += (uint32_t)handle_count(&p->handles);
+    }
+    return copy_to_user(stats, &ks, sizeof(ks)) ? -E_FAULT : 0;
 }

@@ -18,6 +18,13 @@
 
 static uint8_t buf[8192];
 
+static struct wren_kernel_stats kstats(void)
+{
+    struct wren_kernel_stats ks = {0};
+    wren_kernel_stats(&ks);
+    return ks;
+}
+
 static uint64_t free_bytes(void)
 {
     struct wren_meminfo mi;
@@ -226,6 +233,7 @@ static void no_leaks(void)
     int32_t fds[2];
     long bad = 0;
     uint64_t before = free_bytes();
+    struct wren_kernel_stats k0 = kstats();
     for (int i = 0; i < 10000; i++) {
         bad += wren_pipe(fds, 0) != 0;
         bad += wren_write(fds[1], "x", 1) != 1;
@@ -234,6 +242,10 @@ static void no_leaks(void)
     }
     wren_check("10,000 pipes made, used and closed", bad, 0);
     wren_check("  free memory back where it was", (long)(free_bytes() - before), 0);
+    struct wren_kernel_stats k1 = kstats();
+    wren_check("  kernel objects back where they were", (long)(k1.objects - k0.objects), 0);
+    wren_check("  kernel heap allocations too", (long)(k1.heap_objects - k0.heap_objects), 0);
+    wren_check("  and open handles", (long)(k1.handles - k0.handles), 0);
 }
 
 int main(int argc, char **argv)

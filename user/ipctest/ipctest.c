@@ -23,6 +23,13 @@ static struct wren_msg msg(uint32_t type, uint32_t len, uint64_t tag)
     return m;
 }
 
+static struct wren_kernel_stats kstats(void)
+{
+    struct wren_kernel_stats ks = {0};
+    wren_kernel_stats(&ks);
+    return ks;
+}
+
 static uint64_t free_bytes(void)
 {
     struct wren_meminfo mi;
@@ -165,6 +172,7 @@ static void transfer(void)
     wren_check("  send on b[1] to the moved end", wren_send(b[1], &m, 0, 0), 0);
     wren_check("  receiver used it as allowed and no more", wait_status(pid), 0);
     wren_check("transfer a handle over itself", wren_channel_transfer(a[0], a[0], WREN_RIGHT_ALL), -E_BADHANDLE);
+    wren_check("transfer a channel's other end over it", wren_channel_transfer(a[0], a[1], WREN_RIGHT_ALL), -E_INVAL);
     wren_check("transfer a forged handle", wren_channel_transfer(a[0], 50, WREN_RIGHT_ALL), -E_BADHANDLE);
     wren_close(a[0]);
     wren_close(a[1]);
@@ -258,6 +266,7 @@ static void no_leaks(void)
     struct wren_msg m = msg(WREN_MSG_DATA, 64, 1), r;
     long bad = 0;
     uint64_t before = free_bytes();
+    struct wren_kernel_stats k0 = kstats();
     for (int i = 0; i < 10000; i++) {
         bad += wren_channel_create(ch, 0) != 0;
         bad += wren_channel_create(extra, 0) != 0;
@@ -268,6 +277,10 @@ static void no_leaks(void)
     }
     wren_check("10,000 channels made, used and closed with handles in flight", bad, 0);
     wren_check("  free memory back where it was", (long)(free_bytes() - before), 0);
+    struct wren_kernel_stats k1 = kstats();
+    wren_check("  kernel objects back where they were", (long)(k1.objects - k0.objects), 0);
+    wren_check("  kernel heap allocations too", (long)(k1.heap_objects - k0.heap_objects), 0);
+    wren_check("  and open handles", (long)(k1.handles - k0.handles), 0);
 }
 
 int main(void)

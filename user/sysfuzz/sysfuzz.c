@@ -149,6 +149,8 @@ int main(int argc, char **argv)
     wren_print_dec(total);
     wren_print(" syscalls\n");
     uint64_t before = free_bytes();
+    struct wren_kernel_stats k0 = {0}, k1 = {0};
+    wren_kernel_stats(&k0);
     for (long gen = 0; gen < children; gen++) {
         long pid = wren_fork();
         if (pid == 0) {
@@ -183,6 +185,13 @@ int main(int argc, char **argv)
     }
     reap_all();
     uint64_t after = free_bytes();
+    wren_kernel_stats(&k1);
+    /*
+     * The kernel heap is reported but not required to match: a fuzzed mkdir or open may
+     * really create a file (a one-byte name found in our own data, say), which the ramfs
+     * keeps. Objects, handles and processes have no such excuse.
+     */
+    int objects_back = k1.objects == k0.objects && k1.handles == k0.handles && k1.processes == k0.processes;
     wren_print("sysfuzz: ");
     wren_print_dec(children);
     wren_print(" children, ");
@@ -197,5 +206,21 @@ int main(int argc, char **argv)
         wren_print_dec((long)(before - after));
         wren_print(" bytes\n");
     }
-    return after == before ? 0 : 1;
+    wren_print("sysfuzz: kernel objects, handles and processes ");
+    if (objects_back) {
+        wren_print("back to where they started (heap allocations ");
+        wren_print_dec((long)(k1.heap_objects - k0.heap_objects));
+        wren_print(" more: files the run created)\n");
+    } else {
+        wren_print("LEAKED: objects ");
+        wren_print_dec((long)(k1.objects - k0.objects));
+        wren_print(", heap ");
+        wren_print_dec((long)(k1.heap_objects - k0.heap_objects));
+        wren_print(", handles ");
+        wren_print_dec((long)k1.handles - (long)k0.handles);
+        wren_print(", processes ");
+        wren_print_dec((long)k1.processes - (long)k0.processes);
+        wren_print("\n");
+    }
+    return after == before && objects_back ? 0 : 1;
 }
