@@ -241,11 +241,48 @@ static void no_leaks(void)
         bad += wren_close(fds[1]) != 0;
     }
     wren_check("10,000 pipes made, used and closed", bad, 0);
+    wren_mkdir(P("/tmp"));
+    for (int i = 0; i < 10000; i++) {
+        long fd = wren_open(P("/tmp/cycle"), WREN_OPEN_WRITE | WREN_OPEN_CREATE | WREN_OPEN_TRUNCATE);
+        bad += fd < 0 || wren_write((int32_t)fd, "data", 4) != 4 || wren_close((int32_t)fd) != 0;
+    }
+    bad += wren_unlink(P("/tmp/cycle")) != 0 || wren_rmdir(P("/tmp")) != 0;
+    wren_check("10,000 file opens, writes and closes", bad, 0);
     wren_check("  free memory back where it was", (long)(free_bytes() - before), 0);
     struct wren_kernel_stats k1 = kstats();
     wren_check("  kernel objects back where they were", (long)(k1.objects - k0.objects), 0);
     wren_check("  kernel heap allocations too", (long)(k1.heap_objects - k0.heap_objects), 0);
     wren_check("  and open handles", (long)(k1.handles - k0.handles), 0);
+}
+
+/* Fill the process table with children blocked on a pipe: fork must fail cleanly, then recover. */
+static void process_table_full(void)
+{
+    int32_t fds[2];
+    long n = 0, r;
+    int32_t status;
+
+    wren_pipe(fds, 0);
+    while ((r = wren_fork()) > 0)
+        n++;
+    if (r == 0) { /* a child: wait for the parent to let go, then end */
+        wren_close(fds[1]);
+        char c;
+        wren_read(fds[0], &c, 1);
+        wren_exit(0);
+    }
+    wren_check("fork until the process table is full: E_AGAIN", r, -E_AGAIN);
+    wren_check("  after a table's worth of children", n > 40, 1);
+    wren_close(fds[1]); /* every child's read ends: end of file */
+    wren_close(fds[0]);
+    long reaped = 0;
+    while (wren_wait(-1, &status, 0) > 0)
+        reaped++;
+    wren_check("  every child ended and was reaped", reaped, n);
+    long pid = wren_fork();
+    if (pid == 0)
+        wren_exit(7);
+    wren_check("  and fork works again", pid > 0 && wren_wait((int32_t)pid, &status, 0) == pid ? status : -1, 7);
 }
 
 int main(int argc, char **argv)
@@ -261,6 +298,7 @@ int main(int argc, char **argv)
     cloexec();
     files();
     table_full();
+    process_table_full();
     no_leaks();
     return wren_check_end();
 }
