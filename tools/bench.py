@@ -48,17 +48,22 @@ DESCRIPTIONS = {
 }
 
 
-def build_initrd(build):
+def build_initrd(build, programs=PROGRAMS, name="bench-initrd.tar", empty_files=()):
+    """A reproducible ustar initrd of `programs` (archive path -> program in the build) and empty files."""
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w", format=tarfile.USTAR_FORMAT) as tar:
-        for arcname, prog in sorted(PROGRAMS.items()):
+        for arcname, prog in sorted(programs.items()):
             path = os.path.join(build, "initrd-root", "bin", prog)
             info = tar.gettarinfo(path, arcname)
             info.uid = info.gid = info.mtime = 0
             info.uname = info.gname = ""
             with open(path, "rb") as f:
                 tar.addfile(info, f)
-    out = os.path.join(build, "bench-initrd.tar")
+        for arcname in empty_files:
+            info = tarfile.TarInfo(arcname)
+            info.mode = 0o644
+            tar.addfile(info, io.BytesIO(b""))
+    out = os.path.join(build, name)
     with open(out, "wb") as f:
         f.write(buf.getvalue())
     return out
@@ -81,28 +86,9 @@ def run(build, timeout):
 SHELL_PROGRAMS = {"bin/init": "init", "bin/sh": "sh"}
 
 
-def build_shell_initrd(build):
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w", format=tarfile.USTAR_FORMAT) as tar:
-        for arcname, prog in sorted(SHELL_PROGRAMS.items()):
-            path = os.path.join(build, "initrd-root", "bin", prog)
-            info = tar.gettarinfo(path, arcname)
-            info.uid = info.gid = info.mtime = 0
-            info.uname = info.gname = ""
-            with open(path, "rb") as f:
-                tar.addfile(info, f)
-        info = tarfile.TarInfo("etc/sh-bench")
-        info.mode = 0o644
-        tar.addfile(info, io.BytesIO(b""))
-    out = os.path.join(build, "bench-shell-initrd.tar")
-    with open(out, "wb") as f:
-        f.write(buf.getvalue())
-    return out
-
-
 def run_shell(build, timeout):
     """boot_to_shell: counter ticks (16 instructions each) until the shell prompts; then it is told to power off."""
-    cmd = QEMU + ["-kernel", os.path.join(build, "Image"), "-initrd", build_shell_initrd(build)]
+    cmd = QEMU + ["-kernel", os.path.join(build, "Image"), "-initrd", build_initrd(build, SHELL_PROGRAMS, "bench-shell-initrd.tar", ["etc/sh-bench"])]
     p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     out = b""
     ticks = None

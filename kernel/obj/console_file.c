@@ -65,14 +65,15 @@ static long con_read(struct kobject *o, user_out_ptr buf, size_t count)
     return (long)n;
 }
 
-static long con_write(struct kobject *o, user_in_ptr buf, size_t count)
+long console_write_user(user_in_ptr buf, size_t count)
 {
     char chunk[CHUNK];
     size_t done = 0;
 
-    (void)o;
+    /* All or nothing: refuse a bad range before anything reaches the console. */
     if (!user_readable(buf, count))
         return -E_FAULT;
+    /* Copy in bounded pieces: the kernel stack is small and count is the caller's to choose. */
     while (done < count) {
         size_t n = count - done < CHUNK ? count - done : CHUNK;
         if (copy_from_user(chunk, (user_in_ptr){buf.addr + done}, n))
@@ -81,6 +82,12 @@ static long con_write(struct kobject *o, user_in_ptr buf, size_t count)
         done += n;
     }
     return (long)done;
+}
+
+static long con_write(struct kobject *o, user_in_ptr buf, size_t count)
+{
+    (void)o;
+    return console_write_user(buf, count);
 }
 
 static long con_ioctl(struct kobject *o, uint32_t cmd, uint64_t arg)

@@ -13,4 +13,7 @@ void console_file_init(uint32_t intid, bool edge);
 /* A new console object opened with WREN_OPEN_* `flags`, or NULL without memory. */
 struct kobject *console_file_open(uint32_t flags);
 
+/* Write count bytes of user memory to the console (debug_write and console descriptors): bytes or -E_FAULT. */
+long console_write_user(user_in_ptr buf, size_t count);
+
 #endif
