@@ -34,7 +34,7 @@ DESCRIPTIONS = {
     "boot_to_shell": "instructions from reset to the shell's first prompt (real /bin/init and /bin/sh; includes init's 30 ms sleep)",
     "null_syscall": "get_pid round trip from EL0",
     "yield_rtt": "two processes yielding to each other, per round trip",
-    "ipc_call_rtt": "call() with a 64-byte payload to a server process that receives and sends the reply, per round trip",
+    "ipc_call_rtt": "call() with a 64-byte payload to a server process answering with reply_receive, per round trip",
     "ipc_send_recv": "send then receive of a 64-byte message on a channel within one process",
     "pipe_rtt": "64 bytes to a child process through one pipe and back through another, per round trip",
     "spawn_wait": "spawn /bin/nop from the initrd and wait for it",

@@ -57,24 +57,29 @@ static void destroy(struct kobject *o)
     kfree(e);
 }
 
+/* Put a message in the next free slot of `to` (which has room) and wake its receivers' queue head. */
+static void enqueue(struct channel_end *to, const struct wren_msg *msg, struct kobject *handle, uint32_t rights)
+{
+    struct slot *s = &to->slots[(to->head + to->count) % to->depth];
+    s->msg = *msg;
+    s->msg.header.sender = (uint64_t)proc_current()->pid;
+    s->msg.header.handle_count = handle ? 1 : 0;
+    s->handle = handle;
+    s->rights = rights;
+    to->count++;
+}
+
 long channel_send(struct kobject *end, const struct wren_msg *msg, struct kobject *handle, uint32_t rights,
                   bool nonblock, uint64_t deadline)
 {
     struct channel_end *e = end_of(end);
-    struct proc *self = proc_current();
 
     for (;;) {
         struct channel_end *peer = e->peer;
         if (!peer)
             return -E_PIPE;
         if (peer->count < peer->depth) {
-            struct slot *s = &peer->slots[(peer->head + peer->count) % peer->depth];
-            s->msg = *msg;
-            s->msg.header.sender = (uint64_t)self->pid;
-            s->msg.header.handle_count = handle ? 1 : 0;
-            s->handle = handle;
-            s->rights = rights;
-            peer->count++;
+            enqueue(peer, msg, handle, rights);
             waitq_wake_all(&peer->receivers);
             return 0;
         }
@@ -86,42 +91,67 @@ long channel_send(struct kobject *end, const struct wren_msg *msg, struct kobjec
     }
 }
 
-/* Dequeue the oldest message of e into *msg (e->count > 0). */
-static long take(struct channel_end *e, struct wren_msg *msg)
+/* Copy a message to where the receiver wants it: kernel memory if kmsg, else the user buffer. */
+static long deliver(const struct wren_msg *m, struct wren_msg *kmsg, user_out_ptr umsg)
 {
-    struct slot *s = &e->slots[e->head];
-
-    if (s->handle) {
-        long h = handle_install(&proc_current()->handles, s->handle, s->rights, 0);
-        if (h < 0)
-            return h; /* stays queued, handle and all */
-        *msg = s->msg;
-        wren_handle_t hv = (wren_handle_t)h;
-        memcpy(msg->payload, &hv, sizeof(hv));
-    } else {
-        *msg = s->msg;
+    if (kmsg) {
+        *kmsg = *m;
+        return 0;
     }
-    s->handle = 0;
-    e->head = (e->head + 1) % e->depth;
-    e->count--;
-    waitq_wake_all(&e->senders);
-    return msg->header.length;
+    return copy_to_user(umsg, m, sizeof(*m)) ? -E_FAULT : 0;
 }
 
-long channel_receive(struct kobject *end, struct wren_msg *msg, bool nonblock, uint64_t deadline)
+/*
+ * Deliver the oldest message of e (e->count > 0) and only then dequeue it: a message that
+ * cannot be delivered (bad buffer, full handle table) stays queued, so nothing is lost.
+ */
+static long take(struct channel_end *e, struct wren_msg *kmsg, user_out_ptr umsg)
 {
-    struct channel_end *e = end_of(end);
+    struct slot *s = &e->slots[e->head];
+    long len = s->msg.header.length;
 
+    if (s->handle) {
+        struct handle_table *t = &proc_current()->handles;
+        long h = handle_install(t, s->handle, s->rights, 0);
+        if (h < 0)
+            return h;
+        wren_handle_t hv = (wren_handle_t)h;
+        memcpy(s->msg.payload, &hv, sizeof(hv)); /* the receiver's number for it */
+        if (deliver(&s->msg, kmsg, umsg)) {
+            kobj_get(s->handle); /* closing the entry must not drop the slot's own reference */
+            handle_close(t, h, 0);
+            return -E_FAULT;
+        }
+    } else if (deliver(&s->msg, kmsg, umsg)) {
+        return -E_FAULT;
+    }
+    s->handle = 0;
+    e->head = e->head + 1 == e->depth ? 0 : e->head + 1;
+    e->count--;
+    if (e->senders.head)
+        waitq_wake_all(&e->senders);
+    return len;
+}
+
+/* Receive on e; `call`: a closed peer is E_PIPE at once (the answer will never come), not a Close message. */
+static long receive(struct channel_end *e, struct wren_msg *kmsg, user_out_ptr umsg, bool nonblock, uint64_t deadline,
+                    bool call)
+{
     for (;;) {
         if (e->count)
-            return take(e, msg);
+            return take(e, kmsg, umsg);
         if (!e->peer) {
             if (e->close_delivered)
                 return -E_PIPE;
+            if (!call) {
+                struct wren_msg close = {0};
+                close.header.type = WREN_MSG_CLOSE;
+                long err = deliver(&close, kmsg, umsg);
+                if (err)
+                    return err;
+            }
             e->close_delivered = true;
-            memset(msg, 0, sizeof(*msg));
-            msg->header.type = WREN_MSG_CLOSE;
-            return 0;
+            return call ? -E_PIPE : 0;
         }
         if (nonblock)
             return -E_AGAIN;
@@ -131,44 +161,55 @@ long channel_receive(struct kobject *end, struct wren_msg *msg, bool nonblock, u
     }
 }
 
+long channel_receive(struct kobject *end, struct wren_msg *kmsg, user_out_ptr umsg, bool nonblock, uint64_t deadline)
+{
+    return receive(end_of(end), kmsg, umsg, nonblock, deadline, false);
+}
+
 bool channel_is_peer(struct kobject *end, struct kobject *o)
 {
     return &end_of(end)->peer->obj == o;
 }
 
-long channel_call(struct kobject *end, struct wren_msg *msg, uint64_t deadline)
+/*
+ * Send `msg` from `from`, then receive on `to` into the user's buffer. The fast path: when a
+ * thread already waits for the message and nothing is queued for us, queue it, block on
+ * `to` and switch straight to that thread (sched_block_handoff): no ready queue, no timer.
+ */
+static long send_receive(struct channel_end *from, const struct wren_msg *msg, bool send_nonblock,
+                         struct channel_end *to, user_out_ptr umsg, uint64_t deadline, bool call)
 {
-    struct channel_end *e = end_of(end);
-    struct channel_end *peer = e->peer;
+    struct channel_end *peer = from ? from->peer : 0;
 
-    if (peer && peer->count < peer->depth && peer->receivers.head && !e->count) {
-        /* Fast path: queue the request, take the waiting server off its queue, run it now. */
-        struct proc *server = waitq_take_first(&peer->receivers);
-        struct slot *s = &peer->slots[(peer->head + peer->count) % peer->depth];
-        s->msg = *msg;
-        s->msg.header.sender = (uint64_t)proc_current()->pid;
-        s->msg.header.handle_count = 0;
-        s->handle = 0;
-        peer->count++;
-        /* Wait for the answer on our own end, as channel_receive would, but switch straight to the server. */
-        long err = waitq_wait_handoff(&e->receivers, deadline, server);
+    if (peer && peer->count < peer->depth && peer->receivers.head && !to->count && to->peer) {
+        enqueue(peer, msg, 0, 0);
+        long err = waitq_wait_handoff(&to->receivers, deadline, waitq_take_first(&peer->receivers));
         if (err)
             return err;
-    } else {
-        long err = channel_send(end, msg, 0, 0, false, deadline);
+    } else if (from) {
+        long err = channel_send(&from->obj, msg, 0, 0, send_nonblock, deadline);
         if (err)
             return err;
     }
-    long r = channel_receive(end, msg, false, deadline);
-    /* The server went away without answering. */
-    return r >= 0 && msg->header.type == WREN_MSG_CLOSE ? -E_PIPE : r;
+    return receive(to, 0, umsg, false, deadline, call);
+}
+
+long channel_call(struct kobject *end, const struct wren_msg *msg, user_out_ptr answer, uint64_t deadline)
+{
+    return send_receive(end_of(end), msg, false, end_of(end), answer, deadline, true);
+}
+
+long channel_reply_receive(struct kobject *reply_end, const struct wren_msg *reply, struct kobject *receive_end,
+                           user_out_ptr next, uint64_t deadline)
+{
+    return send_receive(reply_end ? end_of(reply_end) : 0, reply, true, end_of(receive_end), next, deadline, false);
 }
 
 /* A channel end used as a file descriptor: each write sends Data messages, each read takes one. */
 static long ch_read(struct kobject *o, user_out_ptr buf, size_t count)
 {
     struct wren_msg m;
-    long r = channel_receive(o, &m, (o->open_flags & WREN_OPEN_NONBLOCK) != 0, 0);
+    long r = channel_receive(o, &m, (user_out_ptr){0}, (o->open_flags & WREN_OPEN_NONBLOCK) != 0, 0);
     if (r < 0)
         return r == -E_PIPE ? 0 : r;
     if (m.header.type == WREN_MSG_CLOSE)

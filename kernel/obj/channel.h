@@ -24,15 +24,26 @@ long channel_send(struct kobject *end, const struct wren_msg *msg, struct kobjec
                   bool nonblock, uint64_t deadline);
 
 /*
- * Take the oldest message queued on `end` into *msg; a handle it carries is installed in the
- * caller's handle table (E_MFILE leaves the message queued). Payload bytes, or E_*.
+ * Take the oldest message queued on `end` and copy it to *kmsg, or, if kmsg is NULL, to the
+ * user buffer `umsg`; a handle it carries is installed in the caller's handle table. A message
+ * that cannot be delivered (E_FAULT, E_MFILE) stays queued. Payload bytes, or E_*.
  */
-long channel_receive(struct kobject *end, struct wren_msg *msg, bool nonblock, uint64_t deadline);
+long channel_receive(struct kobject *end, struct wren_msg *kmsg, user_out_ptr umsg, bool nonblock, uint64_t deadline);
 
 /* Is `o` the peer end of channel end `end`? */
 bool channel_is_peer(struct kobject *end, struct kobject *o);
 
-/* Send `msg` as a request on `end` and wait for the next message on it (the fast path). */
-long channel_call(struct kobject *end, struct wren_msg *msg, uint64_t deadline);
+/*
+ * Send `msg` (type already set) as a request on `end` and wait for the next message on it,
+ * which is copied to the user buffer `answer` (the fast path). A closed peer is E_PIPE.
+ */
+long channel_call(struct kobject *end, const struct wren_msg *msg, user_out_ptr answer, uint64_t deadline);
+
+/*
+ * Send `reply` on `reply_end` without waiting for room (skipped if reply_end is NULL), then
+ * receive the next message on `receive_end` into the user buffer `next` (the fast path).
+ */
+long channel_reply_receive(struct kobject *reply_end, const struct wren_msg *reply, struct kobject *receive_end,
+                           user_out_ptr next, uint64_t deadline);
 
 #endif

@@ -76,7 +76,12 @@ _Noreturn void proc_kill_current(const struct trap_frame *tf, const char *reason
 /* Run by the idle loop: when init has exited, reap it and power off. */
 void proc_idle_work(void);
 
-struct proc *proc_current(void);
+/* The running process; NULL until sched_init. Read on every syscall, hence inline. */
+extern struct proc *sched_current;
+static inline struct proc *proc_current(void)
+{
+    return sched_current;
+}
 /* Slot i of the process table (0 <= i < PROC_MAX), whatever its state. */
 struct proc *proc_slot(int i);
 /* The process with this pid (zombies included), or NULL. */

@@ -89,18 +89,12 @@ long sys_send(wren_handle_t ch, user_in_ptr msg, uint32_t flags, uint64_t timeou
 long sys_receive(wren_handle_t ch, user_out_ptr msg, uint32_t flags, uint64_t timeout_ns)
 {
     struct kobject *o;
-    struct wren_msg m;
     long ret = get_channel(ch, WREN_RIGHT_READ, &o);
     if (ret)
         return ret;
-    /* Refuse a bad buffer before a message is taken off the queue and lost. */
-    if (!user_writable(msg, sizeof(m)))
-        ret = -E_FAULT;
-    else
-        ret = channel_receive(o, &m, flags & WREN_IPC_NONBLOCK, deadline_after(timeout_ns));
+    /* Straight from the queue to the user's buffer; a bad buffer leaves the message queued. */
+    ret = channel_receive(o, 0, msg, flags & WREN_IPC_NONBLOCK, deadline_after(timeout_ns));
     kobj_put(o);
-    if (ret >= 0 && copy_to_user(msg, &m, sizeof(m)))
-        return -E_FAULT; /* the buffer was unmapped while we waited */
     return ret;
 }
 
@@ -151,16 +145,33 @@ long sys_call(wren_handle_t ch, user_inout_ptr msg, uint64_t timeout_ns)
     long ret = get_channel(ch, WREN_RIGHT_READ | WREN_RIGHT_WRITE, &o);
     if (ret)
         return ret;
-    if (!user_writable((user_out_ptr){msg.addr}, sizeof(m)) || copy_from_user(&m, (user_in_ptr){msg.addr}, sizeof(m)))
+    if (copy_from_user(&m, (user_in_ptr){msg.addr}, sizeof(m)))
         ret = -E_FAULT;
     else if (m.header.length > WREN_MSG_PAYLOAD_SIZE)
         ret = -E_MSGSIZE;
     else {
         m.header.type = WREN_MSG_REQUEST; /* whatever the caller wrote there */
-        ret = channel_call(o, &m, deadline_after(timeout_ns));
+        ret = channel_call(o, &m, (user_out_ptr){msg.addr}, deadline_after(timeout_ns));
     }
     kobj_put(o);
-    if (ret >= 0 && copy_to_user((user_out_ptr){msg.addr}, &m, sizeof(m)))
-        return -E_FAULT;
+    return ret;
+}
+
+long sys_reply_receive(wren_handle_t reply_ch, wren_handle_t receive_ch, user_inout_ptr msg, uint64_t timeout_ns)
+{
+    struct kobject *reply = 0, *from;
+    struct wren_msg m;
+    long ret = get_channel(receive_ch, WREN_RIGHT_READ, &from);
+    if (ret)
+        return ret;
+    if (reply_ch != -1) {
+        ret = get_channel(reply_ch, WREN_RIGHT_WRITE, &reply);
+        if (!ret)
+            ret = fetch_msg(&m, (user_in_ptr){msg.addr});
+    }
+    if (!ret)
+        ret = channel_reply_receive(reply, &m, from, (user_out_ptr){msg.addr}, deadline_after(timeout_ns));
+    kobj_put(reply);
+    kobj_put(from);
     return ret;
 }

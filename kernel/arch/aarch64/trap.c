@@ -130,6 +130,14 @@ void trap_dump(const struct trap_frame *tf)
 
 void trap_handle(struct trap_frame *tf, uint64_t slot);
 
+/* The way back to user space: a pending switch, then signals. Both are rare, so check inline. */
+static inline void before_user_return(struct trap_frame *tf)
+{
+    sched_preempt_point();
+    if (proc_current()->sig.pending)
+        signal_deliver(tf);
+}
+
 void trap_handle(struct trap_frame *tf, uint64_t slot)
 {
     uint64_t type = slot & 3;
@@ -138,10 +146,8 @@ void trap_handle(struct trap_frame *tf, uint64_t slot)
     if (type == TRAP_TYPE_IRQ && (src == TRAP_SRC_CUR_SPX || src == TRAP_SRC_LOW_A64)) {
         irq_dispatch();
         /* The kernel is not preemptible; user code is, on the way back to it. */
-        if (src == TRAP_SRC_LOW_A64) {
-            sched_preempt_point();
-            signal_deliver(tf);
-        }
+        if (src == TRAP_SRC_LOW_A64)
+            before_user_return(tf);
         return;
     }
     if (src == TRAP_SRC_LOW_A64 && type == TRAP_TYPE_SYNC) {
@@ -155,8 +161,7 @@ void trap_handle(struct trap_frame *tf, uint64_t slot)
             proc_kill_current(tf, "out of memory", true);
         if (err) /* ends that program (never the kernel), or runs its SIGSEGV handler */
             signal_fault(tf, esr_class_name(ec), esr_has_far(ec));
-        sched_preempt_point();
-        signal_deliver(tf); /* the way back to user space is where signals are acted on */
+        before_user_return(tf); /* where signals are acted on */
         return;
     }
     if (src == TRAP_SRC_CUR_SPX && type == TRAP_TYPE_SYNC && kernel_uaccess_fault(tf))
