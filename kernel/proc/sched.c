@@ -120,12 +120,9 @@ static void switch_context(struct proc *next)
     next->state = PROC_RUNNING;
     if (next == prev)
         return;
-    if (prev != idle)
-        arch_fpsimd_save(&prev->fp);
-    if (next != idle) {
-        arch_fpsimd_load(&next->fp);
+    fpsimd_switch(prev != idle ? &prev->fp : 0, next != idle ? &next->fp : 0);
+    if (next != idle)
         vm_activate(&next->vm);
-    }
     sched_current = next;
     arch_switch_context(&prev->ctx, &next->ctx);
 }

@@ -34,7 +34,7 @@ static const char *esr_class_name(uint32_t ec)
 {
     switch (ec) {
     case ESR_EC_UNKNOWN: return "unknown/undefined instruction";
-    case 0x07: return "FP/SIMD access trapped";
+    case ESR_EC_FP_ACCESS: return "FP/SIMD access trapped";
     case 0x0e: return "illegal execution state";
     case ESR_EC_SVC64: return "SVC from AArch64";
     case 0x18: return "MSR/MRS trapped";
@@ -155,6 +155,8 @@ void trap_handle(struct trap_frame *tf, uint64_t slot)
         int err = 0;
         if (ec == ESR_EC_SVC64)
             syscall_handle(tf);
+        else if (ec == ESR_EC_FP_ACCESS)
+            fpsimd_take(&proc_current()->fp); /* lazy FP/SIMD switching: its registers now */
         else
             err = user_abort_resolve(tf, ec); /* first touch of a demand-zero page: map it, retry */
         if (err == -E_NOMEM)
