@@ -57,6 +57,24 @@ static void destroy(struct kobject *o)
     kfree(e);
 }
 
+/*
+ * The slot for a message of priority `prio` (> 0) on e, which has room: behind every queued
+ * message of the same or a higher priority. The lower ones behind it move back by one.
+ * Normal messages never come here: they take the tail, as if there were no priorities.
+ */
+static struct slot *priority_slot(struct channel_end *e, uint32_t prio)
+{
+    uint32_t i = e->count;
+
+    for (; i > 0; i--) {
+        struct slot *before = &e->slots[(e->head + i - 1) % e->depth];
+        if ((before->msg.header.flags & CHANNEL_PRIORITY_MASK) >= prio)
+            break;
+        e->slots[(e->head + i) % e->depth] = *before;
+    }
+    return &e->slots[(e->head + i) % e->depth];
+}
+
 long channel_send(struct kobject *end, const struct wren_msg *msg, struct kobject *handle, uint32_t rights,
                   bool nonblock, uint64_t deadline)
 {
@@ -68,7 +86,8 @@ long channel_send(struct kobject *end, const struct wren_msg *msg, struct kobjec
         if (!peer)
             return -E_PIPE;
         if (peer->count < peer->depth) {
-            struct slot *s = &peer->slots[(peer->head + peer->count) % peer->depth];
+            uint32_t prio = msg->header.flags & CHANNEL_PRIORITY_MASK;
+            struct slot *s = prio ? priority_slot(peer, prio) : &peer->slots[(peer->head + peer->count) % peer->depth];
             s->msg = *msg;
             s->msg.header.sender = (uint64_t)self->pid;
             s->msg.header.handle_count = handle ? 1 : 0;
@@ -129,6 +148,11 @@ long channel_receive(struct kobject *end, struct wren_msg *msg, bool nonblock, u
         if (err)
             return err;
     }
+}
+
+bool channel_peer_gone(struct kobject *end)
+{
+    return !end_of(end)->peer;
 }
 
 bool channel_is_peer(struct kobject *end, struct kobject *o)

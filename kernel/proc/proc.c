@@ -280,6 +280,7 @@ long proc_spawn(const char *path, const char *argv, size_t argv_len, int ppid)
     }
     set_name(p, path);
     give_std_fds(p, proc_find(ppid));
+    p->port_privilege = !proc_find(ppid); /* the kernel's own first process only (obj/port.h) */
     return start_proc(p, ppid, SCHED_PRIO_NORMAL);
 }
 
@@ -348,6 +349,7 @@ long proc_fork(void)
     arch_fpsimd_save(&child->fp); /* the parent's live FP/SIMD registers are the ones to copy */
     memcpy(child->name, parent->name, sizeof(child->name));
     handle_inherit(&child->handles, &parent->handles, HANDLE_MAX);
+    child->port_privilege = parent->port_privilege;
     signal_fork(&child->sig, &parent->sig);
     return start_proc(child, parent->pid, parent->prio);
 }
