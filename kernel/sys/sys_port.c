@@ -90,7 +90,7 @@ long sys_port_connect(user_in_ptr name, size_t name_len, uint64_t timeout_ns)
         return err;
     long h = handle_install(my_table(), end, WREN_OBJECT_CHANNEL_RIGHTS, 0);
     if (h < 0)
-        kobj_put(end); /* cannot happen (one thread, room checked), but never leak: the server sees Close */
+        kobj_put(end); /* the table filled while we waited (threads sharing it): the server sees Close */
     return h;
 }
 
@@ -109,7 +109,7 @@ long sys_port_accept(wren_handle_t port, uint32_t flags, uint64_t timeout_ns)
         return err;
     long h = handle_install(my_table(), end, WREN_OBJECT_CHANNEL_RIGHTS, 0);
     if (h < 0)
-        kobj_put(end);
+        kobj_put(end); /* as in connect: the client sees Close */
     return h;
 }
 

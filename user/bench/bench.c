@@ -100,6 +100,32 @@ static void bench_ipc_call_rtt(void)
     wren_channel_close(ch[1]);
 }
 
+/* A client connects to a named port and closes; the server accepts and closes. Per connection. */
+static void bench_port_connect_accept(void)
+{
+    enum { WARM = 50, N = 1000 };
+    static const char name[] = "bench.port";
+
+    long pid = wren_fork();
+    if (pid == 0) {
+        long port = wren_port_register(name, sizeof(name) - 1);
+        for (int i = 0; i < WARM + N; i++)
+            wren_channel_close(wren_port_accept(port, 0, 0));
+        wren_exit(0);
+    }
+    for (int i = 0; i < WARM; i++) {
+        long c;
+        while ((c = wren_port_connect(name, sizeof(name) - 1, 0)) == -E_NOENT)
+            wren_yield(); /* the server has not registered yet */
+        wren_channel_close(c);
+    }
+    uint64_t t0 = wren_counter();
+    for (int i = 0; i < N; i++)
+        wren_channel_close(wren_port_connect(name, sizeof(name) - 1, 0));
+    report("port_connect_accept", wren_counter() - t0, N);
+    wren_wait((int32_t)pid, 0, 0);
+}
+
 /* One-way: send and receive of a 64-byte message in the same process (no switch). */
 static void bench_ipc_send_recv(void)
 {
@@ -267,6 +293,7 @@ int main(void)
     bench_ipc_call_rtt();
     bench_ipc_send_recv();
     bench_pipe_rtt();
+    bench_port_connect_accept();
     bench_spawn_wait();
     bench_fork_wait();
     bench_page_fault();
