@@ -36,6 +36,7 @@ DESCRIPTIONS = {
     "yield_rtt": "two processes yielding to each other, per round trip",
     "ipc_call_rtt": "call() with a 64-byte payload to a server process answering with reply_receive, per round trip",
     "ipc_send_recv": "send then receive of a 64-byte message on a channel within one process",
+    "port_connect_accept": "port_connect to a server process waiting in port_accept, then both close their ends, per connection",
     "pipe_rtt": "64 bytes to a child process through one pipe and back through another, per round trip",
     "spawn_wait": "spawn /bin/nop from the initrd and wait for it",
     "fork_wait": "fork, the child exits, the parent waits",

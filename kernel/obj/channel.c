@@ -57,10 +57,29 @@ static void destroy(struct kobject *o)
     kfree(e);
 }
 
-/* Put a message in the next free slot of `to` (which has room) and wake its receivers' queue head. */
+/*
+ * The slot for a message of priority `prio` (> 0) on e, which has room: behind every queued
+ * message of the same or a higher priority. The lower ones behind it move back by one.
+ * Normal messages never come here: they take the tail, as if there were no priorities.
+ */
+static struct slot *priority_slot(struct channel_end *e, uint32_t prio)
+{
+    uint32_t i = e->count;
+
+    for (; i > 0; i--) {
+        struct slot *before = &e->slots[(e->head + i - 1) % e->depth];
+        if ((before->msg.header.flags & CHANNEL_PRIORITY_MASK) >= prio)
+            break;
+        e->slots[(e->head + i) % e->depth] = *before;
+    }
+    return &e->slots[(e->head + i) % e->depth];
+}
+
+/* Put a message in `to`, which has room: at the tail, or by its priority. */
 static void enqueue(struct channel_end *to, const struct wren_msg *msg, struct kobject *handle, uint32_t rights)
 {
-    struct slot *s = &to->slots[(to->head + to->count) % to->depth];
+    uint32_t prio = msg->header.flags & CHANNEL_PRIORITY_MASK;
+    struct slot *s = prio ? priority_slot(to, prio) : &to->slots[(to->head + to->count) % to->depth];
     s->msg = *msg;
     s->msg.header.sender = (uint64_t)proc_current()->pid;
     s->msg.header.handle_count = handle ? 1 : 0;
@@ -164,6 +183,11 @@ static long receive(struct channel_end *e, struct wren_msg *kmsg, user_out_ptr u
 long channel_receive(struct kobject *end, struct wren_msg *kmsg, user_out_ptr umsg, bool nonblock, uint64_t deadline)
 {
     return receive(end_of(end), kmsg, umsg, nonblock, deadline, false);
+}
+
+bool channel_peer_gone(struct kobject *end)
+{
+    return !end_of(end)->peer;
 }
 
 bool channel_is_peer(struct kobject *end, struct kobject *o)

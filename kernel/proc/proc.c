@@ -280,6 +280,7 @@ long proc_spawn(const char *path, const char *argv, size_t argv_len, int ppid)
     }
     set_name(p, path);
     give_std_fds(p, proc_find(ppid));
+    p->port_privilege = !proc_find(ppid); /* the kernel's own first process only (obj/port.h) */
     return start_proc(p, ppid, SCHED_PRIO_NORMAL);
 }
 
@@ -349,6 +350,7 @@ long proc_fork(void)
     child->fp = parent->fp;
     memcpy(child->name, parent->name, sizeof(child->name));
     handle_inherit(&child->handles, &parent->handles, HANDLE_MAX);
+    child->port_privilege = parent->port_privilege;
     signal_fork(&child->sig, &parent->sig);
     return start_proc(child, parent->pid, parent->prio);
 }

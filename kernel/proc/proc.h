@@ -31,7 +31,8 @@ struct proc {
     enum proc_state state;
     int exit_code; /* the wait status: WREN_WAIT_STATUS_* */
     char name[PROC_NAME_MAX];
-    char *cwd; /* current directory, canonical and kmalloc'd; NULL is the root (fs/path.h) */
+    char *cwd;           /* current directory, canonical and kmalloc'd; NULL is the root (fs/path.h) */
+    bool port_privilege; /* may register "sys." port names: init's, kept by fork and exec, not by spawn */
 
     /* Scheduling: sched.c owns these. */
     uint8_t prio;       /* higher runs first; SCHED_PRIO_* */

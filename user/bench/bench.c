@@ -127,6 +127,32 @@ static void bench_ipc_call_rtt(void)
     wren_channel_close(ch[1]);
 }
 
+/* A client connects to a named port and closes; the server accepts and closes. Per connection. */
+static void bench_port_connect_accept(void)
+{
+    const int WARM = 50, N = count(1000);
+    static const char name[] = "bench.port";
+
+    long pid = wren_fork();
+    if (pid == 0) {
+        long port = wren_port_register(name, sizeof(name) - 1);
+        for (int i = 0; i < WARM + N; i++)
+            wren_channel_close(wren_port_accept(port, 0, 0));
+        wren_exit(0);
+    }
+    for (int i = 0; i < WARM; i++) {
+        long c;
+        while ((c = wren_port_connect(name, sizeof(name) - 1, 0)) == -E_NOENT)
+            wren_yield(); /* the server has not registered yet */
+        wren_channel_close(c);
+    }
+    uint64_t t0 = wren_counter();
+    for (int i = 0; i < N; i++)
+        wren_channel_close(wren_port_connect(name, sizeof(name) - 1, 0));
+    report("port_connect_accept", wren_counter() - t0, N);
+    wren_wait((int32_t)pid, 0, 0);
+}
+
 /* One-way: send and receive of a 64-byte message in the same process (no switch). */
 static void bench_ipc_send_recv(void)
 {
@@ -285,6 +311,25 @@ static void measure_process_cost(void)
     report_value("process_min_bytes", cost);
 }
 
+/* In the order they run; `bench <key> <n>` runs one. */
+static const struct {
+    const char *key;
+    void (*run)(void);
+} benchmarks[] = {
+    {"null_syscall", bench_null_syscall},
+    {"yield_rtt", bench_yield_rtt},
+    {"ipc_call_rtt", bench_ipc_call_rtt},
+    {"ipc_send_recv", bench_ipc_send_recv},
+    {"pipe_rtt", bench_pipe_rtt},
+    {"port_connect_accept", bench_port_connect_accept},
+    {"spawn_wait", bench_spawn_wait},
+    {"fork_wait", bench_fork_wait},
+    {"page_fault", bench_page_fault},
+    {"page_fault_2m", bench_page_fault_2m},
+    {"mmap_touch_munmap", bench_mmap_touch_munmap},
+    {"process_min_bytes", measure_process_cost},
+};
+
 int main(int argc, char **argv)
 {
     uint64_t boot = wren_counter();
@@ -294,28 +339,9 @@ int main(int argc, char **argv)
         only = argv[1];
         n_override = (int)strtol(argv[2], 0, 10);
     }
-    if (selected("null_syscall"))
-        bench_null_syscall();
-    if (selected("yield_rtt"))
-        bench_yield_rtt();
-    if (selected("ipc_call_rtt"))
-        bench_ipc_call_rtt();
-    if (selected("ipc_send_recv"))
-        bench_ipc_send_recv();
-    if (selected("pipe_rtt"))
-        bench_pipe_rtt();
-    if (selected("spawn_wait"))
-        bench_spawn_wait();
-    if (selected("fork_wait"))
-        bench_fork_wait();
-    if (selected("page_fault"))
-        bench_page_fault();
-    if (selected("page_fault_2m"))
-        bench_page_fault_2m();
-    if (selected("mmap_touch_munmap"))
-        bench_mmap_touch_munmap();
-    if (selected("process_min_bytes"))
-        measure_process_cost();
+    for (unsigned i = 0; i < sizeof(benchmarks) / sizeof(benchmarks[0]); i++)
+        if (selected(benchmarks[i].key))
+            benchmarks[i].run();
     wren_print("bench: done\n");
     return 0;
 }
