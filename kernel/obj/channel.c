@@ -75,17 +75,56 @@ static struct slot *priority_slot(struct channel_end *e, uint32_t prio)
     return &e->slots[(e->head + i) % e->depth];
 }
 
-/* Put a message in `to`, which has room: at the tail, or by its priority. */
-static void enqueue(struct channel_end *to, const struct wren_msg *msg, struct kobject *handle, uint32_t rights)
+static struct slot *tail_of(struct channel_end *e)
 {
-    uint32_t prio = msg->header.flags & CHANNEL_PRIORITY_MASK;
-    struct slot *s = prio ? priority_slot(to, prio) : &to->slots[(to->head + to->count) % to->depth];
-    s->msg = *msg;
+    return &e->slots[(e->head + e->count) % e->depth];
+}
+
+/*
+ * Queue the message written into the free tail slot of `to`, with `handle` (or NULL) and its
+ * rights: a normal message stays at the tail, a priority one moves up to its place.
+ */
+static void commit_tail(struct channel_end *to, struct kobject *handle, uint32_t rights)
+{
+    struct slot *s = tail_of(to);
     s->msg.header.sender = (uint64_t)proc_current()->pid;
     s->msg.header.handle_count = handle ? 1 : 0;
     s->handle = handle;
     s->rights = rights;
+    uint32_t prio = s->msg.header.flags & CHANNEL_PRIORITY_MASK;
+    if (prio) {
+        struct slot staged = *s; /* priority_slot moves lower messages back over the tail */
+        *priority_slot(to, prio) = staged;
+    }
     to->count++;
+}
+
+/* Check a message for sending; `type`: what header.type becomes (0: keep it, if it is known). */
+static long check_msg(struct wren_msg *m, uint32_t type)
+{
+    if (m->header.length > WREN_MSG_PAYLOAD_SIZE)
+        return -E_MSGSIZE;
+    if (type)
+        m->header.type = type;
+    else if (m->header.type < WREN_MSG_DATA || m->header.type > WREN_MSG_ACCEPT)
+        return -E_INVAL;
+    return 0;
+}
+
+/* Copy a user's message straight into the free tail slot of `to` and check it there (not yet queued). */
+static long stage_user(struct channel_end *to, user_in_ptr umsg, uint32_t type)
+{
+    struct wren_msg *m = &tail_of(to)->msg;
+    if (copy_from_user(m, umsg, sizeof(*m)))
+        return -E_FAULT;
+    return check_msg(m, type);
+}
+
+long channel_fetch_msg(struct wren_msg *m, user_in_ptr umsg, uint32_t type)
+{
+    if (copy_from_user(m, umsg, sizeof(*m)))
+        return -E_FAULT;
+    return check_msg(m, type);
 }
 
 long channel_send(struct kobject *end, const struct wren_msg *msg, struct kobject *handle, uint32_t rights,
@@ -98,7 +137,8 @@ long channel_send(struct kobject *end, const struct wren_msg *msg, struct kobjec
         if (!peer)
             return -E_PIPE;
         if (peer->count < peer->depth) {
-            enqueue(peer, msg, handle, rights);
+            tail_of(peer)->msg = *msg;
+            commit_tail(peer, handle, rights);
             waitq_wake_all(&peer->receivers);
             return 0;
         }
@@ -108,6 +148,33 @@ long channel_send(struct kobject *end, const struct wren_msg *msg, struct kobjec
         if (err)
             return err;
     }
+}
+
+/*
+ * Send a user's message. With room on the peer (the usual case) it is copied straight into
+ * its slot; otherwise it is copied and checked first, so a bad message is refused before
+ * any wait, and queued when room comes.
+ */
+static long send_user(struct channel_end *e, user_in_ptr umsg, uint32_t type, bool nonblock, uint64_t deadline)
+{
+    struct channel_end *peer = e->peer;
+
+    if (peer && peer->count < peer->depth) {
+        long err = stage_user(peer, umsg, type);
+        if (err)
+            return err;
+        commit_tail(peer, 0, 0);
+        waitq_wake_all(&peer->receivers);
+        return 0;
+    }
+    struct wren_msg m;
+    long err = channel_fetch_msg(&m, umsg, type);
+    return err ? err : channel_send(&e->obj, &m, 0, 0, nonblock, deadline);
+}
+
+long channel_send_user(struct kobject *end, user_in_ptr umsg, bool nonblock, uint64_t deadline)
+{
+    return send_user(end_of(end), umsg, 0, nonblock, deadline);
 }
 
 /* Copy a message to where the receiver wants it: kernel memory if kmsg, else the user buffer. */
@@ -196,37 +263,43 @@ bool channel_is_peer(struct kobject *end, struct kobject *o)
 }
 
 /*
- * Send `msg` from `from`, then receive on `to` into the user's buffer. The fast path: when a
- * thread already waits for the message and nothing is queued for us, queue it, block on
- * `to` and switch straight to that thread (sched_block_handoff): no ready queue, no timer.
+ * Send the user's message `in` from `from` (none if NULL), then receive on `to` into the
+ * user's buffer `out`. The fast path: when a thread already waits for the message and nothing
+ * is queued for us, copy it straight into its slot, block on `to` and switch to that thread
+ * (sched_block_handoff): no ready queue, no timer.
  */
-static long send_receive(struct channel_end *from, const struct wren_msg *msg, bool send_nonblock,
-                         struct channel_end *to, user_out_ptr umsg, uint64_t deadline, bool call)
+static long send_receive(struct channel_end *from, user_in_ptr in, uint32_t type, bool send_nonblock,
+                         struct channel_end *to, user_out_ptr out, uint64_t deadline, bool call)
 {
     struct channel_end *peer = from ? from->peer : 0;
 
     if (peer && peer->count < peer->depth && peer->receivers.head && !to->count && to->peer) {
-        enqueue(peer, msg, 0, 0);
-        long err = waitq_wait_handoff(&to->receivers, deadline, waitq_take_first(&peer->receivers));
+        long err = stage_user(peer, in, type);
+        if (err)
+            return err;
+        commit_tail(peer, 0, 0);
+        err = waitq_wait_handoff(&to->receivers, deadline, waitq_take_first(&peer->receivers));
         if (err)
             return err;
     } else if (from) {
-        long err = channel_send(&from->obj, msg, 0, 0, send_nonblock, deadline);
+        long err = send_user(from, in, type, send_nonblock, deadline);
         if (err)
             return err;
     }
-    return receive(to, 0, umsg, false, deadline, call);
+    return receive(to, 0, out, false, deadline, call);
 }
 
-long channel_call(struct kobject *end, const struct wren_msg *msg, user_out_ptr answer, uint64_t deadline)
+long channel_call(struct kobject *end, user_inout_ptr msg, uint64_t deadline)
 {
-    return send_receive(end_of(end), msg, false, end_of(end), answer, deadline, true);
+    return send_receive(end_of(end), (user_in_ptr){msg.addr}, WREN_MSG_REQUEST, false, end_of(end),
+                        (user_out_ptr){msg.addr}, deadline, true);
 }
 
-long channel_reply_receive(struct kobject *reply_end, const struct wren_msg *reply, struct kobject *receive_end,
-                           user_out_ptr next, uint64_t deadline)
+long channel_reply_receive(struct kobject *reply_end, struct kobject *receive_end, user_inout_ptr msg,
+                           uint64_t deadline)
 {
-    return send_receive(reply_end ? end_of(reply_end) : 0, reply, true, end_of(receive_end), next, deadline, false);
+    return send_receive(reply_end ? end_of(reply_end) : 0, (user_in_ptr){msg.addr}, 0, true, end_of(receive_end),
+                        (user_out_ptr){msg.addr}, deadline, false);
 }
 
 /* A channel end used as a file descriptor: each write sends Data messages, each read takes one. */

@@ -41,17 +41,23 @@ bool channel_peer_gone(struct kobject *end);
 /* Is `o` the peer end of channel end `end`? */
 bool channel_is_peer(struct kobject *end, struct kobject *o);
 
-/*
- * Send `msg` (type already set) as a request on `end` and wait for the next message on it,
- * which is copied to the user buffer `answer` (the fast path). A closed peer is E_PIPE.
- */
-long channel_call(struct kobject *end, const struct wren_msg *msg, user_out_ptr answer, uint64_t deadline);
+/* Copy in and check a user's message; `type`: what header.type becomes (0: keep it, if known). 0 or E_*. */
+long channel_fetch_msg(struct wren_msg *m, user_in_ptr umsg, uint32_t type);
+
+/* channel_send of a message still in user memory (copied straight into the peer's queue when it has room). */
+long channel_send_user(struct kobject *end, user_in_ptr umsg, bool nonblock, uint64_t deadline);
 
 /*
- * Send `reply` on `reply_end` without waiting for room (skipped if reply_end is NULL), then
- * receive the next message on `receive_end` into the user buffer `next` (the fast path).
+ * Send the user's message at `msg` as a Request on `end` and wait for the next message on it,
+ * which overwrites it (the fast path). A closed peer is E_PIPE.
  */
-long channel_reply_receive(struct kobject *reply_end, const struct wren_msg *reply, struct kobject *receive_end,
-                           user_out_ptr next, uint64_t deadline);
+long channel_call(struct kobject *end, user_inout_ptr msg, uint64_t deadline);
+
+/*
+ * Send the user's message at `msg` on `reply_end` without waiting for room (skipped if
+ * reply_end is NULL), then receive the next message on `receive_end` into it (the fast path).
+ */
+long channel_reply_receive(struct kobject *reply_end, struct kobject *receive_end, user_inout_ptr msg,
+                           uint64_t deadline);
 
 #endif

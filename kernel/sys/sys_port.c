@@ -146,13 +146,9 @@ long sys_port_publish(wren_handle_t port, user_in_ptr msg, user_out_ptr skipped)
     long ret = get_port(port, WREN_RIGHT_WRITE, &o);
     if (ret)
         return ret;
-    if (copy_from_user(&m, msg, sizeof(m)) || (skipped.addr && !user_writable(skipped, sizeof(full))))
+    if (skipped.addr && !user_writable(skipped, sizeof(full)))
         ret = -E_FAULT;
-    else if (m.header.length > WREN_MSG_PAYLOAD_SIZE)
-        ret = -E_MSGSIZE;
-    else if (m.header.type < WREN_MSG_DATA || m.header.type > WREN_MSG_ACCEPT)
-        ret = -E_INVAL;
-    else
+    else if (!(ret = channel_fetch_msg(&m, msg, 0)))
         ret = port_publish(o, &m, &full);
     kobj_put(o);
     if (ret >= 0 && skipped.addr && copy_to_user(skipped, &full, sizeof(full)))
