@@ -7,7 +7,8 @@ Boots the kernel once under `qemu -icount shift=0,sleep=off` (one guest instruct
 nanosecond of virtual time, so the figures are instruction counts and the same build gives
 the same numbers every run) with an initrd whose /bin/init is user/bench, collects the
 "bench: <key> <value>" lines it prints, adds the kernel's sizes, writes bench.json and
-prints a table. Every figure is instructions per operation unless the key ends in _bytes.
+prints a table. Every figure is instructions per operation unless the key ends in _bytes (a size) or
+_per_insn (a rate per instruction).
 """
 import argparse
 import io
@@ -38,6 +39,8 @@ DESCRIPTIONS = {
     "ipc_send_recv": "send then receive of a 64-byte message on a channel within one process",
     "port_connect_accept": "port_connect to a server process waiting in port_accept, then both close their ends, per connection",
     "pipe_rtt": "64 bytes to a child process through one pipe and back through another, per round trip",
+    "pipe_64k": "64 KiB written into a pipe with one write() and read by a child process (4 KiB pipe buffer), per 64 KiB",
+    "pipe_bytes_per_insn": "pipe throughput of pipe_64k in bytes per instruction (higher is better)",
     "spawn_wait": "spawn /bin/nop from the initrd and wait for it",
     "fork_wait": "fork, the child exits, the parent waits",
     "page_fault": "first touch of an anonymous page (demand-zero fault)",
@@ -140,7 +143,7 @@ file); `tests/test_bench.py` fails when these figures no longer match what the c
 Configuration: `%s`, QEMU `%s`. Under `-icount shift=0,sleep=off` one guest instruction advances virtual time
 by exactly 1 ns, and the benchmark (`user/bench/bench.c`) reads the generic timer's counter (62.5 MHz: 16
 instructions per tick), so every figure is **instructions per operation** (the mean over hundreds to thousands of
-operations after a warm-up) and two runs of one build give identical numbers. Keys ending in `_bytes` are sizes.
+operations after a warm-up) and two runs of one build give identical numbers. Keys ending in `_bytes` are sizes; keys ending in `_per_insn` are rates per instruction.
 
 %s
 

@@ -1,16 +1,16 @@
 /*
- * Pipes (pipe.h). Data moves between user buffers and the ring in pieces through a small
- * kernel buffer, because the user-access functions copy between user and kernel memory only.
- * A writer of at most PIPE_SIZE bytes waits until all of them fit, so its bytes are never
- * interleaved with another writer's; a larger write may be split.
+ * Pipes (pipe.h). Data moves straight between user buffers and the ring, one contiguous
+ * stretch of the ring per copy. A writer of at most PIPE_SIZE bytes waits until all of them
+ * fit, so its bytes are never interleaved with another writer's; a larger write may be split.
+ * A buffer that turns out unreadable or unwritable partway ends the call with the bytes
+ * moved so far (E_FAULT if none): nothing is checked up front, which would cost a page-table
+ * walk per page on every call.
  */
 #include "mm/kmalloc.h"
 #include "obj/pipe.h"
 #include "proc/proc.h"
 #include "proc/signal.h"
 #include "proc/waitq.h"
-
-#define CHUNK 256
 
 struct pipe {
     char *buf;              /* PIPE_SIZE bytes */
@@ -59,7 +59,6 @@ static void destroy_write_end(struct kobject *o)
 static long pipe_read(struct kobject *o, user_out_ptr buf, size_t count)
 {
     struct pipe *p = pipe_of(o);
-    char chunk[CHUNK];
     size_t done = 0;
 
     if (count == 0)
@@ -78,13 +77,9 @@ static long pipe_read(struct kobject *o, user_out_ptr buf, size_t count)
         uint32_t at = p->tail % PIPE_SIZE;
         if (n > PIPE_SIZE - at)
             n = PIPE_SIZE - at; /* up to the end of the ring; the next round takes the rest */
-        if (n > CHUNK)
-            n = CHUNK;
         if (n > count - done)
             n = count - done;
-        for (size_t i = 0; i < n; i++)
-            chunk[i] = p->buf[at + i];
-        if (copy_to_user((user_out_ptr){buf.addr + done}, chunk, n))
+        if (copy_to_user((user_out_ptr){buf.addr + done}, p->buf + at, n))
             return done ? (long)done : -E_FAULT; /* the bytes stay in the pipe */
         p->tail += (uint32_t)n;
         done += n;
@@ -96,11 +91,8 @@ static long pipe_read(struct kobject *o, user_out_ptr buf, size_t count)
 static long pipe_write(struct kobject *o, user_in_ptr buf, size_t count)
 {
     struct pipe *p = pipe_of(o);
-    char chunk[CHUNK];
     size_t done = 0;
 
-    if (!user_readable(buf, count))
-        return -E_FAULT;
     while (done < count) {
         if (p->readers == 0) {
             signal_post(proc_current(), WREN_SIGNAL_SIGPIPE); /* kills the writer unless handled or ignored */
@@ -124,12 +116,8 @@ static long pipe_write(struct kobject *o, user_in_ptr buf, size_t count)
                 n = room;
             if (n > PIPE_SIZE - at)
                 n = PIPE_SIZE - at;
-            if (n > CHUNK)
-                n = CHUNK;
-            if (copy_from_user(chunk, (user_in_ptr){buf.addr + done}, n))
-                return done ? (long)done : -E_FAULT;
-            for (size_t i = 0; i < n; i++)
-                p->buf[at + i] = chunk[i];
+            if (copy_from_user(p->buf + at, (user_in_ptr){buf.addr + done}, n))
+                return done ? (long)done : -E_FAULT; /* the bytes past head are not in the pipe */
             p->head += (uint32_t)n;
             room -= n;
             done += n;

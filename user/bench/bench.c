@@ -211,6 +211,58 @@ static void bench_pipe_rtt(void)
     }
 }
 
+/*
+ * Pipe throughput: 64 KiB per write() into a pipe, drained by a child reading 64 KiB at a
+ * time (the pipe holds 4 KiB, so both sides block and switch many times per transfer).
+ * Reports instructions per 64 KiB and the bytes per instruction that makes.
+ */
+static void bench_pipe_64k(void)
+{
+    enum { SIZE = 64 * 1024 };
+    const int WARM = 2, N = count(50);
+    static char buf[SIZE];
+    int32_t data[2], ack[2];
+
+    wren_pipe(data, 0);
+    wren_pipe(ack, 0);
+    long pid = wren_fork();
+    if (pid == 0) {
+        for (int i = 0; i < WARM + N; i++) {
+            for (long got = 0; got < SIZE;) {
+                long n = wren_read(data[0], buf, SIZE - got);
+                if (n <= 0)
+                    wren_exit(1);
+                got += n;
+            }
+            if (i == WARM - 1 || i == WARM + N - 1)
+                wren_write(ack[1], buf, 1);
+        }
+        wren_exit(0);
+    }
+    for (int i = 0; i < WARM; i++)
+        wren_write(data[1], buf, SIZE);
+    wren_read(ack[0], buf, 1); /* the child has drained the warm-up */
+    uint64_t t0 = wren_counter();
+    for (int i = 0; i < N; i++)
+        wren_write(data[1], buf, SIZE);
+    wren_read(ack[0], buf, 1); /* ...and all N transfers */
+    uint64_t ticks = wren_counter() - t0;
+    report("pipe_64k", ticks, N);
+    /* bytes per instruction, two decimals: SIZE * N * 100 / instructions */
+    uint64_t insns_x100 = ticks * ns_per_tick_x100;
+    uint64_t bpi_x100 = (uint64_t)SIZE * N * 10000 / (insns_x100 ? insns_x100 : 1);
+    wren_print("bench: pipe_bytes_per_insn ");
+    wren_print_dec((long)(bpi_x100 / 100));
+    wren_print(bpi_x100 % 100 < 10 ? ".0" : ".");
+    wren_print_dec((long)(bpi_x100 % 100));
+    wren_print("\n");
+    wren_wait((int32_t)pid, 0, 0);
+    for (int i = 0; i < 2; i++) {
+        wren_close(data[i]);
+        wren_close(ack[i]);
+    }
+}
+
 static void bench_spawn_wait(void)
 {
     const int N = count(200);
@@ -321,6 +373,7 @@ static const struct {
     {"ipc_call_rtt", bench_ipc_call_rtt},
     {"ipc_send_recv", bench_ipc_send_recv},
     {"pipe_rtt", bench_pipe_rtt},
+    {"pipe_64k", bench_pipe_64k},
     {"port_connect_accept", bench_port_connect_accept},
     {"spawn_wait", bench_spawn_wait},
     {"fork_wait", bench_fork_wait},
