@@ -91,7 +91,9 @@ def test_tutorial(tree):
     assert "#define SYS_GET_ABI_VERSION 0x801" in (gen / "include/wren/abi.h").read_text()
     table = (gen / "kernel/syscall_table.h").read_text()
     assert "long sys_get_abi_version(user_out_ptr buf, size_t buf_len);" in table
-    assert "case SYS_GET_ABI_VERSION:" in (gen / "kernel/syscall_dispatch.c").read_text()
+    dispatch = (gen / "kernel/syscall_dispatch.c").read_text()
+    assert "static long decode_get_abi_version(const uint64_t args[6])" in dispatch
+    assert "[0x1] = decode_get_abi_version," in dispatch
     assert "long wren_get_abi_version(char *buf, size_t buf_len);" in \
         (gen / "userlib/wren/syscalls.h").read_text()
     stubs = (gen / "userlib/syscalls.S").read_text()

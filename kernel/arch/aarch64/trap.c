@@ -138,6 +138,14 @@ static inline void before_user_return(struct trap_frame *tf)
         signal_deliver(tf);
 }
 
+/* An SVC from EL0, sent here by trap_entry without the decoding trap_handle does. */
+void trap_syscall(struct trap_frame *tf);
+void trap_syscall(struct trap_frame *tf)
+{
+    syscall_handle(tf);
+    before_user_return(tf);
+}
+
 void trap_handle(struct trap_frame *tf, uint64_t slot)
 {
     uint64_t type = slot & 3;

@@ -50,7 +50,14 @@ trap_entry:
 	stp	x2, x3, [sp, #TF_ESR]
 
 	mov	x0, sp
-	bl	trap_handle			// (struct trap_frame *, slot)
+	/* The common case goes straight to the syscall layer: an SVC (ESR EC 0x15) from EL0 (slot 8). */
+	lsr	x4, x2, #26
+	cmp	x4, #0x15
+	ccmp	x1, #8, #0, eq
+	b.ne	1f
+	bl	trap_syscall			// (struct trap_frame *)
+	b	trap_return
+1:	bl	trap_handle			// (struct trap_frame *, slot)
 
 	.globl	trap_return
 	.type	trap_return, %function

@@ -21,52 +21,107 @@ static int whence_is_valid(uint32_t value)
 	}
 }
 
+/*
+ * One decoder per syscall, reached through a table per block of 256 numbers: the cost of
+ * reaching a syscall is the same few instructions whatever its number or how many blocks
+ * there are. Unused numbers in a block are NULL.
+ */
+typedef long (*syscall_decoder)(const uint64_t args[6]);
+
+static long decode_exit(const uint64_t args[6])
+{
+	(void)args;
+	sys_exit(
+		(int32_t)args[0]); /* code */
+}
+
+static long decode_get_pid(const uint64_t args[6])
+{
+	(void)args;
+	return sys_get_pid();
+}
+
+static long decode_read(const uint64_t args[6])
+{
+	(void)args;
+	return sys_read(
+		(wren_fd_t)args[0], /* fd */
+		(user_out_ptr){ args[1] }, /* buf */
+		(size_t)args[2]); /* count */
+}
+
+static long decode_lseek(const uint64_t args[6])
+{
+	(void)args;
+	if (!whence_is_valid((uint32_t)args[2]))
+		return -E_INVAL; /* unknown whence */
+	return sys_lseek(
+		(wren_fd_t)args[0], /* fd */
+		(int64_t)args[1], /* offset */
+		(uint32_t)args[2]); /* whence */
+}
+
+static long decode_fstat(const uint64_t args[6])
+{
+	(void)args;
+	if (args[1] & (_Alignof(struct wren_stat) - 1))
+		return -E_FAULT; /* st is not aligned for struct wren_stat */
+	if (((uint64_t)args[2]) & ~(uint64_t)WREN_BIG_ALL)
+		return -E_INVAL; /* unknown bits in opts */
+	return sys_fstat(
+		(wren_fd_t)args[0], /* fd */
+		(user_out_ptr){ args[1] }, /* st */
+		(uint64_t)args[2]); /* opts */
+}
+
+static long decode_send(const uint64_t args[6])
+{
+	(void)args;
+	if (args[1] & (_Alignof(struct wren_msg) - 1))
+		return -E_FAULT; /* msg is not aligned for struct wren_msg */
+	if (args[2] & (_Alignof(wren_handle_t) - 1))
+		return -E_FAULT; /* handles is not aligned for wren_handle_t */
+	return sys_send(
+		(wren_handle_t)args[0], /* ch */
+		(user_in_ptr){ args[1] }, /* msg */
+		(user_inout_ptr){ args[2] }, /* handles */
+		(wren_handle_t)args[3], /* any */
+		(user_in_ptr){ args[4] }, /* text */
+		(uint32_t)args[5]); /* text_len */
+}
+
+static const syscall_decoder block_0x100[] = {
+	[0x0] = decode_exit,
+	[0x1] = decode_get_pid,
+};
+
+static const syscall_decoder block_0x600[] = {
+	[0x2] = decode_read,
+	[0x6] = decode_lseek,
+	[0x7] = decode_fstat,
+};
+
+static const syscall_decoder block_0x12300[] = {
+	[0x45] = decode_send,
+};
+
+static const struct {
+	const syscall_decoder *decoders;
+	unsigned count;
+} syscall_blocks[] = {
+	[0x1] = { block_0x100, sizeof(block_0x100) / sizeof(syscall_decoder) },
+	[0x6] = { block_0x600, sizeof(block_0x600) / sizeof(syscall_decoder) },
+	[0x123] = { block_0x12300, sizeof(block_0x12300) / sizeof(syscall_decoder) },
+};
+
 long syscall_dispatch(uint64_t nr, const uint64_t args[6])
 {
-	(void)args; /* unused if no syscall takes arguments */
+	uint64_t block = nr >> 8, index = nr & 0xff;
 
-	switch (nr) {
-	case SYS_EXIT:
-		sys_exit(
-			(int32_t)args[0]); /* code */
-	case SYS_GET_PID:
-		return sys_get_pid();
-	case SYS_READ:
-		return sys_read(
-			(wren_fd_t)args[0], /* fd */
-			(user_out_ptr){ args[1] }, /* buf */
-			(size_t)args[2]); /* count */
-	case SYS_LSEEK:
-		if (!whence_is_valid((uint32_t)args[2]))
-			return -E_INVAL; /* unknown whence */
-		return sys_lseek(
-			(wren_fd_t)args[0], /* fd */
-			(int64_t)args[1], /* offset */
-			(uint32_t)args[2]); /* whence */
-	case SYS_FSTAT:
-		if (args[1] & (_Alignof(struct wren_stat) - 1))
-			return -E_FAULT; /* st is not aligned for struct wren_stat */
-		if (((uint64_t)args[2]) & ~(uint64_t)WREN_BIG_ALL)
-			return -E_INVAL; /* unknown bits in opts */
-		return sys_fstat(
-			(wren_fd_t)args[0], /* fd */
-			(user_out_ptr){ args[1] }, /* st */
-			(uint64_t)args[2]); /* opts */
-	case SYS_SEND:
-		if (args[1] & (_Alignof(struct wren_msg) - 1))
-			return -E_FAULT; /* msg is not aligned for struct wren_msg */
-		if (args[2] & (_Alignof(wren_handle_t) - 1))
-			return -E_FAULT; /* handles is not aligned for wren_handle_t */
-		return sys_send(
-			(wren_handle_t)args[0], /* ch */
-			(user_in_ptr){ args[1] }, /* msg */
-			(user_inout_ptr){ args[2] }, /* handles */
-			(wren_handle_t)args[3], /* any */
-			(user_in_ptr){ args[4] }, /* text */
-			(uint32_t)args[5]); /* text_len */
-	default:
+	if (block >= sizeof(syscall_blocks) / sizeof(syscall_blocks[0]) || index >= syscall_blocks[block].count ||
+	    !syscall_blocks[block].decoders[index])
 		return -E_NOSYS;
-	}
+	return syscall_blocks[block].decoders[index](args);
 }
 
 const struct syscall_desc syscall_descs[] = {
