@@ -49,6 +49,7 @@ static void destroy(struct kobject *o)
         peer->peer = 0;
         waitq_wake_all(&peer->receivers); /* they get the Close message */
         waitq_wake_all(&e->senders);      /* peer's senders, waiting for room here: E_PIPE */
+        kobj_notify(&peer->obj, WREN_POLL_READABLE | WREN_POLL_WRITABLE | WREN_POLL_HANGUP);
     }
     /* Handles still in flight towards this end go with it. */
     for (uint32_t i = 0; i < e->count; i++)
@@ -76,6 +77,7 @@ long channel_send(struct kobject *end, const struct wren_msg *msg, struct kobjec
             s->rights = rights;
             peer->count++;
             waitq_wake_all(&peer->receivers);
+            kobj_notify(&peer->obj, WREN_POLL_READABLE);
             return 0;
         }
         if (nonblock)
@@ -105,6 +107,8 @@ static long take(struct channel_end *e, struct wren_msg *msg)
     e->head = (e->head + 1) % e->depth;
     e->count--;
     waitq_wake_all(&e->senders);
+    if (e->peer)
+        kobj_notify(&e->peer->obj, WREN_POLL_WRITABLE);
     return msg->header.length;
 }
 
@@ -150,6 +154,7 @@ long channel_call(struct kobject *end, struct wren_msg *msg, uint64_t deadline)
         s->msg.header.handle_count = 0;
         s->handle = 0;
         peer->count++;
+        kobj_notify(&peer->obj, WREN_POLL_READABLE);
         /* Wait for the answer on our own end, as channel_receive would, but switch straight to the server. */
         long err = waitq_wait_handoff(&e->receivers, deadline, server);
         if (err)
@@ -206,11 +211,22 @@ static long ch_fstat(struct kobject *o, struct wren_stat *st)
     return 0;
 }
 
+/* Readable with a message or the peer gone; writable with room at the peer or the peer gone. */
+static uint32_t ch_poll(struct kobject *o)
+{
+    struct channel_end *e = end_of(o);
+
+    if (!e->peer)
+        return WREN_POLL_READABLE | WREN_POLL_WRITABLE | WREN_POLL_HANGUP;
+    return (e->count ? WREN_POLL_READABLE : 0) | (e->peer->count < e->peer->depth ? WREN_POLL_WRITABLE : 0);
+}
+
 static const struct kobject_ops channel_ops = {
     .destroy = destroy,
     .read = ch_read,
     .write = ch_write,
     .fstat = ch_fstat,
+    .poll = ch_poll,
 };
 
 static struct channel_end *new_end(uint32_t depth)

@@ -14,7 +14,7 @@
 
 #include "obj/object.h"
 
-#define HANDLE_MAX 64 /* entries per process */
+#define HANDLE_MAX 256 /* entries per process: room for an event loop over a few hundred descriptors */
 
 #define HANDLE_CLOEXEC 1u /* closed by exec */
 
