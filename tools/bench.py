@@ -37,6 +37,7 @@ DESCRIPTIONS = {
     "ipc_call_rtt": "call() with a 64-byte payload to a server process that receives and sends the reply, per round trip",
     "ipc_send_recv": "send then receive of a 64-byte message on a channel within one process",
     "pipe_rtt": "64 bytes to a child process through one pipe and back through another, per round trip",
+    "event_wake": "from a channel send in one process to the return of event_wait in another process blocked in it",
     "spawn_wait": "spawn /bin/nop from the initrd and wait for it",
     "fork_wait": "fork, the child exits, the parent waits",
     "page_fault": "first touch of an anonymous page (demand-zero fault)",
