@@ -8,6 +8,7 @@
  * reported level-triggered subscription goes back to the tail of the ready list, so the next
  * wait asks again; an edge-triggered one waits for the next mark.
  */
+#include "irq.h"
 #include "lib/string.h"
 #include "mm/kmalloc.h"
 #include "obj/event_sub.h"
@@ -32,6 +33,7 @@ void event_sub_mark(struct event_sub *s)
 
 void event_sub_free(struct event_sub *s)
 {
+    event_source_detach(s);
     list_del(&s->in_queue);
     list_del(&s->ready);
     list_del(&s->watch);
@@ -100,14 +102,19 @@ long event_subscribe(struct kobject *qo, const struct event_request *req)
         return -E_NOMEM;
     s->q = q;
     s->req = *req;
-    list_init(&s->ready);
     list_init(&s->watch);
     s->id = q->next_id++;
     if (!q->next_id) /* after 2^32 - 1 subscriptions; 0 means "posted" in a record */
         q->next_id = 1;
+    list_init(&s->in_queue);
+    list_init(&s->ready);
+    long err = event_source_attach(s);
+    if (err) {
+        kfree(s);
+        return err;
+    }
     list_add_tail(&q->subs, &s->in_queue);
     q->nsubs++;
-    event_source_attach(s);
     ready_add(s); /* a source that is ready already is reported by the next wait */
     return s->id;
 }
@@ -122,6 +129,22 @@ long event_unsubscribe(struct kobject *qo, uint32_t id)
             event_sub_free(s);
             return 0;
         }
+    }
+    return -E_NOENT;
+}
+
+long event_irq_ack(struct kobject *qo, uint32_t id)
+{
+    struct event_queue *q = queue_of(qo);
+
+    for (struct list *l = q->subs.next; l != &q->subs; l = l->next) {
+        struct event_sub *s = list_entry(l, struct event_sub, in_queue);
+        if (s->id != id)
+            continue;
+        if (s->req.type != WREN_EVENT_IRQ)
+            return -E_INVAL;
+        irq_unmask((uint32_t)s->req.source);
+        return 0;
     }
     return -E_NOENT;
 }

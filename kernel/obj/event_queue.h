@@ -43,6 +43,10 @@ long event_unsubscribe(struct kobject *q, uint32_t id);
  */
 long event_wait(struct kobject *q, user_out_ptr out, uint32_t max, uint64_t deadline, bool poll);
 long event_post(struct kobject *q, int pid, uint64_t data);
+/* Unmask the interrupt of IRQ subscription `id`: 0, -E_NOENT, or -E_INVAL (not an IRQ subscription). */
+long event_irq_ack(struct kobject *q, uint32_t id);
+/* Does an event subscription hold INTID intid? */
+bool event_irq_claimed(uint32_t intid);
 
 /* Hooks for the sources that are not objects. */
 void event_proc_exited(struct proc *p);            /* p has just become a zombie */

@@ -7,17 +7,53 @@
  * the earliest expiry. Child exits and signals belong to processes, which are not objects,
  * so their subscriptions wait on two global lists that the process code's hooks walk.
  */
+#include "irq.h"
 #include "obj/event_sub.h"
 #include "proc/proc.h"
 
 static struct list child_subs = LIST_INIT(child_subs);
 static struct list signal_subs = LIST_INIT(signal_subs);
+static struct event_sub *irq_subs[IRQ_MAX_INTID]; /* the subscription holding each INTID */
 
-void event_source_attach(struct event_sub *s)
+/*
+ * In interrupt context: count it and keep it masked at the GIC until the driver has dealt
+ * with its device and says so (event_irq_ack); a level-triggered line would fire again at once.
+ */
+static void irq_fired(uint32_t intid, void *arg)
+{
+    struct event_sub *s = arg;
+    irq_mask(intid);
+    s->irqs++;
+    event_sub_mark(s);
+}
+
+bool event_irq_claimed(uint32_t intid)
+{
+    return intid < IRQ_MAX_INTID && irq_subs[intid];
+}
+
+void event_source_detach(struct event_sub *s)
+{
+    uint32_t intid = (uint32_t)s->req.source;
+    if (s->req.type == WREN_EVENT_IRQ && irq_subs[intid] == s) {
+        irq_unregister(intid);
+        irq_subs[intid] = 0;
+    }
+}
+
+long event_source_attach(struct event_sub *s)
 {
     struct event_request *r = &s->req;
 
     switch (r->type) {
+    case WREN_EVENT_IRQ: {
+        uint32_t intid = (uint32_t)r->source; /* checked by the syscall layer */
+        long err = irq_register(intid, r->arg != 0, irq_fired, s);
+        if (err)
+            return err; /* -E_BUSY: the kernel's own, or another subscription's */
+        irq_subs[intid] = s;
+        return 0;
+    }
     case WREN_EVENT_TIMER: list_add_tail(&s->q->timers, &s->watch); break;
     case WREN_EVENT_CHILD_EXIT: list_add_tail(&child_subs, &s->watch); break;
     case WREN_EVENT_SIGNAL: list_add_tail(&signal_subs, &s->watch); break;
@@ -25,6 +61,7 @@ void event_source_attach(struct event_sub *s)
     }
     if (r->type == WREN_EVENT_TIMER)
         s->next_expiry = r->source; /* made absolute by the syscall layer */
+    return 0;
 }
 
 /* Report `n` expirations of a timer that is due, and move it on to its next expiry. */
@@ -89,6 +126,11 @@ bool event_source_check(struct event_sub *s, uint64_t now, struct wren_event *re
     case WREN_EVENT_TIMER: ready = timer_check(s, now, rec); break;
     case WREN_EVENT_CHILD_EXIT: ready = child_check(s, rec); break;
     case WREN_EVENT_SIGNAL: ready = signal_check(s, rec); break;
+    case WREN_EVENT_IRQ:
+        ready = s->irqs != 0;
+        rec->data = s->irqs;
+        s->irqs = 0;
+        break;
     default: {
         uint32_t bits = r->obj->ops->poll(r->obj);
         ready = (bits & r->want) != 0;

@@ -23,6 +23,7 @@ struct event_sub {
     struct event_request req;
     uint32_t id;
     uint64_t next_expiry; /* timers: the next expiry, monotonic ns */
+    uint64_t irqs;        /* IRQs: interrupts since the last record */
 };
 
 struct event_posted {
@@ -46,8 +47,10 @@ void event_sub_mark(struct event_sub *s);
 /* End s: off every list, freed (event_queue.c). */
 void event_sub_free(struct event_sub *s);
 
-/* event_source.c: put a new subscription on the list that marks it. */
-void event_source_attach(struct event_sub *s);
+/* event_source.c: put a new subscription where it gets marked: 0, or -E_BUSY for an IRQ taken meanwhile. */
+long event_source_attach(struct event_sub *s);
+/* Undo event_source_attach's claims beyond the lists (an IRQ handler). */
+void event_source_detach(struct event_sub *s);
 /* Is s's source ready at time `now`? If so fill in rec (consuming what reporting consumes). */
 bool event_source_check(struct event_sub *s, uint64_t now, struct wren_event *rec);
 

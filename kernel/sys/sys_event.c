@@ -3,6 +3,7 @@
  * and turned into a `struct event_request`; the queue (obj/event_queue.c) then cannot fail
  * for a reason the caller could have avoided.
  */
+#include "irq.h"
 #include "obj/event_queue.h"
 #include "obj/handle.h"
 #include "proc/proc.h"
@@ -82,7 +83,13 @@ static long check_source(struct event_request *r)
         return c && c->ppid == self->pid ? 0 : -E_CHILD;
     }
     case WREN_EVENT_SIGNAL: return r->source < SIG_COUNT && (SIG_BLOCKABLE & SIG_BIT(r->source)) ? 0 : -E_INVAL;
-    case WREN_EVENT_IRQ: return -E_NOTSUP;
+    case WREN_EVENT_IRQ:
+        /* SGIs and PPIs (below 32) are per CPU and the kernel's own (its timer is one). */
+        if (r->source < 32)
+            return -E_PERM;
+        if (r->source > UINT32_MAX || !irq_valid((uint32_t)r->source) || r->arg > 1)
+            return -E_INVAL;
+        return event_irq_claimed((uint32_t)r->source) ? -E_BUSY : 0;
     default: return -E_INVAL; /* WREN_EVENT_POST: posted, never subscribed to */
     }
 }
@@ -103,7 +110,8 @@ long sys_event_subscribe(wren_handle_t queue, uint32_t type, uint64_t source, ui
     long ret = get_queue(queue, WREN_RIGHT_READ, &q);
     if (ret)
         return ret;
-    if (type != WREN_EVENT_TIMER && (arg || (flags & WREN_SUBSCRIBE_ABSOLUTE)))
+    if ((type != WREN_EVENT_TIMER && type != WREN_EVENT_IRQ && arg) ||
+        (type != WREN_EVENT_TIMER && (flags & WREN_SUBSCRIBE_ABSOLUTE)))
         ret = -E_INVAL;
     else
         ret = check_source(&r);
@@ -140,6 +148,17 @@ long sys_event_wait(wren_handle_t queue, user_out_ptr events, uint32_t max, int6
         uint64_t deadline = timeout_ns <= 0 ? WAITQ_FOREVER : saturating_add(timer_now_ns(), (uint64_t)timeout_ns);
         ret = event_wait(q, events, max, deadline, timeout_ns == 0);
     }
+    kobj_put(q);
+    return ret;
+}
+
+long sys_event_irq_ack(wren_handle_t queue, uint32_t id)
+{
+    struct kobject *q;
+    long ret = get_queue(queue, WREN_RIGHT_READ, &q);
+    if (ret)
+        return ret;
+    ret = event_irq_ack(q, id);
     kobj_put(q);
     return ret;
 }

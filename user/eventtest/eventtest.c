@@ -4,8 +4,8 @@
  * one-shot subscriptions, channel readiness (messages, room, the peer's close) and a wake-up
  * across processes, one-shot, periodic and absolute timers, wait timeouts, child exits,
  * signals taken as events, posted values (also through a handle that may only post),
- * subscriptions ending with their objects, and 1,000 queues made and closed with every
- * kernel object and allocation given back.
+ * interrupts claimed by a driver (masked until acknowledged), subscriptions ending with their
+ * objects, and 1,000 queues made and closed with every kernel object and allocation given back.
  *
  * The checks run in a child: init is spared signals it has no handler for, and the signal
  * checks need them delivered.
@@ -68,7 +68,7 @@ static void bad_input(void)
     wren_check("unknown type 99", wren_event_subscribe((wren_handle_t)q, 99, (uint64_t)p[0], 0, 0, 0), -E_INVAL);
     wren_check("type 0", wren_event_subscribe((wren_handle_t)q, 0, (uint64_t)p[0], 0, 0, 0), -E_INVAL);
     wren_check("type post", wren_event_subscribe((wren_handle_t)q, WREN_EVENT_POST, 0, 0, 0, 0), -E_INVAL);
-    wren_check("type irq", wren_event_subscribe((wren_handle_t)q, WREN_EVENT_IRQ, 33, 0, 0, 0), -E_NOTSUP);
+    wren_check("type irq, an SGI", wren_event_subscribe((wren_handle_t)q, WREN_EVENT_IRQ, 5, 0, 0, 0), -E_PERM);
     wren_check("unknown flag bits",
                wren_event_subscribe((wren_handle_t)q, WREN_EVENT_FD_READABLE, (uint64_t)p[0], 0, 1u << 9, 0), -E_INVAL);
     wren_check("arg given for a pipe",
@@ -458,6 +458,55 @@ static void posting(void)
     wren_close((int32_t)q);
 }
 
+/*
+ * A driver's interrupt: claimed by a subscription, raised from software (debug_irq_raise sets
+ * it pending at the GIC as the device would), masked by the kernel when it fires and let
+ * through again only by event_irq_ack.
+ */
+static void interrupts(void)
+{
+    enum { SPI = 200 };
+    long q = wren_event_queue_create(), q2 = wren_event_queue_create();
+    long timer = wren_event_subscribe((wren_handle_t)q, WREN_EVENT_TIMER, 1000 * MS, 0, 0, 0);
+
+    wren_check("raise an unclaimed interrupt", wren_debug_irq_raise(SPI), -E_PERM);
+    wren_check("raise the console's", wren_debug_irq_raise(33), -E_PERM);
+    long id = wren_event_subscribe((wren_handle_t)q, WREN_EVENT_IRQ, SPI, 1, 0, 41);
+    wren_check("claim SPI 200 (INTID 200), edge", id > 0, 1);
+    wren_check("  a second claim", wren_event_subscribe((wren_handle_t)q2, WREN_EVENT_IRQ, SPI, 1, 0, 0), -E_BUSY);
+    wren_check("  the console's interrupt (33) is the kernel's",
+               wren_event_subscribe((wren_handle_t)q2, WREN_EVENT_IRQ, 33, 0, 0, 0), -E_BUSY);
+    wren_check("  a PPI (the timer's, 30)", wren_event_subscribe((wren_handle_t)q2, WREN_EVENT_IRQ, 30, 0, 0, 0),
+               -E_PERM);
+    wren_check("  INTID 5000", wren_event_subscribe((wren_handle_t)q2, WREN_EVENT_IRQ, 5000, 0, 0, 0), -E_INVAL);
+    wren_check("  arg 2", wren_event_subscribe((wren_handle_t)q2, WREN_EVENT_IRQ, SPI + 1, 2, 0, 0), -E_INVAL);
+    wren_check("  nothing yet", poll_q(q), -E_TIMEDOUT);
+    wren_check("raise it", wren_debug_irq_raise(SPI), 0);
+    long n = wren_event_wait((wren_handle_t)q, ev, 8, 1000 * MS);
+    wren_check("  reported", n, 1);
+    wren_check("  type irq, source the INTID, one interrupt, the cookie",
+               ev[0].type == WREN_EVENT_IRQ && ev[0].source == SPI && ev[0].data == 1 && ev[0].cookie == 41, 1);
+    wren_check("raise it again before the acknowledgement", wren_debug_irq_raise(SPI), 0);
+    wren_sleep(5 * MS);
+    wren_check("  masked: not delivered", poll_q(q), -E_TIMEDOUT);
+    wren_check("acknowledge", wren_event_irq_ack((wren_handle_t)q, (uint32_t)id), 0);
+    n = wren_event_wait((wren_handle_t)q, ev, 8, 1000 * MS);
+    wren_check("  the pending one comes through", n == 1 && ev[0].type == WREN_EVENT_IRQ && ev[0].data == 1, 1);
+    wren_check("  and nothing more", poll_q(q), -E_TIMEDOUT);
+    wren_check("acknowledge a timer subscription", wren_event_irq_ack((wren_handle_t)q, (uint32_t)timer), -E_INVAL);
+    wren_check("acknowledge id 999", wren_event_irq_ack((wren_handle_t)q, 999), -E_NOENT);
+    wren_check("acknowledge on a bad handle", wren_event_irq_ack(250, (uint32_t)id), -E_BADHANDLE);
+    wren_event_irq_ack((wren_handle_t)q, (uint32_t)id);
+    wren_check("unsubscribe releases it", wren_event_unsubscribe((wren_handle_t)q, (uint32_t)id), 0);
+    wren_check("  it cannot be raised any more", wren_debug_irq_raise(SPI), -E_PERM);
+    wren_check("  another queue may claim it",
+               wren_event_subscribe((wren_handle_t)q2, WREN_EVENT_IRQ, SPI, 1, 0, 0) > 0, 1);
+    wren_close((int32_t)q2);
+    wren_check("closing that queue releases it too",
+               wren_event_subscribe((wren_handle_t)q, WREN_EVENT_IRQ, SPI, 1, 0, 0) > 0, 1);
+    wren_close((int32_t)q);
+}
+
 /* 1,000 queues with subscriptions of every kind, closed in different orders: nothing left behind. */
 static void no_leaks(void)
 {
@@ -513,6 +562,7 @@ int main(void)
     children();
     signals();
     posting();
+    interrupts();
     no_leaks();
     return wren_check_end();
 }
