@@ -173,3 +173,12 @@ long sys_event_post(wren_handle_t queue, uint64_t data)
     kobj_put(q);
     return ret;
 }
+
+long sys_event_irq_raise(uint32_t intid)
+{
+    /* Only an interrupt a driver process has claimed: the kernel's own devices are not to be fooled. */
+    if (!event_irq_claimed(intid))
+        return -E_PERM;
+    irq_raise(intid);
+    return 0;
+}

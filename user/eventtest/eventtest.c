@@ -459,7 +459,7 @@ static void posting(void)
 }
 
 /*
- * A driver's interrupt: claimed by a subscription, raised from software (debug_irq_raise sets
+ * A driver's interrupt: claimed by a subscription, raised from software (event_irq_raise sets
  * it pending at the GIC as the device would), masked by the kernel when it fires and let
  * through again only by event_irq_ack.
  */
@@ -469,8 +469,8 @@ static void interrupts(void)
     long q = wren_event_queue_create(), q2 = wren_event_queue_create();
     long timer = wren_event_subscribe((wren_handle_t)q, WREN_EVENT_TIMER, 1000 * MS, 0, 0, 0);
 
-    wren_check("raise an unclaimed interrupt", wren_debug_irq_raise(SPI), -E_PERM);
-    wren_check("raise the console's", wren_debug_irq_raise(33), -E_PERM);
+    wren_check("raise an unclaimed interrupt", wren_event_irq_raise(SPI), -E_PERM);
+    wren_check("raise the console's", wren_event_irq_raise(33), -E_PERM);
     long id = wren_event_subscribe((wren_handle_t)q, WREN_EVENT_IRQ, SPI, 1, 0, 41);
     wren_check("claim SPI 200 (INTID 200), edge", id > 0, 1);
     wren_check("  a second claim", wren_event_subscribe((wren_handle_t)q2, WREN_EVENT_IRQ, SPI, 1, 0, 0), -E_BUSY);
@@ -481,12 +481,12 @@ static void interrupts(void)
     wren_check("  INTID 5000", wren_event_subscribe((wren_handle_t)q2, WREN_EVENT_IRQ, 5000, 0, 0, 0), -E_INVAL);
     wren_check("  arg 2", wren_event_subscribe((wren_handle_t)q2, WREN_EVENT_IRQ, SPI + 1, 2, 0, 0), -E_INVAL);
     wren_check("  nothing yet", poll_q(q), -E_TIMEDOUT);
-    wren_check("raise it", wren_debug_irq_raise(SPI), 0);
+    wren_check("raise it", wren_event_irq_raise(SPI), 0);
     long n = wren_event_wait((wren_handle_t)q, ev, 8, 1000 * MS);
     wren_check("  reported", n, 1);
     wren_check("  type irq, source the INTID, one interrupt, the cookie",
                ev[0].type == WREN_EVENT_IRQ && ev[0].source == SPI && ev[0].data == 1 && ev[0].cookie == 41, 1);
-    wren_check("raise it again before the acknowledgement", wren_debug_irq_raise(SPI), 0);
+    wren_check("raise it again before the acknowledgement", wren_event_irq_raise(SPI), 0);
     wren_sleep(5 * MS);
     wren_check("  masked: not delivered", poll_q(q), -E_TIMEDOUT);
     wren_check("acknowledge", wren_event_irq_ack((wren_handle_t)q, (uint32_t)id), 0);
@@ -498,7 +498,7 @@ static void interrupts(void)
     wren_check("acknowledge on a bad handle", wren_event_irq_ack(250, (uint32_t)id), -E_BADHANDLE);
     wren_event_irq_ack((wren_handle_t)q, (uint32_t)id);
     wren_check("unsubscribe releases it", wren_event_unsubscribe((wren_handle_t)q, (uint32_t)id), 0);
-    wren_check("  it cannot be raised any more", wren_debug_irq_raise(SPI), -E_PERM);
+    wren_check("  it cannot be raised any more", wren_event_irq_raise(SPI), -E_PERM);
     wren_check("  another queue may claim it",
                wren_event_subscribe((wren_handle_t)q2, WREN_EVENT_IRQ, SPI, 1, 0, 0) > 0, 1);
     wren_close((int32_t)q2);
