@@ -25,6 +25,8 @@ struct handle {
 };
 
 struct handle_table {
+    /* Entries at and above `top` are free: the loops over a table stop there, not at HANDLE_MAX. */
+    uint32_t top;
     struct handle h[HANDLE_MAX];
 };
 
