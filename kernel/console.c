@@ -77,6 +77,13 @@ bool console_rx_by_irq(void)
     return rx_by_irq;
 }
 
+bool console_rx_ready(void)
+{
+    if (!rx_by_irq)
+        rx_drain();
+    return rx_tail != rx_head;
+}
+
 size_t console_read(char *buf, size_t len)
 {
     size_t n = 0;

@@ -8,6 +8,7 @@
 struct irq_slot {
     irq_handler_fn fn;
     void *arg;
+    bool edge;
 };
 
 static const struct irqchip_ops *chip;
@@ -33,9 +34,40 @@ int irq_register(uint32_t intid, bool edge, irq_handler_fn fn, void *arg)
         return -E_INVAL;
     if (handlers[intid].fn)
         return -E_BUSY;
-    handlers[intid] = (struct irq_slot){fn, arg};
+    handlers[intid] = (struct irq_slot){fn, arg, edge};
     chip->enable(intid, edge);
     return 0;
+}
+
+bool irq_valid(uint32_t intid)
+{
+    return chip && intid < IRQ_MAX_INTID && intid <= chip->max_intid();
+}
+
+void irq_unregister(uint32_t intid)
+{
+    if (!irq_valid(intid) || !handlers[intid].fn)
+        return;
+    chip->disable(intid);
+    handlers[intid] = (struct irq_slot){0};
+}
+
+void irq_mask(uint32_t intid)
+{
+    if (irq_valid(intid) && handlers[intid].fn)
+        chip->disable(intid);
+}
+
+void irq_unmask(uint32_t intid)
+{
+    if (irq_valid(intid) && handlers[intid].fn)
+        chip->enable(intid, handlers[intid].edge);
+}
+
+void irq_raise(uint32_t intid)
+{
+    if (irq_valid(intid) && intid >= 32)
+        chip->set_pending(intid);
 }
 
 void irq_dispatch(void)

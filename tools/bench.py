@@ -41,6 +41,7 @@ DESCRIPTIONS = {
     "pipe_rtt": "64 bytes to a child process through one pipe and back through another, per round trip",
     "pipe_64k": "64 KiB written into a pipe with one write() and read by a child process (4 KiB pipe buffer), per 64 KiB",
     "pipe_bytes_per_insn": "pipe throughput of pipe_64k in bytes per instruction (higher is better)",
+    "event_wake": "from a channel send in one process to the return of event_wait in another process blocked in it",
     "spawn_wait": "spawn /bin/nop from the initrd and wait for it",
     "fork_wait": "fork, the child exits, the parent waits",
     "page_fault": "first touch of an anonymous page (demand-zero fault)",

@@ -106,12 +106,20 @@ static long file_fstat(struct kobject *o, struct wren_stat *st)
     return 0;
 }
 
+/* A file in memory never makes its reader or writer wait. */
+static uint32_t file_poll(struct kobject *o)
+{
+    (void)o;
+    return WREN_POLL_READABLE | WREN_POLL_WRITABLE;
+}
+
 static const struct kobject_ops ramfs_file_ops = {
     .destroy = file_destroy,
     .read = file_read,
     .write = file_write,
     .lseek = file_lseek,
     .fstat = file_fstat,
+    .poll = file_poll,
 };
 
 int ramfs_open(const char *path, size_t path_len, uint32_t open_flags, struct kobject **out)

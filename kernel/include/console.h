@@ -25,6 +25,8 @@ bool console_rx_by_irq(void);
  * a byte it returns true for is consumed, not queued: how Ctrl-C becomes a signal.
  */
 void console_rx_filter(bool (*filter)(char c));
+/* Is input waiting (console_read would return some)? */
+bool console_rx_ready(void);
 /* Up to len bytes of input received so far (never blocks); the count. */
 size_t console_read(char *buf, size_t len);
 void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -25,7 +25,8 @@ struct irqchip_ops {
     const char *name;
     void (*enable)(uint32_t intid, bool edge);
     void (*disable)(uint32_t intid);
-    uint32_t (*ack)(void); /* highest pending INTID, IRQ_SPURIOUS if none */
+    void (*set_pending)(uint32_t intid); /* SPIs only: as if the device had raised it */
+    uint32_t (*ack)(void);               /* highest pending INTID, IRQ_SPURIOUS if none */
     void (*eoi)(uint32_t intid);
     uint32_t (*max_intid)(void);
 };
@@ -36,6 +37,15 @@ typedef void (*irq_handler_fn)(uint32_t intid, void *arg);
 int irq_init(const struct irqchip_desc *desc);
 const char *irq_chip_name(void);
 int irq_register(uint32_t intid, bool edge, irq_handler_fn fn, void *arg);
+/* Take the handler away and disable the interrupt. */
+void irq_unregister(uint32_t intid);
+/* Disable a registered interrupt at the controller (it stays pending there), and enable it again. */
+void irq_mask(uint32_t intid);
+void irq_unmask(uint32_t intid);
+/* Make SPI `intid` pending from software (a test of a driver's interrupt path). */
+void irq_raise(uint32_t intid);
+/* Is intid a valid INTID on this controller? */
+bool irq_valid(uint32_t intid);
 /* Called from the exception vector on an IRQ: handle everything pending. */
 void irq_dispatch(void);
 

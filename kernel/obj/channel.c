@@ -49,6 +49,7 @@ static void destroy(struct kobject *o)
         peer->peer = 0;
         waitq_wake_all(&peer->receivers); /* they get the Close message */
         waitq_wake_all(&e->senders);      /* peer's senders, waiting for room here: E_PIPE */
+        kobj_notify(&peer->obj, WREN_POLL_READABLE | WREN_POLL_WRITABLE | WREN_POLL_HANGUP);
     }
     /* Handles still in flight towards this end go with it. */
     for (uint32_t i = 0; i < e->count; i++)
@@ -140,6 +141,7 @@ long channel_send(struct kobject *end, const struct wren_msg *msg, struct kobjec
             tail_of(peer)->msg = *msg;
             commit_tail(peer, handle, rights);
             waitq_wake_all(&peer->receivers);
+            kobj_notify(&peer->obj, WREN_POLL_READABLE);
             return 0;
         }
         if (nonblock)
@@ -165,6 +167,7 @@ static long send_user(struct channel_end *e, user_in_ptr umsg, uint32_t type, bo
             return err;
         commit_tail(peer, 0, 0);
         waitq_wake_all(&peer->receivers);
+        kobj_notify(&peer->obj, WREN_POLL_READABLE);
         return 0;
     }
     struct wren_msg m;
@@ -216,6 +219,8 @@ static long take(struct channel_end *e, struct wren_msg *kmsg, user_out_ptr umsg
     e->count--;
     if (e->senders.head)
         waitq_wake_all(&e->senders);
+    if (e->peer)
+        kobj_notify(&e->peer->obj, WREN_POLL_WRITABLE);
     return len;
 }
 
@@ -278,6 +283,7 @@ static long send_receive(struct channel_end *from, user_in_ptr in, uint32_t type
         if (err)
             return err;
         commit_tail(peer, 0, 0);
+        kobj_notify(&peer->obj, WREN_POLL_READABLE);
         err = waitq_wait_handoff(&to->receivers, deadline, waitq_take_first(&peer->receivers));
         if (err)
             return err;
@@ -344,11 +350,22 @@ static long ch_fstat(struct kobject *o, struct wren_stat *st)
     return 0;
 }
 
+/* Readable with a message or the peer gone; writable with room at the peer or the peer gone. */
+static uint32_t ch_poll(struct kobject *o)
+{
+    struct channel_end *e = end_of(o);
+
+    if (!e->peer)
+        return WREN_POLL_READABLE | WREN_POLL_WRITABLE | WREN_POLL_HANGUP;
+    return (e->count ? WREN_POLL_READABLE : 0) | (e->peer->count < e->peer->depth ? WREN_POLL_WRITABLE : 0);
+}
+
 static const struct kobject_ops channel_ops = {
     .destroy = destroy,
     .read = ch_read,
     .write = ch_write,
     .fstat = ch_fstat,
+    .poll = ch_poll,
 };
 
 static struct channel_end *new_end(uint32_t depth)

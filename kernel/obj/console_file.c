@@ -11,6 +11,12 @@
 #define POLL_PERIOD_NS 10000000ull /* without a receive interrupt, look at the UART this often */
 
 static struct waitq readers;
+static struct list opened = LIST_INIT(opened); /* every console descriptor, for their event watchers */
+
+struct console_file {
+    struct kobject obj;
+    struct list link; /* on `opened` */
+};
 static int foreground; /* the foreground process group; 0: none, Ctrl-C is plain input */
 
 #define CTRL_C         0x03
@@ -28,6 +34,8 @@ static bool signal_keys(char c)
 static void input_arrived(void)
 {
     waitq_wake_all(&readers);
+    for (struct list *l = opened.next; l != &opened; l = l->next)
+        kobj_notify(&list_entry(l, struct console_file, link)->obj, WREN_POLL_READABLE);
 }
 
 void console_file_init(uint32_t intid, bool edge)
@@ -39,7 +47,9 @@ void console_file_init(uint32_t intid, bool edge)
 
 static void destroy(struct kobject *o)
 {
-    kfree(o);
+    struct console_file *f = (struct console_file *)o;
+    list_del(&f->link);
+    kfree(f);
 }
 
 static long con_read(struct kobject *o, user_out_ptr buf, size_t count)
@@ -107,19 +117,31 @@ static long con_ioctl(struct kobject *o, uint32_t cmd, uint64_t arg)
     }
 }
 
+/*
+ * Input is announced by the receive interrupt; without one (input polled every 10 ms) a
+ * level-triggered subscription still sees it at the next wait that something else ends.
+ */
+static uint32_t con_poll(struct kobject *o)
+{
+    (void)o;
+    return WREN_POLL_WRITABLE | (console_rx_ready() ? WREN_POLL_READABLE : 0);
+}
+
 static const struct kobject_ops console_ops = {
     .destroy = destroy,
     .read = con_read,
     .write = con_write,
     .ioctl = con_ioctl,
+    .poll = con_poll,
 };
 
 struct kobject *console_file_open(uint32_t flags)
 {
-    struct kobject *o = kmalloc(sizeof(*o));
-    if (!o)
+    struct console_file *f = kmalloc(sizeof(*f));
+    if (!f)
         return 0;
-    kobj_init(o, &console_ops, WREN_OBJECT_FILE, WREN_FILE_TYPE_CHAR_DEVICE);
-    o->open_flags = flags;
-    return o;
+    kobj_init(&f->obj, &console_ops, WREN_OBJECT_FILE, WREN_FILE_TYPE_CHAR_DEVICE);
+    f->obj.open_flags = flags;
+    list_add_tail(&opened, &f->link);
+    return &f->obj;
 }

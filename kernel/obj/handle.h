@@ -14,7 +14,7 @@
 
 #include "obj/object.h"
 
-#define HANDLE_MAX 64 /* entries per process */
+#define HANDLE_MAX 256 /* entries per process: room for an event loop over a few hundred descriptors */
 
 #define HANDLE_CLOEXEC 1u /* closed by exec */
 
@@ -25,6 +25,8 @@ struct handle {
 };
 
 struct handle_table {
+    /* Entries at and above `top` are free: the loops over a table stop there, not at HANDLE_MAX. */
+    uint32_t top;
     struct handle h[HANDLE_MAX];
 };
 

@@ -1,4 +1,5 @@
 /* Reference counting for kernel objects (object.h). */
+#include "obj/event_queue.h"
 #include "obj/object.h"
 #include "panic.h"
 
@@ -12,6 +13,7 @@ void kobj_init(struct kobject *o, const struct kobject_ops *ops, uint16_t type, 
     o->type = type;
     o->file_type = file_type;
     o->open_flags = 0;
+    list_init(&o->watchers);
     kobj_live[type]++;
 }
 
@@ -30,5 +32,8 @@ void kobj_put(struct kobject *o)
     if (--o->refs)
         return;
     kobj_live[o->type]--;
+    /* Subscriptions end with the object (as epoll's do with the open file), before it goes. */
+    if (!list_empty(&o->watchers))
+        event_watchers_drop(o);
     o->ops->destroy(o);
 }

@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lib/list.h"
 #include "syscall_table.h"
 #include "user_ptr.h"
 
@@ -33,14 +34,21 @@ struct kobject_ops {
     /* Fill in what the object knows; type, open_flags and block_size are preset by the caller. */
     long (*fstat)(struct kobject *o, struct wren_stat *st);
     long (*ioctl)(struct kobject *o, uint32_t cmd, uint64_t arg);
+    /*
+     * Readiness now, as WREN_EVENT_READY_* bits (readable, writable, hung up), for event
+     * queues. An object that has it calls kobj_notify whenever one of those bits may have
+     * turned on. NULL: the object cannot be watched.
+     */
+    uint32_t (*poll)(struct kobject *o);
 };
 
 struct kobject {
     const struct kobject_ops *ops;
     uint32_t refs;
-    uint16_t type;       /* WREN_OBJECT_* (interface/rights.yaml) */
-    uint16_t file_type;  /* WREN_FILE_TYPE_* reported by fstat */
-    uint32_t open_flags; /* WREN_OPEN_* for objects used as descriptors; 0 otherwise */
+    uint16_t type;        /* WREN_OBJECT_* (interface/rights.yaml) */
+    uint16_t file_type;   /* WREN_FILE_TYPE_* reported by fstat */
+    uint32_t open_flags;  /* WREN_OPEN_* for objects used as descriptors; 0 otherwise */
+    struct list watchers; /* event subscriptions watching it (obj/event_queue.h); they hold no reference */
 };
 
 /* Set up a new object with one reference (the creator's). */
@@ -48,6 +56,14 @@ void kobj_init(struct kobject *o, const struct kobject_ops *ops, uint16_t type, 
 struct kobject *kobj_get(struct kobject *o);
 /* Drop a reference; the last one destroys the object. NULL is ignored. */
 void kobj_put(struct kobject *o);
+
+/* Wake the event queues watching o for any of the WREN_EVENT_READY_* bits in `what`. */
+void event_watchers_notify(struct kobject *o, uint32_t what);
+static inline void kobj_notify(struct kobject *o, uint32_t what)
+{
+    if (!list_empty(&o->watchers)) /* the common case costs a load and a branch */
+        event_watchers_notify(o, what);
+}
 
 /* Live objects of each type (index WREN_OBJECT_*; 0 counts objects of no handle type), for leak checks. */
 #define KOBJ_TYPES 8

@@ -13,11 +13,12 @@
 #include "proc/waitq.h"
 
 struct pipe {
-    char *buf;              /* PIPE_SIZE bytes */
-    uint32_t head, tail;    /* free-running; head - tail bytes are waiting */
-    int readers, writers;   /* open ends (0 or 1 each: dup shares the end object) */
-    struct waitq can_read;  /* readers wait for data or the last writer's close */
-    struct waitq can_write; /* writers wait for room or the last reader's close */
+    char *buf;               /* PIPE_SIZE bytes */
+    uint32_t head, tail;     /* free-running; head - tail bytes are waiting */
+    int readers, writers;    /* open ends (0 or 1 each: dup shares the end object) */
+    struct waitq can_read;   /* readers wait for data or the last writer's close */
+    struct waitq can_write;  /* writers wait for room or the last reader's close */
+    struct kobject *rd, *wr; /* the ends, while open: their event watchers are told of changes */
 };
 
 struct pipe_end {
@@ -42,7 +43,10 @@ static void destroy_read_end(struct kobject *o)
 {
     struct pipe *p = pipe_of(o);
     p->readers--;
+    p->rd = 0;
     waitq_wake_all(&p->can_write); /* blocked writers now fail with E_PIPE */
+    if (p->wr)
+        kobj_notify(p->wr, WREN_POLL_WRITABLE | WREN_POLL_HANGUP);
     kfree(o);
     pipe_release(p);
 }
@@ -51,7 +55,10 @@ static void destroy_write_end(struct kobject *o)
 {
     struct pipe *p = pipe_of(o);
     p->writers--;
+    p->wr = 0;
     waitq_wake_all(&p->can_read); /* blocked readers now see end of file */
+    if (p->rd)
+        kobj_notify(p->rd, WREN_POLL_READABLE | WREN_POLL_HANGUP);
     kfree(o);
     pipe_release(p);
 }
@@ -85,6 +92,8 @@ static long pipe_read(struct kobject *o, user_out_ptr buf, size_t count)
         done += n;
     }
     waitq_wake_all(&p->can_write);
+    if (p->wr)
+        kobj_notify(p->wr, WREN_POLL_WRITABLE);
     return (long)done;
 }
 
@@ -123,6 +132,8 @@ static long pipe_write(struct kobject *o, user_in_ptr buf, size_t count)
             done += n;
         }
         waitq_wake_all(&p->can_read);
+        if (p->rd)
+            kobj_notify(p->rd, WREN_POLL_READABLE);
     }
     return (long)done;
 }
@@ -134,16 +145,33 @@ static long pipe_fstat(struct kobject *o, struct wren_stat *st)
     return 0;
 }
 
+/* Readable with data or once the writers are gone (end of file); writable with room or once the readers are gone. */
+static uint32_t pipe_poll(struct kobject *o)
+{
+    struct pipe *p = pipe_of(o);
+
+    if (o == p->rd) {
+        if (!p->writers)
+            return WREN_POLL_READABLE | WREN_POLL_HANGUP;
+        return p->head != p->tail ? WREN_POLL_READABLE : 0;
+    }
+    if (!p->readers)
+        return WREN_POLL_WRITABLE | WREN_POLL_HANGUP;
+    return p->head - p->tail < PIPE_SIZE ? WREN_POLL_WRITABLE : 0;
+}
+
 static const struct kobject_ops read_end_ops = {
     .destroy = destroy_read_end,
     .read = pipe_read,
     .fstat = pipe_fstat,
+    .poll = pipe_poll,
 };
 
 static const struct kobject_ops write_end_ops = {
     .destroy = destroy_write_end,
     .write = pipe_write,
     .fstat = pipe_fstat,
+    .poll = pipe_poll,
 };
 
 long pipe_create(uint32_t flags, struct kobject **read_end, struct kobject **write_end)
@@ -165,6 +193,8 @@ long pipe_create(uint32_t flags, struct kobject **read_end, struct kobject **wri
     r->obj.open_flags = WREN_OPEN_READ | (flags & WREN_OPEN_NONBLOCK);
     w->obj.open_flags = WREN_OPEN_WRITE | (flags & WREN_OPEN_NONBLOCK);
     r->pipe = w->pipe = p;
+    p->rd = &r->obj;
+    p->wr = &w->obj;
     *read_end = &r->obj;
     *write_end = &w->obj;
     return 0;

@@ -12,6 +12,7 @@
 #include "lib/string.h"
 #include "mm/kmalloc.h"
 #include "obj/console_file.h"
+#include "obj/event_queue.h"
 #include "mm/kmap.h"
 #include "mm/pmm.h"
 #include "panic.h"
@@ -394,6 +395,7 @@ static _Noreturn void finish(int status)
                 sched_wake(init);
         }
     }
+    event_proc_exited(p);
     struct proc *parent = proc_find(p->ppid);
     if (parent && parent->waiting == WAIT_CHILD)
         sched_wake(parent);

@@ -4,6 +4,7 @@
  */
 #include "console.h"
 #include "lib/string.h"
+#include "obj/event_queue.h"
 #include "proc/proc.h"
 #include "proc/sched.h"
 #include "proc/signal.h"
@@ -30,6 +31,7 @@ void signal_post(struct proc *p, int sig)
     if (!p || p->state == PROC_FREE || p->state == PROC_ZOMBIE || sig <= 0 || sig >= SIG_COUNT || discarded(p, sig))
         return;
     p->sig.pending |= SIG_BIT(sig);
+    event_signal_posted(p, sig); /* a subscribed event queue reports it if p blocks it */
     /* A blocked call gives up (-E_INTR) so that the signal is acted on without waiting for it. */
     if (p->state == PROC_BLOCKED && p->waiting != WAIT_NONE && signal_interrupted(p)) {
         waitq_remove(p);

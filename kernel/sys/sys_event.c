@@ -1,26 +1,184 @@
-/* Event syscalls (interface/syscalls/event.yaml): wait for the events work. */
+/*
+ * Event syscalls (interface/syscalls/event.yaml). Everything the caller gave is checked here
+ * and turned into a `struct event_request`; the queue (obj/event_queue.c) then cannot fail
+ * for a reason the caller could have avoided.
+ */
+#include "irq.h"
+#include "obj/event_queue.h"
+#include "obj/handle.h"
+#include "proc/proc.h"
+#include "proc/waitq.h"
 #include "syscall_table.h"
+#include "timer.h"
 
-long sys_event_subscribe(uint32_t type, uint64_t source)
+static struct handle_table *my_table(void)
 {
-    (void)type, (void)source;
-    return -E_NOSYS;
+    return &proc_current()->handles;
 }
 
-long sys_event_unsubscribe(uint32_t id)
+static long get_queue(wren_handle_t queue, uint32_t rights, struct kobject **o)
 {
-    (void)id;
-    return -E_NOSYS;
+    return handle_get(my_table(), queue, WREN_OBJECT_EVENT_QUEUE, rights, -E_BADHANDLE, o);
 }
 
-long sys_event_wait(user_out_ptr events, uint32_t max, int64_t timeout_ns)
+static uint64_t saturating_add(uint64_t a, uint64_t b)
 {
-    (void)events, (void)max, (void)timeout_ns;
-    return -E_NOSYS;
+    return a > UINT64_MAX - b ? UINT64_MAX : a + b;
 }
 
-long sys_event_post(int32_t pid, uint32_t type, uint64_t data)
+long sys_event_queue_create(void)
 {
-    (void)pid, (void)type, (void)data;
-    return -E_NOSYS;
+    struct kobject *q;
+    long err = event_queue_create(&q);
+    if (err)
+        return err;
+    long h = handle_install(my_table(), q, WREN_OBJECT_EVENT_QUEUE_RIGHTS, 0);
+    if (h < 0)
+        kobj_put(q);
+    return h;
+}
+
+/*
+ * The object a channel or descriptor subscription watches (a new reference), checked for
+ * the right the type needs and for being watchable.
+ */
+static long watched_object(struct event_request *r)
+{
+    struct handle_table *t = my_table();
+    bool ipc = r->type == WREN_EVENT_IPC_READY;
+    uint32_t right = r->type == WREN_EVENT_FD_WRITABLE ? WREN_RIGHT_WRITE : WREN_RIGHT_READ;
+    long h = r->source >= HANDLE_MAX ? -1 : (long)r->source;
+
+    long err = handle_get(t, h, ipc ? WREN_OBJECT_CHANNEL : 0, 0, ipc ? -E_BADHANDLE : -E_BADF, &r->obj);
+    if (err)
+        return err;
+    if (!(handle_entry(t, h)->rights & right))
+        err = -E_ACCES;
+    else if (!r->obj->ops->poll)
+        err = -E_NOTSUP;
+    if (err) {
+        kobj_put(r->obj);
+        r->obj = 0;
+    }
+    r->want = right == WREN_RIGHT_WRITE ? WREN_POLL_WRITABLE : WREN_POLL_READABLE;
+    return err;
+}
+
+static long check_source(struct event_request *r)
+{
+    struct proc *self = proc_current();
+
+    switch (r->type) {
+    case WREN_EVENT_IPC_READY:
+    case WREN_EVENT_FD_READABLE:
+    case WREN_EVENT_FD_WRITABLE: return watched_object(r);
+    case WREN_EVENT_TIMER:
+        if (!(r->flags & WREN_SUBSCRIBE_ABSOLUTE))
+            r->source = saturating_add(timer_now_ns(), r->source);
+        return 0;
+    case WREN_EVENT_CHILD_EXIT: {
+        if (!r->source)
+            return 0;
+        struct proc *c = r->source > INT32_MAX ? 0 : proc_find((int)r->source);
+        return c && c->ppid == self->pid ? 0 : -E_CHILD;
+    }
+    case WREN_EVENT_SIGNAL: return r->source < SIG_COUNT && (SIG_BLOCKABLE & SIG_BIT(r->source)) ? 0 : -E_INVAL;
+    case WREN_EVENT_IRQ:
+        /* SGIs and PPIs (below 32) are per CPU and the kernel's own (its timer is one). */
+        if (r->source < 32)
+            return -E_PERM;
+        if (r->source > UINT32_MAX || !irq_valid((uint32_t)r->source) || r->arg > 1)
+            return -E_INVAL;
+        return event_irq_claimed((uint32_t)r->source) ? -E_BUSY : 0;
+    default: return -E_INVAL; /* WREN_EVENT_POST: posted, never subscribed to */
+    }
+}
+
+long sys_event_subscribe(wren_handle_t queue, uint32_t type, uint64_t source, uint64_t arg, uint32_t flags,
+                         uint64_t cookie)
+{
+    struct kobject *q;
+    struct event_request r = {
+        .type = type,
+        .flags = flags,
+        .source = source,
+        .arg = arg,
+        .cookie = cookie,
+        .owner = proc_current()->pid,
+    };
+
+    long ret = get_queue(queue, WREN_RIGHT_READ, &q);
+    if (ret)
+        return ret;
+    if ((type != WREN_EVENT_TIMER && type != WREN_EVENT_IRQ && arg) ||
+        (type != WREN_EVENT_TIMER && (flags & WREN_SUBSCRIBE_ABSOLUTE)))
+        ret = -E_INVAL;
+    else
+        ret = check_source(&r);
+    if (!ret)
+        ret = event_subscribe(q, &r);
+    kobj_put(r.obj); /* the subscription keeps no reference: it ends when the object does */
+    kobj_put(q);
+    return ret;
+}
+
+long sys_event_unsubscribe(wren_handle_t queue, uint32_t id)
+{
+    struct kobject *q;
+    long ret = get_queue(queue, WREN_RIGHT_READ, &q);
+    if (ret)
+        return ret;
+    ret = event_unsubscribe(q, id);
+    kobj_put(q);
+    return ret;
+}
+
+long sys_event_wait(wren_handle_t queue, user_out_ptr events, uint32_t max, int64_t timeout_ns)
+{
+    struct kobject *q;
+    long ret = get_queue(queue, WREN_RIGHT_READ, &q);
+    if (ret)
+        return ret;
+    if (max == 0 || timeout_ns < -1)
+        ret = -E_INVAL;
+    /* Checked before anything is taken off the queue, so records are not lost to a bad buffer. */
+    else if (!user_writable(events, (size_t)max * sizeof(struct wren_event)))
+        ret = -E_FAULT;
+    else {
+        uint64_t deadline = timeout_ns <= 0 ? WAITQ_FOREVER : saturating_add(timer_now_ns(), (uint64_t)timeout_ns);
+        ret = event_wait(q, events, max, deadline, timeout_ns == 0);
+    }
+    kobj_put(q);
+    return ret;
+}
+
+long sys_event_irq_ack(wren_handle_t queue, uint32_t id)
+{
+    struct kobject *q;
+    long ret = get_queue(queue, WREN_RIGHT_READ, &q);
+    if (ret)
+        return ret;
+    ret = event_irq_ack(q, id);
+    kobj_put(q);
+    return ret;
+}
+
+long sys_event_post(wren_handle_t queue, uint64_t data)
+{
+    struct kobject *q;
+    long ret = get_queue(queue, WREN_RIGHT_SIGNAL, &q);
+    if (ret)
+        return ret;
+    ret = event_post(q, proc_current()->pid, data);
+    kobj_put(q);
+    return ret;
+}
+
+long sys_event_irq_raise(uint32_t intid)
+{
+    /* Only an interrupt a driver process has claimed: the kernel's own devices are not to be fooled. */
+    if (!event_irq_claimed(intid))
+        return -E_PERM;
+    irq_raise(intid);
+    return 0;
 }

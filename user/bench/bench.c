@@ -353,6 +353,55 @@ static uint64_t free_bytes(void)
     return wren_mem_info(&mi) == 0 ? mi.free : 0;
 }
 
+/*
+ * Event wake-up: the child blocks in event_wait on a queue watching a channel end; the
+ * parent reads the counter and sends. The child reads the counter as event_wait returns and
+ * sends that back, so each round gives the instructions from the send to the wake-up.
+ */
+static void bench_event_wake(void)
+{
+    const int WARM = 100, N = count(5000);
+    wren_handle_t there[2], back[2];
+    struct wren_msg m = {0}, r;
+    struct wren_event ev[4];
+
+    wren_channel_create(there, 0);
+    wren_channel_create(back, 0);
+    long q = wren_event_queue_create();
+    wren_event_subscribe((wren_handle_t)q, WREN_EVENT_IPC_READY, there[1], 0, 0, 0);
+    m.header.type = WREN_MSG_DATA;
+    m.header.length = sizeof(uint64_t);
+    long pid = wren_fork();
+    if (pid == 0) {
+        for (int i = 0; i < WARM + N; i++) {
+            wren_event_wait((wren_handle_t)q, ev, 4, -1);
+            uint64_t woke = wren_counter();
+            wren_receive(there[1], &r, 0, 0);
+            __builtin_memcpy(m.payload, &woke, sizeof(woke));
+            wren_send(back[1], &m, 0, 0);
+        }
+        wren_exit(0);
+    }
+    uint64_t total = 0;
+    for (int i = 0; i < WARM + N; i++) {
+        wren_yield(); /* let the child reach event_wait and block there */
+        uint64_t t0 = wren_counter();
+        wren_send(there[0], &m, 0, 0);
+        wren_receive(back[0], &r, 0, 0);
+        uint64_t woke;
+        __builtin_memcpy(&woke, r.payload, sizeof(woke));
+        if (i >= WARM)
+            total += woke - t0;
+    }
+    report("event_wake", total, N);
+    wren_wait((int32_t)pid, 0, 0);
+    wren_close((int32_t)q);
+    for (int i = 0; i < 2; i++) {
+        wren_close(there[i]);
+        wren_close(back[i]);
+    }
+}
+
 static void measure_process_cost(void)
 {
     static const char args[] = "nop\0sleep";
@@ -374,6 +423,7 @@ static const struct {
     {"ipc_send_recv", bench_ipc_send_recv},
     {"pipe_rtt", bench_pipe_rtt},
     {"pipe_64k", bench_pipe_64k},
+    {"event_wake", bench_event_wake},
     {"port_connect_accept", bench_port_connect_accept},
     {"spawn_wait", bench_spawn_wait},
     {"fork_wait", bench_fork_wait},

@@ -16,6 +16,7 @@
 #define GICD_TYPER         0x0004
 #define GICD_IGROUPR(n)    (0x0080 + 4 * (n))
 #define GICD_ISENABLER(n)  (0x0100 + 4 * (n))
+#define GICD_ISPENDR(n)    (0x0200 + 4 * (n))
 #define GICD_ICENABLER(n)  (0x0180 + 4 * (n))
 #define GICD_IPRIORITYR(n) (0x0400 + 4 * (n))
 #define GICD_ICFGR(n)      (0x0c00 + 4 * (n))
@@ -121,6 +122,13 @@ static void gicv3_disable(uint32_t intid)
         mmio_write32(gicd + GICD_ICENABLER(intid / 32), 1u << (intid % 32));
 }
 
+/* Make SPI `intid` pending as if its line had fired (GICD_ISPENDR, the same in v2 and v3). */
+static void gicv3_set_pending(uint32_t intid)
+{
+    if (intid >= 32)
+        mmio_write32(gicd + GICD_ISPENDR(intid / 32), 1u << (intid % 32));
+}
+
 static uint32_t gicv3_ack(void)
 {
     uint32_t intid = (uint32_t)read_sysreg(ICC_IAR1_EL1) & 0xffffff;
@@ -143,6 +151,7 @@ static const struct irqchip_ops gicv3_ops = {
     .name = "GICv3",
     .enable = gicv3_enable,
     .disable = gicv3_disable,
+    .set_pending = gicv3_set_pending,
     .ack = gicv3_ack,
     .eoi = gicv3_eoi,
     .max_intid = gicv3_max_intid,
