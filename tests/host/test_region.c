@@ -987,6 +987,77 @@ struct op_stats {
     int full[4]; // -E_NOMEM because the result would not fit (not because of a hole)
 };
 
+// --- backed regions: offsets follow every cut, and only contiguous pieces of one object merge ---
+
+#define OBJ_A ((void *)0x1000)
+#define OBJ_B ((void *)0x2000)
+#define BREG(start, end, prot, kd, obj, off)                                                                           \
+    {                                                                                                                  \
+        (start), (end), (prot), (kd), (obj), (off)                                                                     \
+    }
+
+TEST(backed_offsets)
+{
+    struct region_set *s = new_set();
+    struct pieces ps = {0};
+
+    EXPECT_EQ(region_insert_backed(s, 0x10000, 0x20000, RW, ANON, OBJ_A, 0x123), -E_INVAL); // misaligned offset
+    EXPECT_EQ(region_insert_backed(s, 0x10000, 0x20000, RW, ANON, NULL, 0x1000), -E_INVAL); // offset without object
+    EXPECT_EMPTY(s);
+
+    // Eight pages of A from offset 0x5000.
+    EXPECT_EQ(region_insert_backed(s, 0x10000, 0x18000, RW, ANON, OBJ_A, 0x5000), 0);
+    EXPECT_SET(s, BREG(0x10000, 0x18000, RW, ANON, OBJ_A, 0x5000));
+
+    // Punch out pages 2-3: the right remnant starts at offset 0x9000; the piece reports its own offset.
+    EXPECT_EQ(region_remove(s, 0x12000, 0x14000, record, &ps), 0);
+    EXPECT_PIECES(&ps, BREG(0x12000, 0x14000, RW, ANON, OBJ_A, 0x7000));
+    EXPECT_SET(s, BREG(0x10000, 0x12000, RW, ANON, OBJ_A, 0x5000), BREG(0x14000, 0x18000, RW, ANON, OBJ_A, 0x9000));
+
+    // Trim the front of the right remnant.
+    EXPECT_EQ(region_remove(s, 0x13000, 0x15000, NULL, NULL), 0);
+    EXPECT_SET(s, BREG(0x10000, 0x12000, RW, ANON, OBJ_A, 0x5000), BREG(0x15000, 0x18000, RW, ANON, OBJ_A, 0xa000));
+
+    // Refill the hole with A at the right offsets: everything joins into one region again.
+    EXPECT_EQ(region_insert_backed(s, 0x12000, 0x15000, RW, ANON, OBJ_A, 0x7000), 0);
+    EXPECT_SET(s, BREG(0x10000, 0x18000, RW, ANON, OBJ_A, 0x5000));
+
+    // Protect a middle page: three regions with true offsets; back again: one.
+    ps.n = 0;
+    EXPECT_EQ(region_protect(s, 0x13000, 0x14000, R, record, &ps), 0);
+    EXPECT_PIECES(&ps, BREG(0x13000, 0x14000, RW, ANON, OBJ_A, 0x8000));
+    EXPECT_SET(s, BREG(0x10000, 0x13000, RW, ANON, OBJ_A, 0x5000), BREG(0x13000, 0x14000, R, ANON, OBJ_A, 0x8000),
+               BREG(0x14000, 0x18000, RW, ANON, OBJ_A, 0x9000));
+    EXPECT_EQ(region_protect(s, 0x13000, 0x14000, RW, NULL, NULL), 0);
+    EXPECT_SET(s, BREG(0x10000, 0x18000, RW, ANON, OBJ_A, 0x5000));
+
+    // Protect the first and the last page (edge cases of protect_part), then back.
+    EXPECT_EQ(region_protect(s, 0x10000, 0x11000, R, NULL, NULL), 0);
+    EXPECT_EQ(region_protect(s, 0x17000, 0x18000, R, NULL, NULL), 0);
+    EXPECT_SET(s, BREG(0x10000, 0x11000, R, ANON, OBJ_A, 0x5000), BREG(0x11000, 0x17000, RW, ANON, OBJ_A, 0x6000),
+               BREG(0x17000, 0x18000, R, ANON, OBJ_A, 0xc000));
+    EXPECT_EQ(region_protect(s, 0x10000, 0x18000, RW, NULL, NULL), 0);
+    EXPECT_SET(s, BREG(0x10000, 0x18000, RW, ANON, OBJ_A, 0x5000));
+
+    // Neighbours that must not join: A at a wrong offset, another object, no object.
+    EXPECT_EQ(region_insert_backed(s, 0x18000, 0x19000, RW, ANON, OBJ_A, 0x5000), 0);
+    EXPECT_EQ(region_insert_backed(s, 0x19000, 0x1a000, RW, ANON, OBJ_B, 0xe000), 0);
+    EXPECT_EQ(region_insert(s, 0x1a000, 0x1b000, RW, ANON), 0);
+    // ... and one that must, joining below the region it precedes (its start moves down).
+    EXPECT_EQ(region_insert_backed(s, 0xf000, 0x10000, RW, ANON, OBJ_A, 0x4000), 0);
+    EXPECT_SET(s, BREG(0xf000, 0x18000, RW, ANON, OBJ_A, 0x4000), BREG(0x18000, 0x19000, RW, ANON, OBJ_A, 0x5000),
+               BREG(0x19000, 0x1a000, RW, ANON, OBJ_B, 0xe000), BREG(0x1a000, 0x1b000, RW, ANON, NULL, 0));
+    // A protect that makes the wrong-offset neighbour equal in prot still keeps it apart.
+    EXPECT_EQ(region_protect(s, 0xf000, 0x1b000, R, NULL, NULL), 0);
+    EXPECT_EQ(s->count, 4);
+    EXPECT_TRUE(region_set_valid(s));
+
+    // region_set_valid: an offset on a region without an object is damage.
+    s->r[3].off = 0x1000;
+    EXPECT_FALSE(region_set_valid(s));
+    free(s);
+}
+
 TEST(random_against_model)
 {
     struct region_set *s = new_set();
