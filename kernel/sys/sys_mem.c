@@ -40,6 +40,8 @@ static long map_file(uintptr_t addr, size_t len, uint32_t prot, uint32_t flags, 
         return -E_NOTSUP; /* writes do not go back to files yet */
     if (!(rights & WREN_RIGHT_READ))
         return -E_ACCES;
+    if (len > VM_USER_TOP || offset + len + PMM_PAGE_SIZE < offset)
+        return -E_INVAL; /* too long for any address space, or file offsets of the mapping would wrap */
     return vm_map(user_vm(), addr, len, prot, flags & WREN_MAP_FIXED, REGION_FILE, o, offset);
 }
 

@@ -155,6 +155,8 @@ static void bad_input(void)
     wren_check("length 0", wren_mmap(0, 0, WREN_PROT_READ, PRIVATE, fd, 0), -E_INVAL);
     wren_check("MAP_SHARED of a file", wren_mmap(0, PAGE, WREN_PROT_READ, WREN_MAP_SHARED, fd, 0), -E_NOTSUP);
     wren_check("write and exec", wren_mmap(0, PAGE, RW | WREN_PROT_EXEC, PRIVATE, fd, 0), -E_INVAL);
+    wren_check("an offset that wraps", wren_mmap(0, 2 * PAGE, WREN_PROT_READ, PRIVATE, fd, ~0ull & ~(PAGE - 1)),
+               -E_INVAL);
     wren_check("a closed descriptor", wren_mmap(0, PAGE, WREN_PROT_READ, PRIVATE, 40, 0), -E_BADF);
     wren_close(fd);
     fd = wren_open(P("/data"), WREN_OPEN_READ);
