@@ -129,7 +129,9 @@ void vm_destroy(struct vm_space *vs)
     }
     vs->asid_ctx = 0;
     vs->blocks = false;
-    region_set_init(&vs->regions);
+    /* Empty the set: only the used slots can be nonzero (region.h), so only they need clearing. */
+    memset(vs->regions.r, 0, (size_t)vs->regions.count * sizeof(vs->regions.r[0]));
+    vs->regions.count = 0;
 }
 
 void vm_activate(struct vm_space *vs)
@@ -376,7 +378,9 @@ int vm_unmap(struct vm_space *vs, uint64_t addr, uint64_t len)
     int err = split_edges(vs, addr, addr + len);
     if (err)
         return err;
-    struct unmap_ctx uc = {vs, 0, {0}};
+    struct unmap_ctx uc;
+    uc.vs = vs;
+    uc.nobjs = 0; /* (objs[] is filled as far as nobjs: not zeroed, munmap is a hot path) */
     err = region_remove(&vs->regions, addr, addr + len, unmap_piece, &uc);
     /* The space's reference to an object goes with its last region (after its pages: they hold their own). */
     for (int i = 0; i < uc.nobjs; i++) {
@@ -453,7 +457,9 @@ int vm_protect(struct vm_space *vs, uint64_t addr, uint64_t len, uint32_t prot)
  */
 int vm_fork(struct vm_space *parent, struct vm_space *child)
 {
-    child->regions = parent->regions;
+    /* The used slots only: the child's set is empty (vm_create), so the rest are zero already. */
+    child->regions.count = parent->regions.count;
+    memcpy(child->regions.r, parent->regions.r, (size_t)parent->regions.count * sizeof(parent->regions.r[0]));
     for_each_object(child, object_get); /* before anything can fail: vm_destroy(child) drops them */
     for (int i = 0; i < parent->regions.count; i++) {
         const struct region *r = &parent->regions.r[i];
