@@ -2,8 +2,8 @@
 // The region list of an address space (kernel/mm/region.c): exact results of insert/find/remove/protect/find_free on
 // hand-built sets, every kind of overlap, splits and merges, the capacity limit (a refused call leaves the whole
 // struct unchanged), the pieces reported to the callbacks, arithmetic near 2^48 and 2^64, and 100,000 seeded
-// operations against a page-by-page model that decides every result, every reported piece and the one canonical
-// set each state must be.
+// operations (anonymous and object-backed ranges) against a page-by-page model that decides every result, every
+// reported piece with its offset, and the one canonical set each state must be.
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -871,7 +871,14 @@ TEST(set_valid_detects_damage)
 struct model {
     uint8_t prot[MP]; // NOPE if unmapped
     uint8_t kind[MP];
+    uint8_t obj[MP];  // backing object 1 or 2 (obj_ptr), or 0 for none
+    uint32_t off[MP]; // with an object: the page's offset in it, in pages; 0 without
 };
+
+static void *obj_ptr(unsigned o)
+{
+    return o ? (void *)(uintptr_t)(0x1000u * o) : NULL;
+}
 
 static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
 
@@ -895,7 +902,8 @@ static uint64_t addr_of(int page)
 
 static int same_page(const struct model *m, int a, int b)
 {
-    return m->prot[a] == m->prot[b] && m->kind[a] == m->kind[b];
+    return m->prot[a] == m->prot[b] && m->kind[a] == m->kind[b] && m->obj[a] == m->obj[b] &&
+           (m->obj[a] == 0 || m->off[b] == m->off[a] + (uint32_t)(b - a));
 }
 
 // The maximal runs of equal mapped pages in [from, to): the canonical regions (clipped to the range). With
@@ -912,7 +920,8 @@ static int model_runs(const struct model *m, int from, int to, unsigned skip_pro
         while (q < to && same_page(m, p, q))
             q++;
         if (skip_prot == NOPE || m->prot[p] != skip_prot)
-            out[n++] = (struct region){addr_of(p), addr_of(q), m->prot[p], m->kind[p]};
+            out[n++] = (struct region){addr_of(p), addr_of(q),         m->prot[p],
+                                       m->kind[p], obj_ptr(m->obj[p]), m->obj[p] ? (uint64_t)m->off[p] * P : 0};
         p = q;
     }
     return n;
@@ -941,7 +950,8 @@ static int matches_model(const struct region_set *s, const struct model *m, int 
             if (!EXPECT_TRUE(r == NULL))
                 return 0;
         } else if (!EXPECT_TRUE(r != NULL && r->start <= a && a < r->end && r->prot == m->prot[p] &&
-                                r->kind == m->kind[p])) {
+                                r->kind == m->kind[p] && r->obj == obj_ptr(m->obj[p]) &&
+                                (r->obj == NULL || r->off + (addr_of(p) - r->start) == (uint64_t)m->off[p] * P))) {
             return 0;
         }
     }
@@ -1072,6 +1082,8 @@ TEST(random_against_model)
 
     memset(m.prot, NOPE, sizeof(m.prot));
     memset(m.kind, 0, sizeof(m.kind));
+    memset(m.obj, 0, sizeof(m.obj));
+    memset(m.off, 0, sizeof(m.off));
     for (int i = 0; i < ops; i++) {
         int a;
         int b;
@@ -1094,16 +1106,22 @@ TEST(random_against_model)
                 b = a + 1 + (int)rnd_below(4);
             unsigned prot = prots[rnd_below(4)];
             unsigned kd = 1 + (unsigned)rnd_below(2);
+            // Backed by nothing or one of two objects; at an offset that often continues its neighbours' (the
+            // page's own index) so that backed regions merge too, sometimes anywhere.
+            unsigned ob = (unsigned)rnd_below(3);
+            uint32_t base = ob == 0 ? 0 : rnd_below(4) ? (uint32_t)a : (uint32_t)rnd_below(4 * MP);
             want_err = 0;
             for (int p = a; p < b; p++) {
                 if (m.prot[p] != NOPE)
                     want_err = -E_EXIST;
                 next.prot[p] = (uint8_t)prot;
                 next.kind[p] = (uint8_t)kd;
+                next.obj[p] = (uint8_t)ob;
+                next.off[p] = ob ? base + (uint32_t)(p - a) : 0;
             }
             if (want_err == 0 && model_count(&next) > REGION_MAX)
                 want_err = -E_NOMEM, too_big = 1;
-            err = region_insert(s, addr_of(a), addr_of(b), prot, kd);
+            err = region_insert_backed(s, addr_of(a), addr_of(b), prot, kd, obj_ptr(ob), (uint64_t)base * P);
             kind = 0;
         } else if (op < 65) { // remove
             random_range(&a, &b, growing);
@@ -1116,7 +1134,7 @@ TEST(random_against_model)
                 }
             }
             for (int p = a; p < b; p++)
-                next.prot[p] = NOPE, next.kind[p] = 0;
+                next.prot[p] = NOPE, next.kind[p] = 0, next.obj[p] = 0, next.off[p] = 0;
             too_big = model_count(&next) > REGION_MAX;
             want_err = too_big ? -E_NOMEM : 0;
             err = region_remove(s, addr_of(a), addr_of(b), record, &ps);
