@@ -57,24 +57,88 @@ static void destroy(struct kobject *o)
     kfree(e);
 }
 
+/*
+ * The slot for a message of priority `prio` (> 0) on e, which has room: behind every queued
+ * message of the same or a higher priority. The lower ones behind it move back by one.
+ * Normal messages never come here: they take the tail, as if there were no priorities.
+ */
+static struct slot *priority_slot(struct channel_end *e, uint32_t prio)
+{
+    uint32_t i = e->count;
+
+    for (; i > 0; i--) {
+        struct slot *before = &e->slots[(e->head + i - 1) % e->depth];
+        if ((before->msg.header.flags & CHANNEL_PRIORITY_MASK) >= prio)
+            break;
+        e->slots[(e->head + i) % e->depth] = *before;
+    }
+    return &e->slots[(e->head + i) % e->depth];
+}
+
+static struct slot *tail_of(struct channel_end *e)
+{
+    return &e->slots[(e->head + e->count) % e->depth];
+}
+
+/*
+ * Queue the message written into the free tail slot of `to`, with `handle` (or NULL) and its
+ * rights: a normal message stays at the tail, a priority one moves up to its place.
+ */
+static void commit_tail(struct channel_end *to, struct kobject *handle, uint32_t rights)
+{
+    struct slot *s = tail_of(to);
+    s->msg.header.sender = (uint64_t)proc_current()->pid;
+    s->msg.header.handle_count = handle ? 1 : 0;
+    s->handle = handle;
+    s->rights = rights;
+    uint32_t prio = s->msg.header.flags & CHANNEL_PRIORITY_MASK;
+    if (prio) {
+        struct slot staged = *s; /* priority_slot moves lower messages back over the tail */
+        *priority_slot(to, prio) = staged;
+    }
+    to->count++;
+}
+
+/* Check a message for sending; `type`: what header.type becomes (0: keep it, if it is known). */
+static long check_msg(struct wren_msg *m, uint32_t type)
+{
+    if (m->header.length > WREN_MSG_PAYLOAD_SIZE)
+        return -E_MSGSIZE;
+    if (type)
+        m->header.type = type;
+    else if (m->header.type < WREN_MSG_DATA || m->header.type > WREN_MSG_ACCEPT)
+        return -E_INVAL;
+    return 0;
+}
+
+/* Copy a user's message straight into the free tail slot of `to` and check it there (not yet queued). */
+static long stage_user(struct channel_end *to, user_in_ptr umsg, uint32_t type)
+{
+    struct wren_msg *m = &tail_of(to)->msg;
+    if (copy_from_user(m, umsg, sizeof(*m)))
+        return -E_FAULT;
+    return check_msg(m, type);
+}
+
+long channel_fetch_msg(struct wren_msg *m, user_in_ptr umsg, uint32_t type)
+{
+    if (copy_from_user(m, umsg, sizeof(*m)))
+        return -E_FAULT;
+    return check_msg(m, type);
+}
+
 long channel_send(struct kobject *end, const struct wren_msg *msg, struct kobject *handle, uint32_t rights,
                   bool nonblock, uint64_t deadline)
 {
     struct channel_end *e = end_of(end);
-    struct proc *self = proc_current();
 
     for (;;) {
         struct channel_end *peer = e->peer;
         if (!peer)
             return -E_PIPE;
         if (peer->count < peer->depth) {
-            struct slot *s = &peer->slots[(peer->head + peer->count) % peer->depth];
-            s->msg = *msg;
-            s->msg.header.sender = (uint64_t)self->pid;
-            s->msg.header.handle_count = handle ? 1 : 0;
-            s->handle = handle;
-            s->rights = rights;
-            peer->count++;
+            tail_of(peer)->msg = *msg;
+            commit_tail(peer, handle, rights);
             waitq_wake_all(&peer->receivers);
             return 0;
         }
@@ -86,42 +150,94 @@ long channel_send(struct kobject *end, const struct wren_msg *msg, struct kobjec
     }
 }
 
-/* Dequeue the oldest message of e into *msg (e->count > 0). */
-static long take(struct channel_end *e, struct wren_msg *msg)
+/*
+ * Send a user's message. With room on the peer (the usual case) it is copied straight into
+ * its slot; otherwise it is copied and checked first, so a bad message is refused before
+ * any wait, and queued when room comes.
+ */
+static long send_user(struct channel_end *e, user_in_ptr umsg, uint32_t type, bool nonblock, uint64_t deadline)
 {
-    struct slot *s = &e->slots[e->head];
+    struct channel_end *peer = e->peer;
 
-    if (s->handle) {
-        long h = handle_install(&proc_current()->handles, s->handle, s->rights, 0);
-        if (h < 0)
-            return h; /* stays queued, handle and all */
-        *msg = s->msg;
-        wren_handle_t hv = (wren_handle_t)h;
-        memcpy(msg->payload, &hv, sizeof(hv));
-    } else {
-        *msg = s->msg;
+    if (peer && peer->count < peer->depth) {
+        long err = stage_user(peer, umsg, type);
+        if (err)
+            return err;
+        commit_tail(peer, 0, 0);
+        waitq_wake_all(&peer->receivers);
+        return 0;
     }
-    s->handle = 0;
-    e->head = (e->head + 1) % e->depth;
-    e->count--;
-    waitq_wake_all(&e->senders);
-    return msg->header.length;
+    struct wren_msg m;
+    long err = channel_fetch_msg(&m, umsg, type);
+    return err ? err : channel_send(&e->obj, &m, 0, 0, nonblock, deadline);
 }
 
-long channel_receive(struct kobject *end, struct wren_msg *msg, bool nonblock, uint64_t deadline)
+long channel_send_user(struct kobject *end, user_in_ptr umsg, bool nonblock, uint64_t deadline)
 {
-    struct channel_end *e = end_of(end);
+    return send_user(end_of(end), umsg, 0, nonblock, deadline);
+}
 
+/* Copy a message to where the receiver wants it: kernel memory if kmsg, else the user buffer. */
+static long deliver(const struct wren_msg *m, struct wren_msg *kmsg, user_out_ptr umsg)
+{
+    if (kmsg) {
+        *kmsg = *m;
+        return 0;
+    }
+    return copy_to_user(umsg, m, sizeof(*m)) ? -E_FAULT : 0;
+}
+
+/*
+ * Deliver the oldest message of e (e->count > 0) and only then dequeue it: a message that
+ * cannot be delivered (bad buffer, full handle table) stays queued, so nothing is lost.
+ */
+static long take(struct channel_end *e, struct wren_msg *kmsg, user_out_ptr umsg)
+{
+    struct slot *s = &e->slots[e->head];
+    long len = s->msg.header.length;
+
+    if (s->handle) {
+        struct handle_table *t = &proc_current()->handles;
+        long h = handle_install(t, s->handle, s->rights, 0);
+        if (h < 0)
+            return h;
+        wren_handle_t hv = (wren_handle_t)h;
+        memcpy(s->msg.payload, &hv, sizeof(hv)); /* the receiver's number for it */
+        if (deliver(&s->msg, kmsg, umsg)) {
+            kobj_get(s->handle); /* closing the entry must not drop the slot's own reference */
+            handle_close(t, h, 0);
+            return -E_FAULT;
+        }
+    } else if (deliver(&s->msg, kmsg, umsg)) {
+        return -E_FAULT;
+    }
+    s->handle = 0;
+    e->head = e->head + 1 == e->depth ? 0 : e->head + 1;
+    e->count--;
+    if (e->senders.head)
+        waitq_wake_all(&e->senders);
+    return len;
+}
+
+/* Receive on e; `call`: a closed peer is E_PIPE at once (the answer will never come), not a Close message. */
+static long receive(struct channel_end *e, struct wren_msg *kmsg, user_out_ptr umsg, bool nonblock, uint64_t deadline,
+                    bool call)
+{
     for (;;) {
         if (e->count)
-            return take(e, msg);
+            return take(e, kmsg, umsg);
         if (!e->peer) {
             if (e->close_delivered)
                 return -E_PIPE;
+            if (!call) {
+                struct wren_msg close = {0};
+                close.header.type = WREN_MSG_CLOSE;
+                long err = deliver(&close, kmsg, umsg);
+                if (err)
+                    return err;
+            }
             e->close_delivered = true;
-            memset(msg, 0, sizeof(*msg));
-            msg->header.type = WREN_MSG_CLOSE;
-            return 0;
+            return call ? -E_PIPE : 0;
         }
         if (nonblock)
             return -E_AGAIN;
@@ -131,44 +247,66 @@ long channel_receive(struct kobject *end, struct wren_msg *msg, bool nonblock, u
     }
 }
 
+long channel_receive(struct kobject *end, struct wren_msg *kmsg, user_out_ptr umsg, bool nonblock, uint64_t deadline)
+{
+    return receive(end_of(end), kmsg, umsg, nonblock, deadline, false);
+}
+
+bool channel_peer_gone(struct kobject *end)
+{
+    return !end_of(end)->peer;
+}
+
 bool channel_is_peer(struct kobject *end, struct kobject *o)
 {
     return &end_of(end)->peer->obj == o;
 }
 
-long channel_call(struct kobject *end, struct wren_msg *msg, uint64_t deadline)
+/*
+ * Send the user's message `in` from `from` (none if NULL), then receive on `to` into the
+ * user's buffer `out`. The fast path: when a thread already waits for the message and nothing
+ * is queued for us, copy it straight into its slot, block on `to` and switch to that thread
+ * (sched_block_handoff): no ready queue, no timer.
+ */
+static long send_receive(struct channel_end *from, user_in_ptr in, uint32_t type, bool send_nonblock,
+                         struct channel_end *to, user_out_ptr out, uint64_t deadline, bool call)
 {
-    struct channel_end *e = end_of(end);
-    struct channel_end *peer = e->peer;
+    struct channel_end *peer = from ? from->peer : 0;
 
-    if (peer && peer->count < peer->depth && peer->receivers.head && !e->count) {
-        /* Fast path: queue the request, take the waiting server off its queue, run it now. */
-        struct proc *server = waitq_take_first(&peer->receivers);
-        struct slot *s = &peer->slots[(peer->head + peer->count) % peer->depth];
-        s->msg = *msg;
-        s->msg.header.sender = (uint64_t)proc_current()->pid;
-        s->msg.header.handle_count = 0;
-        s->handle = 0;
-        peer->count++;
-        /* Wait for the answer on our own end, as channel_receive would, but switch straight to the server. */
-        long err = waitq_wait_handoff(&e->receivers, deadline, server);
+    if (peer && peer->count < peer->depth && peer->receivers.head && !to->count && to->peer) {
+        long err = stage_user(peer, in, type);
         if (err)
             return err;
-    } else {
-        long err = channel_send(end, msg, 0, 0, false, deadline);
+        commit_tail(peer, 0, 0);
+        err = waitq_wait_handoff(&to->receivers, deadline, waitq_take_first(&peer->receivers));
+        if (err)
+            return err;
+    } else if (from) {
+        long err = send_user(from, in, type, send_nonblock, deadline);
         if (err)
             return err;
     }
-    long r = channel_receive(end, msg, false, deadline);
-    /* The server went away without answering. */
-    return r >= 0 && msg->header.type == WREN_MSG_CLOSE ? -E_PIPE : r;
+    return receive(to, 0, out, false, deadline, call);
+}
+
+long channel_call(struct kobject *end, user_inout_ptr msg, uint64_t deadline)
+{
+    return send_receive(end_of(end), (user_in_ptr){msg.addr}, WREN_MSG_REQUEST, false, end_of(end),
+                        (user_out_ptr){msg.addr}, deadline, true);
+}
+
+long channel_reply_receive(struct kobject *reply_end, struct kobject *receive_end, user_inout_ptr msg,
+                           uint64_t deadline)
+{
+    return send_receive(reply_end ? end_of(reply_end) : 0, (user_in_ptr){msg.addr}, 0, true, end_of(receive_end),
+                        (user_out_ptr){msg.addr}, deadline, false);
 }
 
 /* A channel end used as a file descriptor: each write sends Data messages, each read takes one. */
 static long ch_read(struct kobject *o, user_out_ptr buf, size_t count)
 {
     struct wren_msg m;
-    long r = channel_receive(o, &m, (o->open_flags & WREN_OPEN_NONBLOCK) != 0, 0);
+    long r = channel_receive(o, &m, (user_out_ptr){0}, (o->open_flags & WREN_OPEN_NONBLOCK) != 0, 0);
     if (r < 0)
         return r == -E_PIPE ? 0 : r;
     if (m.header.type == WREN_MSG_CLOSE)

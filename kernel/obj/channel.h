@@ -12,6 +12,10 @@
 #define CHANNEL_DEFAULT_DEPTH 8
 #define CHANNEL_MAX_DEPTH     64
 
+/* A message's priority: bits 0-1 of header.flags (interface/ipc.yaml, WREN_MSG_PRIORITY_*). */
+#define CHANNEL_PRIORITY_MASK 3u
+_Static_assert(WREN_MSG_PRIORITY_HIGHEST == CHANNEL_PRIORITY_MASK, "priorities fill bits 0-1 of header.flags");
+
 /* A new channel whose ends queue `depth` messages each: 0 or -E_NOMEM. */
 long channel_create(uint32_t depth, struct kobject **a, struct kobject **b);
 
@@ -24,15 +28,36 @@ long channel_send(struct kobject *end, const struct wren_msg *msg, struct kobjec
                   bool nonblock, uint64_t deadline);
 
 /*
- * Take the oldest message queued on `end` into *msg; a handle it carries is installed in the
- * caller's handle table (E_MFILE leaves the message queued). Payload bytes, or E_*.
+ * Take the first message queued on `end` (the oldest of the highest priority) and copy it to
+ * *kmsg, or, if kmsg is NULL, to the user buffer `umsg`; a handle it carries is installed in
+ * the caller's handle table. A message that cannot be delivered (E_FAULT, E_MFILE) stays
+ * queued. Payload bytes, or E_*.
  */
-long channel_receive(struct kobject *end, struct wren_msg *msg, bool nonblock, uint64_t deadline);
+long channel_receive(struct kobject *end, struct wren_msg *kmsg, user_out_ptr umsg, bool nonblock, uint64_t deadline);
+
+/* Has the peer of `end` gone (its last reference dropped)? */
+bool channel_peer_gone(struct kobject *end);
 
 /* Is `o` the peer end of channel end `end`? */
 bool channel_is_peer(struct kobject *end, struct kobject *o);
 
-/* Send `msg` as a request on `end` and wait for the next message on it (the fast path). */
-long channel_call(struct kobject *end, struct wren_msg *msg, uint64_t deadline);
+/* Copy in and check a user's message; `type`: what header.type becomes (0: keep it, if known). 0 or E_*. */
+long channel_fetch_msg(struct wren_msg *m, user_in_ptr umsg, uint32_t type);
+
+/* channel_send of a message still in user memory (copied straight into the peer's queue when it has room). */
+long channel_send_user(struct kobject *end, user_in_ptr umsg, bool nonblock, uint64_t deadline);
+
+/*
+ * Send the user's message at `msg` as a Request on `end` and wait for the next message on it,
+ * which overwrites it (the fast path). A closed peer is E_PIPE.
+ */
+long channel_call(struct kobject *end, user_inout_ptr msg, uint64_t deadline);
+
+/*
+ * Send the user's message at `msg` on `reply_end` without waiting for room (skipped if
+ * reply_end is NULL), then receive the next message on `receive_end` into it (the fast path).
+ */
+long channel_reply_receive(struct kobject *reply_end, struct kobject *receive_end, user_inout_ptr msg,
+                           uint64_t deadline);
 
 #endif

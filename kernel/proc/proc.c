@@ -280,6 +280,7 @@ long proc_spawn(const char *path, const char *argv, size_t argv_len, int ppid)
     }
     set_name(p, path);
     give_std_fds(p, proc_find(ppid));
+    p->port_privilege = !proc_find(ppid); /* the kernel's own first process only (obj/port.h) */
     return start_proc(p, ppid, SCHED_PRIO_NORMAL);
 }
 
@@ -313,9 +314,9 @@ long proc_exec(const char *path, const char *argv, size_t argv_len)
 
     /* The frame syscall_handle returns through: the program starts afresh at its entry point. */
     *proc_user_frame(p) = tf;
-    /* FP/SIMD registers are switched eagerly, so the live ones are this process's: clear them too. */
+    /* The new program starts with FP/SIMD registers and thread pointer cleared. */
     memset(&p->fp, 0, sizeof(p->fp));
-    arch_fpsimd_load(&p->fp);
+    fpsimd_reload(&p->fp);
     set_name(p, path);
     handle_close_on_exec(&p->handles);
     signal_exec(&p->sig);
@@ -345,9 +346,11 @@ long proc_fork(void)
     /* The child resumes from the same syscall, with the same registers, but sees 0. */
     *proc_user_frame(child) = *proc_user_frame(parent);
     proc_user_frame(child)->x[0] = 0;
-    arch_fpsimd_save(&child->fp); /* the parent's live FP/SIMD registers are the ones to copy */
+    fpsimd_sync(&parent->fp); /* the live FP/SIMD registers may be newer than the parent's copy */
+    child->fp = parent->fp;
     memcpy(child->name, parent->name, sizeof(child->name));
     handle_inherit(&child->handles, &parent->handles, HANDLE_MAX);
+    child->port_privilege = parent->port_privilege;
     signal_fork(&child->sig, &parent->sig);
     return start_proc(child, parent->pid, parent->prio);
 }
@@ -378,6 +381,7 @@ static _Noreturn void finish(int status)
     handle_close_all(&p->handles);
     kmap_user_table_none();
     vm_destroy(&p->vm);
+    fpsimd_release(&p->fp);
     p->exit_code = status;
     p->state = PROC_ZOMBIE;
     /* Orphans go to init, which reaps them. */

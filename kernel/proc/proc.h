@@ -31,7 +31,8 @@ struct proc {
     enum proc_state state;
     int exit_code; /* the wait status: WREN_WAIT_STATUS_* */
     char name[PROC_NAME_MAX];
-    char *cwd; /* current directory, canonical and kmalloc'd; NULL is the root (fs/path.h) */
+    char *cwd;           /* current directory, canonical and kmalloc'd; NULL is the root (fs/path.h) */
+    bool port_privilege; /* may register "sys." port names: init's, kept by fork and exec, not by spawn */
 
     /* Scheduling: sched.c owns these. */
     uint8_t prio;       /* higher runs first; SCHED_PRIO_* */
@@ -76,7 +77,12 @@ _Noreturn void proc_kill_current(const struct trap_frame *tf, const char *reason
 /* Run by the idle loop: when init has exited, reap it and power off. */
 void proc_idle_work(void);
 
-struct proc *proc_current(void);
+/* The running process; NULL until sched_init. Read on every syscall, hence inline. */
+extern struct proc *sched_current;
+static inline struct proc *proc_current(void)
+{
+    return sched_current;
+}
 /* Slot i of the process table (0 <= i < PROC_MAX), whatever its state. */
 struct proc *proc_slot(int i);
 /* The process with this pid (zombies included), or NULL. */

@@ -1,5 +1,5 @@
 /*
- * Scheduler (see sched.h). One CPU for now: the ready queues and `current` would become
+ * Scheduler (see sched.h). One CPU for now: the ready queues and `sched_current` would become
  * per-CPU, each with its own lock, when SMP arrives.
  */
 #include "arch/context.h"
@@ -16,9 +16,9 @@ struct queue {
 static struct queue ready[SCHED_PRIOS];
 static uint32_t ready_mask; /* bit p set: ready[p] is not empty */
 _Static_assert(SCHED_PRIOS <= 32, "ready_mask has a bit per priority");
-static struct proc *current;
+struct proc *sched_current; /* the running thread; proc.h reads it inline */
 static struct proc *idle;
-static bool need_resched;
+bool sched_need_resched;            /* a better thread is ready, or the slice is over: switch at the next safe point */
 static struct proc *sleepers;       /* blocked in sleep, earliest deadline first (linked by next) */
 static uint64_t armed = UINT64_MAX; /* the deadline the timer is set for; UINT64_MAX = off */
 
@@ -77,14 +77,9 @@ static struct proc *dequeue_best(void)
 
 void sched_init(struct proc *idle_proc)
 {
-    idle = current = idle_proc;
+    idle = sched_current = idle_proc;
     idle->state = PROC_RUNNING;
     idle->prio = SCHED_PRIO_IDLE;
-}
-
-struct proc *proc_current(void)
-{
-    return current; /* NULL until sched_init */
 }
 
 void sched_make_ready(struct proc *p)
@@ -92,14 +87,14 @@ void sched_make_ready(struct proc *p)
     p->state = PROC_READY;
     p->waiting = WAIT_NONE;
     enqueue(p);
-    if (p->prio > current->prio || current == idle)
-        need_resched = true;
+    if (p->prio > sched_current->prio || sched_current == idle)
+        sched_need_resched = true;
 }
 
 /*
  * Arm the timer for the next thing that must happen: the end of `running`'s slice (unless
  * it is idle) or the earliest sleeper's wake-up; with neither, leave it off. A slice that
- * has already ended is not armed: the switch it calls for is pending (need_resched) and
+ * has already ended is not armed: the switch it calls for is pending (sched_need_resched) and
  * re-arms; arming a past deadline would re-raise the interrupt before it could happen.
  */
 static void rearm(const struct proc *running, uint64_t now)
@@ -117,28 +112,31 @@ static void rearm(const struct proc *running, uint64_t now)
         timer_arm(next);
 }
 
-/* Switch to `next`, taken off the ready queues; `current` has already been queued, blocked or ended. */
+/* Save what belongs to the running thread and load `next`'s: registers, FP/SIMD, address space. */
+static void switch_context(struct proc *next)
+{
+    struct proc *prev = sched_current;
+
+    next->state = PROC_RUNNING;
+    if (next == prev)
+        return;
+    fpsimd_switch(prev != idle ? &prev->fp : 0, next != idle ? &next->fp : 0);
+    if (next != idle)
+        vm_activate(&next->vm);
+    sched_current = next;
+    arch_switch_context(&prev->ctx, &next->ctx);
+}
+
+/* Switch to `next`, taken off the ready queues; `sched_current` has already been queued, blocked or ended. */
 static void switch_to(struct proc *next)
 {
-    struct proc *prev = current;
-
-    need_resched = false;
-    next->state = PROC_RUNNING;
+    sched_need_resched = false;
     /* A thread that used up its slice (or never had one) starts a new one. */
     uint64_t now = timer_now_ns();
     if (next->slice_end <= now)
         next->slice_end = now + SCHED_SLICE_NS;
     rearm(next, now);
-    if (next == prev)
-        return;
-    if (prev != idle)
-        arch_fpsimd_save(&prev->fp);
-    if (next != idle) {
-        arch_fpsimd_load(&next->fp);
-        vm_activate(&next->vm);
-    }
-    current = next;
-    arch_switch_context(&prev->ctx, &next->ctx);
+    switch_context(next);
 }
 
 /* Switch to the best ready thread. */
@@ -149,15 +147,15 @@ static void switch_to_next(void)
 
 void sched_yield(void)
 {
-    if (current != idle)
-        sched_make_ready(current);
+    if (sched_current != idle)
+        sched_make_ready(sched_current);
     switch_to_next();
 }
 
 void sched_block(enum proc_wait_on why)
 {
-    current->state = PROC_BLOCKED;
-    current->waiting = why;
+    sched_current->state = PROC_BLOCKED;
+    sched_current->waiting = why;
     switch_to_next();
 }
 
@@ -204,13 +202,13 @@ void sched_set_priority(struct proc *p, uint8_t prio)
         p->prio = prio;
     }
     /* Whoever now has the best claim should run: re-decide at the next safe point. */
-    if (best_ready_prio() > current->prio)
-        need_resched = true;
+    if (best_ready_prio() > sched_current->prio)
+        sched_need_resched = true;
 }
 
 _Noreturn void sched_exit_current(void)
 {
-    KASSERT(current->state == PROC_ZOMBIE);
+    KASSERT(sched_current->state == PROC_ZOMBIE);
     switch_to_next();
     panic("a finished thread was scheduled again");
 }
@@ -222,26 +220,36 @@ void sched_sleep_until(uint64_t ns)
 
 void sched_block_handoff(enum proc_wait_on why, uint64_t deadline, struct proc *to)
 {
-    KASSERT(to->state == PROC_BLOCKED && to != current);
+    KASSERT(to->state == PROC_BLOCKED && to != sched_current);
     if (to->sleeping)
         sleeper_remove(to);
     if (deadline)
-        sleeper_insert(current, deadline);
-    current->state = PROC_BLOCKED;
-    current->waiting = why;
+        sleeper_insert(sched_current, deadline);
+    sched_current->state = PROC_BLOCKED;
+    sched_current->waiting = why;
     if (best_ready_prio() > to->prio) { /* someone more urgent is waiting: no jumping the queue */
         sched_make_ready(to);
         switch_to_next();
         return;
     }
     to->waiting = WAIT_NONE;
-    switch_to(to);
+    if (deadline) { /* a new sleeper: the timer may have to be set earlier */
+        switch_to(to);
+        return;
+    }
+    /*
+     * `to` runs on the rest of this thread's slice (donation, as L4 does for IPC), so the
+     * timer, set for no later than this slice's end, stays right and the clock is not read.
+     * A switch already due stays due (sched_need_resched is left alone).
+     */
+    to->slice_end = sched_current->slice_end;
+    switch_context(to);
 }
 
 void sched_block_until(enum proc_wait_on why, uint64_t deadline)
 {
     if (deadline)
-        sleeper_insert(current, deadline);
+        sleeper_insert(sched_current, deadline);
     sched_block(why); /* the switch re-arms the timer, now counting this sleeper */
 }
 
@@ -257,22 +265,16 @@ void sched_timer_expired(void)
         p->sleeping = false;
         sched_make_ready(p);
     }
-    if (current != idle && current->slice_end <= now)
-        need_resched = true;
-    rearm(current, now);
-}
-
-void sched_preempt_point(void)
-{
-    if (need_resched)
-        sched_yield();
+    if (sched_current != idle && sched_current->slice_end <= now)
+        sched_need_resched = true;
+    rearm(sched_current, now);
 }
 
 _Noreturn void sched_idle_loop(void (*work)(void))
 {
     arch_irq_disable();
     for (;;) {
-        if (need_resched)
+        if (sched_need_resched)
             switch_to_next();
         work();
         /* WFI with IRQs masked still wakes on a pending interrupt; unmask to take it. */

@@ -42,7 +42,12 @@ void sched_block_handoff(enum proc_wait_on why, uint64_t deadline, struct proc *
 /* The armed deadline passed (IRQ context): wake sleepers, end the slice, re-arm. */
 void sched_timer_expired(void);
 /* At a safe point (returning to user space, idle): switch if a switch is pending. */
-void sched_preempt_point(void);
+extern bool sched_need_resched;
+static inline void sched_preempt_point(void)
+{
+    if (sched_need_resched)
+        sched_yield();
+}
 /* The idle loop: what the boot CPU runs once everything is started; work() runs each time round. */
 _Noreturn void sched_idle_loop(void (*work)(void));
 

@@ -31,7 +31,7 @@ void signal_frame_push(struct proc *p, struct trap_frame *tf, int sig, const str
     frame.sp = sp;
     frame.pc = tf->elr;
     frame.pstate = tf->spsr;
-    arch_fpsimd_save(&p->fp); /* the live registers are the newest */
+    fpsimd_sync(&p->fp); /* the live registers may be newer than the copy in memory */
     memcpy(frame.q, p->fp.q, sizeof(frame.q));
     frame.fpsr = p->fp.fpsr;
     frame.fpcr = p->fp.fpcr;
@@ -70,7 +70,7 @@ long signal_frame_return(uintptr_t addr)
     p->fp.fpsr = frame.fpsr & FPSR_BITS;
     p->fp.fpcr = frame.fpcr & FPCR_BITS;
     p->fp.tpidr_el0 = frame.tpidr;
-    arch_fpsimd_load(&p->fp); /* switched eagerly: the live registers are this process's */
+    fpsimd_reload(&p->fp);
     p->sig.blocked = frame.mask & SIG_BLOCKABLE;
     return (long)frame.x[0]; /* the syscall result lands in x0 */
 }

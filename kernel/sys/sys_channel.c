@@ -26,18 +26,6 @@ static uint64_t deadline_after(uint64_t timeout_ns)
     return timeout_ns > UINT64_MAX - now ? UINT64_MAX : now + timeout_ns;
 }
 
-/* Copy in and check a message to send: 0 or E_*. */
-static long fetch_msg(struct wren_msg *m, user_in_ptr msg)
-{
-    if (copy_from_user(m, msg, sizeof(*m)))
-        return -E_FAULT;
-    if (m->header.length > WREN_MSG_PAYLOAD_SIZE)
-        return -E_MSGSIZE;
-    if (m->header.type < WREN_MSG_DATA || m->header.type > WREN_MSG_ACCEPT)
-        return -E_INVAL;
-    return 0;
-}
-
 long sys_channel_create(user_out_ptr ends, uint32_t depth)
 {
     struct handle_table *t = my_table();
@@ -75,13 +63,10 @@ long sys_channel_close(wren_handle_t ch)
 long sys_send(wren_handle_t ch, user_in_ptr msg, uint32_t flags, uint64_t timeout_ns)
 {
     struct kobject *o;
-    struct wren_msg m;
     long err = get_channel(ch, WREN_RIGHT_WRITE, &o);
     if (err)
         return err;
-    err = fetch_msg(&m, msg);
-    if (!err)
-        err = channel_send(o, &m, 0, 0, flags & WREN_IPC_NONBLOCK, deadline_after(timeout_ns));
+    err = channel_send_user(o, msg, flags & WREN_IPC_NONBLOCK, deadline_after(timeout_ns));
     kobj_put(o);
     return err;
 }
@@ -89,18 +74,12 @@ long sys_send(wren_handle_t ch, user_in_ptr msg, uint32_t flags, uint64_t timeou
 long sys_receive(wren_handle_t ch, user_out_ptr msg, uint32_t flags, uint64_t timeout_ns)
 {
     struct kobject *o;
-    struct wren_msg m;
     long ret = get_channel(ch, WREN_RIGHT_READ, &o);
     if (ret)
         return ret;
-    /* Refuse a bad buffer before a message is taken off the queue and lost. */
-    if (!user_writable(msg, sizeof(m)))
-        ret = -E_FAULT;
-    else
-        ret = channel_receive(o, &m, flags & WREN_IPC_NONBLOCK, deadline_after(timeout_ns));
+    /* Straight from the queue to the user's buffer; a bad buffer leaves the message queued. */
+    ret = channel_receive(o, 0, msg, flags & WREN_IPC_NONBLOCK, deadline_after(timeout_ns));
     kobj_put(o);
-    if (ret >= 0 && copy_to_user(msg, &m, sizeof(m)))
-        return -E_FAULT; /* the buffer was unmapped while we waited */
     return ret;
 }
 
@@ -147,20 +126,25 @@ long sys_channel_transfer(wren_handle_t ch, wren_handle_t handle, uint32_t right
 long sys_call(wren_handle_t ch, user_inout_ptr msg, uint64_t timeout_ns)
 {
     struct kobject *o;
-    struct wren_msg m;
     long ret = get_channel(ch, WREN_RIGHT_READ | WREN_RIGHT_WRITE, &o);
     if (ret)
         return ret;
-    if (!user_writable((user_out_ptr){msg.addr}, sizeof(m)) || copy_from_user(&m, (user_in_ptr){msg.addr}, sizeof(m)))
-        ret = -E_FAULT;
-    else if (m.header.length > WREN_MSG_PAYLOAD_SIZE)
-        ret = -E_MSGSIZE;
-    else {
-        m.header.type = WREN_MSG_REQUEST; /* whatever the caller wrote there */
-        ret = channel_call(o, &m, deadline_after(timeout_ns));
-    }
+    ret = channel_call(o, msg, deadline_after(timeout_ns));
     kobj_put(o);
-    if (ret >= 0 && copy_to_user((user_out_ptr){msg.addr}, &m, sizeof(m)))
-        return -E_FAULT;
+    return ret;
+}
+
+long sys_reply_receive(wren_handle_t reply_ch, wren_handle_t receive_ch, user_inout_ptr msg, uint64_t timeout_ns)
+{
+    struct kobject *reply = 0, *from;
+    long ret = get_channel(receive_ch, WREN_RIGHT_READ, &from);
+    if (ret)
+        return ret;
+    if (reply_ch != -1)
+        ret = get_channel(reply_ch, WREN_RIGHT_WRITE, &reply);
+    if (!ret)
+        ret = channel_reply_receive(reply, from, msg, deadline_after(timeout_ns));
+    kobj_put(reply);
+    kobj_put(from);
     return ret;
 }

@@ -1,26 +1,157 @@
-/* Port syscalls (interface/syscalls/port.yaml): wait for the IPC work. */
+/*
+ * Port syscalls (interface/syscalls/port.yaml). Arguments are checked and names copied in
+ * first; a call that makes a handle checks for room in the handle table before it changes
+ * anything, so the object layer (obj/port.c) never has to undo a step.
+ */
+#include "obj/channel.h"
+#include "obj/handle.h"
+#include "obj/port.h"
+#include "proc/proc.h"
 #include "syscall_table.h"
+#include "timer.h"
+
+/* What a subscriber may do with its end: read, pass on, duplicate; never send. */
+#define SUBSCRIBER_RIGHTS (WREN_OBJECT_CHANNEL_RIGHTS & ~WREN_RIGHT_WRITE)
+
+static struct handle_table *my_table(void)
+{
+    return &proc_current()->handles;
+}
+
+static bool table_full(void)
+{
+    return handle_count(my_table()) >= HANDLE_MAX;
+}
+
+/* Copy a port name into buf (PORT_NAME_MAX bytes): 0 or E_*. */
+static long fetch_name(char *buf, user_in_ptr name, size_t len)
+{
+    if (len == 0)
+        return -E_INVAL;
+    if (len > PORT_NAME_MAX)
+        return -E_NAMETOOLONG;
+    return copy_from_user(buf, name, len) ? -E_FAULT : 0;
+}
+
+static uint64_t deadline_after(uint64_t timeout_ns)
+{
+    if (!timeout_ns)
+        return 0;
+    uint64_t now = timer_now_ns();
+    return timeout_ns > UINT64_MAX - now ? UINT64_MAX : now + timeout_ns;
+}
+
+static long get_port(wren_handle_t port, uint32_t rights, struct kobject **o)
+{
+    return handle_get(my_table(), port, WREN_OBJECT_PORT, rights, -E_BADHANDLE, o);
+}
 
 long sys_port_register(user_in_ptr name, size_t name_len)
 {
-    (void)name, (void)name_len;
-    return -E_NOSYS;
+    char buf[PORT_NAME_MAX];
+    struct kobject *port;
+
+    long err = fetch_name(buf, name, name_len);
+    if (err)
+        return err;
+    if (port_name_restricted(buf, name_len) && !proc_current()->port_privilege)
+        return -E_PERM;
+    if (table_full())
+        return -E_MFILE;
+    err = port_register(buf, name_len, &port);
+    if (err)
+        return err;
+    return handle_install(my_table(), port, WREN_OBJECT_PORT_RIGHTS, 0);
 }
 
 long sys_port_unregister(wren_handle_t port)
 {
-    (void)port;
-    return -E_NOSYS;
+    struct kobject *o;
+    long err = get_port(port, 0, &o);
+    if (err)
+        return err;
+    port_unregister(o);
+    kobj_put(o);
+    return handle_close(my_table(), port, -E_BADHANDLE);
 }
 
-long sys_port_connect(user_in_ptr name, size_t name_len)
+long sys_port_connect(user_in_ptr name, size_t name_len, uint64_t timeout_ns)
 {
-    (void)name, (void)name_len;
-    return -E_NOSYS;
+    char buf[PORT_NAME_MAX];
+    struct kobject *end;
+
+    long err = fetch_name(buf, name, name_len);
+    if (err)
+        return err;
+    if (table_full())
+        return -E_MFILE;
+    err = port_connect(buf, name_len, deadline_after(timeout_ns), &end);
+    if (err)
+        return err;
+    long h = handle_install(my_table(), end, WREN_OBJECT_CHANNEL_RIGHTS, 0);
+    if (h < 0)
+        kobj_put(end); /* the table filled while we waited (threads sharing it): the server sees Close */
+    return h;
 }
 
-long sys_port_accept(wren_handle_t port)
+long sys_port_accept(wren_handle_t port, uint32_t flags, uint64_t timeout_ns)
 {
-    (void)port;
-    return -E_NOSYS;
+    struct kobject *o, *end;
+    long err = get_port(port, WREN_RIGHT_READ, &o);
+    if (err)
+        return err;
+    if (table_full())
+        err = -E_MFILE; /* the request stays queued */
+    else
+        err = port_accept(o, flags & WREN_IPC_NONBLOCK, deadline_after(timeout_ns), &end);
+    kobj_put(o);
+    if (err)
+        return err;
+    long h = handle_install(my_table(), end, WREN_OBJECT_CHANNEL_RIGHTS, 0);
+    if (h < 0)
+        kobj_put(end); /* as in connect: the client sees Close */
+    return h;
+}
+
+long sys_port_drop_privilege(void)
+{
+    struct proc *self = proc_current();
+    bool had = self->port_privilege;
+    self->port_privilege = false;
+    return had;
+}
+
+long sys_port_subscribe(user_in_ptr name, size_t name_len)
+{
+    char buf[PORT_NAME_MAX];
+    struct kobject *end;
+
+    long err = fetch_name(buf, name, name_len);
+    if (err)
+        return err;
+    if (table_full())
+        return -E_MFILE;
+    err = port_subscribe(buf, name_len, &end);
+    if (err)
+        return err;
+    return handle_install(my_table(), end, SUBSCRIBER_RIGHTS, 0);
+}
+
+long sys_port_publish(wren_handle_t port, user_in_ptr msg, user_out_ptr skipped)
+{
+    struct kobject *o;
+    struct wren_msg m;
+    uint32_t full = 0;
+
+    long ret = get_port(port, WREN_RIGHT_WRITE, &o);
+    if (ret)
+        return ret;
+    if (skipped.addr && !user_writable(skipped, sizeof(full)))
+        ret = -E_FAULT;
+    else if (!(ret = channel_fetch_msg(&m, msg, 0)))
+        ret = port_publish(o, &m, &full);
+    kobj_put(o);
+    if (ret >= 0 && skipped.addr && copy_to_user(skipped, &full, sizeof(full)))
+        return -E_FAULT;
+    return ret;
 }

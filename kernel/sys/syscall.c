@@ -51,9 +51,10 @@ static void trace_call(const struct syscall_desc *d, uint64_t nr, const uint64_t
 /*
  * The trace line is printed after the call, so the call's own output (debug_write) does not
  * land inside it; a call that never returns (exit) is printed before it instead. The
- * arguments are copied first because the result overwrites x0.
+ * arguments are copied first because the result overwrites x0. Kept out of line so the
+ * untraced path (every syscall) does not pay for this one's stack frame.
  */
-static long dispatch_traced(uint64_t nr, const uint64_t *args)
+static __attribute__((noinline, cold)) long dispatch_traced(uint64_t nr, const uint64_t *args)
 {
     const struct syscall_desc *d = syscall_desc_lookup(nr);
     uint64_t saved[6];

@@ -5,7 +5,9 @@
  * (16 per tick on QEMU's 62.5 MHz). Each figure is the mean over N operations after a
  * warm-up; prints "bench: <key> <instructions per operation, 2 decimals>".
  */
+#include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 #include <wren/counter.h>
 #include <wren/print.h>
@@ -17,6 +19,28 @@
 #define ANON  (WREN_MAP_PRIVATE | WREN_MAP_ANONYMOUS)
 
 static uint64_t ns_per_tick_x100;
+
+/*
+ * `bench <key> <n>` runs only the benchmark <key>, with n operations instead of its default
+ * (tools/profile.py runs it twice with different n and subtracts, to count one operation).
+ */
+static const char *only;
+static int n_override;
+
+static int count(int n)
+{
+    return n_override ? n_override : n;
+}
+
+static bool selected(const char *key)
+{
+    if (!only)
+        return true;
+    const char *a = only, *b = key;
+    while (*a && *a == *b)
+        a++, b++;
+    return *a == *b;
+}
 
 /* Print ticks/n converted to instructions, with two decimals. */
 static void report(const char *key, uint64_t ticks, uint64_t n)
@@ -44,7 +68,7 @@ static void report_value(const char *key, uint64_t v)
 
 static void bench_null_syscall(void)
 {
-    enum { N = 20000 };
+    const int N = count(20000);
     for (int i = 0; i < 1000; i++)
         wren_get_pid();
     uint64_t t0 = wren_counter();
@@ -55,7 +79,7 @@ static void bench_null_syscall(void)
 
 static void bench_yield_rtt(void)
 {
-    enum { WARM = 100, N = 5000 };
+    const int WARM = 100, N = count(5000);
     long pid = wren_fork();
     if (pid == 0) {
         for (int i = 0; i < WARM + N + 1; i++)
@@ -71,21 +95,24 @@ static void bench_yield_rtt(void)
     wren_wait((int32_t)pid, 0, 0);
 }
 
-/* A server echoes requests; the client times call() with a 64-byte payload, per round trip. */
+/* A server echoes requests with reply_receive; the client times call() with a 64-byte payload, per round trip. */
 static void bench_ipc_call_rtt(void)
 {
-    enum { WARM = 100, N = 5000 };
+    const int WARM = 100, N = count(5000);
     wren_handle_t ch[2];
     struct wren_msg m = {0};
 
     wren_channel_create(ch, 0);
     long pid = wren_fork();
     if (pid == 0) {
-        for (int i = 0; i < WARM + N; i++) {
-            wren_receive(ch[1], &m, 0, 0);
+        /* The server loop: answer one request and wait for the next in one call. */
+        wren_reply_receive(-1, ch[1], &m, 0);
+        for (int i = 1; i < WARM + N; i++) {
             m.header.type = WREN_MSG_REPLY;
-            wren_send(ch[1], &m, 0, 0);
+            wren_reply_receive(ch[1], ch[1], &m, 0);
         }
+        m.header.type = WREN_MSG_REPLY;
+        wren_send(ch[1], &m, 0, 0);
         wren_exit(0);
     }
     m.header.length = 64;
@@ -100,10 +127,36 @@ static void bench_ipc_call_rtt(void)
     wren_channel_close(ch[1]);
 }
 
+/* A client connects to a named port and closes; the server accepts and closes. Per connection. */
+static void bench_port_connect_accept(void)
+{
+    const int WARM = 50, N = count(1000);
+    static const char name[] = "bench.port";
+
+    long pid = wren_fork();
+    if (pid == 0) {
+        long port = wren_port_register(name, sizeof(name) - 1);
+        for (int i = 0; i < WARM + N; i++)
+            wren_channel_close(wren_port_accept(port, 0, 0));
+        wren_exit(0);
+    }
+    for (int i = 0; i < WARM; i++) {
+        long c;
+        while ((c = wren_port_connect(name, sizeof(name) - 1, 0)) == -E_NOENT)
+            wren_yield(); /* the server has not registered yet */
+        wren_channel_close(c);
+    }
+    uint64_t t0 = wren_counter();
+    for (int i = 0; i < N; i++)
+        wren_channel_close(wren_port_connect(name, sizeof(name) - 1, 0));
+    report("port_connect_accept", wren_counter() - t0, N);
+    wren_wait((int32_t)pid, 0, 0);
+}
+
 /* One-way: send and receive of a 64-byte message in the same process (no switch). */
 static void bench_ipc_send_recv(void)
 {
-    enum { N = 10000 };
+    const int N = count(10000);
     wren_handle_t ch[2];
     struct wren_msg m = {0}, r;
 
@@ -127,7 +180,7 @@ static void bench_ipc_send_recv(void)
 /* 64 bytes to a child through one pipe and back through another, per round trip. */
 static void bench_pipe_rtt(void)
 {
-    enum { WARM = 100, N = 5000 };
+    const int WARM = 100, N = count(5000);
     int32_t there[2], back[2];
     char buf[64] = {0};
 
@@ -160,7 +213,7 @@ static void bench_pipe_rtt(void)
 
 static void bench_spawn_wait(void)
 {
-    enum { N = 200 };
+    const int N = count(200);
     static const char args[] = "nop";
     for (int i = 0; i < 10; i++)
         wren_wait((int32_t)wren_spawn("/bin/nop", 8, args, sizeof(args)), 0, 0);
@@ -172,7 +225,7 @@ static void bench_spawn_wait(void)
 
 static void bench_fork_wait(void)
 {
-    enum { N = 200 };
+    const int N = count(200);
     uint64_t t0 = 0;
     for (int i = 0; i < N + 10; i++) {
         if (i == 10)
@@ -191,7 +244,8 @@ static void bench_fork_wait(void)
  */
 static void bench_page_fault(void)
 {
-    enum { N = 2000, LEN = (N + 16 + 8) * PAGE };
+    const int N = count(2000);
+    const uint64_t LEN = (uint64_t)(N + 16 + 8) * PAGE;
     long a = wren_mmap(0, LEN, RW, ANON, -1, 0);
     uint64_t boundary = ((uint64_t)a + BLOCK - 1) & ~(BLOCK - 1);
     for (uint64_t b = boundary; b < (uint64_t)a + LEN; b += BLOCK)
@@ -214,7 +268,7 @@ static void bench_page_fault(void)
 /* First touch of an aligned 2 MiB of a large mapping: one fault maps (and zeroes) a 2 MiB block. */
 static void bench_page_fault_2m(void)
 {
-    enum { N = 16, WARM = 2 };
+    const int N = count(16), WARM = 2;
     uint64_t len = (N + WARM + 1) * BLOCK;
     long a = wren_mmap(0, len, RW, ANON, -1, 0);
     volatile uint8_t *p = (volatile uint8_t *)(((uint64_t)a + BLOCK - 1) & ~(BLOCK - 1));
@@ -229,7 +283,7 @@ static void bench_page_fault_2m(void)
 
 static void bench_mmap_touch_munmap(void)
 {
-    enum { N = 1000 };
+    const int N = count(1000);
     uint64_t t0 = 0;
     for (int i = 0; i < N + 20; i++) {
         if (i == 20)
@@ -244,7 +298,7 @@ static void bench_mmap_touch_munmap(void)
 /* The same through a shared-memory object: its page is allocated once, so this is mapping cost, not zeroing. */
 static void bench_shm_map_touch_munmap(void)
 {
-    enum { N = 1000 };
+    const int N = count(1000);
     uint64_t t0 = 0;
     long h = wren_shm_create(PAGE);
     for (int i = 0; i < N + 20; i++) {
@@ -274,23 +328,38 @@ static void measure_process_cost(void)
     report_value("process_min_bytes", cost);
 }
 
-int main(void)
+/* In the order they run; `bench <key> <n>` runs one. */
+static const struct {
+    const char *key;
+    void (*run)(void);
+} benchmarks[] = {
+    {"null_syscall", bench_null_syscall},
+    {"yield_rtt", bench_yield_rtt},
+    {"ipc_call_rtt", bench_ipc_call_rtt},
+    {"ipc_send_recv", bench_ipc_send_recv},
+    {"pipe_rtt", bench_pipe_rtt},
+    {"port_connect_accept", bench_port_connect_accept},
+    {"spawn_wait", bench_spawn_wait},
+    {"fork_wait", bench_fork_wait},
+    {"page_fault", bench_page_fault},
+    {"page_fault_2m", bench_page_fault_2m},
+    {"mmap_touch_munmap", bench_mmap_touch_munmap},
+    {"shm_map_touch_munmap", bench_shm_map_touch_munmap},
+    {"process_min_bytes", measure_process_cost},
+};
+
+int main(int argc, char **argv)
 {
     uint64_t boot = wren_counter();
     ns_per_tick_x100 = 100000000000ull / wren_counter_hz();
     report("boot_to_init", boot, 1);
-    bench_null_syscall();
-    bench_yield_rtt();
-    bench_ipc_call_rtt();
-    bench_ipc_send_recv();
-    bench_pipe_rtt();
-    bench_spawn_wait();
-    bench_fork_wait();
-    bench_page_fault();
-    bench_page_fault_2m();
-    bench_mmap_touch_munmap();
-    bench_shm_map_touch_munmap();
-    measure_process_cost();
+    if (argc >= 3) {
+        only = argv[1];
+        n_override = (int)strtol(argv[2], 0, 10);
+    }
+    for (unsigned i = 0; i < sizeof(benchmarks) / sizeof(benchmarks[0]); i++)
+        if (selected(benchmarks[i].key))
+            benchmarks[i].run();
     wren_print("bench: done\n");
     return 0;
 }

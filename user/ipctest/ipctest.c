@@ -3,7 +3,7 @@
  * queue limits, timeouts, closing (queued messages, then Close, then E_PIPE), handles moved
  * between processes with rights kept or dropped, forged and wrong-type handles, a channel
  * used as a file descriptor, call/reply between processes (including a server that dies
- * mid-call), 100,000 messages between two processes with nothing lost, duplicated or
+ * mid-call), a server loop on reply_receive, 100,000 messages between two processes with nothing lost, duplicated or
  * reordered, and 10,000 channels made and closed with every page given back.
  */
 #include <stdint.h>
@@ -260,6 +260,74 @@ static void call_reply(void)
     wren_close(ch[1]);
 }
 
+/*
+ * reply_receive, the server half: answers go to the caller, -1 only receives, a reply to a
+ * dead client is E_PIPE, and a message that cannot be written out stays queued.
+ */
+static void server_loop(void)
+{
+    wren_handle_t ch[2], other[2];
+    struct wren_msg m;
+
+    wren_channel_create(ch, 0);
+    long pid = wren_fork();
+    if (pid == 0) {
+        /* Server: the first turn only receives; every later one answers txid * 2 and takes the next. */
+        wren_close(ch[0]);
+        long r = wren_reply_receive(-1, ch[1], &m, 0);
+        while (r >= 0 && m.header.type == WREN_MSG_REQUEST) {
+            m.header.type = WREN_MSG_REPLY;
+            m.header.txid *= 2;
+            r = wren_reply_receive(ch[1], ch[1], &m, 0);
+        }
+        /* The client closed its end: its Close message ends the loop; one more answer has nowhere to go. */
+        if (r != 0 || m.header.type != WREN_MSG_CLOSE)
+            wren_exit(6);
+        m.header.type = WREN_MSG_REPLY;
+        wren_exit(wren_reply_receive(ch[1], ch[1], &m, 0) == -E_PIPE ? 0 : 7);
+    }
+    wren_close(ch[1]);
+    long bad = 0;
+    for (uint64_t i = 1; i <= 1000; i++) {
+        m = msg(WREN_MSG_DATA, 64, i);
+        long r = wren_call(ch[0], &m, 0);
+        bad +=
+            r != 64 || m.header.type != WREN_MSG_REPLY || m.header.txid != i * 2 || m.payload[63] != (uint8_t)(i + 63);
+    }
+    wren_check("1000 calls answered by reply_receive", bad, 0);
+    wren_close(ch[0]);
+    wren_check("  server saw Close, then E_PIPE answering it", wait_status(pid), 0);
+
+    wren_channel_create(ch, 0);
+    wren_channel_create(other, 0);
+    m = msg(WREN_MSG_REQUEST, 3, 5);
+    wren_send(ch[0], &m, 0, 0);
+    wren_check("reply_receive with a forged reply handle", wren_reply_receive(63, ch[1], &m, 0), -E_BADHANDLE);
+    wren_check("reply_receive with a forged receive handle", wren_reply_receive(ch[1], 63, &m, 0), -E_BADHANDLE);
+    m = msg(WREN_MSG_REPLY, 65, 0);
+    wren_check("reply_receive with a 65-byte answer", wren_reply_receive(ch[1], ch[1], &m, 0), -E_MSGSIZE);
+    m = msg(99, 1, 0);
+    wren_check("reply_receive with an unknown type", wren_reply_receive(ch[1], ch[1], &m, 0), -E_INVAL);
+    wren_check("reply_receive into a kernel address", wren_reply_receive(-1, ch[1], (void *)0xffff000040200000ull, 0),
+               -E_FAULT);
+    wren_check("receive into a kernel address", wren_receive(ch[1], (void *)0xffff000040200000ull, 0, 0), -E_FAULT);
+    wren_check("  the message stayed queued", wren_receive(ch[1], &m, 0, 0), 3);
+    wren_check("  and is the one sent", (long)m.header.txid, 5);
+    /* Answer on one channel, wait on another. */
+    m = msg(WREN_MSG_DATA, 2, 9);
+    wren_send(other[0], &m, 0, 0);
+    m = msg(WREN_MSG_REPLY, 1, 8);
+    wren_check("reply on one channel, receive from another", wren_reply_receive(ch[1], other[1], &m, 0), 2);
+    wren_check("  received the other channel's message", (long)m.header.txid, 9);
+    wren_check("  the answer arrived", wren_receive(ch[0], &m, 0, 0), 1);
+    wren_check("  as a Reply", (long)(m.header.type == WREN_MSG_REPLY && m.header.txid == 8), 1);
+    wren_check("reply_receive timeout, 1 ms", wren_reply_receive(-1, ch[1], &m, 1000000), -E_TIMEDOUT);
+    for (int i = 0; i < 2; i++) {
+        wren_close(ch[i]);
+        wren_close(other[i]);
+    }
+}
+
 static void no_leaks(void)
 {
     wren_handle_t ch[2], extra[2];
@@ -291,6 +359,7 @@ int main(void)
     transfer();
     stream();
     call_reply();
+    server_loop();
     no_leaks();
     return wren_check_end();
 }

@@ -97,6 +97,24 @@ int main(void)
     wren_check("fp child 2", status_of(b), 0);
     wren_check("fp child 3", status_of(c), 0);
 
+    /*
+     * fork copies the live FP/SIMD registers: d9 (callee-saved, so it survives the fork call)
+     * holds a value only the registers know; the child must see it, and a switch to the
+     * child and back must not disturb ours. FP is switched lazily, so this is the case where
+     * the registers are newer than the copy in memory.
+     */
+    double d9_before = 4242.25, d9_child = 0, d9_after = 0;
+    __asm__ volatile("fmov d9, %d0" : : "w"(d9_before) : "d9");
+    long fk = wren_fork();
+    if (fk == 0) {
+        __asm__ volatile("fmov %d0, d9" : "=w"(d9_child));
+        wren_exit(d9_child == 4242.25 ? 0 : 1);
+    }
+    int fk_status = (int)status_of(fk);
+    __asm__ volatile("fmov %d0, d9" : "=w"(d9_after));
+    wren_check("fork: the child sees the parent's live FP registers", fk_status, 0);
+    wren_check("  and the parent's survive the child running", d9_after == 4242.25, 1);
+
     /* Orphans: the child exits at once; its own child is re-parented to us (init). */
     static const char orphan[] = "child\0orphan";
     long o = spawn(orphan, sizeof(orphan));

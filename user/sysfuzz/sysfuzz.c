@@ -84,6 +84,11 @@ static void fuzz_one(void)
         a[2] |= WREN_IPC_NONBLOCK;
     if (nr == SYS_CALL)
         a[2] = 1 + a[2] % 1000000; /* a timeout of at most 1 ms */
+    /* A child would be the only client of its own ports, and the only server of its connects. */
+    if (nr == SYS_PORT_ACCEPT)
+        a[1] |= WREN_IPC_NONBLOCK;
+    if (nr == SYS_PORT_CONNECT)
+        a[2] = 1 + a[2] % 1000000;
     /*
      * Signals: only to ourselves (never init, our parent, or a sibling's run), and no
      * handler for SIGCHLD, whose arrival from a forked child would depend on timing and

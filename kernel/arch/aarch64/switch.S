@@ -1,5 +1,6 @@
 /*
- * Context switch, and the FP/SIMD state and EL0 thread pointer (layouts in arch/context.h).
+ * Context switch, and saving and loading the FP/SIMD registers (layouts in arch/context.h;
+ * when they are switched: fpsimd.c).
  */
 	.text
 	.globl	arch_switch_context
@@ -47,8 +48,6 @@ arch_fpsimd_save:
 	mrs	x10, fpcr
 	add	x11, x0, #512			// past stp's immediate range
 	stp	x9, x10, [x11]
-	mrs	x9, tpidr_el0
-	str	x9, [x11, #16]
 	ret
 	.size	arch_fpsimd_save, . - arch_fpsimd_save
 
@@ -75,7 +74,5 @@ arch_fpsimd_load:
 	ldp	x9, x10, [x11]
 	msr	fpsr, x9
 	msr	fpcr, x10
-	ldr	x9, [x11, #16]
-	msr	tpidr_el0, x9
 	ret
 	.size	arch_fpsimd_load, . - arch_fpsimd_load

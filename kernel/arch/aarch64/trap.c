@@ -34,7 +34,7 @@ static const char *esr_class_name(uint32_t ec)
 {
     switch (ec) {
     case ESR_EC_UNKNOWN: return "unknown/undefined instruction";
-    case 0x07: return "FP/SIMD access trapped";
+    case ESR_EC_FP_ACCESS: return "FP/SIMD access trapped";
     case 0x0e: return "illegal execution state";
     case ESR_EC_SVC64: return "SVC from AArch64";
     case 0x18: return "MSR/MRS trapped";
@@ -130,6 +130,14 @@ void trap_dump(const struct trap_frame *tf)
 
 void trap_handle(struct trap_frame *tf, uint64_t slot);
 
+/* The way back to user space: a pending switch, then signals. Both are rare, so check inline. */
+static inline void before_user_return(struct trap_frame *tf)
+{
+    sched_preempt_point();
+    if (proc_current()->sig.pending)
+        signal_deliver(tf);
+}
+
 void trap_handle(struct trap_frame *tf, uint64_t slot)
 {
     uint64_t type = slot & 3;
@@ -138,10 +146,8 @@ void trap_handle(struct trap_frame *tf, uint64_t slot)
     if (type == TRAP_TYPE_IRQ && (src == TRAP_SRC_CUR_SPX || src == TRAP_SRC_LOW_A64)) {
         irq_dispatch();
         /* The kernel is not preemptible; user code is, on the way back to it. */
-        if (src == TRAP_SRC_LOW_A64) {
-            sched_preempt_point();
-            signal_deliver(tf);
-        }
+        if (src == TRAP_SRC_LOW_A64)
+            before_user_return(tf);
         return;
     }
     if (src == TRAP_SRC_LOW_A64 && type == TRAP_TYPE_SYNC) {
@@ -149,14 +155,15 @@ void trap_handle(struct trap_frame *tf, uint64_t slot)
         int err = 0;
         if (ec == ESR_EC_SVC64)
             syscall_handle(tf);
+        else if (ec == ESR_EC_FP_ACCESS)
+            fpsimd_take(&proc_current()->fp); /* lazy FP/SIMD switching: its registers now */
         else
             err = user_abort_resolve(tf, ec); /* first touch of a demand-zero page: map it, retry */
         if (err == -E_NOMEM)
             proc_kill_current(tf, "out of memory", true);
         if (err) /* ends that program (never the kernel), or runs its SIGSEGV handler */
             signal_fault(tf, esr_class_name(ec), esr_has_far(ec));
-        sched_preempt_point();
-        signal_deliver(tf); /* the way back to user space is where signals are acted on */
+        before_user_return(tf); /* where signals are acted on */
         return;
     }
     if (src == TRAP_SRC_CUR_SPX && type == TRAP_TYPE_SYNC && kernel_uaccess_fault(tf))

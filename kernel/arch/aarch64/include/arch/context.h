@@ -2,7 +2,9 @@
  * What a context switch saves: the callee-saved registers of the kernel code that called
  * arch_switch_context (AAPCS64: x19-x29, the link register and sp; everything else the
  * caller has already saved), and each thread's FP/SIMD registers, which user programs may
- * use and the kernel (built with -mgeneral-regs-only) never touches.
+ * use and the kernel (built with -mgeneral-regs-only) never touches. Those are switched
+ * lazily (fpsimd.c): the portable kernel goes through the fpsimd_* calls below, never
+ * through arch_fpsimd_save/load.
  */
 #ifndef WREN_ARCH_CONTEXT_H
 #define WREN_ARCH_CONTEXT_H
@@ -16,9 +18,9 @@ struct cpu_context {
 };
 
 /*
- * The user register state the trap frame does not hold, switched with each thread: FP/SIMD
- * and TPIDR_EL0, the EL0 thread pointer (the C library's TLS, where errno lives). Every
- * point that saves, loads or clears FP/SIMD (switch, fork, exec) must do the same to it.
+ * The user register state the trap frame does not hold: FP/SIMD, switched lazily, and
+ * TPIDR_EL0, the EL0 thread pointer (the C library's TLS, where errno lives), switched on
+ * every context switch.
  */
 struct fpsimd_state {
     uint64_t q[64]; /* q0-q31, 128 bits each */
@@ -32,8 +34,25 @@ _Static_assert(sizeof(struct fpsimd_state) == 68 * 8, "switch.S layout");
 
 /* Save the caller's context into *save and continue in *load; returns when *save is resumed. */
 void arch_switch_context(struct cpu_context *save, const struct cpu_context *load);
+/* The FP/SIMD registers (not tpidr_el0) to and from memory; FP access must be enabled. */
 void arch_fpsimd_save(struct fpsimd_state *s);
 void arch_fpsimd_load(const struct fpsimd_state *s);
+
+/*
+ * Lazy FP/SIMD switching. The registers keep their owner's values until another thread
+ * executes an FP instruction; a context switch only enables or disables FP access. `s` is
+ * always the state of the thread concerned, NULL for the idle thread.
+ */
+/* At a context switch from prev to next: switch tpidr_el0, and allow FP only to its owner. */
+void fpsimd_switch(struct fpsimd_state *prev, struct fpsimd_state *next);
+/* The running thread (state s) used FP while it was disabled: give it the registers. */
+void fpsimd_take(struct fpsimd_state *s);
+/* Make the running thread's *s complete in memory (before fork or a signal frame reads it). */
+void fpsimd_sync(struct fpsimd_state *s);
+/* The running thread's *s was rewritten in memory (exec, sigreturn): load it. */
+void fpsimd_reload(struct fpsimd_state *s);
+/* The thread of *s is ending: the registers must never be saved into it again. */
+void fpsimd_release(struct fpsimd_state *s);
 /* The first return of a new user thread: pops the trap frame at sp and erets (vectors.S). */
 void trap_return(void);
 

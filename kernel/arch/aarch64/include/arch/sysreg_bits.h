@@ -58,16 +58,17 @@
 #define ICC_SRE_EL2 S3_4_C12_C9_5
 
 /* ESR_ELx exception classes we handle by name. */
-#define ESR_EC_SHIFT    26
-#define ESR_EC_UNKNOWN  0x00
-#define ESR_EC_SVC64    0x15
-#define ESR_EC_IABT_LOW 0x20
-#define ESR_EC_IABT_CUR 0x21
-#define ESR_EC_PC_ALIGN 0x22
-#define ESR_EC_DABT_LOW 0x24
-#define ESR_EC_DABT_CUR 0x25
-#define ESR_EC_SP_ALIGN 0x26
-#define ESR_ISS_WNR     (1 << 6) /* data abort caused by a write */
-#define ESR_EC_BRK64    0x3c
+#define ESR_EC_SHIFT     26
+#define ESR_EC_UNKNOWN   0x00
+#define ESR_EC_FP_ACCESS 0x07 /* FP/SIMD used while CPACR_EL1.FPEN traps it */
+#define ESR_EC_SVC64     0x15
+#define ESR_EC_IABT_LOW  0x20
+#define ESR_EC_IABT_CUR  0x21
+#define ESR_EC_PC_ALIGN  0x22
+#define ESR_EC_DABT_LOW  0x24
+#define ESR_EC_DABT_CUR  0x25
+#define ESR_EC_SP_ALIGN  0x26
+#define ESR_ISS_WNR      (1 << 6) /* data abort caused by a write */
+#define ESR_EC_BRK64     0x3c
 
 #endif

@@ -1,0 +1,17 @@
+"""Named ports (user/porttest): every check in the program must pass, and the kernel must
+get every page back."""
+import re
+
+from qemu import boot
+from test_syscalls import make_initrd
+
+
+def test_ports(build, tmp_path):
+    r = boot(build, timeout=90, initrd=make_initrd(tmp_path, build, program="porttest"))
+    r.require_clean_poweroff()
+    assert "FAIL" not in r.output, r.output
+    m = re.search(r"porttest: (\d+) passed, (\d+) failed", r.output)
+    assert m and int(m.group(1)) >= 90 and m.group(2) == "0", r.output
+    free_boot = int(re.search(r"memory: (\d+) KiB free before pid 1", r.output).group(1))
+    free_end = int(re.search(r"memory: (\d+) KiB free after pid 1", r.output).group(1))
+    assert free_end == free_boot, r.output
