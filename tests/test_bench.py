@@ -12,7 +12,7 @@ import pytest
 from conftest import REPO
 
 KEYS = {"boot_to_init", "null_syscall", "yield_rtt", "spawn_wait", "fork_wait", "page_fault", "page_fault_2m",
-        "mmap_touch_munmap", "process_min_bytes", "kernel_image_bytes", "kernel_text_bytes"}
+        "mmap_touch_munmap", "shm_map_touch_munmap", "process_min_bytes", "kernel_image_bytes", "kernel_text_bytes"}
 
 
 def documented_config():

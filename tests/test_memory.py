@@ -101,3 +101,19 @@ def test_big_pages_and_prot_none(build, tmp_path):
                           r.output)) == 8, r.output
     m = re.search(r"memory: (\d+) KiB free after pid 1", r.output)
     assert m and int(m.group(1)) == boot_free_kib(r.output), r.output
+
+
+def test_out_of_memory_ends_or_refuses_only_the_asker(build, tmp_path):
+    # user/oomtest: a hog child is ended, a child filling the ramfs gets E_NOMEM, a forked child breaking
+    # copy-on-write with too little memory is ended; after each every page is back and /bin/nop still runs.
+    r = boot(build, memory="256M", timeout=180, initrd=make_initrd(tmp_path, build, program="oomtest", extra=["nop"]))
+    r.require_clean_poweroff()
+    assert "FAIL" not in r.output and "KERNEL PANIC" not in r.output, r.output
+    m = re.search(r"oomtest: (\d+) passed, (\d+) failed", r.output)
+    assert m and int(m.group(1)) >= 14 and m.group(2) == "0", r.output
+    # The two children ended for it, each with the one-line report; nobody else.
+    kills = re.findall(r"wren: pid (\d+) \(/bin/init\) killed: out of memory at address 0x[0-9a-f]+, pc 0x4", r.output)
+    assert len(kills) == 2 and "1" not in kills, r.output
+    assert len(re.findall(r"killed:", r.output)) == 2, r.output
+    m = re.search(r"memory: (\d+) KiB free after pid 1", r.output)
+    assert m and int(m.group(1)) == boot_free_kib(r.output), r.output

@@ -193,3 +193,29 @@ def test_exit_restarts_the_shell(sh):
     assert "up " in sh.run("uptime")
     assert re.search(r"free +\d+ KiB", sh.run("meminfo"))
     sh.poweroff()
+
+
+def test_out_of_memory_ends_the_program_and_the_shell_stays_usable(sh):
+    # /bin/oom touches 64 GiB: the kernel ends it when RAM runs out; the shell reports the death, every page
+    # comes back (within the few the shell's own history takes) and the next commands run.
+    def free_kib():
+        m = re.search(r"^free +(\d+) KiB$", sh.run("meminfo"), re.M)
+        assert m
+        return int(m.group(1))
+
+    free_kib()  # the first run of a command may grow the shell's own memory
+    before = free_kib()
+    out = sh.run("oom")
+    assert "oom: touching pages until memory runs out" in out, out
+    assert re.search(r"wren: pid \d+ \(/bin/oom\) killed: out of memory at address 0x[0-9a-f]+, pc 0x4", out), out
+    assert "[killed by signal 11]" in out, out
+    # oom held nearly all of the 1 GiB; afterwards at most a few pages differ (measured: 8 KiB, the shell's own
+    # history and buffers; the exact page count is checked by tests/test_memory.py, where nothing else runs).
+    assert abs(free_kib() - before) <= 64, out
+    # The other way memory runs out: a write to the ramfs that finds none fails with E_NOMEM, to that program.
+    out = sh.run("oom ramfs")
+    assert re.search(r"oom: write failed with E_NOMEM after \d+ MiB; file removed", out), out
+    assert "[exit" not in out and "killed" not in out, out
+    assert abs(free_kib() - before) <= 64, out
+    assert sh.run("echo still here") == "still here\n"
+    sh.poweroff()

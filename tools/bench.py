@@ -47,6 +47,7 @@ DESCRIPTIONS = {
     "page_fault": "first touch of an anonymous page (demand-zero fault)",
     "page_fault_2m": "first touch of an aligned 2 MiB of a large anonymous mapping (maps and zeroes a 2 MiB page)",
     "mmap_touch_munmap": "mmap 4 KiB, touch it, munmap",
+    "shm_map_touch_munmap": "mmap 4 KiB of a shared-memory object (its page already there), touch it, munmap",
     "process_min_bytes": "memory a minimal process costs (spawned, not yet run)",
     "kernel_image_bytes": "size of the kernel Image",
     "kernel_text_bytes": "size of the kernel's text segment",

@@ -6,8 +6,10 @@
 #include <wren/abi.h>
 
 #include "fs/ramfs_file.h"
+#include "arch/memlayout.h"
 #include "fs/rootfs.h"
 #include "mm/kmalloc.h"
+#include "mm/pmm.h"
 #include "user_ptr.h"
 
 struct ramfs_file {
@@ -113,6 +115,21 @@ static uint32_t file_poll(struct kobject *o)
     return WREN_POLL_READABLE | WREN_POLL_WRITABLE;
 }
 
+/*
+ * A page of a private mapping of the file (mmap): a new page with a copy of the file's bytes at `offset` as they are
+ * now, zeros past the end of the file. The copy is made when the page is first touched; later writes or truncation
+ * of the file do not change pages already touched, and pages touched later see the file as it is then.
+ */
+static int file_map_page(struct kobject *o, uint64_t offset, uint64_t *pa)
+{
+    uint64_t page = pmm_alloc_zeroed(0);
+    if (!page)
+        return -E_NOMEM;
+    (void)ramfs_read(file_of(o)->node, offset, phys_to_virt(page), PMM_PAGE_SIZE); /* short or nothing past EOF */
+    *pa = page;
+    return 0;
+}
+
 static const struct kobject_ops ramfs_file_ops = {
     .destroy = file_destroy,
     .read = file_read,
@@ -120,6 +137,7 @@ static const struct kobject_ops ramfs_file_ops = {
     .lseek = file_lseek,
     .fstat = file_fstat,
     .poll = file_poll,
+    .map_page = file_map_page,
 };
 
 int ramfs_open(const char *path, size_t path_len, uint32_t open_flags, struct kobject **out)

@@ -33,10 +33,26 @@ static bool valid_prot(uint32_t prot)
     return (prot & ~(uint32_t)WREN_PROT_ALL) == 0;
 }
 
-// Whether a and b (in this order) can be one region: b starts where a ends, with the same prot and kind.
+// Whether a and b (in this order) can be one region: b starts where a ends, with the same prot and kind, and the
+// same backing object at the offset where a's ends (or no object).
 static bool joinable(const struct region *a, const struct region *b)
 {
-    return a->end == b->start && a->prot == b->prot && a->kind == b->kind;
+    return a->end == b->start && a->prot == b->prot && a->kind == b->kind && a->obj == b->obj &&
+           (a->obj == NULL || b->off == a->off + (a->end - a->start));
+}
+
+// The offset in r's object of address a (inside r or at its end); 0 without an object.
+static uint64_t off_at(const struct region *r, uint64_t a)
+{
+    return r->obj ? r->off + (a - r->start) : 0;
+}
+
+// Moves r's start to a (either way), keeping its offset true. Unsigned arithmetic: a move down wraps and comes out
+// right.
+static void set_start(struct region *r, uint64_t a)
+{
+    r->off = off_at(r, a);
+    r->start = a;
 }
 
 static uint64_t min_u64(uint64_t a, uint64_t b)
@@ -113,7 +129,8 @@ static int report_pieces(const struct region_set *s, int k, uint64_t start, uint
         const struct region *r = &s->r[k];
         if (r->end <= start || (only_prot_change && r->prot == prot))
             continue;
-        struct region piece = {max_u64(r->start, start), min_u64(r->end, end), r->prot, r->kind};
+        uint64_t a = max_u64(r->start, start);
+        struct region piece = {a, min_u64(r->end, end), r->prot, r->kind, r->obj, off_at(r, a)};
         if (fn != NULL)
             fn(ctx, &piece);
         n++;
@@ -137,7 +154,13 @@ const struct region *region_find(const struct region_set *s, uint64_t addr)
 
 int region_insert(struct region_set *s, uint64_t start, uint64_t end, uint32_t prot, uint32_t kind)
 {
-    if (!valid_range(start, end) || !valid_prot(prot))
+    return region_insert_backed(s, start, end, prot, kind, NULL, 0);
+}
+
+int region_insert_backed(struct region_set *s, uint64_t start, uint64_t end, uint32_t prot, uint32_t kind, void *obj,
+                         uint64_t off)
+{
+    if (!valid_range(start, end) || !valid_prot(prot) || !page_aligned(off) || (obj == NULL && off != 0))
         return -E_INVAL;
 
     // r[k] is the first region ending after start: the new range overlaps something iff it overlaps r[k].
@@ -145,7 +168,7 @@ int region_insert(struct region_set *s, uint64_t start, uint64_t end, uint32_t p
     if (k < s->count && s->r[k].start < end)
         return -E_EXIST;
 
-    struct region n = {start, end, prot, kind};
+    struct region n = {start, end, prot, kind, obj, off};
     bool join_prev = k > 0 && joinable(&s->r[k - 1], &n);
     bool join_next = k < s->count && joinable(&n, &s->r[k]);
     if (!join_prev && !join_next && s->count == REGION_MAX)
@@ -157,7 +180,7 @@ int region_insert(struct region_set *s, uint64_t start, uint64_t end, uint32_t p
     } else if (join_prev) {
         s->r[k - 1].end = end;
     } else if (join_next) {
-        s->r[k].start = start;
+        set_start(&s->r[k], start);
     } else {
         open_slots(s, k, 1);
         s->r[k] = n;
@@ -190,7 +213,7 @@ int region_remove(struct region_set *s, uint64_t start, uint64_t end, region_pie
         open_slots(s, i + 1, 1);
         s->r[i + 1] = s->r[i];
         s->r[i].end = start;
-        s->r[i + 1].start = end;
+        set_start(&s->r[i + 1], end);
         return 0;
     }
     // Trimming leaves each remnant's relation to its outer neighbour as it was, and the two remnants (if both
@@ -198,7 +221,7 @@ int region_remove(struct region_set *s, uint64_t start, uint64_t end, region_pie
     if (keep_left)
         s->r[i++].end = start;
     if (keep_right)
-        s->r[--j].start = end;
+        set_start(&s->r[--j], end);
     if (j > i)
         close_slots(s, i, j - i);
     return 0;
@@ -211,7 +234,7 @@ static int protect_result_count(const struct region_set *s, int i, int j, uint64
 {
     int lo = i > 0 ? i - 1 : i;
     int hi = j < s->count ? j + 1 : j;
-    struct region last = {0, 0, 0, 0};
+    struct region last = {0, 0, 0, 0, NULL, 0};
     int runs = 0;
 
     for (int k = lo; k < hi; k++) {
@@ -221,7 +244,7 @@ static int protect_result_count(const struct region_set *s, int i, int j, uint64
         for (int p = 0; p < 3; p++) {
             if (cut[p] == cut[p + 1])
                 continue;
-            struct region piece = {cut[p], cut[p + 1], p == 1 ? prot : r->prot, r->kind};
+            struct region piece = {cut[p], cut[p + 1], p == 1 ? prot : r->prot, r->kind, r->obj, off_at(r, cut[p])};
             if (runs == 0 || !joinable(&last, &piece))
                 runs++;
             last = piece;
@@ -236,7 +259,7 @@ static int protect_result_count(const struct region_set *s, int i, int j, uint64
 static void protect_part(struct region_set *s, int k, uint64_t a, uint64_t b, uint32_t prot)
 {
     struct region *r = &s->r[k];
-    struct region mid = {a, b, prot, r->kind};
+    struct region mid = {a, b, prot, r->kind, r->obj, off_at(r, a)};
     bool keep_left = r->start < a;
     bool keep_right = b < r->end;
 
@@ -247,7 +270,7 @@ static void protect_part(struct region_set *s, int k, uint64_t a, uint64_t b, ui
         merge_range(s, k - 1, k + 2);
     } else if (keep_left && keep_right) {
         struct region right = *r;
-        right.start = b;
+        set_start(&right, b);
         r->end = a;
         open_slots(s, k + 1, 2);
         s->r[k + 1] = mid;
@@ -260,10 +283,10 @@ static void protect_part(struct region_set *s, int k, uint64_t a, uint64_t b, ui
             s->r[k] = mid;
             k++;
         }
-        s->r[k].start = b;
+        set_start(&s->r[k], b);
     } else { // [a, r.end) changes
         if (k + 1 < s->count && joinable(&mid, &s->r[k + 1])) {
-            s->r[k + 1].start = a;
+            set_start(&s->r[k + 1], a);
         } else {
             open_slots(s, k + 1, 1);
             s->r[k + 1] = mid;
@@ -358,13 +381,14 @@ int region_find_free(const struct region_set *s, uint64_t lo, uint64_t hi, uint6
 
 bool region_set_valid(const struct region_set *s)
 {
-    static const struct region zero = {0, 0, 0, 0};
+    static const struct region zero = {0, 0, 0, 0, NULL, 0};
 
     if (s->count < 0 || s->count > REGION_MAX)
         return false;
     for (int k = 0; k < s->count; k++) {
         const struct region *r = &s->r[k];
-        if (!valid_range(r->start, r->end) || !valid_prot(r->prot))
+        if (!valid_range(r->start, r->end) || !valid_prot(r->prot) || !page_aligned(r->off) ||
+            (r->obj == NULL && r->off != 0))
             return false;
         if (k > 0 && (s->r[k - 1].end > r->start || joinable(&s->r[k - 1], r)))
             return false;

@@ -6,6 +6,11 @@
 // fill the page on demand; no region, or a forbidden access: a real violation); mmap, munmap and mprotect change the
 // set with region_find_free + region_insert, region_remove and region_protect.
 //
+// Backing. A region may name an object (`obj`, never dereferenced here) and the offset in it of its first byte.
+// Every operation keeps the offsets true: a region cut at its start advances its offset, a piece reported or split
+// off gets the offset of its own start, and two touching regions merge only if they name the same object at
+// contiguous offsets (or both name none). Regions without an object always have offset 0.
+//
 // Canonical form. Between calls the set is always the unique shortest description of the address space: regions
 // are sorted by address, never overlap, never are empty, and two regions that touch (a.end == b.start) always
 // differ in prot or kind: every operation merges the neighbours it makes identical (region_insert next to an equal
@@ -47,9 +52,12 @@
 // What a region is. This module only compares kinds (touching regions merge only if equal), never interprets them,
 // so new kinds can be added freely.
 enum region_kind {
-    REGION_ANON = 1,  // anonymous memory (mmap): zero-filled on first touch
-    REGION_IMAGE = 2, // a segment of the program image (ELF PT_LOAD), filled by the loader
-    REGION_STACK = 3, // a thread's stack: anonymous memory, zero-filled on first touch
+    REGION_ANON = 1,   // anonymous memory (mmap): zero-filled on first touch
+    REGION_IMAGE = 2,  // a segment of the program image (ELF PT_LOAD), filled by the loader
+    REGION_STACK = 3,  // a thread's stack: anonymous memory, zero-filled on first touch
+    REGION_SHM = 4,    // a shared-memory object, mapped shared (its pages are the object's)
+    REGION_SHM_RO = 5, // as REGION_SHM, through a handle without the write right: never made writable
+    REGION_FILE = 6,   // a private mapping of a file: each page a copy of the file's bytes, made on first touch
 };
 
 struct region {
@@ -57,6 +65,8 @@ struct region {
     uint64_t end;   // one past the last byte, page aligned, > start
     uint32_t prot;  // WREN_PROT_* bits
     uint32_t kind;  // enum region_kind
+    void *obj;      // what backs the region (opaque here), or NULL for none
+    uint64_t off;   // with obj: the offset in obj of `start`; 0 without
 };
 
 struct region_set {
@@ -81,6 +91,11 @@ const struct region *region_find(const struct region_set *s, uint64_t addr);
 //   -E_EXIST  some page of [start, end) is already in a region;
 //   -E_NOMEM  the set is full and the new range merges with neither neighbour.
 int region_insert(struct region_set *s, uint64_t start, uint64_t end, uint32_t prot, uint32_t kind);
+
+// region_insert of a range backed by obj from offset off (off must be page aligned, and 0 if obj is NULL, else
+// -E_INVAL).
+int region_insert_backed(struct region_set *s, uint64_t start, uint64_t end, uint32_t prot, uint32_t kind, void *obj,
+                         uint64_t off);
 
 // Forgets every page of [start, end): regions inside are dropped, regions straddling an edge are trimmed, a region
 // containing the whole range is split in two. Holes in the range are fine, and a range that is all hole changes
@@ -114,7 +129,8 @@ int region_for_each(const struct region_set *s, uint64_t start, uint64_t end, re
 int region_find_free(const struct region_set *s, uint64_t lo, uint64_t hi, uint64_t len, uint64_t hint, uint64_t *out);
 
 // Whether the set is in canonical form (see above): count in range, every region page aligned, non-empty, with no
-// unknown prot bits, sorted, disjoint, no two touching regions with the same prot and kind, and unused slots zero.
+// unknown prot bits, sorted, disjoint, no two touching regions that could be one (joinable: same prot, kind, object
+// and contiguous offsets), offsets page aligned and 0 without an object, and unused slots zero.
 // For assertions.
 bool region_set_valid(const struct region_set *s);
 

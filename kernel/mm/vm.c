@@ -11,6 +11,13 @@
  * hold: a block lies inside one region (it is made only inside one, and every change of the
  * region set first splits the blocks that straddle its edges, vm_unmap and vm_protect via
  * split_edges); and copy-on-write pages are always 4 KiB (vm_fork splits blocks first).
+ *
+ * Backed regions. A region may name a kernel object (region.obj: a shared-memory object, or an
+ * open file mapped privately) whose map_page operation gives the page for a first touch. A space
+ * holds one object reference for each distinct object its regions name, taken when the first
+ * region naming it is made and dropped when the last one goes (vm_map, vm_unmap, vm_fork,
+ * vm_destroy), so an object lives as long as any mapping of it. Shared pages (REGION_SHM*) are
+ * never copy-on-write: fork maps the same pages writable in both spaces.
  */
 #include <wren/abi.h>
 
@@ -21,6 +28,7 @@
 #include "mm/kmap.h"
 #include "mm/pmm.h"
 #include "mm/vm.h"
+#include "obj/object.h"
 #include "panic.h"
 
 #define PAGE        PMM_PAGE_SIZE
@@ -82,9 +90,38 @@ int vm_create(struct vm_space *vs)
     return pgtable_create(&vs->pt, &kmap_user_pgtable_ops, 0, true);
 }
 
+/* Whether a region of vs names obj. */
+static bool names(const struct vm_space *vs, const void *obj)
+{
+    for (int i = 0; i < vs->regions.count; i++) {
+        if (vs->regions.r[i].obj == obj)
+            return true;
+    }
+    return false;
+}
+
+/* Calls fn once for each distinct object the regions of vs name. */
+static void for_each_object(const struct vm_space *vs, void (*fn)(struct kobject *))
+{
+    for (int i = 0; i < vs->regions.count; i++) {
+        const void *obj = vs->regions.r[i].obj;
+        bool first = obj != NULL;
+        for (int j = 0; first && j < i; j++)
+            first = vs->regions.r[j].obj != obj;
+        if (first)
+            fn((struct kobject *)obj);
+    }
+}
+
+static void object_get(struct kobject *o)
+{
+    kobj_get(o);
+}
+
 void vm_destroy(struct vm_space *vs)
 {
     pgtable_destroy(&vs->pt, page_released);
+    for_each_object(vs, kobj_put);
     /* Its translations must be gone before the ASID or the pages are used again. */
     if (vs->asid_ctx) {
         arch_tlb_invalidate_asid(asid_of(&asids, vs->asid_ctx));
@@ -92,7 +129,9 @@ void vm_destroy(struct vm_space *vs)
     }
     vs->asid_ctx = 0;
     vs->blocks = false;
-    region_set_init(&vs->regions);
+    /* Empty the set: only the used slots can be nonzero (region.h), so only they need clearing. */
+    memset(vs->regions.r, 0, (size_t)vs->regions.count * sizeof(vs->regions.r[0]));
+    vs->regions.count = 0;
 }
 
 void vm_activate(struct vm_space *vs)
@@ -144,6 +183,7 @@ static int cow_break(struct vm_space *vs, uint64_t va, unsigned have, uint64_t *
  */
 static bool block_for(struct vm_space *vs, const struct region *r, uint64_t va, uint64_t *pa)
 {
+    /* (Backed regions are never REGION_ANON.) */
     uint64_t base = va & ~(BLOCK - 1);
 
     if (r->kind != REGION_ANON || base < r->start || r->end - base < BLOCK ||
@@ -188,12 +228,20 @@ static int page_for(struct vm_space *vs, uint64_t va, enum vm_access access, boo
         return -E_FAULT;
     if (block_for(vs, r, va, pa))
         return 0;
-    uint64_t page = pmm_alloc_zeroed(0);
-    if (!page)
-        return -E_NOMEM;
+    uint64_t page;
+    if (r->obj) {
+        struct kobject *o = r->obj;
+        int err = o->ops->map_page(o, r->off + (va - r->start), &page); /* with a reference for this entry */
+        if (err)
+            return err;
+    } else {
+        page = pmm_alloc_zeroed(0);
+        if (!page)
+            return -E_NOMEM;
+    }
     int err = pgtable_map(&vs->pt, va, page, PAGE, pgt_prot(r->prot));
     if (err) {
-        pmm_free(page, 0);
+        pmm_put(page);
         return err;
     }
     *pa = page;
@@ -260,9 +308,23 @@ static int split_edges(struct vm_space *vs, uint64_t start, uint64_t end)
     return err;
 }
 
+struct unmap_ctx {
+    struct vm_space *vs;
+    int nobjs;
+    struct kobject *objs[REGION_MAX]; /* distinct objects the removed pieces named (one piece per region at most) */
+};
+
 static void unmap_piece(void *ctx, const struct region *piece)
 {
-    struct vm_space *vs = ctx;
+    struct unmap_ctx *uc = ctx;
+    struct vm_space *vs = uc->vs;
+    if (piece->obj) {
+        bool seen = false;
+        for (int i = 0; i < uc->nobjs && !seen; i++)
+            seen = uc->objs[i] == piece->obj;
+        if (!seen && uc->nobjs < REGION_MAX)
+            uc->objs[uc->nobjs++] = piece->obj;
+    }
     /* Its edges cut no block (split_edges, and blocks lie inside one region): no split, so this cannot fail. */
     int err = pgtable_unmap(&vs->pt, piece->start, piece->end - piece->start, page_released);
     KASSERT(err == 0);
@@ -276,7 +338,13 @@ static bool prot_valid(uint32_t prot)
 
 long vm_mmap_anon(struct vm_space *vs, uint64_t addr, uint64_t len, uint32_t prot, bool fixed)
 {
-    if (len == 0 || len > VM_USER_TOP || !prot_valid(prot))
+    return vm_map(vs, addr, len, prot, fixed, REGION_ANON, NULL, 0);
+}
+
+long vm_map(struct vm_space *vs, uint64_t addr, uint64_t len, uint32_t prot, bool fixed, uint32_t kind,
+            struct kobject *obj, uint64_t off)
+{
+    if (len == 0 || len > VM_USER_TOP || !prot_valid(prot) || (off & (PAGE - 1)))
         return -E_INVAL;
     len = (len + PAGE - 1) & ~(PAGE - 1);
     uint64_t start = addr;
@@ -291,8 +359,13 @@ long vm_mmap_anon(struct vm_space *vs, uint64_t addr, uint64_t len, uint32_t pro
         if (region_find_free(&vs->regions, VM_MMAP_BASE, VM_MMAP_TOP, len, hint, &start) != 0)
             return -E_NOMEM;
     }
-    int err = region_insert(&vs->regions, start, start + len, prot, REGION_ANON);
-    return err ? (err == -E_EXIST ? -E_NOMEM : err) : (long)start;
+    bool named = obj && names(vs, obj);
+    int err = region_insert_backed(&vs->regions, start, start + len, prot, kind, obj, off);
+    if (err)
+        return err == -E_EXIST ? -E_NOMEM : err;
+    if (obj && !named)
+        kobj_get(obj); /* this space's reference, for all its regions of obj */
+    return (long)start;
 }
 
 int vm_unmap(struct vm_space *vs, uint64_t addr, uint64_t len)
@@ -305,7 +378,16 @@ int vm_unmap(struct vm_space *vs, uint64_t addr, uint64_t len)
     int err = split_edges(vs, addr, addr + len);
     if (err)
         return err;
-    return region_remove(&vs->regions, addr, addr + len, unmap_piece, vs);
+    struct unmap_ctx uc;
+    uc.vs = vs;
+    uc.nobjs = 0; /* (objs[] is filled as far as nobjs: not zeroed, munmap is a hot path) */
+    err = region_remove(&vs->regions, addr, addr + len, unmap_piece, &uc);
+    /* The space's reference to an object goes with its last region (after its pages: they hold their own). */
+    for (int i = 0; i < uc.nobjs; i++) {
+        if (!names(vs, uc.objs[i]))
+            kobj_put(uc.objs[i]);
+    }
+    return err;
 }
 
 struct protect_ctx {
@@ -335,6 +417,12 @@ static void protect_piece(void *ctx, const struct region *piece)
     }
 }
 
+static void note_read_only(void *ctx, const struct region *piece)
+{
+    if (piece->kind == REGION_SHM_RO)
+        *(bool *)ctx = true;
+}
+
 int vm_protect(struct vm_space *vs, uint64_t addr, uint64_t len, uint32_t prot)
 {
     if (len == 0 || (addr & (PAGE - 1)) || len > VM_USER_TOP || !prot_valid(prot))
@@ -345,6 +433,12 @@ int vm_protect(struct vm_space *vs, uint64_t addr, uint64_t len, uint32_t prot)
     int err = split_edges(vs, addr, addr + len);
     if (err)
         return err;
+    /* A shared mapping made through a handle without the write right never becomes writable. */
+    bool read_only = false;
+    if (prot & WREN_PROT_WRITE)
+        region_for_each(&vs->regions, addr, addr + len, note_read_only, &read_only);
+    if (read_only)
+        return -E_ACCES;
     struct protect_ctx pc = {vs, prot};
     return region_protect(&vs->regions, addr, addr + len, prot, protect_piece, &pc);
 }
@@ -363,9 +457,13 @@ int vm_protect(struct vm_space *vs, uint64_t addr, uint64_t len, uint32_t prot)
  */
 int vm_fork(struct vm_space *parent, struct vm_space *child)
 {
-    child->regions = parent->regions;
+    /* The used slots only: the child's set is empty (vm_create), so the rest are zero already. */
+    child->regions.count = parent->regions.count;
+    memcpy(child->regions.r, parent->regions.r, (size_t)parent->regions.count * sizeof(parent->regions.r[0]));
+    for_each_object(child, object_get); /* before anything can fail: vm_destroy(child) drops them */
     for (int i = 0; i < parent->regions.count; i++) {
         const struct region *r = &parent->regions.r[i];
+        bool shared = r->kind == REGION_SHM || r->kind == REGION_SHM_RO;
         for (uint64_t va = r->start; va < r->end;) {
             uint64_t pa, size;
             unsigned have;
@@ -379,13 +477,14 @@ int vm_fork(struct vm_space *parent, struct vm_space *child)
                     return err; /* the caller destroys the child, which drops what was shared */
                 continue;
             }
-            unsigned shared = (have & ~PGT_WRITE) | PGT_COW;
-            int err = pgtable_map(&child->pt, va, pa, PAGE, shared);
+            /* A shared page (never a block) is the same page in both; any other is copy-on-write in both. */
+            unsigned cow = shared ? have : (have & ~PGT_WRITE) | PGT_COW;
+            int err = pgtable_map(&child->pt, va, pa, PAGE, cow);
             if (err)
                 return err;
             pmm_get(pa);
-            if (shared != have)
-                pgtable_protect(&parent->pt, va, PAGE, shared);
+            if (cow != have)
+                pgtable_protect(&parent->pt, va, PAGE, cow);
             va += PAGE;
         }
     }

@@ -50,9 +50,18 @@ int vm_load(struct vm_space *vs, uint64_t va, const void *src, size_t len);
 /* fork: child (fresh from vm_create) becomes a copy-on-write copy of parent. */
 int vm_fork(struct vm_space *parent, struct vm_space *child);
 
-/* mmap/munmap/mprotect on anonymous memory; the checks of the syscall are done here. */
+struct kobject;
+
+/* mmap/munmap/mprotect; the checks of the syscall are done here (an object's rights are the caller's to check). */
 long vm_mmap_anon(struct vm_space *vs, uint64_t addr, uint64_t len, uint32_t prot, bool fixed);
+/*
+ * A region of `kind` backed by obj from byte `off` (page aligned) on, or by nothing (obj NULL, off 0): anonymous.
+ * Its pages come from obj's map_page when first touched. The space takes its own reference to obj.
+ */
+long vm_map(struct vm_space *vs, uint64_t addr, uint64_t len, uint32_t prot, bool fixed, uint32_t kind,
+            struct kobject *obj, uint64_t off);
 int vm_unmap(struct vm_space *vs, uint64_t addr, uint64_t len);
+/* -E_ACCES if prot asks for write on a REGION_SHM_RO part of the range. */
 int vm_protect(struct vm_space *vs, uint64_t addr, uint64_t len, uint32_t prot);
 
 /*

@@ -40,6 +40,13 @@ struct kobject_ops {
      * turned on. NULL: the object cannot be watched.
      */
     uint32_t (*poll)(struct kobject *o);
+    /*
+     * Memory mapping (mmap with the object as fd; mm/vm.c calls it when a page of the mapping is first touched). The
+     * page for byte `offset` (page aligned) of the object, with one page reference (pmm) for the caller to map: a
+     * shared-memory object hands out its own page, a file a new page holding a copy of its bytes there. 0 and *pa,
+     * or -E_NOMEM.
+     */
+    int (*map_page)(struct kobject *o, uint64_t offset, uint64_t *pa);
 };
 
 struct kobject {

@@ -51,6 +51,7 @@ long sys_kernel_stats(user_out_ptr stats)
         ks.objects += kobj_live[t];
     ks.channels = kobj_live[WREN_OBJECT_CHANNEL];
     ks.files = kobj_live[WREN_OBJECT_FILE];
+    ks.shm_objects = (uint32_t)kobj_live[WREN_OBJECT_SHM];
     kmalloc_get_stats(&km);
     ks.heap_objects = km.live_objects;
     ks.heap_pages = km.pages;

@@ -1,21 +1,84 @@
 /* Memory syscalls (interface/syscalls/mem.yaml). */
 #include "mm/pmm.h"
 #include "mm/vm.h"
+#include "obj/handle.h"
+#include "obj/shm.h"
+#include "proc/proc.h"
 #include "syscall_table.h"
 #include "user.h"
 
+static struct handle_table *my_table(void)
+{
+    return &proc_current()->handles;
+}
+
+/* MAP_SHARED of a shared-memory object through a handle with `rights`. */
+static long map_shm(uintptr_t addr, size_t len, uint32_t prot, uint32_t flags, struct kobject *o, uint32_t rights,
+                    uint64_t offset)
+{
+    if (!(flags & WREN_MAP_SHARED))
+        return -E_INVAL; /* its pages are the object's: a private copy is not offered */
+    if (!(rights & WREN_RIGHT_MAP) || ((prot & WREN_PROT_WRITE) && !(rights & WREN_RIGHT_WRITE)) ||
+        ((prot & (WREN_PROT_READ | WREN_PROT_EXEC)) && !(rights & WREN_RIGHT_READ)))
+        return -E_ACCES;
+    uint64_t size = shm_size(o), pages = ((uint64_t)len + PMM_PAGE_SIZE - 1) & ~(PMM_PAGE_SIZE - 1);
+    if (len > size || pages > size || offset > size - pages)
+        return -E_INVAL;
+    uint32_t kind = (rights & WREN_RIGHT_WRITE) ? REGION_SHM : REGION_SHM_RO;
+    return vm_map(user_vm(), addr, len, prot, flags & WREN_MAP_FIXED, kind, o, offset);
+}
+
+/* MAP_PRIVATE of an open file: pages copied from the file when first touched (ramfs_file.c). */
+static long map_file(uintptr_t addr, size_t len, uint32_t prot, uint32_t flags, struct kobject *o, uint32_t rights,
+                     uint64_t offset)
+{
+    if (o->file_type == WREN_FILE_TYPE_DIRECTORY)
+        return -E_ISDIR;
+    if (!o->ops->map_page)
+        return -E_NOTSUP; /* the console, a pipe, a channel */
+    if (flags & WREN_MAP_SHARED)
+        return -E_NOTSUP; /* writes do not go back to files yet */
+    if (!(rights & WREN_RIGHT_READ))
+        return -E_ACCES;
+    if (len > VM_USER_TOP || offset + len + PMM_PAGE_SIZE < offset)
+        return -E_INVAL; /* too long for any address space, or file offsets of the mapping would wrap */
+    return vm_map(user_vm(), addr, len, prot, flags & WREN_MAP_FIXED, REGION_FILE, o, offset);
+}
+
 long sys_mmap(uintptr_t addr, size_t len, uint32_t prot, uint32_t flags, wren_fd_t fd, uint64_t offset)
 {
-    (void)fd, (void)offset;
     /* Exactly one of private and shared (the dispatcher has rejected unknown bits). */
     if (!(flags & WREN_MAP_PRIVATE) == !(flags & WREN_MAP_SHARED))
         return -E_INVAL;
-    /* File and shared mappings need file descriptors and memory objects: later work. */
-    if (!(flags & WREN_MAP_ANONYMOUS))
-        return -E_BADF;
-    if (flags & WREN_MAP_SHARED)
-        return -E_NOTSUP;
-    return vm_mmap_anon(user_vm(), addr, len, prot, flags & WREN_MAP_FIXED);
+    if (flags & WREN_MAP_ANONYMOUS) {
+        if (!(flags & WREN_MAP_SHARED))
+            return vm_mmap_anon(user_vm(), addr, len, prot, flags & WREN_MAP_FIXED);
+        /* Shared anonymous memory: a shared-memory object no handle names, kept by its mappings alone. */
+        if (len == 0)
+            return -E_INVAL;
+        struct kobject *o;
+        long err = shm_create(len, &o);
+        if (err)
+            return err;
+        long ret = vm_map(user_vm(), addr, len, prot, flags & WREN_MAP_FIXED, REGION_SHM, o, 0);
+        kobj_put(o);
+        return ret;
+    }
+    if (len == 0 || (offset & (PMM_PAGE_SIZE - 1)))
+        return -E_INVAL;
+    struct kobject *o;
+    long ret = handle_get(my_table(), fd, 0, 0, -E_BADF, &o);
+    if (ret)
+        return ret;
+    uint32_t rights = handle_entry(my_table(), fd)->rights;
+    if (o->type == WREN_OBJECT_SHM)
+        ret = map_shm(addr, len, prot, flags, o, rights, offset);
+    else if (o->type == WREN_OBJECT_FILE)
+        ret = map_file(addr, len, prot, flags, o, rights, offset);
+    else
+        ret = -E_NOTSUP;
+    kobj_put(o);
+    return ret;
 }
 
 long sys_munmap(uintptr_t addr, size_t len)
@@ -39,4 +102,28 @@ long sys_mem_info(user_out_ptr info)
         .page_size = (uint32_t)PMM_PAGE_SIZE,
     };
     return copy_to_user(info, &mi, sizeof(mi)) ? -E_FAULT : 0;
+}
+
+long sys_shm_create(uint64_t size)
+{
+    struct kobject *o;
+    long err = shm_create(size, &o);
+    if (err)
+        return err;
+    uint32_t rights = WREN_RIGHT_READ | WREN_RIGHT_WRITE | WREN_RIGHT_MAP | WREN_RIGHT_TRANSFER | WREN_RIGHT_DUPLICATE;
+    long h = handle_install(my_table(), o, rights, 0);
+    if (h < 0)
+        kobj_put(o);
+    return h;
+}
+
+long sys_shm_size(wren_handle_t shm)
+{
+    struct kobject *o;
+    long err = handle_get(my_table(), shm, WREN_OBJECT_SHM, 0, -E_BADHANDLE, &o);
+    if (err)
+        return err;
+    long size = (long)shm_size(o);
+    kobj_put(o);
+    return size;
 }

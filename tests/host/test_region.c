@@ -2,8 +2,8 @@
 // The region list of an address space (kernel/mm/region.c): exact results of insert/find/remove/protect/find_free on
 // hand-built sets, every kind of overlap, splits and merges, the capacity limit (a refused call leaves the whole
 // struct unchanged), the pieces reported to the callbacks, arithmetic near 2^48 and 2^64, and 100,000 seeded
-// operations against a page-by-page model that decides every result, every reported piece and the one canonical
-// set each state must be.
+// operations (anonymous and object-backed ranges) against a page-by-page model that decides every result, every
+// reported piece with its offset, and the one canonical set each state must be.
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +12,9 @@
 
 #include "mm/region.h"
 #include "unit.h"
+
+// The hand-built lists below name no backing object: the fields they leave out (obj, off) are meant to be zero.
+#pragma clang diagnostic ignored "-Wmissing-field-initializers"
 
 #define P    REGION_PAGE
 #define R    WREN_PROT_READ
@@ -868,7 +871,14 @@ TEST(set_valid_detects_damage)
 struct model {
     uint8_t prot[MP]; // NOPE if unmapped
     uint8_t kind[MP];
+    uint8_t obj[MP];  // backing object 1 or 2 (obj_ptr), or 0 for none
+    uint32_t off[MP]; // with an object: the page's offset in it, in pages; 0 without
 };
+
+static void *obj_ptr(unsigned o)
+{
+    return o ? (void *)(uintptr_t)(0x1000u * o) : NULL;
+}
 
 static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
 
@@ -892,7 +902,8 @@ static uint64_t addr_of(int page)
 
 static int same_page(const struct model *m, int a, int b)
 {
-    return m->prot[a] == m->prot[b] && m->kind[a] == m->kind[b];
+    return m->prot[a] == m->prot[b] && m->kind[a] == m->kind[b] && m->obj[a] == m->obj[b] &&
+           (m->obj[a] == 0 || m->off[b] == m->off[a] + (uint32_t)(b - a));
 }
 
 // The maximal runs of equal mapped pages in [from, to): the canonical regions (clipped to the range). With
@@ -909,7 +920,8 @@ static int model_runs(const struct model *m, int from, int to, unsigned skip_pro
         while (q < to && same_page(m, p, q))
             q++;
         if (skip_prot == NOPE || m->prot[p] != skip_prot)
-            out[n++] = (struct region){addr_of(p), addr_of(q), m->prot[p], m->kind[p]};
+            out[n++] = (struct region){addr_of(p), addr_of(q),         m->prot[p],
+                                       m->kind[p], obj_ptr(m->obj[p]), m->obj[p] ? (uint64_t)m->off[p] * P : 0};
         p = q;
     }
     return n;
@@ -938,7 +950,8 @@ static int matches_model(const struct region_set *s, const struct model *m, int 
             if (!EXPECT_TRUE(r == NULL))
                 return 0;
         } else if (!EXPECT_TRUE(r != NULL && r->start <= a && a < r->end && r->prot == m->prot[p] &&
-                                r->kind == m->kind[p])) {
+                                r->kind == m->kind[p] && r->obj == obj_ptr(m->obj[p]) &&
+                                (r->obj == NULL || r->off + (addr_of(p) - r->start) == (uint64_t)m->off[p] * P))) {
             return 0;
         }
     }
@@ -984,6 +997,77 @@ struct op_stats {
     int full[4]; // -E_NOMEM because the result would not fit (not because of a hole)
 };
 
+// --- backed regions: offsets follow every cut, and only contiguous pieces of one object merge ---
+
+#define OBJ_A ((void *)0x1000)
+#define OBJ_B ((void *)0x2000)
+#define BREG(start, end, prot, kd, obj, off)                                                                           \
+    {                                                                                                                  \
+        (start), (end), (prot), (kd), (obj), (off)                                                                     \
+    }
+
+TEST(backed_offsets)
+{
+    struct region_set *s = new_set();
+    struct pieces ps = {0};
+
+    EXPECT_EQ(region_insert_backed(s, 0x10000, 0x20000, RW, ANON, OBJ_A, 0x123), -E_INVAL); // misaligned offset
+    EXPECT_EQ(region_insert_backed(s, 0x10000, 0x20000, RW, ANON, NULL, 0x1000), -E_INVAL); // offset without object
+    EXPECT_EMPTY(s);
+
+    // Eight pages of A from offset 0x5000.
+    EXPECT_EQ(region_insert_backed(s, 0x10000, 0x18000, RW, ANON, OBJ_A, 0x5000), 0);
+    EXPECT_SET(s, BREG(0x10000, 0x18000, RW, ANON, OBJ_A, 0x5000));
+
+    // Punch out pages 2-3: the right remnant starts at offset 0x9000; the piece reports its own offset.
+    EXPECT_EQ(region_remove(s, 0x12000, 0x14000, record, &ps), 0);
+    EXPECT_PIECES(&ps, BREG(0x12000, 0x14000, RW, ANON, OBJ_A, 0x7000));
+    EXPECT_SET(s, BREG(0x10000, 0x12000, RW, ANON, OBJ_A, 0x5000), BREG(0x14000, 0x18000, RW, ANON, OBJ_A, 0x9000));
+
+    // Trim the front of the right remnant.
+    EXPECT_EQ(region_remove(s, 0x13000, 0x15000, NULL, NULL), 0);
+    EXPECT_SET(s, BREG(0x10000, 0x12000, RW, ANON, OBJ_A, 0x5000), BREG(0x15000, 0x18000, RW, ANON, OBJ_A, 0xa000));
+
+    // Refill the hole with A at the right offsets: everything joins into one region again.
+    EXPECT_EQ(region_insert_backed(s, 0x12000, 0x15000, RW, ANON, OBJ_A, 0x7000), 0);
+    EXPECT_SET(s, BREG(0x10000, 0x18000, RW, ANON, OBJ_A, 0x5000));
+
+    // Protect a middle page: three regions with true offsets; back again: one.
+    ps.n = 0;
+    EXPECT_EQ(region_protect(s, 0x13000, 0x14000, R, record, &ps), 0);
+    EXPECT_PIECES(&ps, BREG(0x13000, 0x14000, RW, ANON, OBJ_A, 0x8000));
+    EXPECT_SET(s, BREG(0x10000, 0x13000, RW, ANON, OBJ_A, 0x5000), BREG(0x13000, 0x14000, R, ANON, OBJ_A, 0x8000),
+               BREG(0x14000, 0x18000, RW, ANON, OBJ_A, 0x9000));
+    EXPECT_EQ(region_protect(s, 0x13000, 0x14000, RW, NULL, NULL), 0);
+    EXPECT_SET(s, BREG(0x10000, 0x18000, RW, ANON, OBJ_A, 0x5000));
+
+    // Protect the first and the last page (edge cases of protect_part), then back.
+    EXPECT_EQ(region_protect(s, 0x10000, 0x11000, R, NULL, NULL), 0);
+    EXPECT_EQ(region_protect(s, 0x17000, 0x18000, R, NULL, NULL), 0);
+    EXPECT_SET(s, BREG(0x10000, 0x11000, R, ANON, OBJ_A, 0x5000), BREG(0x11000, 0x17000, RW, ANON, OBJ_A, 0x6000),
+               BREG(0x17000, 0x18000, R, ANON, OBJ_A, 0xc000));
+    EXPECT_EQ(region_protect(s, 0x10000, 0x18000, RW, NULL, NULL), 0);
+    EXPECT_SET(s, BREG(0x10000, 0x18000, RW, ANON, OBJ_A, 0x5000));
+
+    // Neighbours that must not join: A at a wrong offset, another object, no object.
+    EXPECT_EQ(region_insert_backed(s, 0x18000, 0x19000, RW, ANON, OBJ_A, 0x5000), 0);
+    EXPECT_EQ(region_insert_backed(s, 0x19000, 0x1a000, RW, ANON, OBJ_B, 0xe000), 0);
+    EXPECT_EQ(region_insert(s, 0x1a000, 0x1b000, RW, ANON), 0);
+    // ... and one that must, joining below the region it precedes (its start moves down).
+    EXPECT_EQ(region_insert_backed(s, 0xf000, 0x10000, RW, ANON, OBJ_A, 0x4000), 0);
+    EXPECT_SET(s, BREG(0xf000, 0x18000, RW, ANON, OBJ_A, 0x4000), BREG(0x18000, 0x19000, RW, ANON, OBJ_A, 0x5000),
+               BREG(0x19000, 0x1a000, RW, ANON, OBJ_B, 0xe000), BREG(0x1a000, 0x1b000, RW, ANON, NULL, 0));
+    // A protect that makes the wrong-offset neighbour equal in prot still keeps it apart.
+    EXPECT_EQ(region_protect(s, 0xf000, 0x1b000, R, NULL, NULL), 0);
+    EXPECT_EQ(s->count, 4);
+    EXPECT_TRUE(region_set_valid(s));
+
+    // region_set_valid: an offset on a region without an object is damage.
+    s->r[3].off = 0x1000;
+    EXPECT_FALSE(region_set_valid(s));
+    free(s);
+}
+
 TEST(random_against_model)
 {
     struct region_set *s = new_set();
@@ -998,6 +1082,8 @@ TEST(random_against_model)
 
     memset(m.prot, NOPE, sizeof(m.prot));
     memset(m.kind, 0, sizeof(m.kind));
+    memset(m.obj, 0, sizeof(m.obj));
+    memset(m.off, 0, sizeof(m.off));
     for (int i = 0; i < ops; i++) {
         int a;
         int b;
@@ -1020,16 +1106,22 @@ TEST(random_against_model)
                 b = a + 1 + (int)rnd_below(4);
             unsigned prot = prots[rnd_below(4)];
             unsigned kd = 1 + (unsigned)rnd_below(2);
+            // Backed by nothing or one of two objects; at an offset that often continues its neighbours' (the
+            // page's own index) so that backed regions merge too, sometimes anywhere.
+            unsigned ob = (unsigned)rnd_below(3);
+            uint32_t base = ob == 0 ? 0 : rnd_below(4) ? (uint32_t)a : (uint32_t)rnd_below(4 * MP);
             want_err = 0;
             for (int p = a; p < b; p++) {
                 if (m.prot[p] != NOPE)
                     want_err = -E_EXIST;
                 next.prot[p] = (uint8_t)prot;
                 next.kind[p] = (uint8_t)kd;
+                next.obj[p] = (uint8_t)ob;
+                next.off[p] = ob ? base + (uint32_t)(p - a) : 0;
             }
             if (want_err == 0 && model_count(&next) > REGION_MAX)
                 want_err = -E_NOMEM, too_big = 1;
-            err = region_insert(s, addr_of(a), addr_of(b), prot, kd);
+            err = region_insert_backed(s, addr_of(a), addr_of(b), prot, kd, obj_ptr(ob), (uint64_t)base * P);
             kind = 0;
         } else if (op < 65) { // remove
             random_range(&a, &b, growing);
@@ -1042,7 +1134,7 @@ TEST(random_against_model)
                 }
             }
             for (int p = a; p < b; p++)
-                next.prot[p] = NOPE, next.kind[p] = 0;
+                next.prot[p] = NOPE, next.kind[p] = 0, next.obj[p] = 0, next.off[p] = 0;
             too_big = model_count(&next) > REGION_MAX;
             want_err = too_big ? -E_NOMEM : 0;
             err = region_remove(s, addr_of(a), addr_of(b), record, &ps);
