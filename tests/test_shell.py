@@ -17,7 +17,7 @@ NL = r"\r*\n"  # the kernel sends CRLF, and the pseudo-terminal may add a CR of 
 class Shell:
     def __init__(self, build, **kw):
         self.c = boot_interactive(build, timeout=20, **kw)
-        self.c.expect("init: slept")
+        self.c.expect("init: hello from EL0")
         self.c.expect(PROMPT)
 
     def run(self, line, expect=PROMPT):

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "console.h"
+#include "proc/signal.h"
 #include "syscall.h"
 #include "syscall_table.h"
 #include "user.h"
@@ -73,10 +74,24 @@ static long dispatch_traced(uint64_t nr, const uint64_t *args)
     return ret;
 }
 
+/*
+ * The calls a signal handler with WREN_SIGACTION_RESTART (or a stop and SIGCONT) may have made
+ * again when they return -E_INTR: they can be, because an interrupted one has done nothing
+ * yet. sleep is not among them (POSIX never restarts it), nor are the IPC calls.
+ */
+static bool restartable(uint64_t nr)
+{
+    return nr == SYS_READ || nr == SYS_WRITE || nr == SYS_WAIT;
+}
+
 void syscall_handle(struct trap_frame *tf)
 {
     uint64_t nr = trap_syscall_nr(tf);
     const uint64_t *args = trap_syscall_args(tf);
+    uint64_t x0 = args[0];
 
-    trap_set_result(tf, trace_on ? dispatch_traced(nr, args) : syscall_dispatch(nr, args));
+    long r = trace_on ? dispatch_traced(nr, args) : syscall_dispatch(nr, args);
+    trap_set_result(tf, r);
+    if (r == -E_INTR && restartable(nr))
+        signal_syscall_interrupted(tf, x0);
 }

@@ -163,10 +163,10 @@ static void bench_spawn_wait(void)
     enum { N = 200 };
     static const char args[] = "nop";
     for (int i = 0; i < 10; i++)
-        wren_wait((int32_t)wren_spawn("/bin/nop", 8, args, sizeof(args)), 0, 0);
+        wren_wait((int32_t)wren_spawn("/bin/nop", 8, args, sizeof(args), 0), 0, 0);
     uint64_t t0 = wren_counter();
     for (int i = 0; i < N; i++)
-        wren_wait((int32_t)wren_spawn("/bin/nop", 8, args, sizeof(args)), 0, 0);
+        wren_wait((int32_t)wren_spawn("/bin/nop", 8, args, sizeof(args), 0), 0, 0);
     report("spawn_wait", wren_counter() - t0, N);
 }
 
@@ -251,7 +251,7 @@ static void measure_process_cost(void)
 {
     static const char args[] = "nop\0sleep";
     uint64_t before = free_bytes();
-    long pid = wren_spawn("/bin/nop", 8, args, sizeof(args));
+    long pid = wren_spawn("/bin/nop", 8, args, sizeof(args), 0);
     uint64_t cost = before - free_bytes(); /* it has not run yet: tables, stack, image, kernel stack */
     wren_wait((int32_t)pid, 0, 0);
     report_value("process_min_bytes", cost);
