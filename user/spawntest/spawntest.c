@@ -173,8 +173,8 @@ static void test_environment(void)
                wren_exec(SELF, SELF_LEN, foo, sizeof(foo), (const char *)0x10, 8), -E_FAULT);
     wren_check("exec with an unterminated environment: E_INVAL", wren_exec(SELF, SELF_LEN, foo, sizeof(foo), "A=b", 3),
                -E_INVAL);
-    wren_check("exec with 4097 bytes of environment: E_TOOBIG",
-               wren_exec(SELF, SELF_LEN, foo, sizeof(foo), env, 4097), -E_TOOBIG);
+    wren_check("exec with 4097 bytes of environment: E_TOOBIG", wren_exec(SELF, SELF_LEN, foo, sizeof(foo), env, 4097),
+               -E_TOOBIG);
 }
 
 /* Read what the children wrote into the pipe (the write ends are closed): the bytes as a string. */
