@@ -31,7 +31,7 @@ PROGRAMS = {"bin/init": "bench", "bin/nop": "nop"}
 # What each key measures, for the table and docs/benchmarks.md.
 DESCRIPTIONS = {
     "boot_to_init": "instructions from reset to the first instruction of /bin/init",
-    "boot_to_shell": "instructions from reset to the shell's first prompt (real /bin/init and /bin/sh; includes init's 30 ms sleep)",
+    "boot_to_shell": "instructions from reset to the shell's first prompt (real /bin/init and /bin/sh)",
     "null_syscall": "get_pid round trip from EL0",
     "yield_rtt": "two processes yielding to each other, per round trip",
     "ipc_call_rtt": "call() with a 64-byte payload to a server process that receives and sends the reply, per round trip",
@@ -144,8 +144,7 @@ operations after a warm-up) and two runs of one build give identical numbers. Ke
 %s
 
 `boot_to_shell` comes from a second boot with the real `/bin/init` and `/bin/sh`: the shell prints the counter just
-before its first prompt when `/etc/sh-bench` exists. It includes init's 30 ms sleep: under `-icount` idle time
-advances the counter as if instructions ran, so about 30 000 000 of the figure is that sleep.
+before its first prompt when `/etc/sh-bench` exists.
 
 Not measured yet, because the feature does not exist: `ipc_call_rtt`, `ipc_send_recv`, `pipe_rtt`
 (IPC and pipes).
