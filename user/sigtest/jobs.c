@@ -15,13 +15,14 @@
 
 static int32_t ticks[2]; /* the ticker writes here; read end non-blocking */
 
-/* A byte into the pipe every 2 ms, forever. */
+/* A byte into the pipe every 2 ms, until killed. */
 static int ticker(void)
 {
-    for (;;) {
+    for (int i = 0; i < 1000000; i++) {
         wren_write(ticks[1], "t", 1);
         sleep_ms(2);
     }
+    return 1;
 }
 
 /* Bytes waiting in the ticker's pipe (and drained). */
