@@ -441,7 +441,11 @@ static _Noreturn void finish(int status)
     vm_destroy(&p->vm);
     p->exit_code = status;
     p->state = PROC_ZOMBIE;
-    /* Orphans go to init, which reaps them. */
+    /*
+     * Orphans go to init, which reaps them. A stopped one would have nobody left to continue
+     * it: like POSIX's orphaned process groups, it gets SIGHUP and SIGCONT (and so ends,
+     * unless it handles or ignores SIGHUP).
+     */
     struct proc *init = proc_find(1);
     for (int i = 0; i < PROC_MAX; i++) {
         struct proc *c = &table[i];
@@ -449,6 +453,10 @@ static _Noreturn void finish(int status)
             c->ppid = 1;
             if (c->state == PROC_ZOMBIE && init && init->waiting == WAIT_CHILD)
                 sched_wake(init);
+            if (c->stop_sig) {
+                signal_post(c, WREN_SIGNAL_SIGHUP);
+                signal_post(c, WREN_SIGNAL_SIGCONT);
+            }
         }
     }
     struct proc *parent = proc_find(p->ppid);

@@ -2,8 +2,8 @@
  * sigtest: job-control signals. SIGSTOP and SIGTSTP stop a process (it runs no more, ps says
  * stopped, waitpid with WUNTRACED reports it once, its parent gets SIGCHLD), other signals wait
  * while it is stopped, SIGCONT resumes it, SIGKILL ends it stopped or not; a caught or ignored
- * SIGTSTP does not stop, SIGSTOP cannot be caught or blocked, and a read that a stop
- * interrupted goes on after SIGCONT.
+ * SIGTSTP does not stop, SIGSTOP cannot be caught or blocked, a read that a stop
+ * interrupted goes on after SIGCONT, and a stopped orphan gets SIGHUP and SIGCONT.
  */
 #include <errno.h>
 #include <signal.h>
@@ -81,6 +81,23 @@ static int ignores_tstp(void)
 
 static int32_t in[2];
 
+static int idle_for_a_second(void)
+{
+    sleep_ms(1000);
+    return 1;
+}
+
+/* Fork an idle child, stop it, tell the parent its pid through the pipe `in`, and exit: it is orphaned stopped. */
+static int orphan_a_stopped_child(void)
+{
+    pid_t kid = run_in_child(idle_for_a_second);
+    kill(kid, SIGSTOP);
+    if (stopped_by(kid) != SIGSTOP)
+        return 1;
+    write(in[1], &kid, sizeof(kid));
+    return 0;
+}
+
 /* A blocked read, stopped and continued in the middle: it goes on and gets the byte. */
 static int read_one(void)
 {
@@ -153,6 +170,13 @@ void test_job_control(void)
     sleep_ms(10);
     write(in[1], "z", 1);
     wren_check("...and after SIGCONT its read goes on (no EINTR)", exit_code(status_of(pid)), 'z');
+
+    pid = run_in_child(orphan_a_stopped_child);
+    wren_check("a child leaves a stopped process behind", exit_code(status_of(pid)), 0);
+    pid_t orphan = 0;
+    read(in[0], &orphan, sizeof(orphan));
+    /* We are init in this run: the orphan is ours to reap. */
+    wren_check("...which gets SIGHUP and SIGCONT, and so ends", term_sig(status_of(orphan)), SIGHUP);
     close(in[0]);
     close(in[1]);
 }
