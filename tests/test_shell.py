@@ -251,3 +251,24 @@ def test_environment(sh):
     assert sh.run("env GREETING") == "[exit 1]\n"
     assert "X=" not in sh.run("env")
     sh.poweroff()
+
+
+def test_a_stopped_console_reader_reads_on_after_fg(sh):
+    """cat blocked reading the console is stopped by Ctrl-Z; after fg its read goes on (restarted,
+    not failed with EINTR), so what is typed next reaches it."""
+    sh.c.send("cat\r")
+    sh.c.expect("cat" + NL)
+    time.sleep(0.3)
+    sh.c.send("\x1a")
+    sh.c.expect(r"\[1\] stopped cat" + NL, timeout=5)
+    sh.c.expect(PROMPT)
+    sh.c.send("fg\r")
+    sh.c.expect("fg" + NL + "cat" + NL)
+    time.sleep(0.3)
+    sh.c.send("typed after fg")
+    sh.c.expect_exact("typed after fg", timeout=5)  # no echo from the kernel: this is cat's output
+    sh.c.send("\x03")
+    sh.c.expect(PROMPT, timeout=5)
+    assert "[killed by signal 2]" in sh.c.before, sh.c.before
+    assert sh.run("jobs") == ""
+    sh.poweroff()
