@@ -71,10 +71,9 @@ void signal_send(struct proc *p, int sig)
     signal_post(p, sig);
 }
 
-void signal_syscall_interrupted(struct trap_frame *tf, uint64_t x0)
+void signal_syscall_interrupted(uint64_t x0)
 {
     struct proc *p = proc_current();
-    (void)tf;
     p->sig.restartable = true;
     p->sig.restart_x0 = x0;
 }
@@ -104,9 +103,9 @@ static void stop_current(struct proc *p, int sig)
     p->stop_sig = 0;
 }
 
-void signal_deliver(struct trap_frame *tf)
+/* signal_deliver when there is something to do: kept out of line, so the common case stays a few instructions. */
+static __attribute__((noinline)) void deliver(struct proc *p, struct trap_frame *tf)
 {
-    struct proc *p = proc_current();
     bool restart = p->sig.restartable;
 
     p->sig.restartable = false;
@@ -142,6 +141,14 @@ void signal_deliver(struct trap_frame *tf)
     /* No handler ran (the call was interrupted by a stop, or by a signal since ignored): make it again. */
     if (restart)
         rewind_syscall(p, tf);
+}
+
+void signal_deliver(struct trap_frame *tf)
+{
+    struct proc *p = proc_current();
+
+    if (p->sig.restartable || signal_interrupted(p))
+        deliver(p, tf);
 }
 
 void signal_fault(const struct trap_frame *tf, const char *reason, bool far_valid)

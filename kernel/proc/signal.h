@@ -63,10 +63,10 @@ void signal_deliver(struct trap_frame *tf);
  */
 void signal_fault(const struct trap_frame *tf, const char *reason, bool far_valid);
 /*
- * A restartable syscall (read, write, wait) returned -E_INTR through tf; x0 was its first
- * argument. signal_deliver decides whether it is made again.
+ * The current process's restartable syscall (read, write, wait) returns -E_INTR; x0 was its
+ * first argument. signal_deliver decides whether it is made again.
  */
-void signal_syscall_interrupted(struct trap_frame *tf, uint64_t x0);
+void signal_syscall_interrupted(uint64_t x0);
 /*
  * fork keeps actions and the blocked set, drops pending; exec also resets handlers to the
  * default (ignored signals stay ignored); spawn gives the child the parent's ignored signals,

@@ -88,10 +88,10 @@ void syscall_handle(struct trap_frame *tf)
 {
     uint64_t nr = trap_syscall_nr(tf);
     const uint64_t *args = trap_syscall_args(tf);
-    uint64_t x0 = args[0];
 
     long r = trace_on ? dispatch_traced(nr, args) : syscall_dispatch(nr, args);
+    /* x0 still holds the first argument until the result replaces it: what a restart needs. */
+    if (__builtin_expect(r == -E_INTR, 0) && restartable(nr))
+        signal_syscall_interrupted(args[0]);
     trap_set_result(tf, r);
-    if (r == -E_INTR && restartable(nr))
-        signal_syscall_interrupted(tf, x0);
 }
