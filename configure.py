@@ -254,8 +254,9 @@ def build_statements(args):
             o = obj_name(f, "user")
             s.append("build %s: %s %s || gen_headers\n" % (o, "ucc" if f.endswith(".c") else "uas", src + esc(f)))
             pobjs.append(o)
-        s.append("build initrd-root/bin/%s: ulink %s | userlib/libwren.a $libc $libgcc $srcdir/userlib/user.ld\n"
+        s.append("build user/%s.elf: ulink %s | userlib/libwren.a $libc $libgcc $srcdir/userlib/user.ld\n"
                  % (prog, " ".join(pobjs)))
+        s.append("build initrd-root/bin/%s: ustrip user/%s.elf\n" % (prog, prog))
         programs.append("initrd-root/bin/%s" % prog)
     s.append("build initrd.tar: mkinitrd %s | $srcdir/tools/mkinitrd.py\n" % " ".join(programs))
 

@@ -205,7 +205,8 @@ static bool start_init(void)
     struct pmm_stats st;
     pmm_get_stats(&st);
     kprintf("memory: %lu KiB free before pid 1\n", (unsigned long)(st.free_pages * 4));
-    long pid = proc_spawn("/bin/init", argv, argv_len, 0);
+    struct proc_args args = {argv, argv_len, 0, 0};
+    long pid = proc_spawn("/bin/init", &args, 0, 0, 0);
     if (pid < 0)
         kprintf("initrd: no /bin/init to run (%s)\n", pid == -E_NOENT    ? "not in the archive"
                                                       : pid == -E_NOEXEC ? "not a valid executable"

@@ -51,3 +51,17 @@ def test_fork_copy_on_write(build, tmp_path):
     free_boot = int(re.search(r"memory: (\d+) KiB free before pid 1", r.output).group(1))
     free_end = int(re.search(r"memory: (\d+) KiB free after pid 1", r.output).group(1))
     assert free_end == free_boot, r.output
+
+
+def test_spawntest(build, tmp_path):
+    """spawn's and exec's environment (environ, getenv, the initial stack), spawn's descriptor
+    map and its refusals, and the signal actions spawn and exec hand down."""
+    r = boot(build, timeout=90, initrd=make_initrd(tmp_path, build, program="spawntest", extra=["spawntest"]))
+    r.require_clean_poweroff()
+    assert "FAIL" not in r.output, r.output
+    m = re.search(r"spawntest: (\d+) passed, (\d+) failed", r.output)
+    assert m and int(m.group(1)) >= 31 and m.group(2) == "0", r.output
+    assert "KERNEL PANIC" not in r.output
+    free_boot = int(re.search(r"memory: (\d+) KiB free before pid 1", r.output).group(1))
+    free_end = int(re.search(r"memory: (\d+) KiB free after pid 1", r.output).group(1))
+    assert free_end == free_boot, r.output

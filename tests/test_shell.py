@@ -17,7 +17,7 @@ NL = r"\r*\n"  # the kernel sends CRLF, and the pseudo-terminal may add a CR of 
 class Shell:
     def __init__(self, build, **kw):
         self.c = boot_interactive(build, timeout=20, **kw)
-        self.c.expect("init: slept")
+        self.c.expect("init: hello from EL0")
         self.c.expect(PROMPT)
 
     def run(self, line, expect=PROMPT):
@@ -218,4 +218,82 @@ def test_out_of_memory_ends_the_program_and_the_shell_stays_usable(sh):
     assert "[exit" not in out and "killed" not in out, out
     assert abs(free_kib() - before) <= 64, out
     assert sh.run("echo still here") == "still here\n"
+
+
+def spin_row(sh):
+    """ps's row for /bin/spin: (pid, state), or None."""
+    m = re.search(r"^ *(\d+) +\d+ (\w+) +\d+ +\d+K /bin/spin$", sh.run("ps"), re.M)
+    return (int(m.group(1)), m.group(2)) if m else None
+
+
+def test_ctrl_z_stops_the_job_and_fg_bg_continue_it(sh):
+    # Ctrl-Z at the prompt: the shell ignores it (and it is not typed input).
+    sh.c.send("\x1a")
+    assert sh.run("echo still here") == "still here\n"
+    sh.c.send("spin 30\r")
+    sh.c.expect("spin 30" + NL)
+    time.sleep(0.5)
+    sh.c.send("\x1a")
+    sh.c.expect(r"\[1\] stopped spin 30" + NL, timeout=5)
+    sh.c.expect(PROMPT)
+    pid, state = spin_row(sh)
+    assert state == "stop", state
+    assert sh.run("jobs") == "[1] stopped spin 30\n"
+    assert sh.run("bg") == "[1] spin 30 &\n"
+    assert spin_row(sh)[1] in ("ready", "run")
+    assert sh.run("jobs") == "[1] running spin 30\n"
+    # fg: the job has the console again; Ctrl-Z stops it a second time, fg 1 and Ctrl-C end it.
+    sh.c.send("fg\r")
+    sh.c.expect("fg" + NL + "spin 30" + NL)
+    time.sleep(0.3)
+    sh.c.send("\x1a")
+    sh.c.expect(r"\[1\] stopped spin 30" + NL, timeout=5)
+    sh.c.expect(PROMPT)
+    assert spin_row(sh) == (pid, "stop")
+    sh.c.send("fg %1\r")
+    sh.c.expect("spin 30" + NL)
+    time.sleep(0.3)
+    sh.c.send("\x03")
+    sh.c.expect(PROMPT, timeout=5)
+    assert "[killed by signal 2]" in sh.c.before, sh.c.before
+    assert sh.run("jobs") == ""
+    assert spin_row(sh) is None
+    assert "fg: no such job" in sh.run("fg")
+    sh.poweroff()
+
+
+def test_environment(sh):
+    out = sh.run("env")
+    assert "PATH=/bin\n" in out and "HOME=/\n" in out, out
+    assert sh.run("export GREETING=hello") == ""
+    assert sh.run("env GREETING") == "hello\n"
+    # NAME=value before a command: for that command only
+    assert sh.run("FOO='two words' env FOO") == "two words\n"
+    assert sh.run("env FOO") == "[exit 1]\n"
+    assert sh.run("X=1") == ""
+    assert sh.run("env X") == "1\n"
+    assert sh.run("unset GREETING X") == ""
+    assert sh.run("env GREETING") == "[exit 1]\n"
+    assert "X=" not in sh.run("env")
+    sh.poweroff()
+
+
+def test_a_stopped_console_reader_reads_on_after_fg(sh):
+    """cat blocked reading the console is stopped by Ctrl-Z; after fg its read goes on (restarted,
+    not failed with EINTR), so what is typed next reaches it."""
+    sh.c.send("cat\r")
+    sh.c.expect("cat" + NL)
+    time.sleep(0.3)
+    sh.c.send("\x1a")
+    sh.c.expect(r"\[1\] stopped cat" + NL, timeout=5)
+    sh.c.expect(PROMPT)
+    sh.c.send("fg\r")
+    sh.c.expect("fg" + NL + "cat" + NL)
+    time.sleep(0.3)
+    sh.c.send("typed after fg")
+    sh.c.expect_exact("typed after fg", timeout=5)  # no echo from the kernel: this is cat's output
+    sh.c.send("\x03")
+    sh.c.expect(PROMPT, timeout=5)
+    assert "[killed by signal 2]" in sh.c.before, sh.c.before
+    assert sh.run("jobs") == ""
     sh.poweroff()

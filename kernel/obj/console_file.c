@@ -20,14 +20,19 @@ struct console_file {
 static int foreground; /* the foreground process group; 0: none, Ctrl-C is plain input */
 
 #define CTRL_C         0x03
+#define CTRL_Z         0x1a
 #define CTRL_BACKSLASH 0x1c
 
-/* Ctrl-C and Ctrl-\ typed on the console signal the foreground group instead of being read. */
+/* Ctrl-C, Ctrl-\ and Ctrl-Z typed on the console signal the foreground group instead of being read. */
 static bool signal_keys(char c)
 {
-    if (!foreground || (c != CTRL_C && c != CTRL_BACKSLASH))
+    int sig = c == CTRL_C           ? WREN_SIGNAL_SIGINT
+              : c == CTRL_BACKSLASH ? WREN_SIGNAL_SIGQUIT
+              : c == CTRL_Z         ? WREN_SIGNAL_SIGTSTP
+                                    : 0;
+    if (!foreground || !sig)
         return false;
-    pgroup_signal(foreground, c == CTRL_C ? WREN_SIGNAL_SIGINT : WREN_SIGNAL_SIGQUIT);
+    pgroup_signal(foreground, sig);
     return true;
 }
 

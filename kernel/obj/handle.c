@@ -14,6 +14,13 @@ long handle_install(struct handle_table *t, struct kobject *o, uint32_t rights, 
     return -E_MFILE;
 }
 
+void handle_install_at(struct handle_table *t, int i, struct kobject *o, uint32_t rights)
+{
+    t->h[i] = (struct handle){o, rights, 0};
+    if ((uint32_t)i >= t->top)
+        t->top = (uint32_t)i + 1;
+}
+
 struct handle *handle_entry(struct handle_table *t, long h)
 {
     if (h < 0 || h >= HANDLE_MAX || !t->h[h].obj)

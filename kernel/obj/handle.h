@@ -36,6 +36,9 @@ struct handle_table {
  */
 long handle_install(struct handle_table *t, struct kobject *o, uint32_t rights, int min);
 
+/* Put `o` in entry i (0 <= i < HANDLE_MAX), which must be free, taking over the caller's reference. */
+void handle_install_at(struct handle_table *t, int i, struct kobject *o, uint32_t rights);
+
 /*
  * Look up entry `h`: it must be open (else `bad`, which is -E_BADF or -E_BADHANDLE), hold an
  * object of `type` unless type is 0 (else -E_WRONGTYPE), and carry every right in `rights`

@@ -84,51 +84,82 @@ static int load_segments(struct vm_space *vm, const struct elf_image *img, const
     return 0;
 }
 
-/*
- * The initial stack: the argument strings at the top, then argv[] (argc pointers and a
- * NULL), 16-byte aligned as AAPCS64 requires. crt0 receives argc in x0 and argv in x1.
- */
-static int build_stack(struct vm_space *vm, struct trap_frame *tf, const char *argv, size_t argv_len)
-{
-    uint64_t strings = (VM_STACK_TOP - argv_len) & ~15ull;
-    uint64_t ptrs[64];
-    unsigned argc = 0;
+/* Auxiliary vector keys (the System V ABI's numbers, which C libraries know). */
+#define AT_NULL   0
+#define AT_PAGESZ 6
+#define AT_ENTRY  9
 
-    for (size_t i = 0; i < argv_len; i++) {
-        if (i == 0 || argv[i - 1] == 0) {
-            if (argc == 63)
+/* argc, argv[] and NULL, envp[] and NULL, three auxv pairs: off the kernel stack (one exec or spawn at a time). */
+static uint64_t stack_vec[1 + 2 * (PROC_STRINGS_MAX + 1) + 6];
+
+/* Into v: the user address of each string of `block` (len bytes, to be loaded at `at`), then NULL. The count. */
+static long string_ptrs(uint64_t *v, const char *block, size_t len, uint64_t at)
+{
+    long n = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (i == 0 || block[i - 1] == 0) {
+            if (n == PROC_STRINGS_MAX)
                 return -E_TOOBIG;
-            ptrs[argc++] = strings + i;
+            v[n++] = at + i;
         }
     }
-    ptrs[argc] = 0;
-    uint64_t vec = (strings - (argc + 1) * 8) & ~15ull;
-    int err = vm_load(vm, strings, argv, argv_len);
+    v[n] = 0;
+    return n;
+}
+
+/*
+ * The initial stack, as the System V ABI lays it out: the environment and argument strings at
+ * the top, then, from sp (16-byte aligned, as AAPCS64 requires) upwards, argc, argv[] and a
+ * NULL, envp[] and a NULL, and the auxiliary vector (AT_PAGESZ, AT_ENTRY, AT_NULL). crt0 also
+ * receives argc, argv and envp in x0, x1 and x2.
+ */
+static int build_stack(struct vm_space *vm, struct trap_frame *tf, const struct proc_args *a, uint64_t entry)
+{
+    uint64_t envs = (VM_STACK_TOP - a->envp_len) & ~15ull;
+    uint64_t args = (envs - a->argv_len) & ~15ull;
+    uint64_t *v = stack_vec;
+    long argc = string_ptrs(v + 1, a->argv, a->argv_len, args);
+    if (argc < 0)
+        return (int)argc;
+    long envc = string_ptrs(v + 2 + argc, a->envp, a->envp_len, envs);
+    if (envc < 0)
+        return (int)envc;
+    v[0] = (uint64_t)argc;
+    uint64_t *aux = v + 3 + argc + envc;
+    aux[0] = AT_PAGESZ, aux[1] = PMM_PAGE_SIZE;
+    aux[2] = AT_ENTRY, aux[3] = entry;
+    aux[4] = AT_NULL, aux[5] = 0;
+    size_t words = (size_t)(3 + argc + envc + 6);
+    uint64_t sp = (args - words * 8) & ~15ull;
+    int err = a->envp_len ? vm_load(vm, envs, a->envp, a->envp_len) : 0;
+    if (!err && a->argv_len)
+        err = vm_load(vm, args, a->argv, a->argv_len);
     if (!err)
-        err = vm_load(vm, vec, ptrs, (argc + 1) * 8);
-    tf->x[0] = argc;
-    tf->x[1] = vec;
-    tf->sp_el0 = vec;
+        err = vm_load(vm, sp, v, words * 8);
+    tf->x[0] = (uint64_t)argc;
+    tf->x[1] = sp + 8;
+    tf->x[2] = sp + 8 * (2 + (uint64_t)argc);
+    tf->sp_el0 = sp;
     return err;
 }
 
 /*
  * The program at `path` in the root file system, checked as far as it can be before anything
- * is built (the argument block, the file, its ELF headers), so that spawn and exec refuse a
+ * is built (the argument and environment blocks, the file, its ELF headers), so that spawn and exec refuse a
  * bad request before they build or touch an address space. *file is the program's bytes in
  * one piece; if they had to be gathered into a copy, *copy is that copy, which the caller
  * frees (put_program) once the image is built.
  */
-static int find_program(const char *path, const char *argv, size_t argv_len, const void **file, void **copy,
+static int find_program(const char *path, const struct proc_args *a, const void **file, void **copy,
                         struct elf_image *img)
 {
     struct ramfs_node *n;
     size_t size;
 
     *copy = 0;
-    if (argv_len > PROC_ARGV_MAX)
+    if (a->argv_len > PROC_ARGV_MAX || a->envp_len > PROC_ENV_MAX)
         return -E_TOOBIG;
-    if (argv_len && argv[argv_len - 1] != 0)
+    if ((a->argv_len && a->argv[a->argv_len - 1] != 0) || (a->envp_len && a->envp[a->envp_len - 1] != 0))
         return -E_INVAL;
     int err = ramfs_lookup(rootfs(), path, strlen(path), &n);
     if (!err)
@@ -143,12 +174,12 @@ static int find_program(const char *path, const char *argv, size_t argv_len, con
 }
 
 /*
- * Create *vm holding the program found by find_program and a stack with the argument block,
+ * Create *vm holding the program found by find_program and a stack with its arguments and environment,
  * and set *tf to the user registers it starts with. All or nothing: on failure *vm has been
  * destroyed again (or never created), so the caller has nothing to undo.
  */
 static int build_image(struct vm_space *vm, struct trap_frame *tf, const struct elf_image *img, const void *file,
-                       const char *argv, size_t argv_len)
+                       const struct proc_args *a)
 {
     uint64_t stack = VM_STACK_TOP - VM_STACK_SIZE;
     int err = vm_create(vm);
@@ -162,7 +193,7 @@ static int build_image(struct vm_space *vm, struct trap_frame *tf, const struct 
     tf->elr = img->entry;
     tf->spsr = SPSR_EL0T;
     if (!err)
-        err = build_stack(vm, tf, argv, argv_len);
+        err = build_stack(vm, tf, a, img->entry);
     if (err)
         vm_destroy(vm);
     return err;
@@ -236,11 +267,35 @@ static long start_proc(struct proc *p, int ppid, uint8_t prio)
 }
 
 /*
- * The child's descriptors 0-2: its parent's, or for init (whose parent is the kernel) the
- * console. Without memory for the console object init simply starts without them.
+ * The child's descriptors: the map spawn was given, checked whole before anything is
+ * installed (nothing to undo), or without one the parent's 0-2. Either way they are not
+ * close-on-exec in the child. Init (no parent) gets the console as 0-2 instead; without
+ * memory for the console object it simply starts without them.
  */
-static void give_std_fds(struct proc *p, struct proc *parent)
+static int check_fd_map(const struct wren_spawn_fd *fds, unsigned nfds, struct proc *parent)
 {
+    for (unsigned i = 0; i < nfds; i++) {
+        if (!parent || !handle_entry(&parent->handles, fds[i].parent_fd))
+            return -E_BADF;
+        int c = fds[i].child_fd;
+        if (c < 0 || c >= HANDLE_MAX)
+            return -E_INVAL;
+        for (unsigned j = 0; j < i; j++) /* at most 16 entries: a square is cheap */
+            if (fds[j].child_fd == c)
+                return -E_INVAL;
+    }
+    return 0;
+}
+
+static void give_fds(struct proc *p, struct proc *parent, const struct wren_spawn_fd *fds, unsigned nfds)
+{
+    if (parent && nfds) {
+        for (unsigned i = 0; i < nfds; i++) {
+            struct handle *from = handle_entry(&parent->handles, fds[i].parent_fd);
+            handle_install_at(&p->handles, fds[i].child_fd, kobj_get(from->obj), from->rights);
+        }
+        return;
+    }
     if (parent) {
         handle_inherit(&p->handles, &parent->handles, 3);
         for (int i = 0; i < 3; i++)
@@ -255,21 +310,24 @@ static void give_std_fds(struct proc *p, struct proc *parent)
         handle_install(&p->handles, i ? kobj_get(con) : con, rights, i);
 }
 
-long proc_spawn(const char *path, const char *argv, size_t argv_len, int ppid)
+long proc_spawn(const char *path, const struct proc_args *a, const struct wren_spawn_fd *fds, unsigned nfds, int ppid)
 {
     const void *file;
     void *copy;
     struct elf_image img;
+    struct proc *parent = proc_find(ppid);
 
-    int err = find_program(path, argv, argv_len, &file, &copy, &img);
+    int err = check_fd_map(fds, nfds, parent);
+    if (!err)
+        err = find_program(path, a, &file, &copy, &img);
     if (err)
         return err;
     struct proc *p = new_proc(&err);
     if (p)
-        err = build_image(&p->vm, proc_user_frame(p), &img, file, argv, argv_len);
+        err = build_image(&p->vm, proc_user_frame(p), &img, file, a);
     kfree(copy);
     if (p && !err) {
-        err = path_cwd_inherit(p, proc_find(ppid));
+        err = path_cwd_inherit(p, parent);
         if (err)
             vm_destroy(&p->vm);
     }
@@ -280,8 +338,10 @@ long proc_spawn(const char *path, const char *argv, size_t argv_len, int ppid)
         return err;
     }
     set_name(p, path);
-    give_std_fds(p, proc_find(ppid));
-    p->port_privilege = !proc_find(ppid); /* the kernel's own first process only (obj/port.h) */
+    give_fds(p, parent, fds, nfds);
+    p->port_privilege = !parent; /* the kernel's own first process only (obj/port.h) */
+    if (parent)
+        signal_spawn(&p->sig, &parent->sig);
     return start_proc(p, ppid, SCHED_PRIO_NORMAL);
 }
 
@@ -292,7 +352,7 @@ long proc_spawn(const char *path, const char *argv, size_t argv_len, int ppid)
  */
 static struct vm_space exec_vm;
 
-long proc_exec(const char *path, const char *argv, size_t argv_len)
+long proc_exec(const char *path, const struct proc_args *a)
 {
     struct proc *p = proc_current();
     const void *file;
@@ -300,9 +360,9 @@ long proc_exec(const char *path, const char *argv, size_t argv_len)
     struct elf_image img;
     struct trap_frame tf;
 
-    int err = find_program(path, argv, argv_len, &file, &copy, &img);
+    int err = find_program(path, a, &file, &copy, &img);
     if (!err)
-        err = build_image(&exec_vm, &tf, &img, file, argv, argv_len);
+        err = build_image(&exec_vm, &tf, &img, file, a);
     kfree(copy);
     if (err)
         return err;
@@ -385,7 +445,11 @@ static _Noreturn void finish(int status)
     fpsimd_release(&p->fp);
     p->exit_code = status;
     p->state = PROC_ZOMBIE;
-    /* Orphans go to init, which reaps them. */
+    /*
+     * Orphans go to init, which reaps them. A stopped one would have nobody left to continue
+     * it: like POSIX's orphaned process groups, it gets SIGHUP and SIGCONT (and so ends,
+     * unless it handles or ignores SIGHUP).
+     */
     struct proc *init = proc_find(1);
     for (int i = 0; i < PROC_MAX; i++) {
         struct proc *c = &table[i];
@@ -393,6 +457,10 @@ static _Noreturn void finish(int status)
             c->ppid = 1;
             if (c->state == PROC_ZOMBIE && init && init->waiting == WAIT_CHILD)
                 sched_wake(init);
+            if (c->stop_sig) {
+                signal_post(c, WREN_SIGNAL_SIGHUP);
+                signal_post(c, WREN_SIGNAL_SIGCONT);
+            }
         }
     }
     event_proc_exited(p);
@@ -430,8 +498,16 @@ long proc_wait(int pid, user_out_ptr status, uint32_t options)
             if (c->state == PROC_FREE || c->ppid != self->pid || (pid != -1 && c->pid != pid))
                 continue;
             have_child = true;
-            if (c->state != PROC_ZOMBIE)
-                continue;
+            if (c->state != PROC_ZOMBIE) {
+                /* A stop is reported once, and the child stays: it may be continued. */
+                if (!(options & WREN_WAIT_UNTRACED) || !c->stop_sig || !c->stop_report)
+                    continue;
+                int32_t code = WREN_WAIT_STATUS_STOPPED | c->stop_sig;
+                if (status.addr && copy_to_user(status, &code, sizeof(code)))
+                    return -E_FAULT;
+                c->stop_report = false;
+                return c->pid;
+            }
             int32_t code = c->exit_code;
             if (status.addr && copy_to_user(status, &code, sizeof(code)))
                 return -E_FAULT; /* the child stays a zombie: the caller may retry */

@@ -20,16 +20,21 @@
 #define PROC_NAME_MAX     32
 #define PROC_KSTACK_ORDER 2    /* 16 KiB kernel stack per process */
 #define PROC_ARGV_MAX     4096 /* bytes of argument strings spawn and exec accept */
+#define PROC_ENV_MAX      4096 /* bytes of environment strings */
+#define PROC_STRINGS_MAX  63   /* arguments, and environment strings, a program may get */
+#define PROC_SPAWN_FDS    16   /* entries of spawn's descriptor map (struct wren_spawn_options) */
 
 enum proc_state { PROC_FREE, PROC_READY, PROC_RUNNING, PROC_BLOCKED, PROC_ZOMBIE };
-enum proc_wait_on { WAIT_NONE, WAIT_CHILD, WAIT_SLEEP, WAIT_QUEUE };
+enum proc_wait_on { WAIT_NONE, WAIT_CHILD, WAIT_SLEEP, WAIT_QUEUE, WAIT_STOPPED };
 
 struct proc {
     /* Identity and family; guarded by the (future) process-table lock. */
     int pid, ppid;
     int pgid, sid; /* process group and session (proc/pgroup.h) */
     enum proc_state state;
-    int exit_code; /* the wait status: WREN_WAIT_STATUS_* */
+    int exit_code;    /* the wait status: WREN_WAIT_STATUS_* */
+    uint8_t stop_sig; /* while stopped (proc/signal.c): the signal that stopped it; else 0 */
+    bool stop_report; /* a stop its parent has not collected yet (wait with WREN_WAIT_UNTRACED) */
     char name[PROC_NAME_MAX];
     char *cwd;           /* current directory, canonical and kmalloc'd; NULL is the root (fs/path.h) */
     bool port_privilege; /* may register "sys." port names: init's, kept by fork and exec, not by spawn */
@@ -54,15 +59,27 @@ struct proc {
     struct proc_signals sig;     /* proc/signal.h */
 };
 
+/* A new program's argument and environment blocks: NUL-terminated strings, one after the other. */
+struct proc_args {
+    const char *argv;
+    size_t argv_len;
+    const char *envp;
+    size_t envp_len;
+};
+
 void proc_init(void);
-/* Start `path` (absolute, in the root file system) with the given argument block; the new pid or a negative E_*. */
-long proc_spawn(const char *path, const char *argv, size_t argv_len, int ppid);
+/*
+ * Start `path` (absolute, in the root file system) with the given arguments and environment;
+ * the new pid or a negative E_*. The child's descriptors are the `nfds` entries of `fds`
+ * (spawn's map), or with nfds 0 the parent's 0-2 (the console for init, whose ppid is 0).
+ */
+long proc_spawn(const char *path, const struct proc_args *a, const struct wren_spawn_fd *fds, unsigned nfds, int ppid);
 /*
  * Replace the calling process's program with `path`, keeping its pid, parent and children.
  * Returns argc (the syscall result becomes the new program's x0) or a negative E_*, in which
  * case the caller is unchanged.
  */
-long proc_exec(const char *path, const char *argv, size_t argv_len);
+long proc_exec(const char *path, const struct proc_args *a);
 /* set_priority: see interface/syscalls/proc.yaml. The previous priority or a negative E_*. */
 long proc_set_priority(int pid, uint32_t prio);
 /* A copy-on-write copy of the calling process: the child's pid, or a negative E_*. */

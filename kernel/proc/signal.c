@@ -14,26 +14,52 @@
 
 bool signal_interrupted(const struct proc *p)
 {
-    return (p->sig.pending & (~p->sig.blocked | SIG_BIT(WREN_SIGNAL_SIGKILL))) != 0;
+    return (p->sig.pending & (~p->sig.blocked | SIG_UNCATCHABLE)) != 0;
 }
 
 /* Would p drop `sig` at once? Ignored signals are discarded when sent, not when delivered. */
 static bool discarded(const struct proc *p, int sig)
 {
     uint64_t h = p->sig.act[sig].handler;
-    if (sig == WREN_SIGNAL_SIGKILL)
+    if (SIG_BIT(sig) & SIG_UNCATCHABLE)
         return false;
-    return h == WREN_SIGNAL_HANDLER_IGNORE || (h == WREN_SIGNAL_HANDLER_USE_DEFAULT && sig == WREN_SIGNAL_SIGCHLD);
+    return h == WREN_SIGNAL_HANDLER_IGNORE ||
+           (h == WREN_SIGNAL_HANDLER_USE_DEFAULT && (sig == WREN_SIGNAL_SIGCHLD || sig == WREN_SIGNAL_SIGCONT));
+}
+
+/* SIGCONT sent to p: a stopped p runs again, whatever it does with SIGCONT itself. */
+static void continue_proc(struct proc *p)
+{
+    p->sig.pending &= ~SIG_STOPS;
+    if (!p->stop_sig)
+        return;
+    p->stop_sig = 0;
+    p->stop_report = false;
+    sched_wake(p); /* it waits in stop_current (WAIT_STOPPED) */
 }
 
 void signal_post(struct proc *p, int sig)
 {
-    if (!p || p->state == PROC_FREE || p->state == PROC_ZOMBIE || sig <= 0 || sig >= SIG_COUNT || discarded(p, sig))
+    if (!p || p->state == PROC_FREE || p->state == PROC_ZOMBIE || sig <= 0 || sig >= SIG_COUNT)
+        return;
+    if (sig == WREN_SIGNAL_SIGCONT)
+        continue_proc(p);
+    else if (SIG_BIT(sig) & SIG_STOPS)
+        p->sig.pending &= ~SIG_BIT(WREN_SIGNAL_SIGCONT);
+    if (discarded(p, sig))
         return;
     p->sig.pending |= SIG_BIT(sig);
     event_signal_posted(p, sig); /* a subscribed event queue reports it if p blocks it */
+    if (p->state != PROC_BLOCKED)
+        return;
+    /* Stopped, it acts on nothing but SIGKILL (and SIGCONT, above) until continued. */
+    if (p->waiting == WAIT_STOPPED) {
+        if (sig == WREN_SIGNAL_SIGKILL)
+            sched_wake(p);
+        return;
+    }
     /* A blocked call gives up (-E_INTR) so that the signal is acted on without waiting for it. */
-    if (p->state == PROC_BLOCKED && p->waiting != WAIT_NONE && signal_interrupted(p)) {
+    if (p->waiting != WAIT_NONE && signal_interrupted(p)) {
         waitq_remove(p);
         sched_wake(p);
     }
@@ -41,30 +67,71 @@ void signal_post(struct proc *p, int sig)
 
 void signal_send(struct proc *p, int sig)
 {
-    /* Like Linux, init gets only the signals it asked for: nothing can kill it by accident. */
-    if (p->pid == 1 && (sig == WREN_SIGNAL_SIGKILL || p->sig.act[sig].handler == WREN_SIGNAL_HANDLER_USE_DEFAULT))
+    /* Like Linux, init gets only the signals it asked for: nothing can kill or stop it by accident. */
+    if (p->pid == 1 && ((SIG_BIT(sig) & SIG_UNCATCHABLE) || p->sig.act[sig].handler == WREN_SIGNAL_HANDLER_USE_DEFAULT))
         return;
     signal_post(p, sig);
 }
 
-void signal_deliver(struct trap_frame *tf)
+void signal_syscall_interrupted(uint64_t x0)
 {
     struct proc *p = proc_current();
+    p->sig.restartable = true;
+    p->sig.restart_x0 = x0;
+}
 
+/* Make the interrupted syscall again: back to its svc, with its first argument in x0 again. */
+static void rewind_syscall(struct proc *p, struct trap_frame *tf)
+{
+    tf->x[0] = p->sig.restart_x0;
+    tf->elr -= 4;
+}
+
+/*
+ * The default action of a stop signal: the current process stops here, on its way to user
+ * space, and its parent hears of it (a wake in wait, SIGCHLD). It stays until SIGCONT clears
+ * stop_sig, or SIGKILL arrives.
+ */
+static void stop_current(struct proc *p, int sig)
+{
+    p->stop_sig = (uint8_t)sig;
+    p->stop_report = true;
+    struct proc *parent = proc_find(p->ppid);
+    if (parent && parent->state == PROC_BLOCKED && parent->waiting == WAIT_CHILD)
+        sched_wake(parent);
+    signal_post(parent, WREN_SIGNAL_SIGCHLD);
+    while (p->stop_sig && !(p->sig.pending & SIG_BIT(WREN_SIGNAL_SIGKILL)))
+        sched_block(WAIT_STOPPED);
+    p->stop_sig = 0;
+}
+
+/* signal_deliver when there is something to do: kept out of line, so the common case stays a few instructions. */
+static __attribute__((noinline)) void deliver(struct proc *p, struct trap_frame *tf)
+{
+    bool restart = p->sig.restartable;
+
+    p->sig.restartable = false;
     for (;;) {
-        uint64_t ready = p->sig.pending & (~p->sig.blocked | SIG_BIT(WREN_SIGNAL_SIGKILL));
+        uint64_t ready = p->sig.pending & (~p->sig.blocked | SIG_UNCATCHABLE);
         if (!ready)
-            return;
+            break;
         int sig = (ready & SIG_BIT(WREN_SIGNAL_SIGKILL)) ? WREN_SIGNAL_SIGKILL : __builtin_ctzll(ready);
         struct sig_action *a = &p->sig.act[sig];
         p->sig.pending &= ~SIG_BIT(sig);
-        if (sig == WREN_SIGNAL_SIGKILL || a->handler == WREN_SIGNAL_HANDLER_USE_DEFAULT) {
-            if (sig == WREN_SIGNAL_SIGCHLD)
+        if ((SIG_BIT(sig) & SIG_UNCATCHABLE) || a->handler == WREN_SIGNAL_HANDLER_USE_DEFAULT) {
+            if (sig == WREN_SIGNAL_SIGCHLD || sig == WREN_SIGNAL_SIGCONT)
                 continue;
+            if (SIG_BIT(sig) & SIG_STOPS) {
+                stop_current(p, sig);
+                continue;
+            }
             proc_exit_signal(sig);
         }
         if (a->handler == WREN_SIGNAL_HANDLER_IGNORE)
             continue;
+        /* The frame saves the state the handler returns to: the svc again, or the -E_INTR result. */
+        if (restart && (a->flags & WREN_SIGACTION_RESTART))
+            rewind_syscall(p, tf);
         /* One handler at a time: the rest are taken after its sigreturn, which is a syscall. */
         signal_frame_push(p, tf, sig, a);
         p->sig.blocked |= a->mask | (a->flags & WREN_SIGACTION_NODEFER ? 0 : SIG_BIT(sig));
@@ -73,6 +140,17 @@ void signal_deliver(struct trap_frame *tf)
             a->handler = WREN_SIGNAL_HANDLER_USE_DEFAULT;
         return;
     }
+    /* No handler ran (the call was interrupted by a stop, or by a signal since ignored): make it again. */
+    if (restart)
+        rewind_syscall(p, tf);
+}
+
+void signal_deliver(struct trap_frame *tf)
+{
+    struct proc *p = proc_current();
+
+    if (p->sig.restartable || signal_interrupted(p))
+        deliver(p, tf);
 }
 
 void signal_fault(const struct trap_frame *tf, const char *reason, bool far_valid)
@@ -91,6 +169,7 @@ void signal_fork(struct proc_signals *child, const struct proc_signals *parent)
 {
     *child = *parent;
     child->pending = 0;
+    child->restartable = false;
 }
 
 void signal_exec(struct proc_signals *s)
@@ -102,6 +181,14 @@ void signal_exec(struct proc_signals *s)
     }
 }
 
+void signal_spawn(struct proc_signals *child, const struct proc_signals *parent)
+{
+    memset(child, 0, sizeof(*child));
+    for (int i = 0; i < SIG_COUNT; i++)
+        if (parent->act[i].handler == WREN_SIGNAL_HANDLER_IGNORE)
+            child->act[i].handler = WREN_SIGNAL_HANDLER_IGNORE;
+}
+
 long signal_action(int sig, user_in_ptr act, user_out_ptr old)
 {
     struct proc *p = proc_current();
@@ -111,7 +198,7 @@ long signal_action(int sig, user_in_ptr act, user_out_ptr old)
         return -E_INVAL;
     if (act.addr && copy_from_user(&n, act, sizeof(n)))
         return -E_FAULT;
-    if (act.addr && (sig == WREN_SIGNAL_SIGKILL || (n.flags & ~(uint32_t)WREN_SIGACTION_ALL)))
+    if (act.addr && ((SIG_BIT(sig) & SIG_UNCATCHABLE) || (n.flags & ~(uint32_t)WREN_SIGACTION_ALL)))
         return -E_INVAL;
     struct sig_action *a = &p->sig.act[sig];
     memset(&o, 0, sizeof(o));

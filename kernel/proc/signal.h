@@ -6,7 +6,13 @@
  * path after every syscall, interrupt and fault): either the default action (end the
  * process, or nothing for SIGCHLD) or a user handler entered with a saved frame on the user
  * stack, which sigreturn restores. Posting a signal that is not blocked to a process blocked
- * in the kernel wakes it; the interrupted call returns -E_INTR (see signal_interrupted).
+ * in the kernel wakes it; the interrupted call returns -E_INTR (see signal_interrupted),
+ * unless it is one of the restartable calls (syscall.c) and the signal's handler has
+ * WREN_SIGACTION_RESTART, or no handler runs at all (a stop and a SIGCONT): then the call is
+ * made again (signal_syscall_interrupted, signal_deliver).
+ *
+ * Stopping (SIGSTOP, SIGTSTP by default) happens in signal_deliver too: the process blocks
+ * there, on its way out to user space, until SIGCONT (signal_post) or SIGKILL wakes it.
  */
 #ifndef WREN_PROC_SIGNAL_H
 #define WREN_PROC_SIGNAL_H
@@ -18,10 +24,12 @@
 #include "syscall_table.h"
 #include "user_ptr.h"
 
-#define SIG_COUNT     32 /* signal numbers are below this; a set is a u64 with bit n for signal n */
-#define SIG_BIT(n)    (1ull << (n))
-#define SIG_VALID     0x2fffeull /* the interface's signals: 1-15 and 17 (SIGCHLD) */
-#define SIG_BLOCKABLE (SIG_VALID & ~SIG_BIT(WREN_SIGNAL_SIGKILL))
+#define SIG_COUNT       32 /* signal numbers are below this; a set is a u64 with bit n for signal n */
+#define SIG_BIT(n)      (1ull << (n))
+#define SIG_VALID       0x1efffeull /* the interface's signals: 1-15 and 17-20 (SIGCHLD ... SIGTSTP) */
+#define SIG_UNCATCHABLE (SIG_BIT(WREN_SIGNAL_SIGKILL) | SIG_BIT(WREN_SIGNAL_SIGSTOP))
+#define SIG_BLOCKABLE   (SIG_VALID & ~SIG_UNCATCHABLE)
+#define SIG_STOPS       (SIG_BIT(WREN_SIGNAL_SIGSTOP) | SIG_BIT(WREN_SIGNAL_SIGTSTP))
 
 struct sig_action {
     uint64_t handler; /* WREN_SIGNAL_HANDLER_* or a user address */
@@ -34,6 +42,8 @@ struct proc_signals {
     uint64_t pending;
     uint64_t blocked;
     struct sig_action act[SIG_COUNT];
+    bool restartable;    /* the syscall just made returned -E_INTR and may be made again */
+    uint64_t restart_x0; /* its first argument, which the result overwrote */
 };
 
 struct proc;
@@ -52,9 +62,19 @@ void signal_deliver(struct trap_frame *tf);
  * handler is entered on the way out); otherwise the one-line report and the end.
  */
 void signal_fault(const struct trap_frame *tf, const char *reason, bool far_valid);
-/* fork keeps actions and the blocked set, drops pending; exec also resets handlers to the default. */
+/*
+ * The current process's restartable syscall (read, write, wait) returns -E_INTR; x0 was its
+ * first argument. signal_deliver decides whether it is made again.
+ */
+void signal_syscall_interrupted(uint64_t x0);
+/*
+ * fork keeps actions and the blocked set, drops pending; exec also resets handlers to the
+ * default (ignored signals stay ignored); spawn gives the child the parent's ignored signals,
+ * every other action the default, and nothing blocked or pending.
+ */
 void signal_fork(struct proc_signals *child, const struct proc_signals *parent);
 void signal_exec(struct proc_signals *s);
+void signal_spawn(struct proc_signals *child, const struct proc_signals *parent);
 /* sigaction and sigprocmask of the current process (interface/syscalls/proc.yaml). */
 long signal_action(int sig, user_in_ptr act, user_out_ptr old);
 long signal_mask(uint32_t how, uint64_t set, user_out_ptr old);

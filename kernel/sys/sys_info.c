@@ -7,9 +7,11 @@
 #include "proc/proc.h"
 #include "syscall_table.h"
 
-static uint32_t state_of(enum proc_state s)
+static uint32_t state_of(const struct proc *p)
 {
-    switch (s) {
+    if (p->state == PROC_BLOCKED && p->waiting == WAIT_STOPPED)
+        return WREN_PROC_STATE_STOPPED;
+    switch (p->state) {
     case PROC_READY: return WREN_PROC_STATE_READY;
     case PROC_RUNNING: return WREN_PROC_STATE_RUNNING;
     case PROC_ZOMBIE: return WREN_PROC_STATE_ZOMBIE;
@@ -28,7 +30,7 @@ long sys_proc_info(uint32_t cursor, user_out_ptr info)
         memset(&pi, 0, sizeof(pi));
         pi.pid = p->pid;
         pi.ppid = p->ppid;
-        pi.state = state_of(p->state);
+        pi.state = state_of(p);
         pi.priority = p->prio;
         /* A zombie's space is already gone (vm_destroy leaves no table). */
         pi.resident_pages = p->state == PROC_ZOMBIE ? 0 : vm_resident_pages(&p->vm);

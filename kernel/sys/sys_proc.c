@@ -26,30 +26,57 @@ long sys_get_pid(void)
 /* One CPU and a non-preemptible kernel: static buffers are safe and keep the stack small. */
 static char kpath[PATH_BUF_SIZE];
 static char kargv[PROC_ARGV_MAX];
+static char kenvp[PROC_ENV_MAX];
+static struct wren_spawn_options kopts;
 
-/* spawn's and exec's path and argument block, copied into kpath/kargv and checked: 0 or a negative E_*. */
-static int copy_in_program(user_in_ptr path, size_t path_len, user_in_ptr argv, size_t argv_len)
+/* A block of strings (argv or envp) copied into buf: 0 or a negative E_*. */
+static int copy_strings(char *buf, size_t max, user_in_ptr from, size_t len)
+{
+    if (len > max)
+        return -E_TOOBIG;
+    if (len && copy_from_user(buf, from, len))
+        return -E_FAULT;
+    return 0;
+}
+
+/*
+ * spawn's and exec's path, arguments and environment, copied into kpath/kargv/kenvp and
+ * checked as far as they can be here (the string blocks' ends: find_program in proc.c).
+ */
+static int copy_in_program(user_in_ptr path, size_t path_len, user_in_ptr argv, size_t argv_len, user_in_ptr envp,
+                           size_t envp_len, struct proc_args *a)
 {
     if (path_len == 0)
         return -E_INVAL;
     if (path_len > PATH_MAX_LEN)
         return -E_NAMETOOLONG;
-    if (argv_len > PROC_ARGV_MAX)
+    if (argv_len > PROC_ARGV_MAX || envp_len > PROC_ENV_MAX)
         return -E_TOOBIG;
     long len = path_from_user(kpath, path, path_len);
     if (len < 0)
         return (int)len;
-    if (argv_len && copy_from_user(kargv, argv, argv_len))
-        return -E_FAULT;
+    int err = copy_strings(kargv, sizeof(kargv), argv, argv_len);
+    if (!err)
+        err = copy_strings(kenvp, sizeof(kenvp), envp, envp_len);
+    if (err)
+        return err;
     if (strlen(kpath) != (size_t)len)
         return -E_INVAL; /* a NUL inside the path */
+    *a = (struct proc_args){kargv, argv_len, kenvp, envp_len};
     return 0;
 }
 
-long sys_spawn(user_in_ptr path, size_t path_len, user_in_ptr argv, size_t argv_len)
+long sys_spawn(user_in_ptr path, size_t path_len, user_in_ptr argv, size_t argv_len, user_in_ptr options)
 {
-    int err = copy_in_program(path, path_len, argv, argv_len);
-    return err ? err : proc_spawn(kpath, kargv, argv_len, proc_current()->pid);
+    struct proc_args a;
+
+    memset(&kopts, 0, sizeof(kopts));
+    if (options.addr && copy_from_user(&kopts, options, sizeof(kopts)))
+        return -E_FAULT;
+    if (kopts.reserved || kopts.fd_count > PROC_SPAWN_FDS)
+        return -E_INVAL;
+    int err = copy_in_program(path, path_len, argv, argv_len, (user_in_ptr){kopts.envp}, kopts.envp_len, &a);
+    return err ? err : proc_spawn(kpath, &a, kopts.fds, kopts.fd_count, proc_current()->pid);
 }
 
 long sys_wait(int32_t pid, user_out_ptr status, uint32_t options)
@@ -59,10 +86,11 @@ long sys_wait(int32_t pid, user_out_ptr status, uint32_t options)
     return proc_wait(pid, status, options);
 }
 
-long sys_exec(user_in_ptr path, size_t path_len, user_in_ptr argv, size_t argv_len)
+long sys_exec(user_in_ptr path, size_t path_len, user_in_ptr argv, size_t argv_len, user_in_ptr envp, size_t envp_len)
 {
-    int err = copy_in_program(path, path_len, argv, argv_len);
-    return err ? err : proc_exec(kpath, kargv, argv_len);
+    struct proc_args a;
+    int err = copy_in_program(path, path_len, argv, argv_len, envp, envp_len, &a);
+    return err ? err : proc_exec(kpath, &a);
 }
 
 long sys_fork(void)

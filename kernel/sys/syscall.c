@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "console.h"
+#include "proc/signal.h"
 #include "syscall.h"
 #include "syscall_table.h"
 #include "user.h"
@@ -74,10 +75,24 @@ static __attribute__((noinline, cold)) long dispatch_traced(uint64_t nr, const u
     return ret;
 }
 
+/*
+ * The calls a signal handler with WREN_SIGACTION_RESTART (or a stop and SIGCONT) may have made
+ * again when they return -E_INTR: they can be, because an interrupted one has done nothing
+ * yet. sleep is not among them (POSIX never restarts it), nor are the IPC calls.
+ */
+static bool restartable(uint64_t nr)
+{
+    return nr == SYS_READ || nr == SYS_WRITE || nr == SYS_WAIT;
+}
+
 void syscall_handle(struct trap_frame *tf)
 {
     uint64_t nr = trap_syscall_nr(tf);
     const uint64_t *args = trap_syscall_args(tf);
 
-    trap_set_result(tf, trace_on ? dispatch_traced(nr, args) : syscall_dispatch(nr, args));
+    long r = trace_on ? dispatch_traced(nr, args) : syscall_dispatch(nr, args);
+    /* x0 still holds the first argument until the result replaces it: what a restart needs. */
+    if (__builtin_expect(r == -E_INTR, 0) && restartable(nr))
+        signal_syscall_interrupted(args[0]);
+    trap_set_result(tf, r);
 }

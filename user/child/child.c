@@ -85,7 +85,7 @@ static int exec_with(const char *path, char **args, int n)
     for (int i = 0; i < n; i++)
         if (!put_arg(block, sizeof(block), &len, args[i]))
             return 98;
-    long r = wren_exec(path, wren_strlen(path), block, len);
+    long r = wren_exec(path, wren_strlen(path), block, len, 0, 0);
     if (stack_canary != 0xca11ab1e || data_canary != 0x5eed || wren_get_pid() <= 0)
         return 119;
     return (int)(120 - r);
@@ -152,12 +152,12 @@ int main(int argc, char **argv)
     if (str_eq(argv[1], "rtgrand")) { /* spawn "tryrt" and pass its status on */
         static const char args[] = "child\0tryrt";
         int32_t status = -1;
-        long pid = wren_spawn("/bin/child", 10, args, sizeof(args));
+        long pid = wren_spawn("/bin/child", 10, args, sizeof(args), 0);
         return pid > 0 && wren_wait((int32_t)pid, &status, 0) == pid ? status : 2;
     }
     if (str_eq(argv[1], "orphan")) {
         static const char args[] = "child\0spin\00050";
-        return wren_spawn("/bin/child", 10, args, sizeof(args)) > 0 ? 0 : 1;
+        return wren_spawn("/bin/child", 10, args, sizeof(args), 0) > 0 ? 0 : 1;
     }
     if (str_eq(argv[1], "args") && argc > 2)
         return argc * 10 + (int)wren_strlen(argv[2]);
@@ -183,7 +183,7 @@ int main(int argc, char **argv)
     if (str_eq(argv[1], "kidexec")) {
         static const char exit9[] = "child\0exit\09";
         static char *args[] = {"child", "reap"};
-        if (wren_spawn("/bin/child", 10, exit9, sizeof(exit9)) <= 0)
+        if (wren_spawn("/bin/child", 10, exit9, sizeof(exit9), 0) <= 0)
             return 97;
         return exec_with("/bin/child", args, 2);
     }

@@ -154,7 +154,7 @@ static void cloexec(void)
     if (pid == 0) {
         static char argv[] = "init\0probe\0"
                              "4";
-        wren_exec(P("/bin/init"), argv, sizeof(argv));
+        wren_exec(P("/bin/init"), argv, sizeof(argv), 0, 0);
         wren_exit(9);
     }
     wren_check("exec closed the close-on-exec descriptor", wren_wait((int32_t)pid, &status, 0) == pid ? status : -1, 0);
@@ -163,7 +163,7 @@ static void cloexec(void)
     if (pid == 0) {
         static char argv[] = "init\0probe\0"
                              "4";
-        wren_exec(P("/bin/init"), argv, sizeof(argv));
+        wren_exec(P("/bin/init"), argv, sizeof(argv), 0, 0);
         wren_exit(9);
     }
     wren_check("exec kept the other one", wren_wait((int32_t)pid, &status, 0) == pid ? status : -1, 1);

@@ -47,7 +47,7 @@ static long run(const char *path)
 {
     static const char argv[] = "x";
     int32_t status = -1;
-    long pid = wren_spawn(path, wren_strlen(path), argv, sizeof(argv));
+    long pid = wren_spawn(path, wren_strlen(path), argv, sizeof(argv), 0);
     if (pid < 0)
         return pid;
     long r = wren_wait((int32_t)pid, &status, 0);

@@ -1,7 +1,7 @@
 /*
- * /bin/init: the first user program. It greets, checks its pid and sleeps (which needs the
- * timer interrupt end to end), and then, if the system has a shell (/bin/sh), keeps one running
- * on the console: it restarts the shell whenever it exits, and reaps the orphans the kernel
+ * /bin/init: the first user program. It greets, checks its pid, and then, if the system has a
+ * shell (/bin/sh), keeps one running on the console, with the environment every program
+ * starts from (PATH, HOME): it restarts the shell whenever it exits, and reaps the orphans the kernel
  * hands it meanwhile. When the shell exits with WREN_SH_EXIT_POWEROFF (its `poweroff`
  * built-in), init exits, and the kernel powers off. Without /bin/sh (the test initrds) init
  * exits after the greeting, as it always did, and the machine powers off.
@@ -25,11 +25,19 @@ static int has_shell(void)
 static int run_shell(void)
 {
     static const char args[] = "sh";
+    static const char env[] = "PATH=/bin\0HOME=/";
+    /* The console (init's 0-2) as the shell's 0-2: the default, spelt out. */
+    static const struct wren_spawn_options opts = {
+        .envp = (uint64_t)(uintptr_t)env,
+        .envp_len = sizeof(env),
+        .fd_count = 3,
+        .fds = {{0, 0}, {1, 1}, {2, 2}},
+    };
     int quick_exits = 0;
 
     for (;;) {
         long t0 = wren_get_time(WREN_CLOCK_MONOTONIC);
-        long pid = wren_spawn(SHELL, sizeof(SHELL) - 1, args, sizeof(args));
+        long pid = wren_spawn(SHELL, sizeof(SHELL) - 1, args, sizeof(args), &opts);
         if (pid < 0) {
             wren_print("init: cannot start " SHELL ": error ");
             wren_print_dec(-pid);
@@ -66,11 +74,5 @@ int main(void)
         wren_print("init: wrong pid\n");
         return 1;
     }
-    /* Sleeping needs the timer interrupt end to end: GIC, timer, scheduler. */
-    long t0 = wren_get_time(WREN_CLOCK_MONOTONIC);
-    wren_sleep(30000000);
-    wren_print("init: slept ");
-    wren_print_dec((wren_get_time(WREN_CLOCK_MONOTONIC) - t0) / 1000000);
-    wren_print(" ms\n");
     return has_shell() ? run_shell() : 0;
 }

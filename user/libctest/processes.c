@@ -18,7 +18,7 @@
 static long run_child_status(const char *args, size_t len)
 {
     static const char path[] = "/bin/libctest";
-    long pid = wren_spawn(path, sizeof(path) - 1, args, len);
+    long pid = wren_spawn(path, sizeof(path) - 1, args, len, 0);
     if (pid < 0)
         return -1000 + pid;
     int status = -1;

@@ -36,7 +36,7 @@ static long wait_status(long pid)
 static void another_program_runs(const char *what)
 {
     char args[] = "nop";
-    long pid = wren_spawn(P("/bin/nop"), args, sizeof(args));
+    long pid = wren_spawn(P("/bin/nop"), args, sizeof(args), 0);
     wren_check(what, wait_status(pid), 0);
 }
 

@@ -304,7 +304,7 @@ static void restricted(void)
     wren_close(res[1]);
 
     static const char args[] = "porttest\0unpriv";
-    long sp = wren_spawn("/bin/init", 9, args, sizeof(args));
+    long sp = wren_spawn("/bin/init", 9, args, sizeof(args), 0);
     wren_check("a spawned program cannot register sys. names", wait_status(sp), 0);
 }
 

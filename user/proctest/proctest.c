@@ -19,7 +19,7 @@
 
 static long spawn(const char *args, unsigned long len)
 {
-    return wren_spawn(CHILD, CHILD_LEN, args, len);
+    return wren_spawn(CHILD, CHILD_LEN, args, len, 0);
 }
 
 static long status_of(long pid)
@@ -60,10 +60,10 @@ int main(void)
 
     wren_check("wait with no children", wren_wait(-1, 0, 0), -E_CHILD);
     wren_check("wait for a pid that is not a child", wren_wait(999, 0, 0), -E_CHILD);
-    wren_check("spawn a missing program", wren_spawn("/bin/nope", 9, exit42, sizeof(exit42)), -E_NOENT);
-    wren_check("spawn with an empty path", wren_spawn("/bin/child", 0, exit42, sizeof(exit42)), -E_INVAL);
+    wren_check("spawn a missing program", wren_spawn("/bin/nope", 9, exit42, sizeof(exit42), 0), -E_NOENT);
+    wren_check("spawn with an empty path", wren_spawn("/bin/child", 0, exit42, sizeof(exit42), 0), -E_INVAL);
     wren_check("spawn with unterminated argv", spawn("child", 5), -E_INVAL);
-    wren_check("spawn with a bad path pointer", wren_spawn((const char *)0x10, 9, 0, 0), -E_FAULT);
+    wren_check("spawn with a bad path pointer", wren_spawn((const char *)0x10, 9, 0, 0, 0), -E_FAULT);
     wren_check("spawn with a kernel argv pointer", spawn((const char *)0xffff000040200000ull, 8), -E_FAULT);
 
     /* NOHANG on a running child, then a blocking wait. */
@@ -162,17 +162,18 @@ int main(void)
     for (unsigned i = 0; i < sizeof(many); i += 2)
         many[i] = 'a';
     before = free_bytes();
-    wren_check("exec a missing program", wren_exec("/bin/nope", 9, exit42, sizeof(exit42)), -E_NOENT);
-    wren_check("exec a non-ELF file", wren_exec("/bin/notelf", 11, exit42, sizeof(exit42)), -E_NOEXEC);
-    wren_check("exec a W+X program (fails half loaded)", wren_exec("/bin/wx", 7, exit42, sizeof(exit42)), -E_NOEXEC);
-    wren_check("exec with a bad path pointer", wren_exec((const char *)0x10, 9, 0, 0), -E_FAULT);
-    wren_check("exec with a kernel argv pointer", wren_exec(CHILD, CHILD_LEN, (const char *)0xffff000040200000ull, 8),
-               -E_FAULT);
-    wren_check("exec with unterminated argv", wren_exec(CHILD, CHILD_LEN, "child", 5), -E_INVAL);
-    wren_check("exec with an empty path", wren_exec(CHILD, 0, exit42, sizeof(exit42)), -E_INVAL);
-    wren_check("exec with a 256-byte path", wren_exec(CHILD, 256, exit42, sizeof(exit42)), -E_NAMETOOLONG);
-    wren_check("exec with 4097 bytes of argv", wren_exec(CHILD, CHILD_LEN, exit42, 4097), -E_TOOBIG);
-    wren_check("exec with 64 arguments (fails after loading)", wren_exec(CHILD, CHILD_LEN, many, sizeof(many)),
+    wren_check("exec a missing program", wren_exec("/bin/nope", 9, exit42, sizeof(exit42), 0, 0), -E_NOENT);
+    wren_check("exec a non-ELF file", wren_exec("/bin/notelf", 11, exit42, sizeof(exit42), 0, 0), -E_NOEXEC);
+    wren_check("exec a W+X program (fails half loaded)", wren_exec("/bin/wx", 7, exit42, sizeof(exit42), 0, 0),
+               -E_NOEXEC);
+    wren_check("exec with a bad path pointer", wren_exec((const char *)0x10, 9, 0, 0, 0, 0), -E_FAULT);
+    wren_check("exec with a kernel argv pointer",
+               wren_exec(CHILD, CHILD_LEN, (const char *)0xffff000040200000ull, 8, 0, 0), -E_FAULT);
+    wren_check("exec with unterminated argv", wren_exec(CHILD, CHILD_LEN, "child", 5, 0, 0), -E_INVAL);
+    wren_check("exec with an empty path", wren_exec(CHILD, 0, exit42, sizeof(exit42), 0, 0), -E_INVAL);
+    wren_check("exec with a 256-byte path", wren_exec(CHILD, 256, exit42, sizeof(exit42), 0, 0), -E_NAMETOOLONG);
+    wren_check("exec with 4097 bytes of argv", wren_exec(CHILD, CHILD_LEN, exit42, 4097, 0, 0), -E_TOOBIG);
+    wren_check("exec with 64 arguments (fails after loading)", wren_exec(CHILD, CHILD_LEN, many, sizeof(many), 0, 0),
                -E_TOOBIG);
     wren_check("failed execs keep no memory", (long)(before - free_bytes()), 0);
     wren_check("...and we are still pid 1", wren_get_pid(), 1);

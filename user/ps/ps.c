@@ -9,6 +9,7 @@ static const char *state_name(uint32_t s)
     case WREN_PROC_STATE_RUNNING: return "run";
     case WREN_PROC_STATE_BLOCKED: return "sleep";
     case WREN_PROC_STATE_ZOMBIE: return "zombie";
+    case WREN_PROC_STATE_STOPPED: return "stop";
     default: return "?";
     }
 }

@@ -1,4 +1,7 @@
-/* Commands the shell runs itself, because they change the shell: cd, exit, poweroff; and help, pwd, jobs. */
+/*
+ * Commands the shell runs itself, because they change the shell: cd, exit, poweroff, export,
+ * unset, fg, bg; and help, pwd, jobs. A line of NAME=value words alone sets those variables.
+ */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,12 +18,18 @@ static int b_help(int argc, char **argv)
     printf("Built-in commands:\n"
            "  cd [dir]     change directory (default /)\n"
            "  pwd          print the current directory\n"
-           "  jobs         list background jobs\n"
+           "  jobs         list jobs (running in the background, or stopped)\n"
+           "  fg [n]       continue job n (default: the newest) in the foreground\n"
+           "  bg [n]       continue stopped job n in the background\n"
+           "  export NAME=value ...  set environment variables (NAME=value alone does too)\n"
+           "  unset NAME ...         remove environment variables\n"
            "  exit [n]     leave the shell (init starts a new one)\n"
            "  poweroff     end the shell and power the machine off\n"
            "  help         this text\n"
-           "Other commands are programs in /bin (ls /bin). Also: cmd &, a | b, > file, >> file, < file.\n"
-           "Keys: backspace, Ctrl-U (kill line), left/right, up/down (history), Ctrl-C (abandon line).\n");
+           "Other commands are programs in /bin (ls /bin; env shows the environment). Also: cmd &, a | b,\n"
+           "> file, >> file, < file, NAME=value cmd.\n"
+           "Keys: backspace, Ctrl-U (kill line), left/right, up/down (history), Ctrl-C (abandon line),\n"
+           "Ctrl-Z (stop the running job).\n");
     return 0;
 }
 
@@ -61,6 +70,51 @@ static int b_jobs(int argc, char **argv)
     return 0;
 }
 
+static int b_export(int argc, char **argv)
+{
+    /* A bare NAME is already exported if it is set: everything set is. */
+    for (int i = 1; i < argc; i++)
+        if (strchr(argv[i], '=') && env_assign(&argv[i], 1) < 0)
+            return 1;
+    return 0;
+}
+
+static int b_unset(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++)
+        unsetenv(argv[i]);
+    return 0;
+}
+
+/* The job fg or bg names: "n" or "%n", or the newest without one. */
+static struct job *job_arg(const char *cmd, int argc, char **argv)
+{
+    if (argc > 2) {
+        fprintf(stderr, "usage: %s [n]\n", cmd);
+        return 0;
+    }
+    int id = argc > 1 ? atoi(argv[1][0] == '%' ? argv[1] + 1 : argv[1]) : 0;
+    struct job *j = jobs_find(id);
+    if (!j)
+        fprintf(stderr, "%s: no such job\n", cmd);
+    return j;
+}
+
+static int b_fg(int argc, char **argv)
+{
+    struct job *j = job_arg("fg", argc, argv);
+    if (!j)
+        return 1;
+    int status = jobs_continue(j, true);
+    return status == SH_STOPPED ? 0 : status;
+}
+
+static int b_bg(int argc, char **argv)
+{
+    struct job *j = job_arg("bg", argc, argv);
+    return j ? jobs_continue(j, false) : 1;
+}
+
 static int b_exit(int argc, char **argv)
 {
     char *end;
@@ -93,12 +147,17 @@ static const struct {
     const char *name;
     int (*fn)(int argc, char **argv);
 } builtins[] = {
-    {"help", b_help}, {"cd", b_cd}, {"pwd", b_pwd}, {"jobs", b_jobs}, {"exit", b_exit}, {"poweroff", b_poweroff},
+    {"help", b_help},     {"cd", b_cd},       {"pwd", b_pwd}, {"jobs", b_jobs}, {"exit", b_exit},
+    {"export", b_export}, {"unset", b_unset}, {"fg", b_fg},   {"bg", b_bg},     {"poweroff", b_poweroff},
 };
 
 bool builtin_run(struct pipeline *p, int *status)
 {
     struct command *c = &p->cmd[0];
+    if (c->argc == 0) { /* NAME=value alone: the shell's own environment */
+        *status = env_assign(c->assign, c->nassign) < 0 ? 1 : 0;
+        return true;
+    }
     for (size_t i = 0; i < sizeof(builtins) / sizeof(builtins[0]); i++) {
         if (strcmp(c->argv[0], builtins[i].name) != 0)
             continue;

@@ -25,6 +25,7 @@ int main(int argc, char **argv)
     bool bench = stat("/etc/sh-bench", &st) == 0;
     (void)argc, (void)argv;
 
+    jobctl_init();
     jobctl_take_back();
     while (!sh_exiting) {
         jobs_reap();

@@ -1,4 +1,5 @@
 /* Splitting a command line into a pipeline of commands with redirections (sh.h). */
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -43,6 +44,16 @@ static char *word(const char **s, struct pipeline *p, int *err)
     return w;
 }
 
+/* Does the (raw) word at s start with NAME= (a letter or _, then letters, digits or _)? */
+static bool is_assignment(const char *s)
+{
+    if (!(isalpha((unsigned char)*s) || *s == '_'))
+        return false;
+    while (isalnum((unsigned char)*s) || *s == '_')
+        s++;
+    return *s == '=';
+}
+
 int parse_line(const char *line, struct pipeline *p)
 {
     const char *s = line;
@@ -61,7 +72,7 @@ int parse_line(const char *line, struct pipeline *p)
             return -1;
         }
         if (*s == '|') {
-            if (c->argc == 0) {
+            if (c->argc == 0) { /* assignments alone cannot be piped either */
                 fprintf(stderr, "sh: missing command before '|'\n");
                 return -1;
             }
@@ -98,9 +109,19 @@ int parse_line(const char *line, struct pipeline *p)
             }
             continue;
         }
+        const char *start = s;
         char *w = word(&s, p, &err);
         if (err)
             return -1;
+        /* NAME=value before the command's name is an assignment for it (unquoted NAME only). */
+        if (c->argc == 0 && is_assignment(start)) {
+            if (c->nassign >= SH_ASSIGN_MAX) {
+                fprintf(stderr, "sh: too many assignments\n");
+                return -1;
+            }
+            c->assign[c->nassign++] = w;
+            continue;
+        }
         if (c->argc >= SH_ARGS_MAX) {
             fprintf(stderr, "sh: too many arguments\n");
             return -1;
@@ -112,7 +133,8 @@ int parse_line(const char *line, struct pipeline *p)
             fprintf(stderr, "sh: missing command\n");
             return -1;
         }
-        return 0; /* an empty line */
+        if (c->nassign == 0)
+            return 0; /* an empty line */
     }
     p->ncmds++;
     return 0;

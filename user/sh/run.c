@@ -1,8 +1,8 @@
 /*
  * Running a pipeline: each command is a forked child that wires its standard descriptors to
  * the pipes and files it was given and then execs the program, so whatever the shell set up
- * is what the program finds (exec keeps descriptors; spawn would pass only 0-2 as they are in
- * the shell). The pipes are made close-on-exec: each child keeps only the ends it dup2'd onto
+ * is what the program finds, and with the shell's environment plus the command's own NAME=value
+ * words (env.c). The pipes are made close-on-exec: each child keeps only the ends it dup2'd onto
  * 0 and 1, and a reader sees the end of its input when the last writer exits.
  */
 #include <errno.h>
@@ -37,7 +37,7 @@ static void move_fd(int fd, int target)
 /* In the child: redirections, then the program. Never returns. */
 static _Noreturn void child_exec(struct command *c, const char *path, int in, int out)
 {
-    static char block[4096];
+    static char block[4096], env[4096];
     size_t len = 0;
 
     if (in >= 0)
@@ -69,7 +69,13 @@ static _Noreturn void child_exec(struct command *c, const char *path, int in, in
         memcpy(block + len, c->argv[i], n);
         len += n;
     }
-    long r = wren_exec(path, strlen(path), block, len);
+    long envlen = env_assign(c->assign, c->nassign) < 0 ? -2 : env_block(env, sizeof(env));
+    if (envlen < 0) {
+        if (envlen == -1)
+            fprintf(stderr, "sh: %s: environment too long\n", c->argv[0]);
+        _exit(126);
+    }
+    long r = wren_exec(path, strlen(path), block, len, env, (size_t)envlen);
     /* Only a failed exec comes back. */
     if (r == -E_NOEXEC)
         fprintf(stderr, "sh: %s: not an executable program (bad ELF file)\n", path);
@@ -132,16 +138,25 @@ int run_pipeline(struct pipeline *p, const char *text)
         close(in);
     if (n == 0)
         return -1;
+    struct job *j = jobs_add(pids, n, text);
     if (p->background) {
-        jobs_add(pids, n, text);
+        if (j)
+            jobs_background(j);
+        else /* the job runs unwatched, and init reaps it when the shell exits */
+            printf("[0] %d\n", (int)pids[n - 1]);
         return 0;
     }
     jobctl_foreground(pgid);
     int32_t status = 0, last = 0;
-    for (int i = 0; i < n; i++) {
-        if (wren_wait(pids[i], &status, 0) == pids[i] && i == n - 1)
-            last = status;
+    if (j) {
+        last = jobs_wait(j);
+    } else { /* no room to keep it if it stopped: wait for its end only */
+        for (int i = 0; i < n; i++)
+            if (wren_wait(pids[i], &status, 0) == pids[i] && i == n - 1)
+                last = status;
     }
     jobctl_take_back();
+    if (last == SH_STOPPED)
+        return 0;
     return n == p->ncmds ? last : -1;
 }

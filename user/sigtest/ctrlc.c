@@ -41,7 +41,7 @@ static pid_t start(const char *mode)
         memcpy(args + n, parts[i], len);
         n += len;
     }
-    return (pid_t)wren_spawn("/bin/sigtest", 12, args, n);
+    return (pid_t)wren_spawn("/bin/sigtest", 12, args, n, 0);
 }
 
 int ctrl_c_main(const char *mode)

@@ -248,5 +248,7 @@ int main(int argc, char **argv)
     test_sigchld_and_eintr();
     test_io();
     test_faults();
+    test_job_control();
+    test_restart();
     return wren_check_end();
 }

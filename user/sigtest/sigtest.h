@@ -15,8 +15,10 @@ int term_sig(int st);
 int exit_code(int st);
 void sleep_ms(long ms);
 
-void test_io(void);     /* pipes, EINTR, SIGPIPE */
-void test_faults(void); /* SIGSEGV handlers, forged sigreturn frames */
+void test_io(void);          /* pipes, EINTR, SIGPIPE */
+void test_faults(void);      /* SIGSEGV handlers, forged sigreturn frames */
+void test_job_control(void); /* SIGSTOP, SIGTSTP, SIGCONT, WUNTRACED */
+void test_restart(void);     /* SA_RESTART */
 int ctrl_c_main(const char *mode);
 
 #endif

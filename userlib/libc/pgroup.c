@@ -1,8 +1,9 @@
 /*
  * Process groups, sessions, the console's foreground group (tcsetpgrp over the console's
- * ioctl) and waitpid. Wren's wait status is the exit code, or WREN_WAIT_STATUS_SIGNALED |
- * the signal; picolibc's <sys/wait.h> macros read the traditional encoding (code << 8, or the
- * signal number), with picolibc's signal numbers.
+ * ioctl) and waitpid. Wren's wait status is the exit code, WREN_WAIT_STATUS_SIGNALED | the
+ * signal, or WREN_WAIT_STATUS_STOPPED | the signal; picolibc's <sys/wait.h> macros read the
+ * traditional encoding (code << 8, the signal number, or signal << 8 | 0x7f), with picolibc's
+ * signal numbers.
  */
 #include <errno.h>
 #include <sys/wait.h>
@@ -53,12 +54,15 @@ pid_t waitpid(pid_t pid, int *status, int options)
         errno = EINVAL;
         return -1;
     }
-    long r = wren_wait((int32_t)pid, &st, options & WNOHANG ? WREN_WAIT_NOHANG : 0);
+    long r = wren_wait((int32_t)pid, &st,
+                       (options & WNOHANG ? WREN_WAIT_NOHANG : 0) | (options & WUNTRACED ? WREN_WAIT_UNTRACED : 0));
     if (r == -E_AGAIN)
         return 0; /* WNOHANG and nothing has ended yet */
     if (r < 0)
         return (pid_t)wren_posix_result(r);
-    if (status)
+    if (status && (st & WREN_WAIT_STATUS_STOPPED))
+        *status = wren_signal_to_posix(st & 0xff) << 8 | 0x7f;
+    else if (status)
         *status = st & WREN_WAIT_STATUS_SIGNALED ? wren_signal_to_posix(st & 0xff) & 0x7f : (st & 0xff) << 8;
     return (pid_t)r;
 }

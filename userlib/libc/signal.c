@@ -3,7 +3,8 @@
  * signals the BSD way (SIGCHLD 20, SIGUSR1 30) while Wren uses Linux's (SIGCHLD 17, SIGUSR1
  * 10), so every number and set crossing the boundary is translated here. The kernel enters
  * one dispatcher for every handled signal; it calls the program's handler with picolibc's
- * number, keeps errno for the interrupted code, and returns through sigreturn.
+ * number, keeps errno for the interrupted code, and returns through sigreturn. Of sa_flags only
+ * SA_RESTART (<wren/libc.h>: picolibc has none) means anything.
  */
 #include <errno.h>
 #include <signal.h>
@@ -18,7 +19,8 @@ static const unsigned char to_wren[NSIG] = {
     [SIGBUS] = WREN_SIGNAL_SIGBUS,   [SIGFPE] = WREN_SIGNAL_SIGFPE,   [SIGKILL] = WREN_SIGNAL_SIGKILL,
     [SIGUSR1] = WREN_SIGNAL_SIGUSR1, [SIGSEGV] = WREN_SIGNAL_SIGSEGV, [SIGUSR2] = WREN_SIGNAL_SIGUSR2,
     [SIGPIPE] = WREN_SIGNAL_SIGPIPE, [SIGALRM] = WREN_SIGNAL_SIGALRM, [SIGTERM] = WREN_SIGNAL_SIGTERM,
-    [SIGCHLD] = WREN_SIGNAL_SIGCHLD,
+    [SIGCHLD] = WREN_SIGNAL_SIGCHLD, [SIGCONT] = WREN_SIGNAL_SIGCONT, [SIGSTOP] = WREN_SIGNAL_SIGSTOP,
+    [SIGTSTP] = WREN_SIGNAL_SIGTSTP,
 };
 
 #define WREN_SIGS 32
@@ -82,7 +84,7 @@ int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
                                                   : (uint64_t)(uintptr_t)dispatch;
         wa.restorer = 0; /* dispatch returns through sigreturn itself */
         wa.mask = set_to_wren(act->sa_mask);
-        wa.flags = 0;
+        wa.flags = act->sa_flags & SA_RESTART ? WREN_SIGACTION_RESTART : 0;
     }
     long r = wren_sigaction((uint32_t)w, act ? &wa : 0, &wold);
     if (r < 0)
@@ -92,7 +94,7 @@ int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
                           : wold.handler == WREN_SIGNAL_HANDLER_IGNORE    ? SIG_IGN
                                                                           : handlers[w];
         old->sa_mask = set_from_wren(wold.mask);
-        old->sa_flags = 0;
+        old->sa_flags = wold.flags & WREN_SIGACTION_RESTART ? SA_RESTART : 0;
     }
     if (act)
         handlers[w] = act->sa_handler;

@@ -13,4 +13,12 @@ long wren_posix_result(long r);
 int wren_signal_from_posix(int sig);
 int wren_signal_to_posix(int wren_sig);
 
+/*
+ * sigaction's SA_RESTART, which picolibc's <signal.h> lacks (Linux's value): an interrupted
+ * read, write or wait is made again after the handler (WREN_SIGACTION_RESTART).
+ */
+#ifndef SA_RESTART
+#define SA_RESTART 0x10000000
+#endif
+
 #endif
