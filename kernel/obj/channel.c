@@ -194,26 +194,31 @@ static long deliver(const struct wren_msg *m, struct wren_msg *kmsg, user_out_pt
  * Deliver the oldest message of e (e->count > 0) and only then dequeue it: a message that
  * cannot be delivered (bad buffer, full handle table) stays queued, so nothing is lost.
  */
+/* Deliver a message that carries a handle: installed in the receiver's table first, whose number the payload gets. */
+static __attribute__((noinline)) long deliver_with_handle(struct slot *s, struct wren_msg *kmsg, user_out_ptr umsg)
+{
+    struct handle_table *t = &proc_current()->handles;
+    long h = handle_install(t, s->handle, s->rights, 0);
+    if (h < 0)
+        return h;
+    wren_handle_t hv = (wren_handle_t)h;
+    memcpy(s->msg.payload, &hv, sizeof(hv)); /* the receiver's number for it */
+    if (deliver(&s->msg, kmsg, umsg)) {
+        kobj_get(s->handle); /* closing the entry must not drop the slot's own reference */
+        handle_close(t, h, 0);
+        return -E_FAULT;
+    }
+    return 0;
+}
+
 static long take(struct channel_end *e, struct wren_msg *kmsg, user_out_ptr umsg)
 {
     struct slot *s = &e->slots[e->head];
     long len = s->msg.header.length;
+    long err = s->handle ? deliver_with_handle(s, kmsg, umsg) : deliver(&s->msg, kmsg, umsg);
 
-    if (s->handle) {
-        struct handle_table *t = &proc_current()->handles;
-        long h = handle_install(t, s->handle, s->rights, 0);
-        if (h < 0)
-            return h;
-        wren_handle_t hv = (wren_handle_t)h;
-        memcpy(s->msg.payload, &hv, sizeof(hv)); /* the receiver's number for it */
-        if (deliver(&s->msg, kmsg, umsg)) {
-            kobj_get(s->handle); /* closing the entry must not drop the slot's own reference */
-            handle_close(t, h, 0);
-            return -E_FAULT;
-        }
-    } else if (deliver(&s->msg, kmsg, umsg)) {
-        return -E_FAULT;
-    }
+    if (err)
+        return err;
     s->handle = 0;
     e->head = e->head + 1 == e->depth ? 0 : e->head + 1;
     e->count--;
@@ -225,8 +230,9 @@ static long take(struct channel_end *e, struct wren_msg *kmsg, user_out_ptr umsg
 }
 
 /* Receive on e; `call`: a closed peer is E_PIPE at once (the answer will never come), not a Close message. */
-static long receive(struct channel_end *e, struct wren_msg *kmsg, user_out_ptr umsg, bool nonblock, uint64_t deadline,
-                    bool call)
+/* receive's slow path: nothing is queued. */
+static __attribute__((noinline)) long receive_wait(struct channel_end *e, struct wren_msg *kmsg, user_out_ptr umsg,
+                                                   bool nonblock, uint64_t deadline, bool call)
 {
     for (;;) {
         if (e->count)
@@ -250,6 +256,14 @@ static long receive(struct channel_end *e, struct wren_msg *kmsg, user_out_ptr u
         if (err)
             return err;
     }
+}
+
+static long receive(struct channel_end *e, struct wren_msg *kmsg, user_out_ptr umsg, bool nonblock, uint64_t deadline,
+                    bool call)
+{
+    if (e->count) /* the fast path always finds its message here */
+        return take(e, kmsg, umsg);
+    return receive_wait(e, kmsg, umsg, nonblock, deadline, call);
 }
 
 long channel_receive(struct kobject *end, struct wren_msg *kmsg, user_out_ptr umsg, bool nonblock, uint64_t deadline)

@@ -21,26 +21,6 @@ void handle_install_at(struct handle_table *t, int i, struct kobject *o, uint32_
         t->top = (uint32_t)i + 1;
 }
 
-struct handle *handle_entry(struct handle_table *t, long h)
-{
-    if (h < 0 || h >= HANDLE_MAX || !t->h[h].obj)
-        return 0;
-    return &t->h[h];
-}
-
-long handle_get(struct handle_table *t, long h, uint16_t type, uint32_t rights, long bad, struct kobject **out)
-{
-    struct handle *e = handle_entry(t, h);
-    if (!e)
-        return bad;
-    if (type && e->obj->type != type)
-        return -E_WRONGTYPE;
-    if ((e->rights & rights) != rights)
-        return -E_ACCES;
-    *out = kobj_get(e->obj);
-    return 0;
-}
-
 long handle_close(struct handle_table *t, long h, long bad)
 {
     struct handle *e = handle_entry(t, h);

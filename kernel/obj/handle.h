@@ -39,15 +39,33 @@ long handle_install(struct handle_table *t, struct kobject *o, uint32_t rights, 
 /* Put `o` in entry i (0 <= i < HANDLE_MAX), which must be free, taking over the caller's reference. */
 void handle_install_at(struct handle_table *t, int i, struct kobject *o, uint32_t rights);
 
+/* The entry itself (NULL if h is not open), for calls that read or change rights and flags. */
+static inline struct handle *handle_entry(struct handle_table *t, long h)
+{
+    if (h < 0 || h >= HANDLE_MAX || !t->h[h].obj)
+        return 0;
+    return &t->h[h];
+}
+
 /*
  * Look up entry `h`: it must be open (else `bad`, which is -E_BADF or -E_BADHANDLE), hold an
  * object of `type` unless type is 0 (else -E_WRONGTYPE), and carry every right in `rights`
  * (else -E_ACCES). On success *out is the object with a new reference the caller must drop.
+ * Inline: every syscall on a handle starts here.
  */
-long handle_get(struct handle_table *t, long h, uint16_t type, uint32_t rights, long bad, struct kobject **out);
-
-/* The entry itself (NULL if h is not open), for calls that read or change rights and flags. */
-struct handle *handle_entry(struct handle_table *t, long h);
+static inline long handle_get(struct handle_table *t, long h, uint16_t type, uint32_t rights, long bad,
+                              struct kobject **out)
+{
+    struct handle *e = handle_entry(t, h);
+    if (!e)
+        return bad;
+    if (type && e->obj->type != type)
+        return -E_WRONGTYPE;
+    if ((e->rights & rights) != rights)
+        return -E_ACCES;
+    *out = kobj_get(e->obj);
+    return 0;
+}
 
 /* Close entry h: 0 or `bad`. */
 long handle_close(struct handle_table *t, long h, long bad);

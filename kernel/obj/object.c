@@ -17,20 +17,8 @@ void kobj_init(struct kobject *o, const struct kobject_ops *ops, uint16_t type, 
     kobj_live[type]++;
 }
 
-struct kobject *kobj_get(struct kobject *o)
+void kobj_release(struct kobject *o)
 {
-    KASSERT(o->refs > 0 && o->refs < UINT32_MAX);
-    o->refs++;
-    return o;
-}
-
-void kobj_put(struct kobject *o)
-{
-    if (!o)
-        return;
-    KASSERT(o->refs > 0);
-    if (--o->refs)
-        return;
     kobj_live[o->type]--;
     /* Subscriptions end with the object (as epoll's do with the open file), before it goes. */
     if (!list_empty(&o->watchers))

@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "lib/list.h"
+#include "panic.h"
 #include "syscall_table.h"
 #include "user_ptr.h"
 
@@ -60,9 +61,26 @@ struct kobject {
 
 /* Set up a new object with one reference (the creator's). */
 void kobj_init(struct kobject *o, const struct kobject_ops *ops, uint16_t type, uint16_t file_type);
-struct kobject *kobj_get(struct kobject *o);
+/* The last reference went: destroy the object (kobj_put's slow path). */
+void kobj_release(struct kobject *o);
+
+/* Inline: every syscall on a handle takes and drops one reference. */
+static inline struct kobject *kobj_get(struct kobject *o)
+{
+    KASSERT(o->refs > 0 && o->refs < UINT32_MAX);
+    o->refs++;
+    return o;
+}
+
 /* Drop a reference; the last one destroys the object. NULL is ignored. */
-void kobj_put(struct kobject *o);
+static inline void kobj_put(struct kobject *o)
+{
+    if (!o)
+        return;
+    KASSERT(o->refs > 0);
+    if (--o->refs == 0)
+        kobj_release(o);
+}
 
 /* Wake the event queues watching o for any of the WREN_EVENT_READY_* bits in `what`. */
 void event_watchers_notify(struct kobject *o, uint32_t what);

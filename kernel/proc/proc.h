@@ -67,6 +67,15 @@ struct proc_args {
     size_t envp_len;
 };
 
+/*
+ * Is a signal pending that p does not block? A blocked call of p's should then return
+ * -E_INTR. Inline: every blocking wait asks, before and after it sleeps.
+ */
+static inline bool signal_interrupted(const struct proc *p)
+{
+    return (p->sig.pending & (~p->sig.blocked | SIG_UNCATCHABLE)) != 0;
+}
+
 void proc_init(void);
 /*
  * Start `path` (absolute, in the root file system) with the given arguments and environment;

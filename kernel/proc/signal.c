@@ -12,11 +12,6 @@
 #include "proc/waitq.h"
 #include "syscall_table.h"
 
-bool signal_interrupted(const struct proc *p)
-{
-    return (p->sig.pending & (~p->sig.blocked | SIG_UNCATCHABLE)) != 0;
-}
-
 /* Would p drop `sig` at once? Ignored signals are discarded when sent, not when delivered. */
 static bool discarded(const struct proc *p, int sig)
 {

@@ -53,8 +53,7 @@ void signal_post(struct proc *p, int sig);
 /* As signal_post, for a signal one process sends another (kill, the console): init is spared unless it has a handler.
  */
 void signal_send(struct proc *p, int sig);
-/* Is a signal pending that p does not block? A blocked call of p's should then return -E_INTR. */
-bool signal_interrupted(const struct proc *p);
+/* signal_interrupted(p), in proc.h: is a signal pending that p does not block? */
 /* Act on the pending signals of the current process before it returns to user space via tf. */
 void signal_deliver(struct trap_frame *tf);
 /*
