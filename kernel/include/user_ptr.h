@@ -12,6 +12,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "arch/uaccess.h"
+
+#define USER_ADDR_TOP   0x0001000000000000ull /* 2^48, the top of TTBR0's range: mm/vm.h's VM_USER_TOP */
+#define USER_PTR_EFAULT 14                    /* E_FAULT (interface/errors.yaml; asserted in uaccess.c) */
+
 typedef struct {
     uintptr_t addr;
 } user_in_ptr; /* the kernel reads through it */
@@ -27,8 +32,30 @@ bool user_readable(user_in_ptr p, size_t len);
 /* Is all of [p, p + len) memory the calling program may write (a later copy_to_user can still fault in a page)? */
 bool user_writable(user_out_ptr p, size_t len);
 
-/* 0, or -E_FAULT if [src, src + len) is not memory of the calling program. */
-int copy_from_user(void *dst, user_in_ptr src, size_t len);
-int copy_to_user(user_out_ptr dst, const void *src, size_t len);
+/*
+ * 0, or -E_FAULT if [src, src + len) is not memory of the calling program. Inline, as every
+ * IPC message goes through two of them: the range must lie in the user half (so the MMU's
+ * EL0 checks apply to all of it), and the copy itself uses unprivileged loads and stores
+ * with a fault fixup (arch/uaccess.h). With no program running, TTBR0 holds an empty table
+ * (exit switches to it before freeing its own), so a stray copy faults to -E_FAULT too.
+ */
+static inline bool user_range_ok(uintptr_t addr, size_t len)
+{
+    return addr < USER_ADDR_TOP && len <= USER_ADDR_TOP - addr;
+}
+
+static inline int copy_from_user(void *dst, user_in_ptr src, size_t len)
+{
+    if (!user_range_ok(src.addr, len))
+        return -USER_PTR_EFAULT;
+    return (int)arch_copy_from_user(dst, (const void *)src.addr, len);
+}
+
+static inline int copy_to_user(user_out_ptr dst, const void *src, size_t len)
+{
+    if (!user_range_ok(dst.addr, len))
+        return -USER_PTR_EFAULT;
+    return (int)arch_copy_to_user((void *)dst.addr, src, len);
+}
 
 #endif
