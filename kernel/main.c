@@ -22,6 +22,7 @@
 #include "lib/fdt.h"
 #include "mm/kmap.h"
 #include "mm/pmm.h"
+#include "obj/device.h"
 #include "panic.h"
 #include "platform/platform.h"
 #include "syscall.h"
@@ -234,6 +235,7 @@ _Noreturn void kernel_main(uintptr_t dtb)
     init_irq();
     init_timer();
     init_console_input();
+    device_init(&fdt, &plat); /* what user drivers may open: the rest of the tree (the blob stays reserved) */
     syscall_trace_enable(cmdline_has(plat.bootargs, "trace=syscalls"));
 #ifdef WREN_DEBUG
     /* Lets the tests see what an unexpected kernel exception prints. */

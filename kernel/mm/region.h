@@ -52,12 +52,14 @@
 // What a region is. This module only compares kinds (touching regions merge only if equal), never interprets them,
 // so new kinds can be added freely.
 enum region_kind {
-    REGION_ANON = 1,   // anonymous memory (mmap): zero-filled on first touch
-    REGION_IMAGE = 2,  // a segment of the program image (ELF PT_LOAD), filled by the loader
-    REGION_STACK = 3,  // a thread's stack: anonymous memory, zero-filled on first touch
-    REGION_SHM = 4,    // a shared-memory object, mapped shared (its pages are the object's)
-    REGION_SHM_RO = 5, // as REGION_SHM, through a handle without the write right: never made writable
-    REGION_FILE = 6,   // a private mapping of a file: each page a copy of the file's bytes, made on first touch
+    REGION_ANON = 1,      // anonymous memory (mmap): zero-filled on first touch
+    REGION_IMAGE = 2,     // a segment of the program image (ELF PT_LOAD), filled by the loader
+    REGION_STACK = 3,     // a thread's stack: anonymous memory, zero-filled on first touch
+    REGION_SHM = 4,       // a shared-memory object, mapped shared (its pages are the object's)
+    REGION_SHM_RO = 5,    // as REGION_SHM, through a handle without the write right: never made writable
+    REGION_FILE = 6,      // a private mapping of a file: each page a copy of the file's bytes, made on first touch
+    REGION_DEVICE = 7,    // a device's registers (obj/device.h): Device memory, not RAM, never executable
+    REGION_DEVICE_RO = 8, // as REGION_DEVICE, through a handle without the write right: never made writable
 };
 
 struct region {

@@ -18,6 +18,10 @@
  * region naming it is made and dropped when the last one goes (vm_map, vm_unmap, vm_fork,
  * vm_destroy), so an object lives as long as any mapping of it. Shared pages (REGION_SHM*) are
  * never copy-on-write: fork maps the same pages writable in both spaces.
+ *
+ * Device regions (REGION_DEVICE*, obj/device.h) map a device's registers: physical pages that are
+ * not RAM, so they carry no page reference, are mapped Device-nGnRE and never reach the page
+ * allocator (unmap and destroy report them to nobody); fork leaves them to be faulted in again.
  */
 #include <wren/abi.h>
 
@@ -60,6 +64,17 @@ static unsigned pgt_prot(uint32_t prot)
     };
     _Static_assert(WREN_PROT_ALL == 7, "three protection bits");
     return table[prot & WREN_PROT_ALL];
+}
+
+static bool is_device(uint32_t kind)
+{
+    return kind == REGION_DEVICE || kind == REGION_DEVICE_RO;
+}
+
+/* The page-table protection of a page of region r (of its kind and prot). */
+static unsigned region_pgt_prot(const struct region *r)
+{
+    return pgt_prot(r->prot) | (is_device(r->kind) ? PGT_DEVICE : 0);
 }
 
 static bool user_range(uint64_t start, uint64_t len)
@@ -120,6 +135,14 @@ static void object_get(struct kobject *o)
 
 void vm_destroy(struct vm_space *vs)
 {
+    /* Device registers first, reported to nobody: they are not the allocator's. 4 KiB pages only, so no split. */
+    for (int i = 0; i < vs->regions.count; i++) {
+        const struct region *r = &vs->regions.r[i];
+        if (is_device(r->kind)) {
+            int err = pgtable_unmap(&vs->pt, r->start, r->end - r->start, NULL);
+            KASSERT(err == 0);
+        }
+    }
     pgtable_destroy(&vs->pt, page_released);
     for_each_object(vs, kobj_put);
     /* Its translations must be gone before the ASID or the pages are used again. */
@@ -239,9 +262,10 @@ static int page_for(struct vm_space *vs, uint64_t va, enum vm_access access, boo
         if (!page)
             return -E_NOMEM;
     }
-    int err = pgtable_map(&vs->pt, va, page, PAGE, pgt_prot(r->prot));
+    int err = pgtable_map(&vs->pt, va, page, PAGE, region_pgt_prot(r));
     if (err) {
-        pmm_put(page);
+        if (!is_device(r->kind))
+            pmm_put(page);
         return err;
     }
     *pa = page;
@@ -326,7 +350,8 @@ static void unmap_piece(void *ctx, const struct region *piece)
             uc->objs[uc->nobjs++] = piece->obj;
     }
     /* Its edges cut no block (split_edges, and blocks lie inside one region): no split, so this cannot fail. */
-    int err = pgtable_unmap(&vs->pt, piece->start, piece->end - piece->start, page_released);
+    int err =
+        pgtable_unmap(&vs->pt, piece->start, piece->end - piece->start, is_device(piece->kind) ? NULL : page_released);
     KASSERT(err == 0);
 }
 
@@ -400,7 +425,7 @@ static void protect_piece(void *ctx, const struct region *piece)
     struct protect_ctx *pc = ctx;
     /* Only the pages already touched are in the table; the rest follow the region when faulted in. */
     for (uint64_t va = piece->start; va < piece->end;) {
-        unsigned have, prot = pgt_prot(pc->prot);
+        unsigned have, prot = pgt_prot(pc->prot) | (is_device(piece->kind) ? PGT_DEVICE : 0);
         uint64_t size;
         if (pgtable_lookup(&pc->vs->pt, va, 0, &have, &size) != 0) {
             va += PAGE;
@@ -417,10 +442,18 @@ static void protect_piece(void *ctx, const struct region *piece)
     }
 }
 
-static void note_read_only(void *ctx, const struct region *piece)
+struct refuse_ctx {
+    uint32_t prot;
+    bool refused;
+};
+
+/* Write to a mapping made through a handle without the write right, or execute device registers. */
+static void note_refused(void *ctx, const struct region *piece)
 {
-    if (piece->kind == REGION_SHM_RO)
-        *(bool *)ctx = true;
+    struct refuse_ctx *rc = ctx;
+    if (((rc->prot & WREN_PROT_WRITE) && (piece->kind == REGION_SHM_RO || piece->kind == REGION_DEVICE_RO)) ||
+        ((rc->prot & WREN_PROT_EXEC) && is_device(piece->kind)))
+        rc->refused = true;
 }
 
 int vm_protect(struct vm_space *vs, uint64_t addr, uint64_t len, uint32_t prot)
@@ -433,11 +466,11 @@ int vm_protect(struct vm_space *vs, uint64_t addr, uint64_t len, uint32_t prot)
     int err = split_edges(vs, addr, addr + len);
     if (err)
         return err;
-    /* A shared mapping made through a handle without the write right never becomes writable. */
-    bool read_only = false;
-    if (prot & WREN_PROT_WRITE)
-        region_for_each(&vs->regions, addr, addr + len, note_read_only, &read_only);
-    if (read_only)
+    /* A shared mapping made through a handle without the write right never becomes writable; registers never run. */
+    struct refuse_ctx rc = {prot, false};
+    if (prot & (WREN_PROT_WRITE | WREN_PROT_EXEC))
+        region_for_each(&vs->regions, addr, addr + len, note_refused, &rc);
+    if (rc.refused)
         return -E_ACCES;
     struct protect_ctx pc = {vs, prot};
     return region_protect(&vs->regions, addr, addr + len, prot, protect_piece, &pc);
@@ -464,7 +497,7 @@ int vm_fork(struct vm_space *parent, struct vm_space *child)
     for (int i = 0; i < parent->regions.count; i++) {
         const struct region *r = &parent->regions.r[i];
         bool shared = r->kind == REGION_SHM || r->kind == REGION_SHM_RO;
-        for (uint64_t va = r->start; va < r->end;) {
+        for (uint64_t va = is_device(r->kind) ? r->end : r->start; va < r->end;) { /* devices: faulted in again */
             uint64_t pa, size;
             unsigned have;
             if (pgtable_lookup(&parent->pt, va, &pa, &have, &size) != 0) {

@@ -47,6 +47,8 @@ long event_post(struct kobject *q, int pid, uint64_t data);
 long event_irq_ack(struct kobject *q, uint32_t id);
 /* Does an event subscription hold INTID intid? */
 bool event_irq_claimed(uint32_t intid);
+/* Does a subscription of process `pid` hold it? */
+bool event_irq_held_by(uint32_t intid, int pid);
 
 /* Hooks for the sources that are not objects. */
 void event_proc_exited(struct proc *p);            /* p has just become a zombie */

@@ -32,6 +32,11 @@ bool event_irq_claimed(uint32_t intid)
     return intid < IRQ_MAX_INTID && irq_subs[intid];
 }
 
+bool event_irq_held_by(uint32_t intid, int pid)
+{
+    return event_irq_claimed(intid) && irq_subs[intid]->req.owner == pid;
+}
+
 void event_source_detach(struct event_sub *s)
 {
     uint32_t intid = (uint32_t)s->req.source;
@@ -52,6 +57,8 @@ long event_source_attach(struct event_sub *s)
         if (err)
             return err; /* -E_BUSY: the kernel's own, or another subscription's */
         irq_subs[intid] = s;
+        /* On the device's watchers (which nothing notifies): the subscription ends with the device. */
+        list_add_tail(&r->obj->watchers, &s->watch);
         return 0;
     }
     case WREN_EVENT_TIMER: list_add_tail(&s->q->timers, &s->watch); break;

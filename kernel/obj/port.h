@@ -21,7 +21,7 @@
 #define PORT_BACKLOG         16 /* connect requests waiting for accept, per port */
 #define PORT_MAX_SUBSCRIBERS 32
 
-/* Does registering `name` need the port privilege (names under "sys.")? */
+/* Does registering `name` need the system privilege (names under "sys.")? */
 bool port_name_restricted(const char *name, size_t len);
 
 /* Register `name` (1 to PORT_NAME_MAX bytes, checked by the caller): the new port in *out, or -E_EXIST / -E_NOMEM. */

@@ -339,7 +339,7 @@ long proc_spawn(const char *path, const struct proc_args *a, const struct wren_s
     }
     set_name(p, path);
     give_fds(p, parent, fds, nfds);
-    p->port_privilege = !parent; /* the kernel's own first process only (obj/port.h) */
+    p->privileged = !parent; /* the kernel's own first process only (obj/port.h) */
     if (parent)
         signal_spawn(&p->sig, &parent->sig);
     return start_proc(p, ppid, SCHED_PRIO_NORMAL);
@@ -411,7 +411,7 @@ long proc_fork(void)
     child->fp = parent->fp;
     memcpy(child->name, parent->name, sizeof(child->name));
     handle_inherit(&child->handles, &parent->handles, HANDLE_MAX);
-    child->port_privilege = parent->port_privilege;
+    child->privileged = parent->privileged;
     signal_fork(&child->sig, &parent->sig);
     return start_proc(child, parent->pid, parent->prio);
 }

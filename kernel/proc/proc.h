@@ -36,8 +36,8 @@ struct proc {
     uint8_t stop_sig; /* while stopped (proc/signal.c): the signal that stopped it; else 0 */
     bool stop_report; /* a stop its parent has not collected yet (wait with WREN_WAIT_UNTRACED) */
     char name[PROC_NAME_MAX];
-    char *cwd;           /* current directory, canonical and kmalloc'd; NULL is the root (fs/path.h) */
-    bool port_privilege; /* may register "sys." port names: init's, kept by fork and exec, not by spawn */
+    char *cwd;       /* current directory, canonical and kmalloc'd; NULL is the root (fs/path.h) */
+    bool privileged; /* system privilege ("sys." port names, device_open): init's, kept by fork and exec, not spawn */
 
     /* Scheduling: sched.c owns these. */
     uint8_t prio;       /* higher runs first; SCHED_PRIO_* */

@@ -4,6 +4,7 @@
  * for a reason the caller could have avoided.
  */
 #include "irq.h"
+#include "obj/device.h"
 #include "obj/event_queue.h"
 #include "obj/handle.h"
 #include "proc/proc.h"
@@ -64,6 +65,32 @@ static long watched_object(struct event_request *r)
     return err;
 }
 
+/*
+ * A device's interrupt (a new reference to the device in r->obj): only through a handle to the
+ * device, so a process claims no interrupt but those of devices it may drive. The line and its
+ * trigger come from the device tree.
+ */
+static long device_irq(struct event_request *r)
+{
+    long h = r->source >= HANDLE_MAX ? -1 : (long)r->source;
+    long err = handle_get(my_table(), h, WREN_OBJECT_DEVICE, WREN_RIGHT_READ, -E_BADHANDLE, &r->obj);
+    if (err)
+        return err;
+    const struct dt_device *dt = device_desc(r->obj);
+    if (!dt->intid)
+        err = -E_NOENT;
+    else if (event_irq_claimed(dt->intid))
+        err = -E_BUSY;
+    if (err) {
+        kobj_put(r->obj);
+        r->obj = 0;
+        return err;
+    }
+    r->source = dt->intid;
+    r->arg = dt->edge;
+    return 0;
+}
+
 static long check_source(struct event_request *r)
 {
     struct proc *self = proc_current();
@@ -83,13 +110,7 @@ static long check_source(struct event_request *r)
         return c && c->ppid == self->pid ? 0 : -E_CHILD;
     }
     case WREN_EVENT_SIGNAL: return r->source < SIG_COUNT && (SIG_BLOCKABLE & SIG_BIT(r->source)) ? 0 : -E_INVAL;
-    case WREN_EVENT_IRQ:
-        /* SGIs and PPIs (below 32) are per CPU and the kernel's own (its timer is one). */
-        if (r->source < 32)
-            return -E_PERM;
-        if (r->source > UINT32_MAX || !irq_valid((uint32_t)r->source) || r->arg > 1)
-            return -E_INVAL;
-        return event_irq_claimed((uint32_t)r->source) ? -E_BUSY : 0;
+    case WREN_EVENT_IRQ: return device_irq(r);
     default: return -E_INVAL; /* WREN_EVENT_POST: posted, never subscribed to */
     }
 }
@@ -110,8 +131,7 @@ long sys_event_subscribe(wren_handle_t queue, uint32_t type, uint64_t source, ui
     long ret = get_queue(queue, WREN_RIGHT_READ, &q);
     if (ret)
         return ret;
-    if ((type != WREN_EVENT_TIMER && type != WREN_EVENT_IRQ && arg) ||
-        (type != WREN_EVENT_TIMER && (flags & WREN_SUBSCRIBE_ABSOLUTE)))
+    if ((type != WREN_EVENT_TIMER && arg) || (type != WREN_EVENT_TIMER && (flags & WREN_SUBSCRIBE_ABSOLUTE)))
         ret = -E_INVAL;
     else
         ret = check_source(&r);
@@ -176,8 +196,9 @@ long sys_event_post(wren_handle_t queue, uint64_t data)
 
 long sys_event_irq_raise(uint32_t intid)
 {
-    /* Only an interrupt a driver process has claimed: the kernel's own devices are not to be fooled. */
-    if (!event_irq_claimed(intid))
+    /* Only an interrupt the caller has claimed as a driver: the kernel's own devices and other drivers' are not to
+     * be fooled. */
+    if (!event_irq_held_by(intid, proc_current()->pid))
         return -E_PERM;
     irq_raise(intid);
     return 0;

@@ -1,6 +1,7 @@
 /* Memory syscalls (interface/syscalls/mem.yaml). */
 #include "mm/pmm.h"
 #include "mm/vm.h"
+#include "obj/device.h"
 #include "obj/handle.h"
 #include "obj/shm.h"
 #include "proc/proc.h"
@@ -25,6 +26,23 @@ static long map_shm(uintptr_t addr, size_t len, uint32_t prot, uint32_t flags, s
     if (len > size || pages > size || offset > size - pages)
         return -E_INVAL;
     uint32_t kind = (rights & WREN_RIGHT_WRITE) ? REGION_SHM : REGION_SHM_RO;
+    return vm_map(user_vm(), addr, len, prot, flags & WREN_MAP_FIXED, kind, o, offset);
+}
+
+/* MAP_SHARED of a device's registers (obj/device.h): Device memory, never executable. */
+static long map_device(uintptr_t addr, size_t len, uint32_t prot, uint32_t flags, struct kobject *o, uint32_t rights,
+                       uint64_t offset)
+{
+    if (!(flags & WREN_MAP_SHARED))
+        return -E_INVAL; /* a private copy of registers means nothing */
+    if (!(rights & WREN_RIGHT_MAP) || (prot & WREN_PROT_EXEC) ||
+        ((prot & WREN_PROT_WRITE) && !(rights & WREN_RIGHT_WRITE)) ||
+        ((prot & WREN_PROT_READ) && !(rights & WREN_RIGHT_READ)))
+        return -E_ACCES;
+    uint64_t size = device_desc(o)->map_size, pages = ((uint64_t)len + PMM_PAGE_SIZE - 1) & ~(PMM_PAGE_SIZE - 1);
+    if (len > size || pages > size || offset > size - pages)
+        return -E_INVAL; /* beyond the device's pages: a neighbour's registers, or RAM */
+    uint32_t kind = (rights & WREN_RIGHT_WRITE) ? REGION_DEVICE : REGION_DEVICE_RO;
     return vm_map(user_vm(), addr, len, prot, flags & WREN_MAP_FIXED, kind, o, offset);
 }
 
@@ -75,6 +93,8 @@ long sys_mmap(uintptr_t addr, size_t len, uint32_t prot, uint32_t flags, wren_fd
         ret = map_shm(addr, len, prot, flags, o, rights, offset);
     else if (o->type == WREN_OBJECT_FILE)
         ret = map_file(addr, len, prot, flags, o, rights, offset);
+    else if (o->type == WREN_OBJECT_DEVICE)
+        ret = map_device(addr, len, prot, flags, o, rights, offset);
     else
         ret = -E_NOTSUP;
     kobj_put(o);

@@ -54,7 +54,7 @@ long sys_port_register(user_in_ptr name, size_t name_len)
     long err = fetch_name(buf, name, name_len);
     if (err)
         return err;
-    if (port_name_restricted(buf, name_len) && !proc_current()->port_privilege)
+    if (port_name_restricted(buf, name_len) && !proc_current()->privileged)
         return -E_PERM;
     if (table_full())
         return -E_MFILE;
@@ -116,8 +116,8 @@ long sys_port_accept(wren_handle_t port, uint32_t flags, uint64_t timeout_ns)
 long sys_port_drop_privilege(void)
 {
     struct proc *self = proc_current();
-    bool had = self->port_privilege;
-    self->port_privilege = false;
+    bool had = self->privileged;
+    self->privileged = false;
     return had;
 }
 

@@ -68,7 +68,8 @@ static void bad_input(void)
     wren_check("unknown type 99", wren_event_subscribe((wren_handle_t)q, 99, (uint64_t)p[0], 0, 0, 0), -E_INVAL);
     wren_check("type 0", wren_event_subscribe((wren_handle_t)q, 0, (uint64_t)p[0], 0, 0, 0), -E_INVAL);
     wren_check("type post", wren_event_subscribe((wren_handle_t)q, WREN_EVENT_POST, 0, 0, 0, 0), -E_INVAL);
-    wren_check("type irq, an SGI", wren_event_subscribe((wren_handle_t)q, WREN_EVENT_IRQ, 5, 0, 0, 0), -E_PERM);
+    wren_check("type irq, a pipe as the device",
+               wren_event_subscribe((wren_handle_t)q, WREN_EVENT_IRQ, (uint64_t)p[0], 0, 0, 0), -E_WRONGTYPE);
     wren_check("unknown flag bits",
                wren_event_subscribe((wren_handle_t)q, WREN_EVENT_FD_READABLE, (uint64_t)p[0], 0, 1u << 9, 0), -E_INVAL);
     wren_check("arg given for a pipe",
@@ -459,34 +460,40 @@ static void posting(void)
 }
 
 /*
- * A driver's interrupt: claimed by a subscription, raised from software (event_irq_raise sets
- * it pending at the GIC as the device would), masked by the kernel when it fires and let
- * through again only by event_irq_ack.
+ * A driver's interrupt: claimed by a subscription through a device handle (a virtio-mmio transport with no
+ * backend, which never raises it by itself), raised from software (event_irq_raise sets it pending at the GIC as
+ * the device would), masked by the kernel when it fires and let through again only by event_irq_ack.
  */
 static void interrupts(void)
 {
-    enum { SPI = 200 };
+    static const char name[] = "virtio,mmio";
     long q = wren_event_queue_create(), q2 = wren_event_queue_create();
     long timer = wren_event_subscribe((wren_handle_t)q, WREN_EVENT_TIMER, 1000 * MS, 0, 0, 0);
+    long dev = wren_device_open(name, sizeof(name) - 1);
+    struct wren_device_info info;
 
-    wren_check("raise an unclaimed interrupt", wren_event_irq_raise(SPI), -E_PERM);
+    wren_check("open a virtio-mmio transport", dev >= 0, 1);
+    wren_check("  its description", wren_device_info((wren_handle_t)dev, &info), 0);
+    const uint32_t spi = info.intid;
+    wren_check("  an SPI, edge-triggered (QEMU's DTB)", spi >= 32 && info.irq_edge == 1, 1);
+    wren_check("raise an unclaimed interrupt", wren_event_irq_raise(spi), -E_PERM);
     wren_check("raise the console's", wren_event_irq_raise(33), -E_PERM);
-    long id = wren_event_subscribe((wren_handle_t)q, WREN_EVENT_IRQ, SPI, 1, 0, 41);
-    wren_check("claim SPI 200 (INTID 200), edge", id > 0, 1);
-    wren_check("  a second claim", wren_event_subscribe((wren_handle_t)q2, WREN_EVENT_IRQ, SPI, 1, 0, 0), -E_BUSY);
-    wren_check("  the console's interrupt (33) is the kernel's",
-               wren_event_subscribe((wren_handle_t)q2, WREN_EVENT_IRQ, 33, 0, 0, 0), -E_BUSY);
-    wren_check("  a PPI (the timer's, 30)", wren_event_subscribe((wren_handle_t)q2, WREN_EVENT_IRQ, 30, 0, 0, 0),
-               -E_PERM);
-    wren_check("  INTID 5000", wren_event_subscribe((wren_handle_t)q2, WREN_EVENT_IRQ, 5000, 0, 0, 0), -E_INVAL);
-    wren_check("  arg 2", wren_event_subscribe((wren_handle_t)q2, WREN_EVENT_IRQ, SPI + 1, 2, 0, 0), -E_INVAL);
+    long id = wren_event_subscribe((wren_handle_t)q, WREN_EVENT_IRQ, (uint64_t)dev, 0, 0, 41);
+    wren_check("claim it through the device", id > 0, 1);
+    wren_check("  a second claim", wren_event_subscribe((wren_handle_t)q2, WREN_EVENT_IRQ, (uint64_t)dev, 0, 0, 0),
+               -E_BUSY);
+    wren_check("  a raw INTID is no device handle",
+               wren_event_subscribe((wren_handle_t)q2, WREN_EVENT_IRQ, 33, 0, 0, 0), -E_BADHANDLE);
+    wren_check("  an event queue is no device",
+               wren_event_subscribe((wren_handle_t)q2, WREN_EVENT_IRQ, (uint64_t)q, 0, 0, 0), -E_WRONGTYPE);
+    wren_check("  arg 1", wren_event_subscribe((wren_handle_t)q2, WREN_EVENT_IRQ, (uint64_t)dev, 1, 0, 0), -E_INVAL);
     wren_check("  nothing yet", poll_q(q), -E_TIMEDOUT);
-    wren_check("raise it", wren_event_irq_raise(SPI), 0);
+    wren_check("raise it", wren_event_irq_raise(spi), 0);
     long n = wren_event_wait((wren_handle_t)q, ev, 8, 1000 * MS);
     wren_check("  reported", n, 1);
     wren_check("  type irq, source the INTID, one interrupt, the cookie",
-               ev[0].type == WREN_EVENT_IRQ && ev[0].source == SPI && ev[0].data == 1 && ev[0].cookie == 41, 1);
-    wren_check("raise it again before the acknowledgement", wren_event_irq_raise(SPI), 0);
+               ev[0].type == WREN_EVENT_IRQ && ev[0].source == spi && ev[0].data == 1 && ev[0].cookie == 41, 1);
+    wren_check("raise it again before the acknowledgement", wren_event_irq_raise(spi), 0);
     wren_sleep(5 * MS);
     wren_check("  masked: not delivered", poll_q(q), -E_TIMEDOUT);
     wren_check("acknowledge", wren_event_irq_ack((wren_handle_t)q, (uint32_t)id), 0);
@@ -498,12 +505,23 @@ static void interrupts(void)
     wren_check("acknowledge on a bad handle", wren_event_irq_ack(250, (uint32_t)id), -E_BADHANDLE);
     wren_event_irq_ack((wren_handle_t)q, (uint32_t)id);
     wren_check("unsubscribe releases it", wren_event_unsubscribe((wren_handle_t)q, (uint32_t)id), 0);
-    wren_check("  it cannot be raised any more", wren_event_irq_raise(SPI), -E_PERM);
+    wren_check("  it cannot be raised any more", wren_event_irq_raise(spi), -E_PERM);
     wren_check("  another queue may claim it",
-               wren_event_subscribe((wren_handle_t)q2, WREN_EVENT_IRQ, SPI, 1, 0, 0) > 0, 1);
+               wren_event_subscribe((wren_handle_t)q2, WREN_EVENT_IRQ, (uint64_t)dev, 0, 0, 0) > 0, 1);
     wren_close((int32_t)q2);
-    wren_check("closing that queue releases it too",
-               wren_event_subscribe((wren_handle_t)q, WREN_EVENT_IRQ, SPI, 1, 0, 0) > 0, 1);
+    id = wren_event_subscribe((wren_handle_t)q, WREN_EVENT_IRQ, (uint64_t)dev, 0, 0, 0);
+    wren_check("closing that queue releases it too", id > 0, 1);
+    wren_check("  raised", wren_event_irq_raise(spi), 0);
+    wren_close((int32_t)dev);
+    wren_check("closing the device ends the subscription", wren_event_irq_ack((wren_handle_t)q, (uint32_t)id),
+               -E_NOENT);
+    wren_check("  and releases the line", wren_event_irq_raise(spi), -E_PERM);
+    wren_check("  the pending interrupt was never delivered", poll_q(q), -E_TIMEDOUT);
+    dev = wren_device_open(name, sizeof(name) - 1);
+    wren_check("  the device opens again", dev >= 0, 1);
+    wren_check("  its line is free", wren_event_subscribe((wren_handle_t)q, WREN_EVENT_IRQ, (uint64_t)dev, 0, 0, 0) > 0,
+               1);
+    wren_close((int32_t)dev);
     wren_close((int32_t)q);
 }
 
