@@ -443,17 +443,37 @@ int vm_protect(struct vm_space *vs, uint64_t addr, uint64_t len, uint32_t prot)
     return region_protect(&vs->regions, addr, addr + len, prot, protect_piece, &pc);
 }
 
+/* pgtable_fork's question: shared memory (REGION_SHM*) stays the same pages in both; all else is copy-on-write. */
+static bool fork_cow(void *ctx, uint64_t va)
+{
+    const struct region *r = region_find(ctx, va);
+    return !r || (r->kind != REGION_SHM && r->kind != REGION_SHM_RO);
+}
+
+/* The child maps these pages too: one more reference on each (a 2 MiB block was split into pages at its fault). */
+static void fork_shared(void *ctx, uint64_t pa, uint64_t size)
+{
+    (void)ctx;
+    for (uint64_t off = 0; off < size; off += PAGE)
+        pmm_get(pa + off);
+}
+
 /*
  * Copy-on-write duplicate of `parent` into the empty space `child`: same regions; every
  * page the parent has is mapped in both, without write access and marked copy-on-write,
  * with its reference count raised; a write by either side copies it then (cow_break), or
  * just takes it back if the other side has let go. Read-only and PROT_NONE pages are marked
  * too, so that a later mprotect to writable cannot hand either side a page the other sees.
+ * Shared-memory pages are mapped as they are in both.
  *
- * A 2 MiB block is split into pages first (a table for the parent; if there is none, the fork
- * fails and the parent keeps its block). Sharing it whole would make every copy-on-write
- * break copy 2 MiB — 512 pages for a one-byte write, and a fault that fails whenever no free
- * 2 MiB block is left — or split it then anyway; splitting here keeps cow_break one page.
+ * One walk over the parent's page table does it (pgtable_fork), visiting only the pages
+ * that are there: a region's untouched pages cost nothing. It allocates every table first,
+ * so running out of memory leaves the parent exactly as it was.
+ *
+ * A 2 MiB block is split into pages in the parent. Sharing it whole would make every
+ * copy-on-write break copy 2 MiB — 512 pages for a one-byte write, and a fault that fails
+ * whenever no free 2 MiB block is left — or split it then anyway; splitting here keeps
+ * cow_break one page.
  */
 int vm_fork(struct vm_space *parent, struct vm_space *child)
 {
@@ -461,32 +481,6 @@ int vm_fork(struct vm_space *parent, struct vm_space *child)
     child->regions.count = parent->regions.count;
     memcpy(child->regions.r, parent->regions.r, (size_t)parent->regions.count * sizeof(parent->regions.r[0]));
     for_each_object(child, object_get); /* before anything can fail: vm_destroy(child) drops them */
-    for (int i = 0; i < parent->regions.count; i++) {
-        const struct region *r = &parent->regions.r[i];
-        bool shared = r->kind == REGION_SHM || r->kind == REGION_SHM_RO;
-        for (uint64_t va = r->start; va < r->end;) {
-            uint64_t pa, size;
-            unsigned have;
-            if (pgtable_lookup(&parent->pt, va, &pa, &have, &size) != 0) {
-                va += PAGE;
-                continue; /* never touched: stays demand-zero in both */
-            }
-            if (size != PAGE) {
-                int err = pgtable_split(&parent->pt, va + PAGE); /* an address inside the block: pages */
-                if (err)
-                    return err; /* the caller destroys the child, which drops what was shared */
-                continue;
-            }
-            /* A shared page (never a block) is the same page in both; any other is copy-on-write in both. */
-            unsigned cow = shared ? have : (have & ~PGT_WRITE) | PGT_COW;
-            int err = pgtable_map(&child->pt, va, pa, PAGE, cow);
-            if (err)
-                return err;
-            pmm_get(pa);
-            if (cow != have)
-                pgtable_protect(&parent->pt, va, PAGE, cow);
-            va += PAGE;
-        }
-    }
-    return 0;
+    struct pgtable_fork_ops f = {fork_cow, fork_shared, &parent->regions};
+    return pgtable_fork(&child->pt, &parent->pt, &f); /* on failure the caller destroys the child */
 }

@@ -292,12 +292,31 @@ static inline uint64_t entry_end(uint64_t va, uint64_t end, int level)
     return next < end ? next : end;
 }
 
+/*
+ * The index of the first valid entry of t at or after i, or ENTRIES if there is none. User tables are sparse (a
+ * process touches a few pages here and there), so the scan tests eight entries at once: one OR of eight loads per
+ * group instead of a test and branch per entry, which is what makes destroy, fork and the emptiness check cheap.
+ * Plain loads are enough: the caller serialises every writer, and the hardware walker only reads.
+ */
+static unsigned next_valid(const uint64_t *t, unsigned i)
+{
+    for (; i < ENTRIES && (i & 7) != 0; i++) /* up to a group boundary one by one */
+        if (t[i] & DESC_VALID)
+            return i;
+    for (; i < ENTRIES; i += 8) {
+        const uint64_t *g = &t[i];
+        if ((g[0] | g[1] | g[2] | g[3] | g[4] | g[5] | g[6] | g[7]) & DESC_VALID)
+            break;
+    }
+    for (; i < ENTRIES; i++) /* somewhere in this group */
+        if (t[i] & DESC_VALID)
+            return i;
+    return ENTRIES;
+}
+
 static bool table_empty(const uint64_t *t)
 {
-    for (unsigned i = 0; i < ENTRIES; i++)
-        if (desc_read(&t[i]) & DESC_VALID)
-            return false;
-    return true;
+    return next_valid(t, 0) == ENTRIES;
 }
 
 /*
@@ -636,6 +655,102 @@ int pgtable_unmapped(const struct pgtable *pt, uint64_t va, uint64_t size)
     return !mapped_level(pt, 0, table_at(pt, pt->root_pa), start, end);
 }
 
+/* ---- fork ---- */
+
+/*
+ * pgtable_fork walks the parent's tree once, visiting only valid entries (next_valid), and builds the child's tree
+ * as a mirror of it: one child table for every parent table, the same leaves. Like every change it counts first and
+ * allocates every table up front, so the apply pass cannot fail: a fork that runs out of memory changes neither
+ * table. The child is not live anywhere yet, so its new tables are linked without a sync each (one at the end).
+ */
+
+/* Tables needed to split a block at `level` all the way down to 4 KiB pages: a 2 MiB block needs one L3 table, a
+ * 1 GiB block an L2 table and 512 L3 tables. */
+static unsigned tables_to_pages(int level)
+{
+    return level == 2 ? 1 : 1 + ENTRIES;
+}
+
+/* Counting pass: the child needs one table per parent table, and a copy-on-write block is split in both. */
+static void fork_count(struct walk *w, const struct pgtable_fork_ops *f, int level, const uint64_t *src, uint64_t va)
+{
+    for (unsigned i = next_valid(src, 0); i < ENTRIES; i = next_valid(src, i + 1)) {
+        uint64_t d = src[i];
+        uint64_t eva = va + (uint64_t)i * level_span(level);
+        if (is_table(d, level)) {
+            w->need++;
+            fork_count(w, f, level + 1, table_at(w->pt, d & DESC_OA_MASK), eva);
+        } else if (level < 3 && f->cow(f->ctx, full_va(w->pt, eva))) {
+            w->need += 2 * tables_to_pages(level);
+        }
+    }
+}
+
+/*
+ * Copies the leaf d at *e (parent) to *ce (child). Copy-on-write makes it read-only and marks it in both; that is a
+ * permission change of a live parent entry (in place, then invalidated). The caller learns about the new mapping.
+ */
+static void fork_leaf(struct walk *w, const struct pgtable_fork_ops *f, int level, uint64_t *e, uint64_t *ce,
+                      uint64_t va, bool cow)
+{
+    uint64_t d = desc_read(e);
+    uint64_t nd = cow ? d | DESC_AP_RO | DESC_SW_COW : d;
+
+    rewrite_leaf(w, e, d, nd, va);
+    desc_write(ce, nd);
+    f->shared(f->ctx, d & DESC_OA_MASK, level_span(level));
+}
+
+/*
+ * Apply pass: copies every valid entry of the parent's `src` (at `level`, mapping from va) into the child's empty
+ * `dst`. all_cow: this table was made by splitting a copy-on-write block, so every leaf in it is copy-on-write
+ * without asking again (the answer was given for the whole block).
+ */
+static void fork_level(struct walk *w, const struct pgtable_fork_ops *f, int level, uint64_t *src, uint64_t *dst,
+                       uint64_t va, bool all_cow)
+{
+    for (unsigned i = next_valid(src, 0); i < ENTRIES; i = next_valid(src, i + 1)) {
+        uint64_t *e = &src[i];
+        uint64_t d = desc_read(e);
+        uint64_t eva = va + (uint64_t)i * level_span(level);
+        bool cow = all_cow;
+        uint64_t *below;
+
+        if (is_table(d, level)) {
+            below = table_at(w->pt, d & DESC_OA_MASK);
+        } else {
+            cow = cow || f->cow(f->ctx, full_va(w->pt, eva));
+            if (level == 3 || !cow) {
+                fork_leaf(w, f, level, e, &dst[i], eva, cow);
+                continue;
+            }
+            /* Copy-on-write is page by page (a write copies 4 KiB, not a whole block): split, then copy the table. */
+            below = split_block(w, level, e, d, eva);
+        }
+        uint64_t tpa = pool_take(w);
+        fork_level(w, f, level + 1, below, table_at(w->pt, tpa), eva, cow);
+        desc_write(&dst[i], tpa | DESC_TYPE_TABLE);
+    }
+}
+
+int pgtable_fork(struct pgtable *child, struct pgtable *parent, const struct pgtable_fork_ops *f)
+{
+    if (child == NULL || parent == NULL || child == parent || child->root_pa == 0 || parent->root_pa == 0 ||
+        child->ops != parent->ops || child->user != parent->user || f == NULL || f->cow == NULL || f->shared == NULL)
+        return -E_INVAL;
+
+    struct walk w = {.pt = parent};
+    uint64_t *root = table_at(parent, parent->root_pa);
+    fork_count(&w, f, 0, root, 0);
+    int r = pool_fill(&w);
+    if (r != 0)
+        return r;
+    w.apply = true;
+    fork_level(&w, f, 0, root, table_at(child, child->root_pa), 0, false);
+    walk_finish(&w);
+    return 0;
+}
+
 /* ---- lookup, create, destroy ---- */
 
 int pgtable_lookup(const struct pgtable *pt, uint64_t va, uint64_t *pa, unsigned *prot, uint64_t *block_size)
@@ -681,12 +796,11 @@ int pgtable_create(struct pgtable *pt, const struct pgtable_ops *ops, uint16_t a
     return 0;
 }
 
+/* Frees everything below `table` (at `level`), visiting only its valid entries. */
 static void destroy_level(const struct pgtable *pt, int level, uint64_t *table, pgtable_freed_fn freed)
 {
-    for (unsigned i = 0; i < ENTRIES; i++) {
-        uint64_t d = desc_read(&table[i]);
-        if (!(d & DESC_VALID))
-            continue;
+    for (unsigned i = next_valid(table, 0); i < ENTRIES; i = next_valid(table, i + 1)) {
+        uint64_t d = table[i];
         if (is_table(d, level)) {
             destroy_level(pt, level + 1, table_at(pt, d & DESC_OA_MASK), freed);
             pt->ops->free_table(pt->ops->ctx, d & DESC_OA_MASK);
@@ -699,10 +813,8 @@ static void destroy_level(const struct pgtable *pt, int level, uint64_t *table, 
 static uint64_t count_level(const struct pgtable *pt, int level, const uint64_t *table)
 {
     uint64_t pages = 0;
-    for (unsigned i = 0; i < ENTRIES; i++) {
-        uint64_t d = desc_read(&table[i]);
-        if (!(d & DESC_VALID))
-            continue;
+    for (unsigned i = next_valid(table, 0); i < ENTRIES; i = next_valid(table, i + 1)) {
+        uint64_t d = table[i];
         if (is_table(d, level))
             pages += count_level(pt, level + 1, table_at(pt, d & DESC_OA_MASK));
         else
