@@ -29,6 +29,7 @@
 #define D_UXN     (1ULL << 54)
 #define D_SW55    (1ULL << 55)
 #define D_OA      0x0000fffffffff000ULL
+#define D_GROUPS(g) ((uint64_t)(g) << 51) // table descriptors: bits 58:51, ignored by the walker
 #define KB4       0x1000ULL
 #define MB2       0x200000ULL
 #define GB1       0x40000000ULL
@@ -395,14 +396,24 @@ TEST(table_descriptors)
     struct pgtable pt;
     new_table(&pt, true, 1);
     ASSERT_EQ(pgtable_map(&pt, 0x1000, 0x2000, KB4, PGT_READ | PGT_USER), 0);
-    // root[0] -> L1 -> L2 -> L3: each table descriptor is exactly PA | 0b11, upper attributes 0
+    // root[0] -> L1 -> L2 -> L3: each table descriptor is exactly PA | 0b11, upper attributes (63:59) 0, and in
+    // the bits the walker ignores (58:51) the summary of the table below: group 0 (entries 0..63) occupied
     uint64_t d0 = tab(pt.root_pa)[0];
-    EXPECT_EQ(d0 & ~D_OA, D_TABLE);
+    EXPECT_EQ(d0 & ~D_OA, D_TABLE | D_GROUPS(1));
     uint64_t d1 = tab(d0 & D_OA)[0];
-    EXPECT_EQ(d1 & ~D_OA, D_TABLE);
+    EXPECT_EQ(d1 & ~D_OA, D_TABLE | D_GROUPS(1));
     uint64_t d2 = tab(d1 & D_OA)[0];
-    EXPECT_EQ(d2 & ~D_OA, D_TABLE);
+    EXPECT_EQ(d2 & ~D_OA, D_TABLE | D_GROUPS(1));
     EXPECT_EQ(tab(d2 & D_OA)[1] & D_OA, 0x2000);
+    EXPECT_EQ(pt.root_groups, 1);
+    // a page at L3 index 0x1c0 (group 7) and a 2 MiB block at L2 index 0x40 (group 1) add their groups
+    ASSERT_EQ(pgtable_map(&pt, 0x1c0000, 0x3000, KB4, PGT_READ | PGT_USER), 0);
+    ASSERT_EQ(pgtable_map(&pt, 0x40 * MB2, 0, MB2, PGT_READ | PGT_USER), 0);
+    EXPECT_EQ(tab(pt.root_pa)[0] & ~D_OA, D_TABLE | D_GROUPS(1));     // the L1 table: entry 0 only
+    EXPECT_EQ(tab(d0 & D_OA)[0] & ~D_OA, D_TABLE | D_GROUPS(0x03));   // the L2 table: entries 0 and 0x40
+    EXPECT_EQ(tab(d1 & D_OA)[0] & ~D_OA, D_TABLE | D_GROUPS(0x81));   // the L3 table: entries 1 and 0x1c0
+    EXPECT_EQ(tab(d1 & D_OA)[0x40] & (D_TYPE | D_OA), D_BLOCK);       // a block, no summary bits of its own
+    EXPECT_EQ(pt.root_groups, 1);
     EXPECT_EQ(live, 4);
     EXPECT_TRUE(sync_calls >= 3); // three new tables each made visible before being linked, and the end
     pgtable_destroy(&pt, NULL);

@@ -64,6 +64,19 @@
  * below the table. Left 0: the leaf entries alone decide, so lookup and protect need look at nothing else.
  */
 
+/*
+ * Bits 58:51 of a table descriptor are IGNORED by the walker (D8.3): they hold the summary of the table below, one
+ * bit per group of 64 entries, set when an entry of that group may be valid. Walks over a whole table (destroy,
+ * fork, counting, the emptiness check) skip the groups whose bit is clear, so a sparse table costs a look at its few
+ * occupied groups instead of 512 entries. The summary may over-report (unmap leaves bits of emptied groups set) but
+ * never under-reports: every write of a valid entry into a table sets its group's bit in the parent's descriptor
+ * (the root's summary is struct pgtable.root_groups).
+ */
+#define DESC_GROUPS_SHIFT 51
+#define DESC_GROUPS_MASK  (0xffULL << DESC_GROUPS_SHIFT)
+#define GROUP_ENTRIES     64
+#define ALL_GROUPS        0xffu
+
 /* Everything a split copies from a block to the entries that replace it: all but the type and the address. */
 #define DESC_LEAF_ATTRS (~(DESC_OA_MASK | DESC_TYPE_MASK))
 /* Bits that may change in a live entry without break-before-make (D8.16.1): permissions and software bits. */
@@ -92,6 +105,24 @@ static inline unsigned level_index(uint64_t va, int level)
 static inline bool is_table(uint64_t d, int level)
 {
     return level < 3 && (d & DESC_TYPE_MASK) == DESC_TYPE_TABLE;
+}
+
+/* The occupancy summary of the table a table descriptor points to. */
+static inline unsigned desc_groups(uint64_t d)
+{
+    return (unsigned)((d & DESC_GROUPS_MASK) >> DESC_GROUPS_SHIFT);
+}
+
+static inline uint64_t table_desc(uint64_t pa, unsigned groups)
+{
+    return pa | ((uint64_t)groups << DESC_GROUPS_SHIFT) | DESC_TYPE_TABLE;
+}
+
+/* The groups of a `level` table that entries for [va, end) (inside one entry of the level above) fall in. */
+static inline unsigned range_groups(int level, uint64_t va, uint64_t end)
+{
+    unsigned first = level_index(va, level) / GROUP_ENTRIES, last = level_index(end - 1, level) / GROUP_ENTRIES;
+    return (ALL_GROUPS >> (7 - last)) & (ALL_GROUPS << first) & ALL_GROUPS;
 }
 
 static inline uint64_t leaf_desc(int level, uint64_t pa, uint64_t attrs)
@@ -293,30 +324,50 @@ static inline uint64_t entry_end(uint64_t va, uint64_t end, int level)
 }
 
 /*
- * The index of the first valid entry of t at or after i, or ENTRIES if there is none. User tables are sparse (a
- * process touches a few pages here and there), so the scan tests eight entries at once: one OR of eight loads per
- * group instead of a test and branch per entry, which is what makes destroy, fork and the emptiness check cheap.
- * Plain loads are enough: the caller serialises every writer, and the hardware walker only reads.
+ * The index of the first valid entry of t in [i, end), or end. Eight entries per test (one OR of eight loads
+ * instead of a test and branch each): a group is mostly empty. Plain loads are enough: the caller serialises every
+ * writer, and the hardware walker only reads.
  */
-static unsigned next_valid(const uint64_t *t, unsigned i)
+static unsigned scan_entries(const uint64_t *t, unsigned i, unsigned end)
 {
-    for (; i < ENTRIES && (i & 7) != 0; i++) /* up to a group boundary one by one */
+    for (; i < end && (i & 7) != 0; i++) /* up to a multiple of eight one by one */
         if (t[i] & DESC_VALID)
             return i;
-    for (; i < ENTRIES; i += 8) {
+    for (; i < end; i += 8) {
         const uint64_t *g = &t[i];
         if ((g[0] | g[1] | g[2] | g[3] | g[4] | g[5] | g[6] | g[7]) & DESC_VALID)
             break;
     }
-    for (; i < ENTRIES; i++) /* somewhere in this group */
+    for (; i < end; i++) /* somewhere in these eight */
         if (t[i] & DESC_VALID)
             return i;
+    return end;
+}
+
+/*
+ * The index of the first valid entry of t at or after i, or ENTRIES. `groups` is t's occupancy summary: groups
+ * whose bit is clear hold no valid entry and are not read at all.
+ */
+static unsigned next_valid(const uint64_t *t, unsigned groups, unsigned i)
+{
+    while (i < ENTRIES) {
+        unsigned later = groups & (ALL_GROUPS << (i / GROUP_ENTRIES));
+        if (later == 0)
+            return ENTRIES;
+        unsigned g = (unsigned)__builtin_ctz(later);
+        if (g > i / GROUP_ENTRIES)
+            i = g * GROUP_ENTRIES;
+        unsigned end = (g + 1) * GROUP_ENTRIES;
+        i = scan_entries(t, i, end);
+        if (i < end)
+            return i;
+    }
     return ENTRIES;
 }
 
-static bool table_empty(const uint64_t *t)
+static bool table_empty(const uint64_t *t, unsigned groups)
 {
-    return next_valid(t, 0) == ENTRIES;
+    return next_valid(t, groups, 0) == ENTRIES;
 }
 
 /*
@@ -338,7 +389,7 @@ static uint64_t *split_block(struct walk *w, int level, uint64_t *e, uint64_t d,
     sync(w);
     desc_write(e, 0);
     tlb_invalidate(w, va_block, true);
-    desc_write(e, tpa | DESC_TYPE_TABLE);
+    desc_write(e, table_desc(tpa, ALL_GROUPS));
     return t;
 }
 
@@ -381,6 +432,10 @@ static int map_level(struct walk *w, int level, uint64_t *table, uint64_t va, ui
                 desc_write(e, leaf_desc(level, pa, w->attrs));
         } else if (is_table(d, level)) {
             r = map_level(w, level + 1, table_at(w->pt, d & DESC_OA_MASK), va, next, pa);
+            /* The summary's bits change alone: ignored by the walker, so written in place. */
+            uint64_t nd = d | (uint64_t)range_groups(level + 1, va, next) << DESC_GROUPS_SHIFT;
+            if (w->apply && nd != d)
+                desc_write(e, nd);
         } else if (d & DESC_VALID) {
             return -E_EXIST; /* a block covers part of the range */
         } else if (!w->apply) {
@@ -392,7 +447,7 @@ static int map_level(struct walk *w, int level, uint64_t *table, uint64_t va, ui
             uint64_t tpa = pool_take(w);
             map_level(w, level + 1, table_at(w->pt, tpa), va, next, pa);
             sync(w);
-            desc_write(e, tpa | DESC_TYPE_TABLE);
+            desc_write(e, table_desc(tpa, range_groups(level + 1, va, next)));
         }
         if (r != 0)
             return r;
@@ -423,6 +478,7 @@ int pgtable_map(struct pgtable *pt, uint64_t va, uint64_t pa, uint64_t size, uns
         return r;
     w.apply = true;
     map_level(&w, 0, root, start, end, pa);
+    pt->root_groups |= range_groups(0, start, end);
     walk_finish(&w);
     return 0;
 }
@@ -455,7 +511,7 @@ static void unmap_level(struct walk *w, int level, uint64_t *table, uint64_t va,
         } else {
             uint64_t *child = descend(w, level, e, d, va);
             unmap_level(w, level + 1, child, va, next);
-            if (w->apply && table_empty(child)) {
+            if (w->apply && table_empty(child, desc_groups(desc_read(e)))) {
                 /* Nothing left below: unlink the table, then drop any cached walk through it (a non-last-level
                  * invalidation) before the page can be reused. */
                 desc_write(e, 0);
@@ -672,14 +728,15 @@ static unsigned tables_to_pages(int level)
 }
 
 /* Counting pass: the child needs one table per parent table, and a copy-on-write block is split in both. */
-static void fork_count(struct walk *w, const struct pgtable_fork_ops *f, int level, const uint64_t *src, uint64_t va)
+static void fork_count(struct walk *w, const struct pgtable_fork_ops *f, int level, const uint64_t *src,
+                       unsigned groups, uint64_t va)
 {
-    for (unsigned i = next_valid(src, 0); i < ENTRIES; i = next_valid(src, i + 1)) {
+    for (unsigned i = next_valid(src, groups, 0); i < ENTRIES; i = next_valid(src, groups, i + 1)) {
         uint64_t d = src[i];
         uint64_t eva = va + (uint64_t)i * level_span(level);
         if (is_table(d, level)) {
             w->need++;
-            fork_count(w, f, level + 1, table_at(w->pt, d & DESC_OA_MASK), eva);
+            fork_count(w, f, level + 1, table_at(w->pt, d & DESC_OA_MASK), desc_groups(d), eva);
         } else if (level < 3 && f->cow(f->ctx, full_va(w->pt, eva))) {
             w->need += 2 * tables_to_pages(level);
         }
@@ -706,10 +763,10 @@ static void fork_leaf(struct walk *w, const struct pgtable_fork_ops *f, int leve
  * `dst`. all_cow: this table was made by splitting a copy-on-write block, so every leaf in it is copy-on-write
  * without asking again (the answer was given for the whole block).
  */
-static void fork_level(struct walk *w, const struct pgtable_fork_ops *f, int level, uint64_t *src, uint64_t *dst,
-                       uint64_t va, bool all_cow)
+static void fork_level(struct walk *w, const struct pgtable_fork_ops *f, int level, uint64_t *src, unsigned groups,
+                       uint64_t *dst, uint64_t va, bool all_cow)
 {
-    for (unsigned i = next_valid(src, 0); i < ENTRIES; i = next_valid(src, i + 1)) {
+    for (unsigned i = next_valid(src, groups, 0); i < ENTRIES; i = next_valid(src, groups, i + 1)) {
         uint64_t *e = &src[i];
         uint64_t d = desc_read(e);
         uint64_t eva = va + (uint64_t)i * level_span(level);
@@ -726,10 +783,12 @@ static void fork_level(struct walk *w, const struct pgtable_fork_ops *f, int lev
             }
             /* Copy-on-write is page by page (a write copies 4 KiB, not a whole block): split, then copy the table. */
             below = split_block(w, level, e, d, eva);
+            d = desc_read(e);
         }
+        /* The child's table holds valid entries exactly where the parent's does: the same summary. */
         uint64_t tpa = pool_take(w);
-        fork_level(w, f, level + 1, below, table_at(w->pt, tpa), eva, cow);
-        desc_write(&dst[i], tpa | DESC_TYPE_TABLE);
+        fork_level(w, f, level + 1, below, desc_groups(d), table_at(w->pt, tpa), eva, cow);
+        desc_write(&dst[i], table_desc(tpa, desc_groups(d)));
     }
 }
 
@@ -741,12 +800,13 @@ int pgtable_fork(struct pgtable *child, struct pgtable *parent, const struct pgt
 
     struct walk w = {.pt = parent};
     uint64_t *root = table_at(parent, parent->root_pa);
-    fork_count(&w, f, 0, root, 0);
+    fork_count(&w, f, 0, root, parent->root_groups, 0);
     int r = pool_fill(&w);
     if (r != 0)
         return r;
     w.apply = true;
-    fork_level(&w, f, 0, root, table_at(child, child->root_pa), 0, false);
+    fork_level(&w, f, 0, root, parent->root_groups, table_at(child, child->root_pa), 0, false);
+    child->root_groups = parent->root_groups;
     walk_finish(&w);
     return 0;
 }
@@ -790,6 +850,7 @@ int pgtable_create(struct pgtable *pt, const struct pgtable_ops *ops, uint16_t a
         return -E_NOMEM;
     KASSERT((root & PAGE_MASK) == 0 && root < PGT_USER_VA_TOP);
     pt->root_pa = root;
+    pt->root_groups = 0;
     pt->asid = asid;
     pt->user = user;
     pt->ops = ops;
@@ -797,12 +858,13 @@ int pgtable_create(struct pgtable *pt, const struct pgtable_ops *ops, uint16_t a
 }
 
 /* Frees everything below `table` (at `level`), visiting only its valid entries. */
-static void destroy_level(const struct pgtable *pt, int level, uint64_t *table, pgtable_freed_fn freed)
+static void destroy_level(const struct pgtable *pt, int level, uint64_t *table, unsigned groups,
+                          pgtable_freed_fn freed)
 {
-    for (unsigned i = next_valid(table, 0); i < ENTRIES; i = next_valid(table, i + 1)) {
+    for (unsigned i = next_valid(table, groups, 0); i < ENTRIES; i = next_valid(table, groups, i + 1)) {
         uint64_t d = table[i];
         if (is_table(d, level)) {
-            destroy_level(pt, level + 1, table_at(pt, d & DESC_OA_MASK), freed);
+            destroy_level(pt, level + 1, table_at(pt, d & DESC_OA_MASK), desc_groups(d), freed);
             pt->ops->free_table(pt->ops->ctx, d & DESC_OA_MASK);
         } else if (freed != NULL) {
             freed(pt->ops->ctx, d & DESC_OA_MASK, level_span(level));
@@ -810,13 +872,13 @@ static void destroy_level(const struct pgtable *pt, int level, uint64_t *table, 
     }
 }
 
-static uint64_t count_level(const struct pgtable *pt, int level, const uint64_t *table)
+static uint64_t count_level(const struct pgtable *pt, int level, const uint64_t *table, unsigned groups)
 {
     uint64_t pages = 0;
-    for (unsigned i = next_valid(table, 0); i < ENTRIES; i = next_valid(table, i + 1)) {
+    for (unsigned i = next_valid(table, groups, 0); i < ENTRIES; i = next_valid(table, groups, i + 1)) {
         uint64_t d = table[i];
         if (is_table(d, level))
-            pages += count_level(pt, level + 1, table_at(pt, d & DESC_OA_MASK));
+            pages += count_level(pt, level + 1, table_at(pt, d & DESC_OA_MASK), desc_groups(d));
         else
             pages += level_span(level) / PGT_PAGE_SIZE;
     }
@@ -827,14 +889,14 @@ uint64_t pgtable_mapped_pages(const struct pgtable *pt)
 {
     if (pt == NULL || pt->root_pa == 0)
         return 0;
-    return count_level(pt, 0, table_at(pt, pt->root_pa));
+    return count_level(pt, 0, table_at(pt, pt->root_pa), pt->root_groups);
 }
 
 void pgtable_destroy(struct pgtable *pt, pgtable_freed_fn page_freed)
 {
     if (pt == NULL || pt->root_pa == 0)
         return;
-    destroy_level(pt, 0, table_at(pt, pt->root_pa), page_freed);
+    destroy_level(pt, 0, table_at(pt, pt->root_pa), pt->root_groups, page_freed);
     pt->ops->free_table(pt->ops->ctx, pt->root_pa);
     pt->root_pa = 0;
 }
