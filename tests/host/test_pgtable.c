@@ -15,26 +15,26 @@
 #include "unit.h"
 
 // --- descriptor bits, independently of pgtable.c ---
-#define D_VALID   (1ULL << 0)
-#define D_TYPE    3ULL
-#define D_BLOCK   1ULL
-#define D_TABLE   3ULL
-#define D_PAGE    3ULL
-#define D_ATTR(i) ((uint64_t)(i) << 2)
-#define D_AP(v)   ((uint64_t)(v) << 6) // AP[2:1]
-#define D_SH_IS   (3ULL << 8)
-#define D_AF      (1ULL << 10)
-#define D_NG      (1ULL << 11)
-#define D_PXN     (1ULL << 53)
-#define D_UXN     (1ULL << 54)
-#define D_SW55    (1ULL << 55)
-#define D_OA      0x0000fffffffff000ULL
+#define D_VALID     (1ULL << 0)
+#define D_TYPE      3ULL
+#define D_BLOCK     1ULL
+#define D_TABLE     3ULL
+#define D_PAGE      3ULL
+#define D_ATTR(i)   ((uint64_t)(i) << 2)
+#define D_AP(v)     ((uint64_t)(v) << 6) // AP[2:1]
+#define D_SH_IS     (3ULL << 8)
+#define D_AF        (1ULL << 10)
+#define D_NG        (1ULL << 11)
+#define D_PXN       (1ULL << 53)
+#define D_UXN       (1ULL << 54)
+#define D_SW55      (1ULL << 55)
+#define D_OA        0x0000fffffffff000ULL
 #define D_GROUPS(g) ((uint64_t)(g) << 51) // table descriptors: bits 58:51, ignored by the walker
-#define KB4       0x1000ULL
-#define MB2       0x200000ULL
-#define GB1       0x40000000ULL
-#define GB512     0x8000000000ULL
-#define KVA       0xffff000000000000ULL
+#define KB4         0x1000ULL
+#define MB2         0x200000ULL
+#define GB1         0x40000000ULL
+#define GB512       0x8000000000ULL
+#define KVA         0xffff000000000000ULL
 
 // --- fake physical memory for tables ---
 #define NPAGES    8192
@@ -409,10 +409,10 @@ TEST(table_descriptors)
     // a page at L3 index 0x1c0 (group 7) and a 2 MiB block at L2 index 0x40 (group 1) add their groups
     ASSERT_EQ(pgtable_map(&pt, 0x1c0000, 0x3000, KB4, PGT_READ | PGT_USER), 0);
     ASSERT_EQ(pgtable_map(&pt, 0x40 * MB2, 0, MB2, PGT_READ | PGT_USER), 0);
-    EXPECT_EQ(tab(pt.root_pa)[0] & ~D_OA, D_TABLE | D_GROUPS(1));     // the L1 table: entry 0 only
-    EXPECT_EQ(tab(d0 & D_OA)[0] & ~D_OA, D_TABLE | D_GROUPS(0x03));   // the L2 table: entries 0 and 0x40
-    EXPECT_EQ(tab(d1 & D_OA)[0] & ~D_OA, D_TABLE | D_GROUPS(0x81));   // the L3 table: entries 1 and 0x1c0
-    EXPECT_EQ(tab(d1 & D_OA)[0x40] & (D_TYPE | D_OA), D_BLOCK);       // a block, no summary bits of its own
+    EXPECT_EQ(tab(pt.root_pa)[0] & ~D_OA, D_TABLE | D_GROUPS(1));   // the L1 table: entry 0 only
+    EXPECT_EQ(tab(d0 & D_OA)[0] & ~D_OA, D_TABLE | D_GROUPS(0x03)); // the L2 table: entries 0 and 0x40
+    EXPECT_EQ(tab(d1 & D_OA)[0] & ~D_OA, D_TABLE | D_GROUPS(0x81)); // the L3 table: entries 1 and 0x1c0
+    EXPECT_EQ(tab(d1 & D_OA)[0x40] & (D_TYPE | D_OA), D_BLOCK);     // a block, no summary bits of its own
     EXPECT_EQ(pt.root_groups, 1);
     EXPECT_EQ(live, 4);
     EXPECT_TRUE(sync_calls >= 3); // three new tables each made visible before being linked, and the end

@@ -858,8 +858,7 @@ int pgtable_create(struct pgtable *pt, const struct pgtable_ops *ops, uint16_t a
 }
 
 /* Frees everything below `table` (at `level`), visiting only its valid entries. */
-static void destroy_level(const struct pgtable *pt, int level, uint64_t *table, unsigned groups,
-                          pgtable_freed_fn freed)
+static void destroy_level(const struct pgtable *pt, int level, uint64_t *table, unsigned groups, pgtable_freed_fn freed)
 {
     for (unsigned i = next_valid(table, groups, 0); i < ENTRIES; i = next_valid(table, groups, i + 1)) {
         uint64_t d = table[i];

@@ -111,8 +111,8 @@ struct pgtable_ops {
 struct pgtable {
     uint64_t root_pa;    /* the L0 table */
     uint8_t root_groups; /* occupancy summary of the root: bit g set if an entry of 64g..64g+63 may be valid */
-    uint16_t asid;    /* user tables: the ASID of their non-global entries (TLB invalidation, TTBR0) */
-    bool user;        /* true: TTBR0 half (below 2^48); false: TTBR1 half (0xffff_0000_0000_0000 and up) */
+    uint16_t asid;       /* user tables: the ASID of their non-global entries (TLB invalidation, TTBR0) */
+    bool user;           /* true: TTBR0 half (below 2^48); false: TTBR1 half (0xffff_0000_0000_0000 and up) */
     const struct pgtable_ops *ops;
 };
 
