@@ -118,13 +118,6 @@ static inline uint64_t table_desc(uint64_t pa, unsigned groups)
     return pa | ((uint64_t)groups << DESC_GROUPS_SHIFT) | DESC_TYPE_TABLE;
 }
 
-/* The groups of a `level` table that entries for [va, end) (inside one entry of the level above) fall in. */
-static inline unsigned range_groups(int level, uint64_t va, uint64_t end)
-{
-    unsigned first = level_index(va, level) / GROUP_ENTRIES, last = level_index(end - 1, level) / GROUP_ENTRIES;
-    return (ALL_GROUPS >> (7 - last)) & (ALL_GROUPS << first) & ALL_GROUPS;
-}
-
 static inline uint64_t leaf_desc(int level, uint64_t pa, uint64_t attrs)
 {
     return pa | attrs | (level == 3 ? DESC_TYPE_PAGE : DESC_TYPE_BLOCK);
@@ -143,6 +136,18 @@ static inline uint64_t desc_read(const uint64_t *e)
 static inline void desc_write(uint64_t *e, uint64_t d)
 {
     *(volatile uint64_t *)e = d;
+}
+
+/*
+ * Records in *sum that entry idx of its table is now valid. sum is the table's descriptor in its parent (a live one:
+ * the summary bits are ignored by the walker, so they change in place) or a word holding the summary the same way.
+ */
+static inline void mark_valid(uint64_t *sum, unsigned idx)
+{
+    uint64_t bit = 1ULL << (DESC_GROUPS_SHIFT + idx / GROUP_ENTRIES);
+    uint64_t s = desc_read(sum);
+    if (!(s & bit))
+        desc_write(sum, s | bit);
 }
 
 static inline uint64_t *table_at(const struct pgtable *pt, uint64_t pa)
@@ -411,10 +416,11 @@ static uint64_t *descend(struct walk *w, int level, uint64_t *e, uint64_t d, uin
 /* ---- map ---- */
 
 /*
- * Maps [va, end) to pa.. at `level` in `table` (NULL in the counting pass: a table that does not exist yet). The
- * counting pass returns -E_EXIST on the first mapped page; the apply pass always succeeds.
+ * Maps [va, end) to pa.. at `level` in `table` (NULL in the counting pass: a table that does not exist yet), whose
+ * summary is in *sum (apply pass). The counting pass returns -E_EXIST on the first mapped page; the apply pass
+ * always succeeds.
  */
-static int map_level(struct walk *w, int level, uint64_t *table, uint64_t va, uint64_t end, uint64_t pa)
+static int map_level(struct walk *w, int level, uint64_t *table, uint64_t *sum, uint64_t va, uint64_t end, uint64_t pa)
 {
     uint64_t span = level_span(level);
 
@@ -428,26 +434,25 @@ static int map_level(struct walk *w, int level, uint64_t *table, uint64_t va, ui
             /* A page, or a block: va and pa aligned to the block and the whole block in the range. */
             if (d & DESC_VALID)
                 return -E_EXIST; /* a page, a block, or a (never empty) table below */
-            if (w->apply)
+            if (w->apply) {
                 desc_write(e, leaf_desc(level, pa, w->attrs));
+                mark_valid(sum, level_index(va, level));
+            }
         } else if (is_table(d, level)) {
-            r = map_level(w, level + 1, table_at(w->pt, d & DESC_OA_MASK), va, next, pa);
-            /* The summary's bits change alone: ignored by the walker, so written in place. */
-            uint64_t nd = d | (uint64_t)range_groups(level + 1, va, next) << DESC_GROUPS_SHIFT;
-            if (w->apply && nd != d)
-                desc_write(e, nd);
+            r = map_level(w, level + 1, table_at(w->pt, d & DESC_OA_MASK), e, va, next, pa);
         } else if (d & DESC_VALID) {
             return -E_EXIST; /* a block covers part of the range */
         } else if (!w->apply) {
             w->need++;
-            r = map_level(w, level + 1, NULL, va, next, pa);
+            r = map_level(w, level + 1, NULL, NULL, va, next, pa);
         } else {
             /* A new table: filled completely and made visible before it is linked, so the walker never sees a
              * half-built subtree. The entry was invalid (never cached), so no TLB maintenance. */
-            uint64_t tpa = pool_take(w);
-            map_level(w, level + 1, table_at(w->pt, tpa), va, next, pa);
+            uint64_t tpa = pool_take(w), below = 0;
+            map_level(w, level + 1, table_at(w->pt, tpa), &below, va, next, pa);
             sync(w);
-            desc_write(e, table_desc(tpa, range_groups(level + 1, va, next)));
+            desc_write(e, table_desc(tpa, desc_groups(below)));
+            mark_valid(sum, level_index(va, level));
         }
         if (r != 0)
             return r;
@@ -471,14 +476,15 @@ int pgtable_map(struct pgtable *pt, uint64_t va, uint64_t pa, uint64_t size, uns
         return -E_INVAL;
 
     uint64_t *root = table_at(pt, pt->root_pa);
-    r = map_level(&w, 0, root, start, end, pa);
+    r = map_level(&w, 0, root, NULL, start, end, pa);
     if (r == 0)
         r = pool_fill(&w);
     if (r != 0)
         return r;
     w.apply = true;
-    map_level(&w, 0, root, start, end, pa);
-    pt->root_groups |= range_groups(0, start, end);
+    uint64_t root_sum = (uint64_t)pt->root_groups << DESC_GROUPS_SHIFT; /* the root has no descriptor of its own */
+    map_level(&w, 0, root, &root_sum, start, end, pa);
+    pt->root_groups = (uint8_t)desc_groups(root_sum);
     walk_finish(&w);
     return 0;
 }
