@@ -483,6 +483,8 @@ int vm_fork(struct vm_space *parent, struct vm_space *child)
     child->regions.count = parent->regions.count;
     memcpy(child->regions.r, parent->regions.r, (size_t)parent->regions.count * sizeof(parent->regions.r[0]));
     for_each_object(child, object_get); /* before anything can fail: vm_destroy(child) drops them */
+    /* A shared block (none today: blocks are anonymous memory, which is copy-on-write) would stay one in both. */
+    child->blocks = parent->blocks;
     struct pgtable_fork_ops f = {fork_cow, fork_shared, &parent->regions};
     return pgtable_fork(&child->pt, &parent->pt, &f); /* on failure the caller destroys the child */
 }
