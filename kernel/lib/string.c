@@ -26,6 +26,15 @@ void *KSTRING(memcpy)(void *restrict dst, const void *restrict src, size_t n)
     const unsigned char *s = src;
 
     if (string_both_aligned(d, s)) {
+        // Four words per iteration (the loop overhead of one) for the bulk, then word by word.
+        for (; n >= 4 * STRING_WORD; n -= 4 * STRING_WORD, d += 4 * STRING_WORD, s += 4 * STRING_WORD) {
+            string_word_t *dw = (string_word_t *)(void *)d;
+            const string_word_t *sw = (const string_word_t *)(const void *)s;
+            dw[0] = sw[0];
+            dw[1] = sw[1];
+            dw[2] = sw[2];
+            dw[3] = sw[3];
+        }
         for (; n >= STRING_WORD; n -= STRING_WORD, d += STRING_WORD, s += STRING_WORD)
             *(string_word_t *)(void *)d = *(const string_word_t *)(const void *)s;
     }
@@ -59,6 +68,12 @@ void *KSTRING(memset)(void *dst, int c, size_t n)
 
     if (((uintptr_t)d & (STRING_WORD - 1)) == 0) {
         string_word_t pattern = byte * (string_word_t)0x0101010101010101ull;
+        // Eight words per iteration for the bulk (the kernel clears whole process slots and tables this way).
+        for (; n >= 8 * STRING_WORD; n -= 8 * STRING_WORD, d += 8 * STRING_WORD) {
+            string_word_t *w = (string_word_t *)(void *)d;
+            w[0] = w[1] = w[2] = w[3] = pattern;
+            w[4] = w[5] = w[6] = w[7] = pattern;
+        }
         for (; n >= STRING_WORD; n -= STRING_WORD, d += STRING_WORD)
             *(string_word_t *)(void *)d = pattern;
     }

@@ -21,7 +21,7 @@
  *
  * Device regions (REGION_DEVICE*, obj/device.h) map a device's registers: physical pages that are
  * not RAM, so they carry no page reference, are mapped Device-nGnRE and never reach the page
- * allocator (unmap and destroy report them to nobody); fork leaves them to be faulted in again.
+ * allocator (unmap and destroy report them to nobody); fork maps them in the child as they are.
  */
 #include <wren/abi.h>
 
@@ -99,7 +99,9 @@ void vm_init(void)
 
 int vm_create(struct vm_space *vs)
 {
-    region_set_init(&vs->regions);
+    /* The set is empty with its slots zero already (vm.h): resetting the count is enough; zeroing all of it again
+     * would cost kilobytes of stores on every fork and spawn. */
+    vs->regions.count = 0;
     vs->asid_ctx = 0;
     vs->blocks = false;
     return pgtable_create(&vs->pt, &kmap_user_pgtable_ops, 0, true);
@@ -476,17 +478,42 @@ int vm_protect(struct vm_space *vs, uint64_t addr, uint64_t len, uint32_t prot)
     return region_protect(&vs->regions, addr, addr + len, prot, protect_piece, &pc);
 }
 
+/* pgtable_fork's question: shared memory (REGION_SHM*) stays the same pages in both; all else is copy-on-write. */
+static bool fork_cow(void *ctx, uint64_t va)
+{
+    const struct region *r = region_find(ctx, va);
+    return !r || (r->kind != REGION_SHM && r->kind != REGION_SHM_RO && !is_device(r->kind));
+}
+
+/*
+ * The child maps these pages too: one more reference on each page of RAM (a 2 MiB block was
+ * split into pages at its fault). Device registers are no pages of the allocator's: the
+ * child shares the mapping, and the device object its region holds keeps the device open.
+ */
+static void fork_shared(void *ctx, uint64_t pa, uint64_t size)
+{
+    (void)ctx;
+    for (uint64_t off = 0; off < size; off += PAGE)
+        if (pmm_refcount(pa + off))
+            pmm_get(pa + off);
+}
+
 /*
  * Copy-on-write duplicate of `parent` into the empty space `child`: same regions; every
  * page the parent has is mapped in both, without write access and marked copy-on-write,
  * with its reference count raised; a write by either side copies it then (cow_break), or
  * just takes it back if the other side has let go. Read-only and PROT_NONE pages are marked
  * too, so that a later mprotect to writable cannot hand either side a page the other sees.
+ * Shared-memory pages are mapped as they are in both.
  *
- * A 2 MiB block is split into pages first (a table for the parent; if there is none, the fork
- * fails and the parent keeps its block). Sharing it whole would make every copy-on-write
- * break copy 2 MiB — 512 pages for a one-byte write, and a fault that fails whenever no free
- * 2 MiB block is left — or split it then anyway; splitting here keeps cow_break one page.
+ * One walk over the parent's page table does it (pgtable_fork), visiting only the pages
+ * that are there: a region's untouched pages cost nothing. It allocates every table first,
+ * so running out of memory leaves the parent exactly as it was.
+ *
+ * A 2 MiB block is split into pages in the parent. Sharing it whole would make every
+ * copy-on-write break copy 2 MiB — 512 pages for a one-byte write, and a fault that fails
+ * whenever no free 2 MiB block is left — or split it then anyway; splitting here keeps
+ * cow_break one page.
  */
 int vm_fork(struct vm_space *parent, struct vm_space *child)
 {
@@ -494,32 +521,8 @@ int vm_fork(struct vm_space *parent, struct vm_space *child)
     child->regions.count = parent->regions.count;
     memcpy(child->regions.r, parent->regions.r, (size_t)parent->regions.count * sizeof(parent->regions.r[0]));
     for_each_object(child, object_get); /* before anything can fail: vm_destroy(child) drops them */
-    for (int i = 0; i < parent->regions.count; i++) {
-        const struct region *r = &parent->regions.r[i];
-        bool shared = r->kind == REGION_SHM || r->kind == REGION_SHM_RO;
-        for (uint64_t va = is_device(r->kind) ? r->end : r->start; va < r->end;) { /* devices: faulted in again */
-            uint64_t pa, size;
-            unsigned have;
-            if (pgtable_lookup(&parent->pt, va, &pa, &have, &size) != 0) {
-                va += PAGE;
-                continue; /* never touched: stays demand-zero in both */
-            }
-            if (size != PAGE) {
-                int err = pgtable_split(&parent->pt, va + PAGE); /* an address inside the block: pages */
-                if (err)
-                    return err; /* the caller destroys the child, which drops what was shared */
-                continue;
-            }
-            /* A shared page (never a block) is the same page in both; any other is copy-on-write in both. */
-            unsigned cow = shared ? have : (have & ~PGT_WRITE) | PGT_COW;
-            int err = pgtable_map(&child->pt, va, pa, PAGE, cow);
-            if (err)
-                return err;
-            pmm_get(pa);
-            if (cow != have)
-                pgtable_protect(&parent->pt, va, PAGE, cow);
-            va += PAGE;
-        }
-    }
-    return 0;
+    /* A shared block (none today: blocks are anonymous memory, which is copy-on-write) would stay one in both. */
+    child->blocks = parent->blocks;
+    struct pgtable_fork_ops f = {fork_cow, fork_shared, &parent->regions};
+    return pgtable_fork(&child->pt, &parent->pt, &f); /* on failure the caller destroys the child */
 }

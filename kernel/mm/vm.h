@@ -36,6 +36,7 @@ enum vm_access { VM_READ = 1, VM_WRITE = 2, VM_EXEC = 4 };
 
 /* Pick the ASID width the CPU supports; once, before the first address space. */
 void vm_init(void);
+/* vs must be all zero (a fresh process slot) or emptied by vm_destroy. */
 int vm_create(struct vm_space *vs);
 /* Frees every page and table; vs must not be the live TTBR0 any more. */
 void vm_destroy(struct vm_space *vs);

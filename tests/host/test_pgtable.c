@@ -15,25 +15,26 @@
 #include "unit.h"
 
 // --- descriptor bits, independently of pgtable.c ---
-#define D_VALID   (1ULL << 0)
-#define D_TYPE    3ULL
-#define D_BLOCK   1ULL
-#define D_TABLE   3ULL
-#define D_PAGE    3ULL
-#define D_ATTR(i) ((uint64_t)(i) << 2)
-#define D_AP(v)   ((uint64_t)(v) << 6) // AP[2:1]
-#define D_SH_IS   (3ULL << 8)
-#define D_AF      (1ULL << 10)
-#define D_NG      (1ULL << 11)
-#define D_PXN     (1ULL << 53)
-#define D_UXN     (1ULL << 54)
-#define D_SW55    (1ULL << 55)
-#define D_OA      0x0000fffffffff000ULL
-#define KB4       0x1000ULL
-#define MB2       0x200000ULL
-#define GB1       0x40000000ULL
-#define GB512     0x8000000000ULL
-#define KVA       0xffff000000000000ULL
+#define D_VALID     (1ULL << 0)
+#define D_TYPE      3ULL
+#define D_BLOCK     1ULL
+#define D_TABLE     3ULL
+#define D_PAGE      3ULL
+#define D_ATTR(i)   ((uint64_t)(i) << 2)
+#define D_AP(v)     ((uint64_t)(v) << 6) // AP[2:1]
+#define D_SH_IS     (3ULL << 8)
+#define D_AF        (1ULL << 10)
+#define D_NG        (1ULL << 11)
+#define D_PXN       (1ULL << 53)
+#define D_UXN       (1ULL << 54)
+#define D_SW55      (1ULL << 55)
+#define D_OA        0x0000fffffffff000ULL
+#define D_GROUPS(g) ((uint64_t)(g) << 51) // table descriptors: bits 58:51, ignored by the walker
+#define KB4         0x1000ULL
+#define MB2         0x200000ULL
+#define GB1         0x40000000ULL
+#define GB512       0x8000000000ULL
+#define KVA         0xffff000000000000ULL
 
 // --- fake physical memory for tables ---
 #define NPAGES    8192
@@ -238,8 +239,10 @@ static void snap_free(struct snap *s)
 }
 
 // Tables reachable from the root; checks that every non-root table has a valid entry, that L0 holds only
-// tables and L3 only pages, and that every table pointer names an allocated page. Returns -1 on a violation.
-static int count_tables(uint64_t pa, int level)
+// tables and L3 only pages, that every table pointer names an allocated page, and that the occupancy summary of
+// each table (`groups`: from its descriptor, or the root's) covers every valid entry in it. Returns -1 on a
+// violation.
+static int count_tables(uint64_t pa, int level, unsigned groups)
 {
     uint64_t *t = tab(pa);
     int n = 1;
@@ -249,8 +252,16 @@ static int count_tables(uint64_t pa, int level)
         if (!(d & D_VALID))
             continue;
         any = true;
+        if (!(groups & (1u << (i / 64)))) {
+            fprintf(stderr, "L%d entry %d valid, its group not in the summary 0x%x\n", level, i, groups);
+            return -1;
+        }
         if (level < 3 && (d & D_TYPE) == D_TABLE) {
-            int c = count_tables(d & D_OA, level + 1);
+            if ((d >> 59) != 0) {
+                fprintf(stderr, "table descriptor 0x%llx with upper attributes\n", (unsigned long long)d);
+                return -1;
+            }
+            int c = count_tables(d & D_OA, level + 1, (unsigned)(d >> 51) & 0xff);
             if (c < 0)
                 return -1;
             n += c;
@@ -269,7 +280,7 @@ static int count_tables(uint64_t pa, int level)
 // The tree is well formed and holds every allocated table (no leaks).
 static bool tree_ok(const struct pgtable *pt)
 {
-    int n = count_tables(pt->root_pa, 0);
+    int n = count_tables(pt->root_pa, 0, pt->root_groups);
     if (n != live)
         fprintf(stderr, "reachable tables %d, live %d\n", n, live);
     return n == live;
@@ -395,14 +406,24 @@ TEST(table_descriptors)
     struct pgtable pt;
     new_table(&pt, true, 1);
     ASSERT_EQ(pgtable_map(&pt, 0x1000, 0x2000, KB4, PGT_READ | PGT_USER), 0);
-    // root[0] -> L1 -> L2 -> L3: each table descriptor is exactly PA | 0b11, upper attributes 0
+    // root[0] -> L1 -> L2 -> L3: each table descriptor is exactly PA | 0b11, upper attributes (63:59) 0, and in
+    // the bits the walker ignores (58:51) the summary of the table below: group 0 (entries 0..63) occupied
     uint64_t d0 = tab(pt.root_pa)[0];
-    EXPECT_EQ(d0 & ~D_OA, D_TABLE);
+    EXPECT_EQ(d0 & ~D_OA, D_TABLE | D_GROUPS(1));
     uint64_t d1 = tab(d0 & D_OA)[0];
-    EXPECT_EQ(d1 & ~D_OA, D_TABLE);
+    EXPECT_EQ(d1 & ~D_OA, D_TABLE | D_GROUPS(1));
     uint64_t d2 = tab(d1 & D_OA)[0];
-    EXPECT_EQ(d2 & ~D_OA, D_TABLE);
+    EXPECT_EQ(d2 & ~D_OA, D_TABLE | D_GROUPS(1));
     EXPECT_EQ(tab(d2 & D_OA)[1] & D_OA, 0x2000);
+    EXPECT_EQ(pt.root_groups, 1);
+    // a page at L3 index 0x1c0 (group 7) and a 2 MiB block at L2 index 0x40 (group 1) add their groups
+    ASSERT_EQ(pgtable_map(&pt, 0x1c0000, 0x3000, KB4, PGT_READ | PGT_USER), 0);
+    ASSERT_EQ(pgtable_map(&pt, 0x40 * MB2, 0, MB2, PGT_READ | PGT_USER), 0);
+    EXPECT_EQ(tab(pt.root_pa)[0] & ~D_OA, D_TABLE | D_GROUPS(1));   // the L1 table: entry 0 only
+    EXPECT_EQ(tab(d0 & D_OA)[0] & ~D_OA, D_TABLE | D_GROUPS(0x03)); // the L2 table: entries 0 and 0x40
+    EXPECT_EQ(tab(d1 & D_OA)[0] & ~D_OA, D_TABLE | D_GROUPS(0x81)); // the L3 table: entries 1 and 0x1c0
+    EXPECT_EQ(tab(d1 & D_OA)[0x40] & (D_TYPE | D_OA), D_BLOCK);     // a block, no summary bits of its own
+    EXPECT_EQ(pt.root_groups, 1);
     EXPECT_EQ(live, 4);
     EXPECT_TRUE(sync_calls >= 3); // three new tables each made visible before being linked, and the end
     pgtable_destroy(&pt, NULL);
@@ -1202,6 +1223,187 @@ TEST(unmapped)
     pgtable_destroy(&pt, NULL);
 }
 
+// --- fork ---
+
+// The cow question of the tests: copy-on-write everywhere but [fork_share_lo, fork_share_hi), shared there. Every
+// question is recorded, so the tests can see that the answer for a block covers all of it.
+static uint64_t fork_share_lo, fork_share_hi;
+static int cow_questions;
+
+static bool t_cow(void *ctx, uint64_t va)
+{
+    (void)ctx;
+    cow_questions++;
+    return !(va >= fork_share_lo && va < fork_share_hi);
+}
+
+// shared() reports go to the freed recorder: fail_every_point then also checks that a failed fork reports none.
+static const struct pgtable_fork_ops fork_ops = {t_cow, on_freed, NULL};
+
+// Both trees well formed, holding every allocated table between them.
+static bool trees_ok(const struct pgtable *a, const struct pgtable *b)
+{
+    int na = count_tables(a->root_pa, 0, a->root_groups), nb = count_tables(b->root_pa, 0, b->root_groups);
+    if (na < 0 || nb < 0 || na + nb != live)
+        fprintf(stderr, "reachable tables %d + %d, live %d\n", na, nb, live);
+    return na >= 0 && nb >= 0 && na + nb == live;
+}
+
+// What a page of the parent is after the fork, in both tables: its old mapping, read-only and marked if cow.
+static unsigned forked_prot(unsigned prot, bool cow)
+{
+    return cow ? (prot & ~PGT_WRITE) | PGT_COW : prot;
+}
+
+// va translates the same in parent and child, with `prot` and leaf size `size` in both.
+static bool same_in_both(const struct pgtable *parent, const struct pgtable *child, uint64_t va, unsigned prot,
+                         uint64_t size)
+{
+    uint64_t pa1 = 0, pa2 = 1, s1 = 0, s2 = 0;
+    unsigned p1 = 0, p2 = 0;
+    return EXPECT_EQ(pgtable_lookup(parent, va, &pa1, &p1, &s1), 0) &&
+           EXPECT_EQ(pgtable_lookup(child, va, &pa2, &p2, &s2), 0) && EXPECT_EQ(pa1, pa2) && EXPECT_EQ(p1, prot) &&
+           EXPECT_EQ(p2, prot) && EXPECT_EQ(s1, size) && EXPECT_EQ(s2, size);
+}
+
+static struct pgtable fork_child;
+
+static int op_fork(struct pgtable *pt)
+{
+    return pgtable_fork(&fork_child, pt, &fork_ops);
+}
+
+// A parent with a bit of everything: pages, a page already copy-on-write, a no-access page, a 2 MiB block and a
+// 1 GiB block to be made copy-on-write (split), a 2 MiB block and pages to be shared, a page under the last L0 entry.
+static void fork_parent(struct pgtable *pt)
+{
+    const unsigned rw = PGT_READ | PGT_WRITE | PGT_USER, rx = PGT_READ | PGT_EXEC | PGT_USER;
+    new_table(pt, true, 5);
+    ASSERT_EQ(pgtable_map(pt, 0x400000, 0x10000000, 3 * KB4, rx), 0);
+    ASSERT_EQ(pgtable_map(pt, 0x403000, 0x10003000, KB4, PGT_READ | PGT_USER | PGT_COW), 0);
+    ASSERT_EQ(pgtable_map(pt, 0x404000, 0x10004000, KB4, PGT_USER), 0);
+    ASSERT_EQ(pgtable_map(pt, 0x600000, 0x10200000, 2 * KB4, rw), 0);
+    ASSERT_EQ(pgtable_map(pt, GB1, 0x20000000, MB2, rw), 0);               // cow block
+    ASSERT_EQ(pgtable_map(pt, 2 * GB1, 0x20200000, MB2, rw), 0);           // shared block
+    ASSERT_EQ(pgtable_map(pt, 2 * GB1 + MB2, 0x30000000, 2 * KB4, rw), 0); // shared pages
+    ASSERT_EQ(pgtable_map(pt, 2 * GB1 + 2 * MB2, 0x30002000, KB4, PGT_USER), 0);
+    ASSERT_EQ(pgtable_map(pt, 4 * GB1, 3 * GB1, GB1, rw), 0);              // cow 1 GiB block
+    ASSERT_EQ(pgtable_map(pt, 0xfffffffff000ULL, 0x10005000, KB4, rw), 0); // L0 entry 511
+    fork_share_lo = 2 * GB1;
+    fork_share_hi = 3 * GB1;
+}
+
+TEST(fork_copies_and_shares)
+{
+    const unsigned rw = PGT_READ | PGT_WRITE | PGT_USER, rx = PGT_READ | PGT_EXEC | PGT_USER;
+    struct pgtable parent, child;
+    fork_parent(&parent);
+    ASSERT_EQ(pgtable_create(&child, &ops, 6, true), 0);
+    uint64_t pages = pgtable_mapped_pages(&parent);
+    int live0 = live, parent_tables = count_tables(parent.root_pa, 0, parent.root_groups);
+    nfreed = 0;
+    ntlbi = 0;
+    cow_questions = 0;
+
+    ASSERT_EQ(pgtable_fork(&child, &parent, &fork_ops), 0);
+    // the child mirrors the parent's tables; the two cow blocks were split in both: 2 x (1 + (1 + 512)) tables
+    EXPECT_EQ(live - live0, (parent_tables - 1) + 2 * (1 + 1 + 512));
+    EXPECT_TRUE(trees_ok(&parent, &child));
+    EXPECT_EQ(pgtable_mapped_pages(&child), pages);
+    EXPECT_EQ(pgtable_mapped_pages(&parent), pages);
+
+    // translations: same page in both; cow ones read-only and marked, shared ones as they were, blocks kept
+    EXPECT_TRUE(same_in_both(&parent, &child, 0x401000, forked_prot(rx, true), KB4));
+    EXPECT_TRUE(same_in_both(&parent, &child, 0x403000, PGT_READ | PGT_USER | PGT_COW, KB4));
+    EXPECT_TRUE(same_in_both(&parent, &child, 0x404000, PGT_USER | PGT_COW, KB4));
+    EXPECT_TRUE(same_in_both(&parent, &child, 0x601000, forked_prot(rw, true), KB4));
+    EXPECT_TRUE(same_in_both(&parent, &child, GB1 + 0x5000, forked_prot(rw, true), KB4));
+    EXPECT_TRUE(same_in_both(&parent, &child, 2 * GB1 + 0x5000, rw, MB2));
+    EXPECT_TRUE(same_in_both(&parent, &child, 2 * GB1 + MB2 + KB4, rw, KB4));
+    EXPECT_TRUE(same_in_both(&parent, &child, 2 * GB1 + 2 * MB2, PGT_USER, KB4));
+    EXPECT_TRUE(same_in_both(&parent, &child, 4 * GB1 + 77 * MB2 + 0x3000, forked_prot(rw, true), KB4));
+    EXPECT_TRUE(same_in_both(&parent, &child, 0xfffffffff000ULL, forked_prot(rw, true), KB4));
+    EXPECT_EQ(pgtable_lookup(&child, 0x405000, NULL, NULL, NULL), -E_NOENT);
+    EXPECT_EQ(pgtable_lookup(&child, GB1 + MB2, NULL, NULL, NULL), -E_NOENT);
+
+    // every leaf of the child reported once, as a page, but the shared block whole
+    EXPECT_EQ(freed_bytes(), pages * KB4);
+    int blocks = 0;
+    for (int i = 0; i < nfreed; i++)
+        blocks += freed[i].size != KB4;
+    EXPECT_EQ(blocks, 1);
+    // asked about: the 11 pages and the shared block while copying, the two cow blocks once as a whole (never
+    // their pages), and the three blocks while counting the tables needed
+    EXPECT_EQ(cow_questions, 11 + 1 + 2 + 3);
+
+    // invalidations: the parent's ASID, one per parent entry that changed (a split block, or a page that became
+    // copy-on-write); no shared page and not the page that was copy-on-write already
+    int pages_changed = 3 + 1 + 2 + 512 + 512 * 512 + 1, splits = 1 + 1 + 512;
+    EXPECT_EQ(ntlbi, pages_changed + splits);
+    for (int i = 0; i < ntlbi; i++) {
+        if (!EXPECT_EQ(tlbis[i].asid, 5) || !EXPECT_TRUE(tlbis[i].last) ||
+            !EXPECT_TRUE(tlbis[i].va < 2 * GB1 || tlbis[i].va >= 3 * GB1) || !EXPECT_TRUE(tlbis[i].va != 0x403000))
+            break;
+    }
+
+    // both go their own way: unmapping in the child leaves the parent alone, and destroying reports every page
+    nfreed = 0;
+    ASSERT_EQ(pgtable_unmap(&child, 0x400000, 2 * KB4, on_freed), 0);
+    EXPECT_TRUE(same_in_both(&parent, &parent, 0x400000, forked_prot(rx, true), KB4));
+    nfreed = 0;
+    pgtable_destroy(&child, on_freed);
+    EXPECT_EQ(freed_bytes(), (pages - 2) * KB4);
+    EXPECT_TRUE(tree_ok(&parent));
+    pgtable_destroy(&parent, NULL);
+    EXPECT_EQ(live, 0);
+}
+
+TEST(fork_refuses_bad_arguments)
+{
+    struct pgtable parent, kernel;
+    new_table(&parent, true, 1);
+    ASSERT_EQ(pgtable_create(&fork_child, &ops, 2, true), 0);
+    ASSERT_EQ(pgtable_create(&kernel, &ops, 0, false), 0);
+    struct pgtable_fork_ops no_cow = {NULL, on_freed, NULL}, no_shared = {t_cow, NULL, NULL};
+    struct pgtable gone = parent;
+    gone.root_pa = 0;
+    EXPECT_EQ(pgtable_fork(NULL, &parent, &fork_ops), -E_INVAL);
+    EXPECT_EQ(pgtable_fork(&fork_child, NULL, &fork_ops), -E_INVAL);
+    EXPECT_EQ(pgtable_fork(&parent, &parent, &fork_ops), -E_INVAL);
+    EXPECT_EQ(pgtable_fork(&fork_child, &gone, &fork_ops), -E_INVAL);
+    EXPECT_EQ(pgtable_fork(&kernel, &parent, &fork_ops), -E_INVAL);
+    EXPECT_EQ(pgtable_fork(&fork_child, &parent, NULL), -E_INVAL);
+    EXPECT_EQ(pgtable_fork(&fork_child, &parent, &no_cow), -E_INVAL);
+    EXPECT_EQ(pgtable_fork(&fork_child, &parent, &no_shared), -E_INVAL);
+    // an empty parent: nothing to copy, nothing allocated
+    int live0 = live;
+    EXPECT_EQ(pgtable_fork(&fork_child, &parent, &fork_ops), 0);
+    EXPECT_EQ(live, live0);
+    pgtable_destroy(&kernel, NULL);
+    pgtable_destroy(&fork_child, NULL);
+    pgtable_destroy(&parent, NULL);
+    EXPECT_EQ(live, 0);
+}
+
+TEST(fork_nomem_at_every_point)
+{
+    // without the 1 GiB block (513 tables a side) the failure points stay few
+    struct pgtable parent;
+    fork_parent(&parent);
+    ASSERT_EQ(pgtable_unmap(&parent, 4 * GB1, GB1, NULL), 0);
+    ASSERT_EQ(pgtable_create(&fork_child, &ops, 6, true), 0);
+    int parent_tables = count_tables(parent.root_pa, 0, parent.root_groups);
+    nfreed = 0;
+    // every failure changes neither table (byte for byte), reports nothing, invalidates nothing
+    EXPECT_EQ(fail_every_point(&parent, op_fork), (parent_tables - 1) + 2);
+    EXPECT_TRUE(trees_ok(&parent, &fork_child));
+    EXPECT_EQ(pgtable_mapped_pages(&fork_child), pgtable_mapped_pages(&parent));
+    EXPECT_TRUE(same_in_both(&parent, &fork_child, GB1 + 0x7000, PGT_READ | PGT_USER | PGT_COW, KB4));
+    pgtable_destroy(&fork_child, NULL);
+    pgtable_destroy(&parent, NULL);
+    EXPECT_EQ(live, 0);
+}
+
 // --- a random sequence against a page-level shadow ---
 
 #define WIN_BASE  (GB512 - 2 * GB1) // the window straddles an L0 boundary
@@ -1285,6 +1487,68 @@ static bool check_range_pages(const struct pgtable *pt, uint64_t p, uint64_t n)
     return true;
 }
 
+// A fork of the random table now and then: first with an allocation failure injected (nothing may change), then
+// for real. The share range is a random 1 GiB-aligned stretch, so every leaf lies wholly inside or outside it and
+// the shadow can say what each page becomes: cow pages read-only and marked in both, the rest as they were.
+static int forks_failed, forks_cow, forks_shared; // outcomes seen, so the test knows it tried each
+
+static void fork_against_shadow(struct pgtable *pt)
+{
+    struct pgtable child;
+    ASSERT_EQ(pgtable_create(&child, &ops, 0x3fe, true), 0);
+    fork_share_lo = WIN_BASE + GB1 * (rnd() % 4);
+    fork_share_hi = fork_share_lo + GB1 * (rnd() % 3);
+    uint64_t mapped = 0;
+    for (uint64_t i = 0; i < WIN_PAGES; i++)
+        mapped += shadow[i].pa != 0;
+
+    struct snap *s = snap_take();
+    nfreed = 0;
+    ntlbi = 0;
+    alloc_calls = 0;
+    fail_at = (long)(rnd() % 8);
+    int r = pgtable_fork(&child, pt, &fork_ops);
+    fail_at = -1;
+    if (r != 0) {
+        forks_failed++;
+        EXPECT_EQ(r, -E_NOMEM);
+        EXPECT_TRUE(snap_same(s));
+        EXPECT_EQ(nfreed + ntlbi, 0);
+        r = pgtable_fork(&child, pt, &fork_ops);
+    }
+    snap_free(s);
+    ASSERT_EQ(r, 0);
+    EXPECT_EQ(freed_bytes(), mapped * KB4);
+    EXPECT_TRUE(trees_ok(pt, &child));
+    EXPECT_EQ(pgtable_mapped_pages(&child), mapped);
+    for (uint64_t i = 0; i < WIN_PAGES; i++) {
+        uint64_t va = WIN_BASE + i * KB4;
+        bool cow = !(va >= fork_share_lo && va < fork_share_hi);
+        if (shadow[i].pa != 0) {
+            shadow[i].prot = (uint8_t)forked_prot(shadow[i].prot, cow);
+            forks_cow += cow;
+            forks_shared += !cow;
+        }
+    }
+    // everything in both, the first few times (slow under the sanitizers), then the neighbourhood of random pages
+    static int full_checks = 4;
+    bool ok = full_checks-- <= 0 || (check_range_pages(pt, 0, WIN_PAGES) && check_range_pages(&child, 0, WIN_PAGES));
+    for (int k = 0; ok && k < 64; k++) {
+        uint64_t i = rnd() % WIN_PAGES;
+        uint64_t s1 = 0, s2 = 0;
+        if (shadow[i].pa != 0)
+            ok = check_range_pages(pt, i, 64) && check_range_pages(&child, i, 64) &&
+                 EXPECT_EQ(pgtable_lookup(pt, WIN_BASE + i * KB4, NULL, NULL, &s1), 0) &&
+                 EXPECT_EQ(pgtable_lookup(&child, WIN_BASE + i * KB4, NULL, NULL, &s2), 0) && EXPECT_EQ(s1, s2);
+    }
+    free_must_be_empty = false;
+    nfreed = 0;
+    pgtable_destroy(&child, on_freed);
+    free_must_be_empty = true;
+    EXPECT_EQ(freed_bytes(), mapped * KB4);
+    EXPECT_TRUE(tree_ok(pt));
+}
+
 TEST(random_against_shadow)
 {
     struct pgtable pt;
@@ -1295,6 +1559,8 @@ TEST(random_against_shadow)
     int counts[NOPS][4] = {{0}}; // op x {ok, exist/noent, nomem, other}
 
     for (int step = 0; step < 8000; step++) {
+        if (step % 500 == 250)
+            fork_against_shadow(&pt);
         uint64_t n = rnd_pages();
         uint64_t p = rnd_start(n);
         int op = (int)(rnd() % NOPS);
@@ -1473,6 +1739,7 @@ TEST(random_against_shadow)
             EXPECT_EQ(counts[op][3], 0);
     }
     EXPECT_TRUE(counts[4][3] > 0); // replace inside a block: -E_INVAL
+    EXPECT_TRUE(forks_failed > 0 && forks_cow > 0 && forks_shared > 0);
     EXPECT_TRUE(counts[0][1] > 0 && counts[2][1] > 0 && counts[4][1] > 0);
 
     // unmap everything: back to the root alone; all mapped pages reported

@@ -64,6 +64,19 @@
  * below the table. Left 0: the leaf entries alone decide, so lookup and protect need look at nothing else.
  */
 
+/*
+ * Bits 58:51 of a table descriptor are IGNORED by the walker (D8.3): they hold the summary of the table below, one
+ * bit per group of 64 entries, set when an entry of that group may be valid. Walks over a whole table (destroy,
+ * fork, counting, the emptiness check) skip the groups whose bit is clear, so a sparse table costs a look at its few
+ * occupied groups instead of 512 entries. The summary may over-report (unmap leaves bits of emptied groups set) but
+ * never under-reports: every write of a valid entry into a table sets its group's bit in the parent's descriptor
+ * (the root's summary is struct pgtable.root_groups).
+ */
+#define DESC_GROUPS_SHIFT 51
+#define DESC_GROUPS_MASK  (0xffULL << DESC_GROUPS_SHIFT)
+#define GROUP_ENTRIES     64
+#define ALL_GROUPS        0xffu
+
 /* Everything a split copies from a block to the entries that replace it: all but the type and the address. */
 #define DESC_LEAF_ATTRS (~(DESC_OA_MASK | DESC_TYPE_MASK))
 /* Bits that may change in a live entry without break-before-make (D8.16.1): permissions and software bits. */
@@ -94,6 +107,17 @@ static inline bool is_table(uint64_t d, int level)
     return level < 3 && (d & DESC_TYPE_MASK) == DESC_TYPE_TABLE;
 }
 
+/* The occupancy summary of the table a table descriptor points to. */
+static inline unsigned desc_groups(uint64_t d)
+{
+    return (unsigned)((d & DESC_GROUPS_MASK) >> DESC_GROUPS_SHIFT);
+}
+
+static inline uint64_t table_desc(uint64_t pa, unsigned groups)
+{
+    return pa | ((uint64_t)groups << DESC_GROUPS_SHIFT) | DESC_TYPE_TABLE;
+}
+
 static inline uint64_t leaf_desc(int level, uint64_t pa, uint64_t attrs)
 {
     return pa | attrs | (level == 3 ? DESC_TYPE_PAGE : DESC_TYPE_BLOCK);
@@ -112,6 +136,18 @@ static inline uint64_t desc_read(const uint64_t *e)
 static inline void desc_write(uint64_t *e, uint64_t d)
 {
     *(volatile uint64_t *)e = d;
+}
+
+/*
+ * Records in *sum that entry idx of its table is now valid. sum is the table's descriptor in its parent (a live one:
+ * the summary bits are ignored by the walker, so they change in place) or a word holding the summary the same way.
+ */
+static inline void mark_valid(uint64_t *sum, unsigned idx)
+{
+    uint64_t bit = 1ULL << (DESC_GROUPS_SHIFT + idx / GROUP_ENTRIES);
+    uint64_t s = desc_read(sum);
+    if (!(s & bit))
+        desc_write(sum, s | bit);
 }
 
 static inline uint64_t *table_at(const struct pgtable *pt, uint64_t pa)
@@ -292,12 +328,51 @@ static inline uint64_t entry_end(uint64_t va, uint64_t end, int level)
     return next < end ? next : end;
 }
 
-static bool table_empty(const uint64_t *t)
+/*
+ * The index of the first valid entry of t in [i, end), or end. Eight entries per test (one OR of eight loads
+ * instead of a test and branch each): a group is mostly empty. Plain loads are enough: the caller serialises every
+ * writer, and the hardware walker only reads.
+ */
+static unsigned scan_entries(const uint64_t *t, unsigned i, unsigned end)
 {
-    for (unsigned i = 0; i < ENTRIES; i++)
-        if (desc_read(&t[i]) & DESC_VALID)
-            return false;
-    return true;
+    for (; i < end && (i & 7) != 0; i++) /* up to a multiple of eight one by one */
+        if (t[i] & DESC_VALID)
+            return i;
+    for (; i < end; i += 8) {
+        const uint64_t *g = &t[i];
+        if ((g[0] | g[1] | g[2] | g[3] | g[4] | g[5] | g[6] | g[7]) & DESC_VALID)
+            break;
+    }
+    for (; i < end; i++) /* somewhere in these eight */
+        if (t[i] & DESC_VALID)
+            return i;
+    return end;
+}
+
+/*
+ * The index of the first valid entry of t at or after i, or ENTRIES. `groups` is t's occupancy summary: groups
+ * whose bit is clear hold no valid entry and are not read at all.
+ */
+static unsigned next_valid(const uint64_t *t, unsigned groups, unsigned i)
+{
+    while (i < ENTRIES) {
+        unsigned later = groups & (ALL_GROUPS << (i / GROUP_ENTRIES));
+        if (later == 0)
+            return ENTRIES;
+        unsigned g = (unsigned)__builtin_ctz(later);
+        if (g > i / GROUP_ENTRIES)
+            i = g * GROUP_ENTRIES;
+        unsigned end = (g + 1) * GROUP_ENTRIES;
+        i = scan_entries(t, i, end);
+        if (i < end)
+            return i;
+    }
+    return ENTRIES;
+}
+
+static bool table_empty(const uint64_t *t, unsigned groups)
+{
+    return next_valid(t, groups, 0) == ENTRIES;
 }
 
 /*
@@ -319,7 +394,7 @@ static uint64_t *split_block(struct walk *w, int level, uint64_t *e, uint64_t d,
     sync(w);
     desc_write(e, 0);
     tlb_invalidate(w, va_block, true);
-    desc_write(e, tpa | DESC_TYPE_TABLE);
+    desc_write(e, table_desc(tpa, ALL_GROUPS));
     return t;
 }
 
@@ -341,10 +416,11 @@ static uint64_t *descend(struct walk *w, int level, uint64_t *e, uint64_t d, uin
 /* ---- map ---- */
 
 /*
- * Maps [va, end) to pa.. at `level` in `table` (NULL in the counting pass: a table that does not exist yet). The
- * counting pass returns -E_EXIST on the first mapped page; the apply pass always succeeds.
+ * Maps [va, end) to pa.. at `level` in `table` (NULL in the counting pass: a table that does not exist yet), whose
+ * summary is in *sum (apply pass). The counting pass returns -E_EXIST on the first mapped page; the apply pass
+ * always succeeds.
  */
-static int map_level(struct walk *w, int level, uint64_t *table, uint64_t va, uint64_t end, uint64_t pa)
+static int map_level(struct walk *w, int level, uint64_t *table, uint64_t *sum, uint64_t va, uint64_t end, uint64_t pa)
 {
     uint64_t span = level_span(level);
 
@@ -358,22 +434,25 @@ static int map_level(struct walk *w, int level, uint64_t *table, uint64_t va, ui
             /* A page, or a block: va and pa aligned to the block and the whole block in the range. */
             if (d & DESC_VALID)
                 return -E_EXIST; /* a page, a block, or a (never empty) table below */
-            if (w->apply)
+            if (w->apply) {
                 desc_write(e, leaf_desc(level, pa, w->attrs));
+                mark_valid(sum, level_index(va, level));
+            }
         } else if (is_table(d, level)) {
-            r = map_level(w, level + 1, table_at(w->pt, d & DESC_OA_MASK), va, next, pa);
+            r = map_level(w, level + 1, table_at(w->pt, d & DESC_OA_MASK), e, va, next, pa);
         } else if (d & DESC_VALID) {
             return -E_EXIST; /* a block covers part of the range */
         } else if (!w->apply) {
             w->need++;
-            r = map_level(w, level + 1, NULL, va, next, pa);
+            r = map_level(w, level + 1, NULL, NULL, va, next, pa);
         } else {
             /* A new table: filled completely and made visible before it is linked, so the walker never sees a
              * half-built subtree. The entry was invalid (never cached), so no TLB maintenance. */
-            uint64_t tpa = pool_take(w);
-            map_level(w, level + 1, table_at(w->pt, tpa), va, next, pa);
+            uint64_t tpa = pool_take(w), below = 0;
+            map_level(w, level + 1, table_at(w->pt, tpa), &below, va, next, pa);
             sync(w);
-            desc_write(e, tpa | DESC_TYPE_TABLE);
+            desc_write(e, table_desc(tpa, desc_groups(below)));
+            mark_valid(sum, level_index(va, level));
         }
         if (r != 0)
             return r;
@@ -397,13 +476,15 @@ int pgtable_map(struct pgtable *pt, uint64_t va, uint64_t pa, uint64_t size, uns
         return -E_INVAL;
 
     uint64_t *root = table_at(pt, pt->root_pa);
-    r = map_level(&w, 0, root, start, end, pa);
+    r = map_level(&w, 0, root, NULL, start, end, pa);
     if (r == 0)
         r = pool_fill(&w);
     if (r != 0)
         return r;
     w.apply = true;
-    map_level(&w, 0, root, start, end, pa);
+    uint64_t root_sum = (uint64_t)pt->root_groups << DESC_GROUPS_SHIFT; /* the root has no descriptor of its own */
+    map_level(&w, 0, root, &root_sum, start, end, pa);
+    pt->root_groups = (uint8_t)desc_groups(root_sum);
     walk_finish(&w);
     return 0;
 }
@@ -436,7 +517,7 @@ static void unmap_level(struct walk *w, int level, uint64_t *table, uint64_t va,
         } else {
             uint64_t *child = descend(w, level, e, d, va);
             unmap_level(w, level + 1, child, va, next);
-            if (w->apply && table_empty(child)) {
+            if (w->apply && table_empty(child, desc_groups(desc_read(e)))) {
                 /* Nothing left below: unlink the table, then drop any cached walk through it (a non-last-level
                  * invalidation) before the page can be reused. */
                 desc_write(e, 0);
@@ -636,6 +717,106 @@ int pgtable_unmapped(const struct pgtable *pt, uint64_t va, uint64_t size)
     return !mapped_level(pt, 0, table_at(pt, pt->root_pa), start, end);
 }
 
+/* ---- fork ---- */
+
+/*
+ * pgtable_fork walks the parent's tree once, visiting only valid entries (next_valid), and builds the child's tree
+ * as a mirror of it: one child table for every parent table, the same leaves. Like every change it counts first and
+ * allocates every table up front, so the apply pass cannot fail: a fork that runs out of memory changes neither
+ * table. The child is not live anywhere yet, so its new tables are linked without a sync each (one at the end).
+ */
+
+/* Tables needed to split a block at `level` all the way down to 4 KiB pages: a 2 MiB block needs one L3 table, a
+ * 1 GiB block an L2 table and 512 L3 tables. */
+static unsigned tables_to_pages(int level)
+{
+    return level == 2 ? 1 : 1 + ENTRIES;
+}
+
+/* Counting pass: the child needs one table per parent table, and a copy-on-write block is split in both. */
+static void fork_count(struct walk *w, const struct pgtable_fork_ops *f, int level, const uint64_t *src,
+                       unsigned groups, uint64_t va)
+{
+    for (unsigned i = next_valid(src, groups, 0); i < ENTRIES; i = next_valid(src, groups, i + 1)) {
+        uint64_t d = src[i];
+        uint64_t eva = va + (uint64_t)i * level_span(level);
+        if (is_table(d, level)) {
+            w->need++;
+            fork_count(w, f, level + 1, table_at(w->pt, d & DESC_OA_MASK), desc_groups(d), eva);
+        } else if (level < 3 && f->cow(f->ctx, full_va(w->pt, eva))) {
+            w->need += 2 * tables_to_pages(level);
+        }
+    }
+}
+
+/*
+ * Copies the leaf d at *e (parent) to *ce (child). Copy-on-write makes it read-only and marks it in both; that is a
+ * permission change of a live parent entry (in place, then invalidated). The caller learns about the new mapping.
+ */
+static void fork_leaf(struct walk *w, const struct pgtable_fork_ops *f, int level, uint64_t *e, uint64_t *ce,
+                      uint64_t va, bool cow)
+{
+    uint64_t d = desc_read(e);
+    uint64_t nd = cow ? d | DESC_AP_RO | DESC_SW_COW : d;
+
+    rewrite_leaf(w, e, d, nd, va);
+    desc_write(ce, nd);
+    f->shared(f->ctx, d & DESC_OA_MASK, level_span(level));
+}
+
+/*
+ * Apply pass: copies every valid entry of the parent's `src` (at `level`, mapping from va) into the child's empty
+ * `dst`. all_cow: this table was made by splitting a copy-on-write block, so every leaf in it is copy-on-write
+ * without asking again (the answer was given for the whole block).
+ */
+static void fork_level(struct walk *w, const struct pgtable_fork_ops *f, int level, uint64_t *src, unsigned groups,
+                       uint64_t *dst, uint64_t va, bool all_cow)
+{
+    for (unsigned i = next_valid(src, groups, 0); i < ENTRIES; i = next_valid(src, groups, i + 1)) {
+        uint64_t *e = &src[i];
+        uint64_t d = desc_read(e);
+        uint64_t eva = va + (uint64_t)i * level_span(level);
+        bool cow = all_cow;
+        uint64_t *below;
+
+        if (is_table(d, level)) {
+            below = table_at(w->pt, d & DESC_OA_MASK);
+        } else {
+            cow = cow || f->cow(f->ctx, full_va(w->pt, eva));
+            if (level == 3 || !cow) {
+                fork_leaf(w, f, level, e, &dst[i], eva, cow);
+                continue;
+            }
+            /* Copy-on-write is page by page (a write copies 4 KiB, not a whole block): split, then copy the table. */
+            below = split_block(w, level, e, d, eva);
+            d = desc_read(e);
+        }
+        /* The child's table holds valid entries exactly where the parent's does: the same summary. */
+        uint64_t tpa = pool_take(w);
+        fork_level(w, f, level + 1, below, desc_groups(d), table_at(w->pt, tpa), eva, cow);
+        desc_write(&dst[i], table_desc(tpa, desc_groups(d)));
+    }
+}
+
+int pgtable_fork(struct pgtable *child, struct pgtable *parent, const struct pgtable_fork_ops *f)
+{
+    if (child == NULL || parent == NULL || child == parent || child->root_pa == 0 || parent->root_pa == 0 ||
+        child->ops != parent->ops || child->user != parent->user || f == NULL || f->cow == NULL || f->shared == NULL)
+        return -E_INVAL;
+
+    struct walk w = {.pt = parent};
+    uint64_t *root = table_at(parent, parent->root_pa);
+    fork_count(&w, f, 0, root, parent->root_groups, 0);
+    int r = pool_fill(&w);
+    if (r != 0)
+        return r;
+    w.apply = true;
+    fork_level(&w, f, 0, root, parent->root_groups, table_at(child, child->root_pa), 0, false);
+    child->root_groups = parent->root_groups;
+    walk_finish(&w);
+    return 0;
+}
+
 /* ---- lookup, create, destroy ---- */
 
 int pgtable_lookup(const struct pgtable *pt, uint64_t va, uint64_t *pa, unsigned *prot, uint64_t *block_size)
@@ -675,20 +856,20 @@ int pgtable_create(struct pgtable *pt, const struct pgtable_ops *ops, uint16_t a
         return -E_NOMEM;
     KASSERT((root & PAGE_MASK) == 0 && root < PGT_USER_VA_TOP);
     pt->root_pa = root;
+    pt->root_groups = 0;
     pt->asid = asid;
     pt->user = user;
     pt->ops = ops;
     return 0;
 }
 
-static void destroy_level(const struct pgtable *pt, int level, uint64_t *table, pgtable_freed_fn freed)
+/* Frees everything below `table` (at `level`), visiting only its valid entries. */
+static void destroy_level(const struct pgtable *pt, int level, uint64_t *table, unsigned groups, pgtable_freed_fn freed)
 {
-    for (unsigned i = 0; i < ENTRIES; i++) {
-        uint64_t d = desc_read(&table[i]);
-        if (!(d & DESC_VALID))
-            continue;
+    for (unsigned i = next_valid(table, groups, 0); i < ENTRIES; i = next_valid(table, groups, i + 1)) {
+        uint64_t d = table[i];
         if (is_table(d, level)) {
-            destroy_level(pt, level + 1, table_at(pt, d & DESC_OA_MASK), freed);
+            destroy_level(pt, level + 1, table_at(pt, d & DESC_OA_MASK), desc_groups(d), freed);
             pt->ops->free_table(pt->ops->ctx, d & DESC_OA_MASK);
         } else if (freed != NULL) {
             freed(pt->ops->ctx, d & DESC_OA_MASK, level_span(level));
@@ -696,15 +877,13 @@ static void destroy_level(const struct pgtable *pt, int level, uint64_t *table, 
     }
 }
 
-static uint64_t count_level(const struct pgtable *pt, int level, const uint64_t *table)
+static uint64_t count_level(const struct pgtable *pt, int level, const uint64_t *table, unsigned groups)
 {
     uint64_t pages = 0;
-    for (unsigned i = 0; i < ENTRIES; i++) {
-        uint64_t d = desc_read(&table[i]);
-        if (!(d & DESC_VALID))
-            continue;
+    for (unsigned i = next_valid(table, groups, 0); i < ENTRIES; i = next_valid(table, groups, i + 1)) {
+        uint64_t d = table[i];
         if (is_table(d, level))
-            pages += count_level(pt, level + 1, table_at(pt, d & DESC_OA_MASK));
+            pages += count_level(pt, level + 1, table_at(pt, d & DESC_OA_MASK), desc_groups(d));
         else
             pages += level_span(level) / PGT_PAGE_SIZE;
     }
@@ -715,14 +894,14 @@ uint64_t pgtable_mapped_pages(const struct pgtable *pt)
 {
     if (pt == NULL || pt->root_pa == 0)
         return 0;
-    return count_level(pt, 0, table_at(pt, pt->root_pa));
+    return count_level(pt, 0, table_at(pt, pt->root_pa), pt->root_groups);
 }
 
 void pgtable_destroy(struct pgtable *pt, pgtable_freed_fn page_freed)
 {
     if (pt == NULL || pt->root_pa == 0)
         return;
-    destroy_level(pt, 0, table_at(pt, pt->root_pa), page_freed);
+    destroy_level(pt, 0, table_at(pt, pt->root_pa), pt->root_groups, page_freed);
     pt->ops->free_table(pt->ops->ctx, pt->root_pa);
     pt->root_pa = 0;
 }

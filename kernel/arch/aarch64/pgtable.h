@@ -109,9 +109,10 @@ struct pgtable_ops {
 };
 
 struct pgtable {
-    uint64_t root_pa; /* the L0 table */
-    uint16_t asid;    /* user tables: the ASID of their non-global entries (TLB invalidation, TTBR0) */
-    bool user;        /* true: TTBR0 half (below 2^48); false: TTBR1 half (0xffff_0000_0000_0000 and up) */
+    uint64_t root_pa;    /* the L0 table */
+    uint8_t root_groups; /* occupancy summary of the root: bit g set if an entry of 64g..64g+63 may be valid */
+    uint16_t asid;       /* user tables: the ASID of their non-global entries (TLB invalidation, TTBR0) */
+    bool user;           /* true: TTBR0 half (below 2^48); false: TTBR1 half (0xffff_0000_0000_0000 and up) */
     const struct pgtable_ops *ops;
 };
 
@@ -185,6 +186,30 @@ uint64_t pgtable_mapped_pages(const struct pgtable *pt);
  * its ASID (TLBI ASIDE1IS; kernel table: not expected to be destroyed) before the reported pages are reused.
  */
 void pgtable_destroy(struct pgtable *pt, pgtable_freed_fn page_freed);
+
+/*
+ * What pgtable_fork asks and tells its caller.
+ * cow(ctx, va): whether the leaf starting at va (canonical address) becomes copy-on-write (true: read-only and
+ * PGT_COW in both tables, a block first split into 4 KiB pages) or is shared as it is (false: the same entry in
+ * both, a block staying a block). Asked for leaves in address order, blocks twice (once while counting the tables
+ * needed); it must answer the same both times. The answer for a block covers all of it.
+ * shared(ctx, pa, size): the child now maps [pa, pa + size) too (a page, or a shared block): once per leaf copied,
+ * for the caller to take its references.
+ */
+struct pgtable_fork_ops {
+    bool (*cow)(void *ctx, uint64_t va);
+    void (*shared)(void *ctx, uint64_t pa, uint64_t size);
+    void *ctx;
+};
+
+/*
+ * Copies every mapping of `parent` into `child`, which must map nothing yet (fresh from pgtable_create) and share
+ * parent's ops and half, in one walk over the parent's valid entries. Parent entries made copy-on-write are
+ * changed in place and invalidated (parent may be live); child's tables are built unsynchronised and made visible
+ * once at the end (child must be live nowhere). Errors (neither table changed, nothing reported): -E_INVAL for bad
+ * arguments; -E_NOMEM if the tables of the copy (and of the splits) cannot all be allocated.
+ */
+int pgtable_fork(struct pgtable *child, struct pgtable *parent, const struct pgtable_fork_ops *f);
 
 /* The TTBR0_EL1/TTBR1_EL1 value: root PA | ASID << 48. */
 uint64_t pgtable_ttbr(const struct pgtable *pt);
