@@ -11,11 +11,11 @@
 #include "syscall_table.h"
 #include "user.h"
 
-static bool trace_on;
+bool syscall_trace_on;
 
 void syscall_trace_enable(bool on)
 {
-    trace_on = on;
+    syscall_trace_on = on;
 }
 
 /* Print one argument the way its interface type says to read it. */
@@ -52,10 +52,9 @@ static void trace_call(const struct syscall_desc *d, uint64_t nr, const uint64_t
 /*
  * The trace line is printed after the call, so the call's own output (debug_write) does not
  * land inside it; a call that never returns (exit) is printed before it instead. The
- * arguments are copied first because the result overwrites x0. Kept out of line so the
- * untraced path (every syscall) does not pay for this one's stack frame.
+ * arguments are copied first because the result overwrites x0.
  */
-static __attribute__((noinline, cold)) long dispatch_traced(uint64_t nr, const uint64_t *args)
+long syscall_dispatch_traced(uint64_t nr, const uint64_t *args)
 {
     const struct syscall_desc *d = syscall_desc_lookup(nr);
     uint64_t saved[6];
@@ -85,14 +84,8 @@ static bool restartable(uint64_t nr)
     return nr == SYS_READ || nr == SYS_WRITE || nr == SYS_WAIT;
 }
 
-void syscall_handle(struct trap_frame *tf)
+void syscall_interrupted(uint64_t nr, uint64_t x0)
 {
-    uint64_t nr = trap_syscall_nr(tf);
-    const uint64_t *args = trap_syscall_args(tf);
-
-    long r = trace_on ? dispatch_traced(nr, args) : syscall_dispatch(nr, args);
-    /* x0 still holds the first argument until the result replaces it: what a restart needs. */
-    if (__builtin_expect(r == -E_INTR, 0) && restartable(nr))
-        signal_syscall_interrupted(args[0]);
-    trap_set_result(tf, r);
+    if (restartable(nr))
+        signal_syscall_interrupted(x0);
 }
