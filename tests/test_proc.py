@@ -60,7 +60,7 @@ def test_spawntest(build, tmp_path):
     r.require_clean_poweroff()
     assert "FAIL" not in r.output, r.output
     m = re.search(r"spawntest: (\d+) passed, (\d+) failed", r.output)
-    assert m and int(m.group(1)) >= 31 and m.group(2) == "0", r.output
+    assert m and int(m.group(1)) >= 43 and m.group(2) == "0", r.output
     assert "KERNEL PANIC" not in r.output
     free_boot = int(re.search(r"memory: (\d+) KiB free before pid 1", r.output).group(1))
     free_end = int(re.search(r"memory: (\d+) KiB free after pid 1", r.output).group(1))
