@@ -285,6 +285,33 @@ static void process_table_full(void)
     wren_check("  and fork works again", pid > 0 && wren_wait((int32_t)pid, &status, 0) == pid ? status : -1, 7);
 }
 
+/* ioctl: the console's foreground-group commands and the refusals (issue 6's ioctl on typed descriptors). */
+static void ioctls(void)
+{
+    int32_t fds[2];
+    wren_pipe(fds, 0);
+    wren_check("ioctl on a pipe: E_NOTTY", wren_ioctl(fds[0], WREN_CONSOLE_IOCTL_GET_FOREGROUND_GROUP, 0), -E_NOTTY);
+    wren_close(fds[0]);
+    wren_close(fds[1]);
+    wren_check("ioctl on fd 200 (not open): E_BADF", wren_ioctl(200, WREN_CONSOLE_IOCTL_GET_FOREGROUND_GROUP, 0),
+               -E_BADF);
+    wren_check("ioctl on fd -1: E_BADF", wren_ioctl(-1, WREN_CONSOLE_IOCTL_GET_FOREGROUND_GROUP, 0), -E_BADF);
+    long was = wren_ioctl(0, WREN_CONSOLE_IOCTL_GET_FOREGROUND_GROUP, 0);
+    wren_check("console: get the foreground group", was >= 0, 1);
+    long me = wren_getpgid(0);
+    wren_check("console: make our group the foreground",
+               wren_ioctl(0, WREN_CONSOLE_IOCTL_SET_FOREGROUND_GROUP, (uint64_t)me), 0);
+    wren_check("  get reads it back (through fd 1 too)", wren_ioctl(1, WREN_CONSOLE_IOCTL_GET_FOREGROUND_GROUP, 0), me);
+    wren_check("console: a group that does not exist: E_INVAL",
+               wren_ioctl(0, WREN_CONSOLE_IOCTL_SET_FOREGROUND_GROUP, 999), -E_INVAL);
+    wren_check("console: a group number above INT32_MAX: E_INVAL",
+               wren_ioctl(0, WREN_CONSOLE_IOCTL_SET_FOREGROUND_GROUP, 1ull << 32 | (uint64_t)me), -E_INVAL);
+    wren_check("  the foreground group is unchanged", wren_ioctl(0, WREN_CONSOLE_IOCTL_GET_FOREGROUND_GROUP, 0), me);
+    wren_check("console: an unknown command: E_NOTTY", wren_ioctl(0, 0x7777, 0), -E_NOTTY);
+    wren_check("console: back to the group it had",
+               wren_ioctl(0, WREN_CONSOLE_IOCTL_SET_FOREGROUND_GROUP, (uint64_t)was), 0);
+}
+
 int main(int argc, char **argv)
 {
     if (argc == 3 && argv[1][0] == 'p')
@@ -297,6 +324,7 @@ int main(int argc, char **argv)
     streaming();
     cloexec();
     files();
+    ioctls();
     table_full();
     process_table_full();
     no_leaks();
