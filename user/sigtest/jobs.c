@@ -35,8 +35,7 @@ static long drain(void)
     return n;
 }
 
-/* The state ps would show for pid (WREN_PROC_STATE_*), or -1 if it is not in the table. */
-static long state_of(pid_t pid)
+long state_of(pid_t pid)
 {
     struct wren_proc_info pi;
     for (long c = 0; (c = wren_proc_info((uint32_t)c, &pi)) > 0;)
