@@ -228,6 +228,41 @@ static void table_full(void)
     wren_close(fds[1]);
 }
 
+/*
+ * A call whose answer carries a handle (channel_transfer) into a full table: E_MFILE, and the answer
+ * stays queued for a receive once there is room (nothing lost, as with receive).
+ */
+static void call_answer_into_full_table(void)
+{
+    int32_t ch[2];
+    wren_channel_create(ch, 0);
+    long pid = wren_fork();
+    if (pid == 0) {
+        struct wren_msg req;
+        int32_t x[2];
+        wren_receive(ch[1], &req, 0, 0);
+        wren_channel_create(x, 0);
+        wren_exit(wren_channel_transfer(ch[1], x[0], WREN_RIGHT_ALL) == 0 ? 0 : 1);
+    }
+    long n = 0;
+    while (wren_dup(1) >= 0)
+        n++;
+    struct wren_msg m = {0};
+    m.header.type = WREN_MSG_REQUEST;
+    wren_check("a call answered with a handle, table full: E_MFILE", wren_call(ch[0], &m, 0), -E_MFILE);
+    for (long fd = 256 - n; fd < 256; fd++)
+        wren_close((int32_t)fd);
+    wren_check("  the answer stayed queued: receive gets it", wren_receive(ch[0], &m, 0, 0), 4);
+    wren_check("  with its handle", (long)m.header.handle_count, 1);
+    int32_t h;
+    __builtin_memcpy(&h, m.payload, sizeof(h));
+    wren_check("  which is a channel end", wren_channel_close(h), 0);
+    int32_t status = -1;
+    wren_check("  the server sent it", wren_wait((int32_t)pid, &status, 0) == pid ? status : -1, 0);
+    wren_channel_close(ch[0]);
+    wren_channel_close(ch[1]);
+}
+
 static void no_leaks(void)
 {
     int32_t fds[2];
@@ -326,6 +361,7 @@ int main(int argc, char **argv)
     files();
     ioctls();
     table_full();
+    call_answer_into_full_table();
     process_table_full();
     no_leaks();
     return wren_check_end();
