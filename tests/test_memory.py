@@ -47,7 +47,7 @@ def test_fault_after_munmap_or_mprotect(build, tmp_path, program, what):
 def test_pan_where_the_cpu_has_it(build, tmp_path):
     # cortex-a72 is Armv8.0 (no PAN); QEMU's "max" CPU has FEAT_PAN. With PAN on, the kernel
     # must still serve every syscall (it reaches user memory only through its own mappings).
-    r = boot(build, cpu="max", timeout=60, initrd=make_initrd(tmp_path, build, program="memcheck"))
+    r = boot(build, cpu="max", timeout=60, initrd=make_initrd(tmp_path, build, program="memcheck", extra=["nop"]))
     r.require_clean_poweroff()
     assert "kernel map with W^X, PAN on" in r.output, r.output
     assert re.search(r"memcheck: \d+ passed, 0 failed", r.output), r.output
@@ -73,7 +73,7 @@ def boot_free_kib(output):
 
 
 def test_program_exit_returns_every_page(build, tmp_path):
-    r = boot(build, timeout=60, initrd=make_initrd(tmp_path, build, program="memcheck"))
+    r = boot(build, timeout=60, initrd=make_initrd(tmp_path, build, program="memcheck", extra=["nop"]))
     r.require_clean_poweroff()
     m = re.search(r"memory: (\d+) KiB free after pid 1", r.output)
     assert m and int(m.group(1)) == boot_free_kib(r.output), r.output
