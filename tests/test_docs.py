@@ -1,5 +1,10 @@
 """Documentation that must match the code."""
+import glob
 import os
+import re
+import subprocess
+
+import yaml
 
 from conftest import REPO
 
@@ -17,3 +22,111 @@ def test_readme_commands_are_what_ci_runs():
     assert "    " + test_line + "\n" in readme
     assert test_line in ci
     assert "    tools/install-deps.sh && ./configure.py && ninja -C build run\n" in readme
+
+
+# The hand-written docs (docs/syscalls.md and docs/benchmarks.md are generated and checked elsewhere).
+HAND_DOCS = ["README.md"] + ["docs/" + f for f in ("kernel.md", "abi.md", "interface.md", "adding-a-syscall.md")]
+TUTORIAL_NAMES = {"get_abi_version", "sys_get_abi_version", "decode_get_abi_version", "wren_get_abi_version"}
+
+
+def _tracked_files():
+    out = subprocess.check_output(["git", "-C", REPO, "ls-files"], text=True)
+    return [p for p in out.split() if os.path.isfile(os.path.join(REPO, p))]
+
+
+def _syscall_names():
+    names = []
+    for path in sorted(glob.glob(os.path.join(REPO, "interface", "syscalls", "*.yaml"))):
+        names += [c["name"] for c in yaml.safe_load(open(path))["syscalls"]]
+    return names
+
+
+def _nosys_stubs():
+    """Syscalls whose kernel implementation does nothing but return -E_NOSYS."""
+    stubs = set()
+    for path in glob.glob(os.path.join(REPO, "kernel", "sys", "sys_*.c")):
+        src = open(path).read()
+        for m in re.finditer(r"^long sys_(\w+)\([^)]*\)\n\{\n(.*?)^\}", src, re.M | re.S):
+            body = [l.strip() for l in m.group(2).splitlines() if l.strip() and not l.strip().startswith("(void)")]
+            if body == ["return -E_NOSYS;"]:
+                stubs.add(m.group(1))
+    return stubs
+
+
+def test_readme_lists_the_implemented_syscalls():
+    """README's "Implemented syscalls" paragraph names every syscall whose kernel function is more than
+    an E_NOSYS stub, and names the stubs only as such."""
+    readme = open(os.path.join(REPO, "README.md")).read()
+    para = readme[readme.index("Implemented syscalls:"):]
+    para = para.split("\n\n")[0]
+    named = set(re.findall(r"`(\w+)`", para))
+    syscalls = set(_syscall_names())
+    stubs = _nosys_stubs()
+    assert stubs, "no E_NOSYS stub found: the parser of kernel/sys/*.c is broken"
+    assert "E_NOSYS" in named
+    named.discard("E_NOSYS")
+    assert named <= syscalls, "README names syscalls that do not exist: %s" % sorted(named - syscalls)
+    missing = syscalls - named
+    assert not missing, "README's list of implemented syscalls lacks: %s" % sorted(missing)
+    for stub in stubs:
+        assert re.search(r"`%s` \([^)]*\)[^.]*E_NOSYS" % stub, para) or (
+            "`%s`" % stub in para.split("E_NOSYS")[0] and "except" in para.split("E_NOSYS")[0]
+        ), "README does not say %s returns E_NOSYS" % stub
+
+
+def test_docs_name_files_that_exist(build):
+    """Every repository path and source file name the hand-written docs mention exists (generated
+    files: under the build's gen/)."""
+    tracked = _tracked_files()
+    basenames = {os.path.basename(p) for p in tracked}
+    gen = os.path.join(build, "gen")
+    basenames |= {os.path.basename(p) for p in glob.glob(os.path.join(gen, "**", "*"), recursive=True)}
+    bad = []
+    for doc in HAND_DOCS:
+        text = open(os.path.join(REPO, doc)).read()
+        for p in re.findall(r"`((?:kernel|user|userlib|tools|tests|gen|interface|docs)/[^` ]*)`", text):
+            p = p.rstrip("/")
+            if "<" in p or "*" in p:
+                continue
+            if not (os.path.exists(os.path.join(REPO, p)) or os.path.exists(os.path.join(gen, p))):
+                bad.append((doc, p))
+        for f in re.findall(r"`([\w/.-]+\.(?:c|h|S|py|ld|yaml))`", text):
+            libc = os.path.join("/usr/lib/picolibc/aarch64-linux-gnu/include", f)  # <stdio.h> and the like
+            if os.path.basename(f) not in basenames and not f.startswith(".") and not os.path.exists(libc):
+                bad.append((doc, f))
+    assert not bad, bad
+
+
+def test_docs_name_identifiers_that_exist(build):
+    """Every snake_case or UPPER_CASE identifier in backquotes in the hand-written docs (functions,
+    macros, struct fields) appears in the sources or the generated code: a rename must reach the docs."""
+    src = []
+    for p in _tracked_files():
+        if p.endswith((".c", ".h", ".S", ".py", ".yaml", ".ld", ".in")) and not p.startswith("docs/"):
+            src.append(open(os.path.join(REPO, p), errors="replace").read())
+    for p in glob.glob(os.path.join(build, "gen", "**", "*.[chS]"), recursive=True):
+        src.append(open(p).read())
+    src = "\n".join(src)
+    bad = []
+    for doc in HAND_DOCS:
+        text = open(os.path.join(REPO, doc)).read()
+        for name in set(re.findall(r"`([A-Za-z_][A-Za-z0-9_]*_[A-Za-z0-9_]*)(?:\(\))?`", text)):
+            if name not in TUTORIAL_NAMES and not re.search(r"\b%s\b" % name, src):
+                bad.append((doc, name))
+    assert not bad, bad
+
+
+def test_docs_numbers_match_the_defines():
+    """A doc's "`NAME` (N)" agrees with the kernel's #define NAME N."""
+    defines = {}
+    for path in glob.glob(os.path.join(REPO, "kernel", "**", "*.h"), recursive=True):
+        for m in re.finditer(r"^#define (\w+)\s+(\d+)\b", open(path).read(), re.M):
+            defines[m.group(1)] = int(m.group(2))
+    checked = 0
+    for doc in HAND_DOCS:
+        for name, value in re.findall(r"`([A-Z_]+)` \((\d+)\)", open(os.path.join(REPO, doc)).read()):
+            if name in defines:
+                checked += 1
+                assert defines[name] == int(value), "%s says %s is %s; the kernel has %d" % (
+                    doc, name, value, defines[name])
+    assert checked, "no `NAME` (N) claim found to check"

@@ -25,7 +25,7 @@ def check_passed(r):
     r.require_clean_poweroff()
     assert "FAIL" not in r.output, r.output
     m = re.search(r"fstest: (\d+) passed, (\d+) failed", r.output)
-    assert m and int(m.group(1)) >= 80 and m.group(2) == "0", r.output
+    assert m and int(m.group(1)) >= 123 and m.group(2) == "0", r.output
     assert "/bin/init (pid 1) exited with status 0" in r.output, r.output
 
 

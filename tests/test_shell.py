@@ -297,3 +297,62 @@ def test_a_stopped_console_reader_reads_on_after_fg(sh):
     assert "[killed by signal 2]" in sh.c.before, sh.c.before
     assert sh.run("jobs") == ""
     sh.poweroff()
+
+
+def test_ps_columns_pid_uptime_meminfo_and_kill(sh):
+    """Issue 4's programs, each checked for what it reports, not only that it prints: ps's columns
+    (pid, parent, state, priority, name, memory), pid's ids against ps, uptime's clock against a sleep,
+    meminfo's figures adding up, kill's refusals."""
+    out = sh.run("spin 5 &")
+    spin_pid = int(re.match(r"\[1\] (\d+)\n", out).group(1))
+    out = sh.run("ps")
+    lines = out.splitlines()
+    assert lines[0] == "  PID  PPID STATE   PRIO    MEM NAME", out
+    rows = {}
+    for line in lines[1:]:
+        m = re.match(r"^ *(\d+) +(\d+) (\w+) +(\d+) +(\d+)K (\S+)$", line)
+        assert m, "a ps row that does not parse: %r" % line
+        rows[int(m.group(1))] = (int(m.group(2)), m.group(3), int(m.group(4)), int(m.group(5)), m.group(6))
+    shell_pid = [pid for pid, r in rows.items() if r[4] == "/bin/sh"][0]
+    ps_pid = [pid for pid, r in rows.items() if r[4] == "/bin/ps"]
+    # init waits for the shell, the shell for ps: both asleep; ps itself is the one running.
+    assert rows[1][:2] == (0, "sleep") and rows[shell_pid][:2] == (1, "sleep"), out
+    assert len(ps_pid) == 1 and rows[ps_pid[0]][:2] == (shell_pid, "run"), out
+    assert rows[spin_pid][0] == shell_pid and rows[spin_pid][1] in ("ready", "run"), out
+    # Every program runs at the normal-class default priority, 8 (set_priority is proctest's business).
+    assert all(r[2] == 8 for r in rows.values()), out
+    # Resident memory: every live program has some; the shell (libc, history) more than /bin/init (one page or so).
+    assert all(r[3] > 0 for r in rows.values()), out
+    assert rows[shell_pid][3] > rows[1][3], out
+
+    m = re.fullmatch(r"pid (\d+) ppid (\d+)\n", sh.run("pid"))
+    assert m and int(m.group(2)) == shell_pid and int(m.group(1)) not in rows, m
+
+    def uptime():
+        m = re.fullmatch(r"up (\d+):(\d\d):(\d\d)\.(\d{3}) \((\d+)\.(\d{3}) s\)\n", sh.run("uptime"))
+        assert m, m
+        h, mi, s, ms, total, total_ms = map(int, m.groups())
+        assert (h * 3600 + mi * 60 + s, ms) == (total, total_ms)
+        return total + total_ms / 1000
+
+    t0 = uptime()
+    assert sh.run("sleep 0.5") == ""
+    t1 = uptime()
+    assert 0.5 <= t1 - t0 < 5, (t0, t1)
+
+    out = sh.run("meminfo")
+    f = dict((k, int(v)) for k, v in re.findall(r"^(\w+) +(\d+) (?:KiB|bytes)$", out, re.M))
+    assert set(f) == {"total", "free", "kernel", "used", "page"}, out
+    assert f["page"] == 4096 and 900 * 1024 <= f["total"] <= 1024 * 1024, out  # QEMU's 1 GiB, less firmware
+    assert abs(f["total"] - f["free"] - f["kernel"] - f["used"]) <= 2, out  # KiB rounding only
+    assert 0 < f["used"] < f["total"] and 0 < f["kernel"] < f["total"], out
+
+    out = sh.run("kill 9999")
+    assert "kill: 9999:" in out and "[exit 1]" in out, out
+    out = sh.run("kill %d 99" % spin_pid)
+    assert "kill: %d:" % spin_pid in out and "[exit 1]" in out, out
+    out = sh.run("kill %d 9" % spin_pid)
+    time.sleep(0.2)
+    out += sh.run("echo after")
+    assert re.search(r"\[1\] done spin 5 & \[killed by signal 9\]", out), out
+    sh.poweroff()

@@ -16,7 +16,7 @@ def test_sigtest(build, tmp_path):
     r.require_clean_poweroff()
     assert "FAIL" not in r.output, r.output
     m = re.search(r"sigtest: (\d+) passed, (\d+) failed", r.output)
-    assert m and int(m.group(1)) >= 65 and m.group(2) == "0", r.output
+    assert m and int(m.group(1)) >= 69 and m.group(2) == "0", r.output
     # The unhandled fault and the refused frames were reported; nothing took the kernel down.
     assert re.search(r"wren: pid \d+ \(/bin/init\) killed: data abort from EL0 at address 0x8", r.output), r.output
     assert re.search(r"killed: bad signal frame at 0xffff000040200000", r.output), r.output

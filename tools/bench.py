@@ -42,7 +42,7 @@ DESCRIPTIONS = {
     "pipe_64k": "64 KiB written into a pipe with one write() and read by a child process (4 KiB pipe buffer), per 64 KiB",
     "pipe_bytes_per_insn": "pipe throughput of pipe_64k in bytes per instruction (higher is better)",
     "event_wake": "from a channel send in one process to the return of event_wait in another process blocked in it",
-    "spawn_wait": "spawn /bin/nop from the initrd and wait for it",
+    "spawn_wait": "spawn /bin/nop (from the ramfs) and wait for it",
     "fork_wait": "fork, the child exits, the parent waits",
     "page_fault": "first touch of an anonymous page (demand-zero fault)",
     "page_fault_2m": "first touch of an aligned 2 MiB of a large anonymous mapping (maps and zeroes a 2 MiB page)",

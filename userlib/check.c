@@ -1,6 +1,7 @@
 /* In-guest self-check harness (see wren/check.h). */
 #include <wren/check.h>
 #include <wren/print.h>
+#include <wren/syscalls.h>
 
 static const char *prog = "check";
 static long passed, failed;
@@ -39,4 +40,23 @@ int wren_check_end(void)
     wren_print_dec(failed);
     wren_print(" failed\n");
     return failed ? 1 : 0;
+}
+
+long wren_check_wait_status(long pid)
+{
+    int32_t status = -1;
+    return wren_wait((int32_t)pid, &status, 0) == pid ? status : -1000;
+}
+
+uint64_t wren_check_free_bytes(void)
+{
+    struct wren_meminfo mi;
+    return wren_mem_info(&mi) == 0 ? mi.free : 0;
+}
+
+struct wren_kernel_stats wren_check_kstats(void)
+{
+    struct wren_kernel_stats ks = {0};
+    wren_kernel_stats(&ks);
+    return ks;
 }

@@ -28,13 +28,6 @@ static uint64_t now(void)
     return (uint64_t)wren_get_time(WREN_CLOCK_MONOTONIC);
 }
 
-static struct wren_kernel_stats kstats(void)
-{
-    struct wren_kernel_stats ks = {0};
-    wren_kernel_stats(&ks);
-    return ks;
-}
-
 static long subs_of(long q)
 {
     struct wren_stat st;
@@ -531,7 +524,7 @@ static void no_leaks(void)
     int32_t p[2];
     wren_handle_t ch[2];
     long bad = 0;
-    struct wren_kernel_stats k0 = kstats();
+    struct wren_kernel_stats k0 = wren_check_kstats();
 
     for (int i = 0; i < 1000; i++) {
         long q = wren_event_queue_create();
@@ -556,7 +549,7 @@ static void no_leaks(void)
             bad += wren_close(p[0]) + wren_close(p[1]) + wren_close(ch[0]) + wren_close(ch[1]);
         }
     }
-    struct wren_kernel_stats k1 = kstats();
+    struct wren_kernel_stats k1 = wren_check_kstats();
     wren_check("1,000 queues made, subscribed and closed", bad, 0);
     wren_check("  kernel objects back where they were", (long)(k1.objects - k0.objects), 0);
     wren_check("  kernel heap allocations too", (long)(k1.heap_objects - k0.heap_objects), 0);

@@ -228,6 +228,41 @@ static void table_full(void)
     wren_close(fds[1]);
 }
 
+/*
+ * A call whose answer carries a handle (channel_transfer) into a full table: E_MFILE, and the answer
+ * stays queued for a receive once there is room (nothing lost, as with receive).
+ */
+static void call_answer_into_full_table(void)
+{
+    int32_t ch[2];
+    wren_channel_create(ch, 0);
+    long pid = wren_fork();
+    if (pid == 0) {
+        struct wren_msg req;
+        int32_t x[2];
+        wren_receive(ch[1], &req, 0, 0);
+        wren_channel_create(x, 0);
+        wren_exit(wren_channel_transfer(ch[1], x[0], WREN_RIGHT_ALL) == 0 ? 0 : 1);
+    }
+    long n = 0;
+    while (wren_dup(1) >= 0)
+        n++;
+    struct wren_msg m = {0};
+    m.header.type = WREN_MSG_REQUEST;
+    wren_check("a call answered with a handle, table full: E_MFILE", wren_call(ch[0], &m, 0), -E_MFILE);
+    for (long fd = 256 - n; fd < 256; fd++)
+        wren_close((int32_t)fd);
+    wren_check("  the answer stayed queued: receive gets it", wren_receive(ch[0], &m, 0, 0), 4);
+    wren_check("  with its handle", (long)m.header.handle_count, 1);
+    int32_t h;
+    __builtin_memcpy(&h, m.payload, sizeof(h));
+    wren_check("  which is a channel end", wren_channel_close(h), 0);
+    int32_t status = -1;
+    wren_check("  the server sent it", wren_wait((int32_t)pid, &status, 0) == pid ? status : -1, 0);
+    wren_channel_close(ch[0]);
+    wren_channel_close(ch[1]);
+}
+
 static void no_leaks(void)
 {
     int32_t fds[2];
@@ -285,6 +320,33 @@ static void process_table_full(void)
     wren_check("  and fork works again", pid > 0 && wren_wait((int32_t)pid, &status, 0) == pid ? status : -1, 7);
 }
 
+/* ioctl: the console's foreground-group commands and the refusals (issue 6's ioctl on typed descriptors). */
+static void ioctls(void)
+{
+    int32_t fds[2];
+    wren_pipe(fds, 0);
+    wren_check("ioctl on a pipe: E_NOTTY", wren_ioctl(fds[0], WREN_CONSOLE_IOCTL_GET_FOREGROUND_GROUP, 0), -E_NOTTY);
+    wren_close(fds[0]);
+    wren_close(fds[1]);
+    wren_check("ioctl on fd 200 (not open): E_BADF", wren_ioctl(200, WREN_CONSOLE_IOCTL_GET_FOREGROUND_GROUP, 0),
+               -E_BADF);
+    wren_check("ioctl on fd -1: E_BADF", wren_ioctl(-1, WREN_CONSOLE_IOCTL_GET_FOREGROUND_GROUP, 0), -E_BADF);
+    long was = wren_ioctl(0, WREN_CONSOLE_IOCTL_GET_FOREGROUND_GROUP, 0);
+    wren_check("console: get the foreground group", was >= 0, 1);
+    long me = wren_getpgid(0);
+    wren_check("console: make our group the foreground",
+               wren_ioctl(0, WREN_CONSOLE_IOCTL_SET_FOREGROUND_GROUP, (uint64_t)me), 0);
+    wren_check("  get reads it back (through fd 1 too)", wren_ioctl(1, WREN_CONSOLE_IOCTL_GET_FOREGROUND_GROUP, 0), me);
+    wren_check("console: a group that does not exist: E_INVAL",
+               wren_ioctl(0, WREN_CONSOLE_IOCTL_SET_FOREGROUND_GROUP, 999), -E_INVAL);
+    wren_check("console: a group number above INT32_MAX: E_INVAL",
+               wren_ioctl(0, WREN_CONSOLE_IOCTL_SET_FOREGROUND_GROUP, 1ull << 32 | (uint64_t)me), -E_INVAL);
+    wren_check("  the foreground group is unchanged", wren_ioctl(0, WREN_CONSOLE_IOCTL_GET_FOREGROUND_GROUP, 0), me);
+    wren_check("console: an unknown command: E_NOTTY", wren_ioctl(0, 0x7777, 0), -E_NOTTY);
+    wren_check("console: back to the group it had",
+               wren_ioctl(0, WREN_CONSOLE_IOCTL_SET_FOREGROUND_GROUP, (uint64_t)was), 0);
+}
+
 int main(int argc, char **argv)
 {
     if (argc == 3 && argv[1][0] == 'p')
@@ -297,7 +359,9 @@ int main(int argc, char **argv)
     streaming();
     cloexec();
     files();
+    ioctls();
     table_full();
+    call_answer_into_full_table();
     process_table_full();
     no_leaks();
     return wren_check_end();

@@ -244,6 +244,41 @@ static void current_directory(void)
     wren_check("chdir / at the end", wren_chdir(P("/")), 0);
 }
 
+static int64_t mtime_of(const char *path, size_t len)
+{
+    struct wren_stat st;
+    long r = wren_stat(path, len, &st);
+    return r < 0 ? r : st.mtime.sec * 1000000000 + st.mtime.nsec;
+}
+
+/* Metadata through stat and fstat: the modification time is the monotonic clock of the last change. */
+static void timestamps(void)
+{
+    int64_t t0 = wren_get_time(WREN_CLOCK_MONOTONIC);
+    long fd = wren_open(P("/stamp"), WREN_OPEN_WRITE | WREN_OPEN_CREATE | WREN_OPEN_EXCL);
+    wren_check("create /stamp", fd >= 0, 1);
+    int64_t t1 = wren_get_time(WREN_CLOCK_MONOTONIC), made = mtime_of(P("/stamp"));
+    wren_check("...its mtime is when it was made", made >= t0 && made <= t1, 1);
+    wren_check("...and the root's, whose entries changed", mtime_of(P("/")) >= made, 1);
+    wren_sleep(2000000);
+    int64_t t2 = wren_get_time(WREN_CLOCK_MONOTONIC);
+    wren_check("write 3 bytes", wren_write((wren_fd_t)fd, "abc", 3), 3);
+    int64_t t3 = wren_get_time(WREN_CLOCK_MONOTONIC), written = mtime_of(P("/stamp"));
+    wren_check("...the write moves mtime to its own time", written >= t2 && written <= t3, 1);
+    struct wren_stat st;
+    wren_check("fstat of the open file", wren_fstat((wren_fd_t)fd, &st), 0);
+    wren_check(
+        "...agrees with stat (mtime, size, type)",
+        st.mtime.sec * 1000000000 + st.mtime.nsec == written && st.size == 3 && st.type == WREN_FILE_TYPE_REGULAR, 1);
+    wren_close((wren_fd_t)fd);
+    char back[4];
+    fd = wren_open(P("/stamp"), WREN_OPEN_READ);
+    wren_check("read it back", wren_read((wren_fd_t)fd, back, sizeof(back)), 3);
+    wren_close((wren_fd_t)fd);
+    wren_check("...a read leaves mtime alone", mtime_of(P("/stamp")), written);
+    wren_check("unlink /stamp", wren_unlink(P("/stamp")), 0);
+}
+
 int main(void)
 {
     static char buf[4200] = "/";
@@ -254,6 +289,7 @@ int main(void)
     directories();
     files();
     programs();
+    timestamps();
     int status = wren_check_end();
     list(buf, 0);
     return status;

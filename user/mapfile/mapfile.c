@@ -32,25 +32,6 @@ static long protect(uint64_t a, uint64_t len, uint32_t prot)
     return wren_mprotect((void *)(uintptr_t)a, len, prot);
 }
 
-static struct wren_kernel_stats kstats(void)
-{
-    struct wren_kernel_stats ks = {0};
-    wren_kernel_stats(&ks);
-    return ks;
-}
-
-static uint64_t free_bytes(void)
-{
-    struct wren_meminfo mi;
-    return wren_mem_info(&mi) == 0 ? mi.free : 0;
-}
-
-static long wait_status(long pid)
-{
-    int32_t status = -1;
-    return wren_wait((int32_t)pid, &status, 0) == pid ? status : -1000;
-}
-
 /* Whether bytes [from, to) of the mapping at a (of the file from offset off) are the file's, zeros past SIZE. */
 static int matches(long a, uint64_t off, uint64_t from, uint64_t to)
 {
@@ -97,7 +78,7 @@ static void contents(void)
         q[PAGE] = 0x22; /* a page the parent never touched */
         wren_exit(0);
     }
-    wren_check("a child sees the parent's copy and writes its own", wait_status(pid), 0);
+    wren_check("a child sees the parent's copy and writes its own", wren_check_wait_status(pid), 0);
     wren_check("  the parent's bytes are untouched", q[5] == 0xee && q[PAGE] == byte_at(PAGE), 1);
     wren_check("mprotect it read-only", protect(c, 3 * PAGE, WREN_PROT_READ), 0);
     wren_check("  still the private copy", q[5], 0xee);
@@ -179,8 +160,8 @@ static void bad_input(void)
 static void no_leaks(void)
 {
     enum { N = 1000 };
-    struct wren_kernel_stats k0 = kstats();
-    uint64_t before = free_bytes();
+    struct wren_kernel_stats k0 = wren_check_kstats();
+    uint64_t before = wren_check_free_bytes();
     long bad = 0;
 
     for (int i = 0; i < N; i++) {
@@ -200,8 +181,8 @@ static void no_leaks(void)
             bad += wren_close(fd) != 0;
     }
     wren_check("1,000 open/map/touch/unmap/close cycles", bad, 0);
-    struct wren_kernel_stats k1 = kstats();
-    wren_check("  every page back", (long)(before - free_bytes()), 0);
+    struct wren_kernel_stats k1 = wren_check_kstats();
+    wren_check("  every page back", (long)(before - wren_check_free_bytes()), 0);
     wren_check("  kernel objects back where they were", (long)(k1.objects - k0.objects), 0);
     wren_check("  kernel heap allocations too", (long)(k1.heap_objects - k0.heap_objects), 0);
 }

@@ -115,6 +115,18 @@ static void check_no_leaks(void)
     }
     wren_check("10,000 mmap/touch/munmap cycles", ok, 1);
     wren_check("free memory back to where it started", (long)(before - free_bytes()), 0);
+
+    /* Issue 3's other half: 10,000 spawn/exit/wait cycles (of /bin/nop, which the test packs) give back every page. */
+    struct wren_kernel_stats k0 = wren_check_kstats();
+    before = free_bytes();
+    ok = 1;
+    for (int i = 0; i < 10000 && ok; i++)
+        ok = wren_check_wait_status(wren_spawn("/bin/nop", 8, "nop", 4, 0)) == 0;
+    struct wren_kernel_stats k1 = wren_check_kstats();
+    wren_check("10,000 spawn/exit/wait cycles", ok, 1);
+    wren_check("  free memory back to where it started", (long)(before - free_bytes()), 0);
+    wren_check("  kernel objects too", (long)(k1.objects - k0.objects), 0);
+    wren_check("  and processes", (long)(k1.processes - k0.processes), 0);
 }
 
 int main(void)

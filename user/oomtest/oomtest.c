@@ -21,28 +21,16 @@
 
 static uint8_t chunk[64 * 1024];
 
-static uint64_t free_bytes(void)
-{
-    struct wren_meminfo mi;
-    return wren_mem_info(&mi) == 0 ? mi.free : 0;
-}
-
-static long wait_status(long pid)
-{
-    int32_t status = -1;
-    return wren_wait((int32_t)pid, &status, 0) == pid ? status : -1000;
-}
-
 static void another_program_runs(const char *what)
 {
     char args[] = "nop";
     long pid = wren_spawn(P("/bin/nop"), args, sizeof(args), 0);
-    wren_check(what, wait_status(pid), 0);
+    wren_check(what, wren_check_wait_status(pid), 0);
 }
 
 static void hog_is_ended(void)
 {
-    uint64_t before = free_bytes();
+    uint64_t before = wren_check_free_bytes();
     long pid = wren_fork();
     if (pid == 0) {
         const uint64_t len = 64ull << 30;
@@ -53,14 +41,14 @@ static void hog_is_ended(void)
             *(volatile uint8_t *)(a + off) = 1;
         wren_exit(2);
     }
-    wren_check("a child touching 64 GiB is ended (SIGSEGV)", wait_status(pid), KILLED);
-    wren_check("  every page came back", (long)(before - free_bytes()), 0);
+    wren_check("a child touching 64 GiB is ended (SIGSEGV)", wren_check_wait_status(pid), KILLED);
+    wren_check("  every page came back", (long)(before - wren_check_free_bytes()), 0);
     another_program_runs("  then /bin/nop runs and exits 0");
 }
 
 static void enomem_to_the_asker(void)
 {
-    uint64_t before = free_bytes();
+    uint64_t before = wren_check_free_bytes();
     long pid = wren_fork();
     if (pid == 0) {
         long fd = wren_open(P("/tmp/fill"), WREN_OPEN_WRITE | WREN_OPEN_CREATE);
@@ -77,15 +65,15 @@ static void enomem_to_the_asker(void)
         wren_unlink(P("/tmp/fill"));
         wren_exit(ret == -E_NOMEM ? 0 : 11);
     }
-    wren_check("a child filling the ramfs gets E_NOMEM from write and goes on", wait_status(pid), 0);
+    wren_check("a child filling the ramfs gets E_NOMEM from write and goes on", wren_check_wait_status(pid), 0);
     wren_unlink(P("/tmp/fill")); /* in case the child did not get that far */
-    wren_check("  every page came back", (long)(before - free_bytes()), 0);
+    wren_check("  every page came back", (long)(before - wren_check_free_bytes()), 0);
     another_program_runs("  then /bin/nop runs and exits 0");
 }
 
 static void cow_under_pressure(void)
 {
-    uint64_t before = free_bytes();
+    uint64_t before = wren_check_free_bytes();
     uint64_t len = (before * 6 / 10) & ~(PAGE - 1);
     long a = wren_mmap(0, len, RW, ANON, -1, 0);
     wren_check("map 60% of free memory", a > 0, 1);
@@ -99,16 +87,17 @@ static void cow_under_pressure(void)
         wren_exit(3);
     }
     wren_check("fork shares it copy-on-write", pid > 0, 1);
-    wren_check("the child writing every page runs out and is ended (SIGSEGV)", wait_status(pid), KILLED);
+    wren_check("the child writing every page runs out and is ended (SIGSEGV)", wren_check_wait_status(pid), KILLED);
     int intact = 1;
     for (uint64_t i = 0; i < len / PAGE; i++)
         intact &= p[i * PAGE / 8] == i;
     wren_check("  the parent's pages are intact", intact, 1);
     for (uint64_t i = 0; i < len / PAGE; i++)
         p[i * PAGE / 8] = i + 1; /* the only holder again: no copy needed */
-    wren_check("  and writable again without a copy", (long)(before - free_bytes()) <= (long)(len + len / 256), 1);
+    wren_check("  and writable again without a copy",
+               (long)(before - wren_check_free_bytes()) <= (long)(len + len / 256), 1);
     wren_check("munmap it", wren_munmap((void *)a, len), 0);
-    wren_check("  every page came back", (long)(before - free_bytes()), 0);
+    wren_check("  every page came back", (long)(before - wren_check_free_bytes()), 0);
     another_program_runs("  then /bin/nop runs and exits 0");
 }
 
@@ -116,10 +105,10 @@ int main(void)
 {
     wren_check_begin("oomtest");
     wren_mkdir(P("/tmp"));
-    uint64_t start = free_bytes();
+    uint64_t start = wren_check_free_bytes();
     hog_is_ended();
     enomem_to_the_asker();
     cow_under_pressure();
-    wren_check("free memory as at the start", (long)(start - free_bytes()), 0);
+    wren_check("free memory as at the start", (long)(start - wren_check_free_bytes()), 0);
     return wren_check_end();
 }

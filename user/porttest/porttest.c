@@ -44,19 +44,6 @@ static struct wren_msg msg(uint32_t type, uint64_t txid, uint32_t prio)
     return m;
 }
 
-static struct wren_kernel_stats kstats(void)
-{
-    struct wren_kernel_stats ks = {0};
-    wren_kernel_stats(&ks);
-    return ks;
-}
-
-static long wait_status(long pid)
-{
-    int32_t status = -1;
-    return wren_wait((int32_t)pid, &status, 0) == pid ? status : -1000;
-}
-
 /* Wait (at most about 2 s) until process pid sleeps: a client is then surely in port_connect. */
 static int wait_blocked(long pid)
 {
@@ -105,7 +92,7 @@ static void ping_pong(void)
     m.header.type = WREN_MSG_REPLY;
     m.payload[0] = 42;
     wren_check("  reply", wren_send(s, &m, 0, 0), 0);
-    wren_check("  the client got the reply", wait_status(pid), 0);
+    wren_check("  the client got the reply", wren_check_wait_status(pid), 0);
     wren_check("  then Close", wren_receive(s, &m, 0, 0) == 0 ? m.header.type : 0, WREN_MSG_CLOSE);
     wren_channel_close(s);
     wren_check("unregister", wren_port_unregister(port), 0);
@@ -121,7 +108,7 @@ static void collision(void)
     long pid = wren_fork();
     if (pid == 0)
         wren_exit(reg("t.same") != -E_EXIST);
-    wren_check("  and from another process", wait_status(pid), 0);
+    wren_check("  and from another process", wren_check_wait_status(pid), 0);
     wren_check("register t.samf (another name)", reg("t.samf") >= 0, 1);
     long b = wren_dup(a);
     wren_check("dup the port handle", b >= 0, 1);
@@ -167,7 +154,7 @@ static void many_clients(void)
     wren_check("  each one's request came from it", seen, (1l << N) - 1);
     long good = 0;
     for (int i = 0; i < N; i++)
-        good += wait_status(pids[i]) == 0;
+        good += wren_check_wait_status(pids[i]) == 0;
     wren_check("  every client got its own answer", good, N);
     wren_port_unregister(port);
 }
@@ -194,7 +181,7 @@ static void order_and_backlog(void)
     }
     wren_check("connects are accepted in the order they came", in_order, 3);
     for (int i = 0; i < 3; i++)
-        wait_status(pids[i]);
+        wren_check_wait_status(pids[i]);
 
     long qp[16], queued = 0;
     for (int i = 0; i < 16; i++) {
@@ -210,7 +197,7 @@ static void order_and_backlog(void)
         wren_channel_close(s);
     }
     for (int i = 0; i < 16; i++)
-        fine += wait_status(qp[i]) == 0;
+        fine += wren_check_wait_status(qp[i]) == 0;
     wren_check("  all 16 accepted", accepted, 16);
     wren_check("  and connected", fine, 16);
     wren_port_unregister(port);
@@ -237,10 +224,10 @@ static void server_death(void)
     }
     wren_check("3 clients wait to connect", waiting, 3);
     wren_kill((int32_t)server, WREN_SIGNAL_SIGKILL);
-    wren_check("the server is killed", wait_status(server), WREN_WAIT_STATUS_SIGNALED | WREN_SIGNAL_SIGKILL);
+    wren_check("the server is killed", wren_check_wait_status(server), WREN_WAIT_STATUS_SIGNALED | WREN_SIGNAL_SIGKILL);
     long refused = 0;
     for (int i = 0; i < 3; i++)
-        refused += wait_status(c[i]) == 0;
+        refused += wren_check_wait_status(c[i]) == 0;
     wren_check("  every waiting client: E_CONNREFUSED", refused, 3);
     wren_check("  the name is gone", connect("t.die", 0), -E_NOENT);
     long again = reg("t.die");
@@ -249,7 +236,7 @@ static void server_death(void)
     long cl = client_expecting("t.die", -E_CONNREFUSED);
     wait_blocked(cl);
     wren_port_unregister(again);
-    wren_check("unregister refuses a waiting client too", wait_status(cl), 0);
+    wren_check("unregister refuses a waiting client too", wren_check_wait_status(cl), 0);
     wren_close(ready[0]);
     wren_close(ready[1]);
 }
@@ -257,13 +244,13 @@ static void server_death(void)
 static void client_death(void)
 {
     long port = reg("t.cd");
-    struct wren_kernel_stats k0 = kstats();
+    struct wren_kernel_stats k0 = wren_check_kstats();
     long pid = client_expecting("t.cd", 0);
     wren_check("a client waits in connect", wait_blocked(pid), 1);
     wren_kill((int32_t)pid, WREN_SIGNAL_SIGKILL);
-    wren_check("  it is killed", wait_status(pid), WREN_WAIT_STATUS_SIGNALED | WREN_SIGNAL_SIGKILL);
+    wren_check("  it is killed", wren_check_wait_status(pid), WREN_WAIT_STATUS_SIGNALED | WREN_SIGNAL_SIGKILL);
     wren_check("  its request is gone", wren_port_accept(port, WREN_IPC_NONBLOCK, 0), -E_AGAIN);
-    struct wren_kernel_stats k1 = kstats();
+    struct wren_kernel_stats k1 = wren_check_kstats();
     wren_check("  no kernel object left behind", (long)(k1.objects - k0.objects), 0);
     wren_check("  no heap allocation left behind", (long)(k1.heap_objects - k0.heap_objects), 0);
     wren_port_unregister(port);
@@ -289,7 +276,7 @@ static void restricted(void)
     }
     long r[6] = {0};
     wren_check("  child reports", wren_read(res[0], r, sizeof(r)), sizeof(r));
-    wait_status(pid);
+    wren_check_wait_status(pid);
     wren_check("a forked child keeps the privilege", r[0] >= 0, 1);
     wren_check("  drops it", r[1], 1);
     wren_check("  dropping again: it had none", r[2], 0);
@@ -305,7 +292,7 @@ static void restricted(void)
 
     static const char args[] = "porttest\0unpriv";
     long sp = wren_spawn("/bin/init", 9, args, sizeof(args), 0);
-    wren_check("a spawned program cannot register sys. names", wait_status(sp), 0);
+    wren_check("a spawned program cannot register sys. names", wren_check_wait_status(sp), 0);
 }
 
 static void broadcast(void)
@@ -333,7 +320,7 @@ static void broadcast(void)
     for (int i = 0; i < 4; i++)
         got += wren_receive(s[i], &r, 0, 0) == 8 && r.header.txid == 77 && (long)r.header.sender == wren_get_pid();
     wren_check("  each of ours got a copy from us", got, 4);
-    wren_check("  so did the other process", wait_status(pid), 0);
+    wren_check("  so did the other process", wren_check_wait_status(pid), 0);
     wren_check("a subscriber cannot send", wren_send(s[0], &m, 0, 0), -E_ACCES);
 
     long full = 0;
@@ -472,7 +459,7 @@ static void bad_input(void)
 static void no_leaks(void)
 {
     enum { CYCLES = 1000 };
-    struct wren_kernel_stats k0 = kstats();
+    struct wren_kernel_stats k0 = wren_check_kstats();
     long pid = wren_fork();
     if (pid == 0) {
         for (int i = 0; i < CYCLES; i++) {
@@ -495,7 +482,7 @@ static void no_leaks(void)
         wren_port_unregister(p);
     }
     wren_check("1,000 register/connect/accept/close cycles", good, CYCLES);
-    wren_check("  the client made all its connections", wait_status(pid), 0);
+    wren_check("  the client made all its connections", wren_check_wait_status(pid), 0);
 
     good = 0;
     for (int i = 0; i < CYCLES; i++) {
@@ -510,7 +497,7 @@ static void no_leaks(void)
             wren_channel_close(sub);
     }
     wren_check("1,000 subscribe/publish/close cycles", good, CYCLES);
-    struct wren_kernel_stats k1 = kstats();
+    struct wren_kernel_stats k1 = wren_check_kstats();
     wren_check("  kernel objects back where they were", (long)(k1.objects - k0.objects), 0);
     wren_check("  kernel heap allocations too", (long)(k1.heap_objects - k0.heap_objects), 0);
     wren_check("  and open handles", (long)(k1.handles - k0.handles), 0);

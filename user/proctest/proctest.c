@@ -40,6 +40,16 @@ static long now_ms(void)
     return wren_get_time(WREN_CLOCK_MONOTONIC) / 1000000;
 }
 
+/* The priority proc_info reports for pid (what ps shows), or -1 if it is not listed. */
+static long prio_of(long pid)
+{
+    struct wren_proc_info pi;
+    for (long c = 0; (c = wren_proc_info((uint32_t)c, &pi)) > 0;)
+        if (pi.pid == pid)
+            return pi.priority;
+    return -1;
+}
+
 int main(void)
 {
     wren_check_begin("proctest");
@@ -205,6 +215,8 @@ int main(void)
     static const char spin20[] = "child\0spin\00020";
     pid = spawn(spin20, sizeof(spin20));
     wren_check("lower a child's priority", wren_set_priority((int32_t)pid, 2), 8);
+    wren_check("...proc_info (ps's PRIO) reports 2 for it", prio_of(pid), 2);
+    wren_check("...and 8 for us", prio_of(wren_get_pid()), 8);
     long busy_until = now_ms() + 50;
     while (now_ms() < busy_until)
         ;

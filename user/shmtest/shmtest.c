@@ -27,25 +27,6 @@ static long protect(uint64_t a, uint64_t len, uint32_t prot)
     return wren_mprotect((void *)(uintptr_t)a, len, prot);
 }
 
-static struct wren_kernel_stats kstats(void)
-{
-    struct wren_kernel_stats ks = {0};
-    wren_kernel_stats(&ks);
-    return ks;
-}
-
-static uint64_t free_bytes(void)
-{
-    struct wren_meminfo mi;
-    return wren_mem_info(&mi) == 0 ? mi.free : 0;
-}
-
-static long wait_status(long pid)
-{
-    int32_t status = -1;
-    return wren_wait((int32_t)pid, &status, 0) == pid ? status : -1000;
-}
-
 static uint64_t pattern(uint64_t i, uint64_t seed)
 {
     return (i * 0x9e3779b97f4a7c15ull) ^ seed;
@@ -89,9 +70,9 @@ static void bad_input(void)
 /* Pages belong to the object: unmapped and mapped again (elsewhere), the bytes are still there. */
 static void pages_stay(void)
 {
-    uint64_t before = free_bytes();
+    uint64_t before = wren_check_free_bytes();
     long h = wren_shm_create(4 * PAGE);
-    wren_check("creating allocates no page yet", (long)(before - free_bytes()) < (long)PAGE, 1);
+    wren_check("creating allocates no page yet", (long)(before - wren_check_free_bytes()) < (long)PAGE, 1);
     long a = wren_mmap(0, 4 * PAGE, RW, SHARED, h, 0);
     wren_check("mmap shared", a > 0, 1);
     volatile uint64_t *p = (volatile uint64_t *)a;
@@ -124,17 +105,17 @@ static void pages_stay(void)
     unmap(d, 4 * PAGE);
 
     /* The object lives on in its mappings after its handle is closed, and goes with the last one. */
-    struct wren_kernel_stats k0 = kstats();
+    struct wren_kernel_stats k0 = wren_check_kstats();
     long e = wren_mmap(0, 4 * PAGE, RW, SHARED, h, 0);
     wren_check("close the handle while mapped", wren_close(h), 0);
-    wren_check("  the object is still there", (long)kstats().shm_objects, (long)k0.shm_objects);
+    wren_check("  the object is still there", (long)wren_check_kstats().shm_objects, (long)k0.shm_objects);
     volatile uint64_t *t = (volatile uint64_t *)e;
     wren_check("  and its bytes", t[0] == 100 && t[2 * PAGE / 8] == 202, 1);
     t[0] = 7;
     wren_check("  still writable", t[0], 7);
     wren_check("munmap the last mapping", unmap(e, 4 * PAGE), 0);
-    wren_check("  the object is gone", (long)kstats().shm_objects, (long)k0.shm_objects - 1);
-    wren_check("  and every page came back", (long)(before - free_bytes()), 0);
+    wren_check("  the object is gone", (long)wren_check_kstats().shm_objects, (long)k0.shm_objects - 1);
+    wren_check("  and every page came back", (long)(before - wren_check_free_bytes()), 0);
 }
 
 /* A handle without the write right: no writable mapping, no mprotect to writable, and a write faults. */
@@ -160,7 +141,7 @@ static void read_only_handles(void)
         *(volatile uint8_t *)a = 1;
         wren_exit(0);
     }
-    wren_check("a write to it ends the writer (SIGSEGV)", wait_status(pid),
+    wren_check("a write to it ends the writer (SIGSEGV)", wren_check_wait_status(pid),
                WREN_WAIT_STATUS_SIGNALED | WREN_SIGNAL_SIGSEGV);
     unmap(a, PAGE);
 
@@ -209,7 +190,7 @@ static void fork_shares(void)
     wren_check("  on a page only the child touched too", p[PAGE / 8] == 3 && q[PAGE / 8] == 3, 1);
     p[0] = 4, q[0] = 4;
     wren_send(ch[0], &(struct wren_msg){.header = {.type = WREN_MSG_DATA}}, 0, 0);
-    wren_check("the parent's writes after fork are seen by the child", wait_status(pid), 0);
+    wren_check("the parent's writes after fork are seen by the child", wren_check_wait_status(pid), 0);
     unmap((uint64_t)p, 2 * PAGE);
     unmap((uint64_t)q, 2 * PAGE);
     wren_close(h);
@@ -264,13 +245,13 @@ static void transfer_1mib(void)
                wren_channel_transfer(ch[0], h, WREN_RIGHT_READ | WREN_RIGHT_MAP), 0);
     long h2 = wren_shm_create(MIB);
     wren_check("send a second one with every right", wren_channel_transfer(ch[0], h2, WREN_RIGHT_ALL), 0);
-    wren_check("the receiver read all of the first and filled the second", wait_status(pid), 0);
+    wren_check("the receiver read all of the first and filled the second", wren_check_wait_status(pid), 0);
     wren_check("  (the first is still ours to map)", p[MIB / 8 - 1], (long)pattern(MIB / 8 - 1, 1));
     unmap((uint64_t)p, MIB);
     wren_close(ch[0]);
     wren_close(ch[1]);
     /* The second handle went to the child, whose exit dropped it and its mapping: the object is gone. */
-    wren_check("no shm object is left", (long)kstats().shm_objects, 0);
+    wren_check("no shm object is left", (long)wren_check_kstats().shm_objects, 0);
 
     /* Again, keeping the second handle's mapping in the parent: the child's bytes arrive. */
     wren_channel_create(ch, 0);
@@ -291,7 +272,7 @@ static void transfer_1mib(void)
     h2 = wren_shm_create(MIB);
     uint64_t *q = (uint64_t *)wren_mmap(0, MIB, WREN_PROT_READ, SHARED, h2, 0);
     wren_channel_transfer(ch[0], h2, WREN_RIGHT_ALL);
-    wren_check("a receiver with every right fills 1 MiB", wait_status(pid), 0);
+    wren_check("a receiver with every right fills 1 MiB", wren_check_wait_status(pid), 0);
     int same = 1;
     for (uint64_t i = 0; i < MIB / 8; i++)
         same &= q[i] == pattern(i, 3);
@@ -304,8 +285,8 @@ static void transfer_1mib(void)
 static void no_leaks(void)
 {
     enum { N = 1000 };
-    struct wren_kernel_stats k0 = kstats();
-    uint64_t before = free_bytes();
+    struct wren_kernel_stats k0 = wren_check_kstats();
+    uint64_t before = wren_check_free_bytes();
     long bad = 0;
 
     for (int i = 0; i < N; i++) {
@@ -324,8 +305,8 @@ static void no_leaks(void)
             bad += wren_close(h) != 0;
     }
     wren_check("1,000 create/map/touch/unmap/close cycles", bad, 0);
-    struct wren_kernel_stats k1 = kstats();
-    wren_check("  every page back", (long)(before - free_bytes()), 0);
+    struct wren_kernel_stats k1 = wren_check_kstats();
+    wren_check("  every page back", (long)(before - wren_check_free_bytes()), 0);
     wren_check("  kernel objects back where they were", (long)(k1.objects - k0.objects), 0);
     wren_check("  shm objects too", (long)(k1.shm_objects - k0.shm_objects), 0);
     wren_check("  kernel heap allocations too", (long)(k1.heap_objects - k0.heap_objects), 0);
@@ -335,17 +316,17 @@ static void no_leaks(void)
 int main(void)
 {
     wren_check_begin("shmtest");
-    struct wren_kernel_stats k0 = kstats();
-    uint64_t before = free_bytes();
+    struct wren_kernel_stats k0 = wren_check_kstats();
+    uint64_t before = wren_check_free_bytes();
     bad_input();
     pages_stay();
     read_only_handles();
     fork_shares();
     transfer_1mib();
     no_leaks();
-    struct wren_kernel_stats k1 = kstats();
+    struct wren_kernel_stats k1 = wren_check_kstats();
     wren_check("at the end: no shm object", (long)k1.shm_objects, 0);
     wren_check("  kernel objects as at the start", (long)(k1.objects - k0.objects), 0);
-    wren_check("  free memory as at the start", (long)(before - free_bytes()), 0);
+    wren_check("  free memory as at the start", (long)(before - wren_check_free_bytes()), 0);
     return wren_check_end();
 }

@@ -35,8 +35,7 @@ static long drain(void)
     return n;
 }
 
-/* The state ps would show for pid (WREN_PROC_STATE_*), or -1 if it is not in the table. */
-static long state_of(pid_t pid)
+long state_of(pid_t pid)
 {
     struct wren_proc_info pi;
     for (long c = 0; (c = wren_proc_info((uint32_t)c, &pi)) > 0;)
@@ -155,6 +154,14 @@ void test_job_control(void)
 
     struct wren_sigaction act = {.handler = WREN_SIGNAL_HANDLER_IGNORE};
     wren_check("SIGSTOP cannot be ignored (E_INVAL)", wren_sigaction(WREN_SIGNAL_SIGSTOP, &act, 0), -E_INVAL);
+    struct wren_sigaction seen = {0};
+    wren_check("...but its action can be read", wren_sigaction(WREN_SIGNAL_SIGSTOP, 0, &seen), 0);
+    wren_check("...and is the default", (long)seen.handler, (long)WREN_SIGNAL_HANDLER_USE_DEFAULT);
+    wren_check("signal 0 has no action, not even to read (E_INVAL)", wren_sigaction(WREN_SIGNAL_NONE, 0, &seen),
+               -E_INVAL);
+    act.flags = 1u << 31;
+    act.handler = WREN_SIGNAL_HANDLER_USE_DEFAULT;
+    wren_check("unknown sa flags (E_INVAL)", wren_sigaction(WREN_SIGNAL_SIGUSR1, &act, 0), -E_INVAL);
     uint64_t old, now;
     wren_sigprocmask(WREN_SIGMASK_HOW_BLOCK, ~0ull, &old);
     wren_sigprocmask(WREN_SIGMASK_HOW_SETMASK, old, &now);

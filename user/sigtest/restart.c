@@ -47,7 +47,7 @@ static int read_interrupted(void)
 
 static int slow_exit7(void)
 {
-    sleep_ms(60);
+    sleep_ms(300); /* long enough to outlast the poke even when the host is busy */
     return 7;
 }
 
@@ -82,11 +82,16 @@ static int sleep_restarting(void)
     return wren_sleep(2000000000ull) == -E_INTR && pokes == 1 ? 0 : 1;
 }
 
-/* Run fn in a child, signal it with SIGUSR1 after 20 ms (then, for a reader, write its byte). */
+/*
+ * Run fn in a child, signal it with SIGUSR1 once it blocks (then, for a reader, write its byte).
+ * fn blocks only in the call under test, so "blocked" means the signal interrupts that call; a
+ * fixed delay instead raced with a slow start of the child on a busy host.
+ */
 static int poked(int (*fn)(void), bool feed)
 {
     pid_t pid = run_in_child(fn);
-    sleep_ms(20);
+    for (int i = 0; i < 2000 && state_of(pid) != WREN_PROC_STATE_BLOCKED; i++)
+        sleep_ms(1);
     kill(pid, SIGUSR1);
     if (feed) {
         sleep_ms(20);

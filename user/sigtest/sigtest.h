@@ -14,6 +14,8 @@ int term_sig(int st);
 /* Its exit code, or -1 if a signal ended it. */
 int exit_code(int st);
 void sleep_ms(long ms);
+/* The state ps would show for pid (WREN_PROC_STATE_*), or -1 if it is not in the table. */
+long state_of(pid_t pid);
 
 void test_io(void);          /* pipes, EINTR, SIGPIPE */
 void test_faults(void);      /* SIGSEGV handlers, forged sigreturn frames */

@@ -3,7 +3,8 @@
  * Checks what a program is started with: the environment spawn and exec pass (environ and
  * getenv in the child, the System V initial stack with argc, argv, envp and auxv), spawn's
  * descriptor map and its refusals, and the signal actions spawn and exec hand down (ignored
- * stays ignored, handled goes back to the default). "spawntest <mode> ..." is a child.
+ * stays ignored, handled goes back to the default), and the paths spawn and exec accept.
+ * "spawntest <mode> ..." is a child.
  */
 #include <signal.h>
 #include <stdbool.h>
@@ -267,6 +268,25 @@ static void test_signal_inheritance(void)
     signal(SIGTERM, SIG_DFL);
 }
 
+/* How spawn and exec read `path`: absolute, or relative to the current directory; never a scheme. */
+static void test_paths(void)
+{
+    static const char args[] = "spawntest\0getenv\0FOO\0-";
+    wren_check("chdir /bin", wren_chdir("/bin", 4), 0);
+    wren_check("spawn of a relative path (from /bin)", status_of(wren_spawn("spawntest", 9, args, sizeof(args), 0)), 0);
+    wren_check("...and of one with ..", status_of(wren_spawn("../bin/spawntest", 16, args, sizeof(args), 0)), 0);
+    wren_check("chdir /", wren_chdir("/", 1), 0);
+    wren_check("a relative path not found from /: E_NOENT", wren_spawn("spawntest", 9, args, sizeof(args), 0),
+               -E_NOENT);
+    wren_check("a scheme path: E_INVAL", wren_spawn("console:x", 9, args, sizeof(args), 0), -E_INVAL);
+    wren_check("a NUL inside the path: E_INVAL", wren_spawn("/bin/spawntest\0x", 16, args, sizeof(args), 0), -E_INVAL);
+    wren_check("path_len 0: E_INVAL", wren_spawn(SELF, 0, args, sizeof(args), 0), -E_INVAL);
+    wren_check("a directory: E_ISDIR", wren_spawn("/bin", 4, args, sizeof(args), 0), -E_ISDIR);
+    wren_check("a file as a directory: E_NOTDIR", wren_spawn("/bin/spawntest/x", 16, args, sizeof(args), 0), -E_NOTDIR);
+    wren_check("exec of a scheme path: E_INVAL", wren_exec("console:x", 9, args, sizeof(args), 0, 0), -E_INVAL);
+    wren_check("exec, path_len 0: E_INVAL", wren_exec(SELF, 0, args, sizeof(args), 0, 0), -E_INVAL);
+}
+
 int main(int argc, char **argv, char **envp)
 {
     if (argc > 3 && !strcmp(argv[1], "getenv"))
@@ -284,5 +304,6 @@ int main(int argc, char **argv, char **envp)
     test_environment();
     test_fd_map();
     test_signal_inheritance();
+    test_paths();
     return wren_check_end();
 }
