@@ -49,6 +49,8 @@ void irq_unregister(uint32_t intid)
     if (!irq_valid(intid) || !handlers[intid].fn)
         return;
     chip->disable(intid);
+    if (intid >= 32)
+        chip->clear_pending(intid);
     handlers[intid] = (struct irq_slot){0};
 }
 

@@ -25,8 +25,9 @@ struct irqchip_ops {
     const char *name;
     void (*enable)(uint32_t intid, bool edge);
     void (*disable)(uint32_t intid);
-    void (*set_pending)(uint32_t intid); /* SPIs only: as if the device had raised it */
-    uint32_t (*ack)(void);               /* highest pending INTID, IRQ_SPURIOUS if none */
+    void (*set_pending)(uint32_t intid);   /* SPIs only: as if the device had raised it */
+    void (*clear_pending)(uint32_t intid); /* SPIs only: forget that it fired */
+    uint32_t (*ack)(void);                 /* highest pending INTID, IRQ_SPURIOUS if none */
     void (*eoi)(uint32_t intid);
     uint32_t (*max_intid)(void);
 };
@@ -37,7 +38,7 @@ typedef void (*irq_handler_fn)(uint32_t intid, void *arg);
 int irq_init(const struct irqchip_desc *desc);
 const char *irq_chip_name(void);
 int irq_register(uint32_t intid, bool edge, irq_handler_fn fn, void *arg);
-/* Take the handler away and disable the interrupt. */
+/* Take the handler away, disable the interrupt and forget it if pending (an SPI's next owner must not get it). */
 void irq_unregister(uint32_t intid);
 /* Disable a registered interrupt at the controller (it stays pending there), and enable it again. */
 void irq_mask(uint32_t intid);

@@ -512,8 +512,18 @@ static void interrupts(void)
     wren_check("  the pending interrupt was never delivered", poll_q(q), -E_TIMEDOUT);
     dev = wren_device_open(name, sizeof(name) - 1);
     wren_check("  the device opens again", dev >= 0, 1);
-    wren_check("  its line is free", wren_event_subscribe((wren_handle_t)q, WREN_EVENT_IRQ, (uint64_t)dev, 0, 0, 0) > 0,
-               1);
+    id = wren_event_subscribe((wren_handle_t)q, WREN_EVENT_IRQ, (uint64_t)dev, 0, 0, 0);
+    wren_check("  its line is free", id > 0, 1);
+    /* Released while pending at the GIC: the next driver of the line must not get it. */
+    wren_event_irq_raise(spi);
+    wren_check("  raised: reported, then masked", wren_event_wait((wren_handle_t)q, ev, 8, 1000 * MS), 1);
+    wren_check("  raised again: pending behind the mask", wren_event_irq_raise(spi), 0);
+    wren_close((int32_t)dev);
+    dev = wren_device_open(name, sizeof(name) - 1);
+    wren_check("  opened and claimed again",
+               wren_event_subscribe((wren_handle_t)q, WREN_EVENT_IRQ, (uint64_t)dev, 0, 0, 0) > 0, 1);
+    wren_sleep(5 * MS);
+    wren_check("  the interrupt pending at the release never arrives", poll_q(q), -E_TIMEDOUT);
     wren_close((int32_t)dev);
     wren_close((int32_t)q);
 }

@@ -13,6 +13,7 @@
 #define GICD_CTLR          0x000
 #define GICD_TYPER         0x004
 #define GICD_ISENABLER(n)  (0x100 + 4 * (n))
+#define GICD_ICPENDR(n)    (0x280 + 4 * (n)) /* clear-pending, the same offset in v2 and v3 */
 #define GICD_ISPENDR(n)    (0x200 + 4 * (n))
 #define GICD_ICENABLER(n)  (0x180 + 4 * (n))
 #define GICD_IPRIORITYR(n) (0x400 + 4 * (n))
@@ -56,6 +57,13 @@ static void gicv2_set_pending(uint32_t intid)
         mmio_write32(gicd + GICD_ISPENDR(intid / 32), 1u << (intid % 32));
 }
 
+/* Forget a pending SPI `intid` (GICD_ICPENDR): a released line must not fire for its next owner. */
+static void gicv2_clear_pending(uint32_t intid)
+{
+    if (intid >= 32)
+        mmio_write32(gicd + GICD_ICPENDR(intid / 32), 1u << (intid % 32));
+}
+
 static uint32_t gicv2_ack(void)
 {
     return mmio_read32(gicc + GICC_IAR) & 0x3ff;
@@ -76,6 +84,7 @@ static const struct irqchip_ops gicv2_ops = {
     .enable = gicv2_enable,
     .disable = gicv2_disable,
     .set_pending = gicv2_set_pending,
+    .clear_pending = gicv2_clear_pending,
     .ack = gicv2_ack,
     .eoi = gicv2_eoi,
     .max_intid = gicv2_max_intid,

@@ -16,6 +16,7 @@
 #define GICD_TYPER         0x0004
 #define GICD_IGROUPR(n)    (0x0080 + 4 * (n))
 #define GICD_ISENABLER(n)  (0x0100 + 4 * (n))
+#define GICD_ICPENDR(n)    (0x280 + 4 * (n)) /* clear-pending, the same offset in v2 and v3 */
 #define GICD_ISPENDR(n)    (0x0200 + 4 * (n))
 #define GICD_ICENABLER(n)  (0x0180 + 4 * (n))
 #define GICD_IPRIORITYR(n) (0x0400 + 4 * (n))
@@ -129,6 +130,13 @@ static void gicv3_set_pending(uint32_t intid)
         mmio_write32(gicd + GICD_ISPENDR(intid / 32), 1u << (intid % 32));
 }
 
+/* Forget a pending SPI `intid` (GICD_ICPENDR): a released line must not fire for its next owner. */
+static void gicv3_clear_pending(uint32_t intid)
+{
+    if (intid >= 32)
+        mmio_write32(gicd + GICD_ICPENDR(intid / 32), 1u << (intid % 32));
+}
+
 static uint32_t gicv3_ack(void)
 {
     uint32_t intid = (uint32_t)read_sysreg(ICC_IAR1_EL1) & 0xffffff;
@@ -152,6 +160,7 @@ static const struct irqchip_ops gicv3_ops = {
     .enable = gicv3_enable,
     .disable = gicv3_disable,
     .set_pending = gicv3_set_pending,
+    .clear_pending = gicv3_clear_pending,
     .ack = gicv3_ack,
     .eoi = gicv3_eoi,
     .max_intid = gicv3_max_intid,
