@@ -19,6 +19,8 @@
 #include "proc/sched.h"
 #include "proc/waitq.h"
 
+_Static_assert(sizeof(struct wren_msg) == ARCH_UACCESS_MSG_SIZE, "messages are copied with copy_msg_*_user");
+
 struct slot {
     struct wren_msg msg;
     struct kobject *handle; /* in flight with the message, or NULL */
@@ -116,14 +118,14 @@ static long check_msg(struct wren_msg *m, uint32_t type)
 static long stage_user(struct channel_end *to, user_in_ptr umsg, uint32_t type)
 {
     struct wren_msg *m = &tail_of(to)->msg;
-    if (copy_from_user(m, umsg, sizeof(*m)))
+    if (copy_msg_from_user(m, umsg))
         return -E_FAULT;
     return check_msg(m, type);
 }
 
 long channel_fetch_msg(struct wren_msg *m, user_in_ptr umsg, uint32_t type)
 {
-    if (copy_from_user(m, umsg, sizeof(*m)))
+    if (copy_msg_from_user(m, umsg))
         return -E_FAULT;
     return check_msg(m, type);
 }
@@ -187,7 +189,7 @@ static long deliver(const struct wren_msg *m, struct wren_msg *kmsg, user_out_pt
         *kmsg = *m;
         return 0;
     }
-    return copy_to_user(umsg, m, sizeof(*m)) ? -E_FAULT : 0;
+    return copy_msg_to_user(umsg, m) ? -E_FAULT : 0;
 }
 
 /*
