@@ -60,6 +60,13 @@ static void destroy(struct kobject *o)
     kfree(e);
 }
 
+/* Slot n places after the head (n <= depth): head + n < 2 * depth, so no division is needed. */
+static struct slot *slot_at(struct channel_end *e, uint32_t n)
+{
+    uint32_t i = e->head + n;
+    return &e->slots[i >= e->depth ? i - e->depth : i];
+}
+
 /*
  * The slot for a message of priority `prio` (> 0) on e, which has room: behind every queued
  * message of the same or a higher priority. The lower ones behind it move back by one.
@@ -70,24 +77,32 @@ static struct slot *priority_slot(struct channel_end *e, uint32_t prio)
     uint32_t i = e->count;
 
     for (; i > 0; i--) {
-        struct slot *before = &e->slots[(e->head + i - 1) % e->depth];
+        struct slot *before = slot_at(e, i - 1);
         if ((before->msg.header.flags & CHANNEL_PRIORITY_MASK) >= prio)
             break;
-        e->slots[(e->head + i) % e->depth] = *before;
+        *slot_at(e, i) = *before;
     }
-    return &e->slots[(e->head + i) % e->depth];
+    return slot_at(e, i);
 }
 
 static struct slot *tail_of(struct channel_end *e)
 {
-    return &e->slots[(e->head + e->count) % e->depth];
+    return slot_at(e, e->count);
+}
+
+/* commit_tail's rare case, out of line: the staged tail slot `s` moves up to its place. */
+static __attribute__((noinline)) void commit_priority(struct channel_end *to, struct slot *s, uint32_t prio)
+{
+    struct slot staged = *s; /* priority_slot moves lower messages back over the tail */
+    *priority_slot(to, prio) = staged;
 }
 
 /*
  * Queue the message written into the free tail slot of `to`, with `handle` (or NULL) and its
  * rights: a normal message stays at the tail, a priority one moves up to its place.
  */
-static void commit_tail(struct channel_end *to, struct kobject *handle, uint32_t rights)
+static inline __attribute__((always_inline)) void commit_tail(struct channel_end *to, struct kobject *handle,
+                                                              uint32_t rights)
 {
     struct slot *s = tail_of(to);
     s->msg.header.sender = (uint64_t)proc_current()->pid;
@@ -95,10 +110,8 @@ static void commit_tail(struct channel_end *to, struct kobject *handle, uint32_t
     s->handle = handle;
     s->rights = rights;
     uint32_t prio = s->msg.header.flags & CHANNEL_PRIORITY_MASK;
-    if (prio) {
-        struct slot staged = *s; /* priority_slot moves lower messages back over the tail */
-        *priority_slot(to, prio) = staged;
-    }
+    if (prio)
+        commit_priority(to, s, prio);
     to->count++;
 }
 
@@ -300,7 +313,11 @@ static long send_receive(struct channel_end *from, user_in_ptr in, uint32_t type
             return err;
         commit_tail(peer, 0, 0);
         kobj_notify(&peer->obj, WREN_POLL_READABLE);
-        err = waitq_wait_handoff(&to->receivers, deadline, waitq_take_first(&peer->receivers));
+        /* The common case, checked before anything changes so nothing has to be undone: the lean handoff. */
+        if (!deadline && !signal_interrupted(proc_current()) && sched_can_handoff(peer->receivers.head))
+            err = waitq_pass_first(&peer->receivers, &to->receivers);
+        else
+            err = waitq_wait_handoff(&to->receivers, deadline, waitq_take_first(&peer->receivers));
         if (err)
             return err;
     } else if (from) {

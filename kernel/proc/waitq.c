@@ -24,6 +24,17 @@ void waitq_remove(struct proc *p)
     p->wq_next = 0;
 }
 
+static inline struct proc *take_first(struct waitq *q)
+{
+    struct proc *p = q->head;
+    if (p) {
+        q->head = p->wq_next;
+        p->wq = 0;
+        p->wq_next = 0;
+    }
+    return p;
+}
+
 static void enqueue_self(struct waitq *q, struct proc *self)
 {
     struct proc **link = &q->head;
@@ -73,6 +84,16 @@ long waitq_wait_handoff(struct waitq *q, uint64_t deadline, struct proc *to)
     return wait_result(self);
 }
 
+long waitq_pass_first(struct waitq *from, struct waitq *q)
+{
+    struct proc *self = proc_current();
+    struct proc *to = take_first(from);
+
+    enqueue_self(q, self);
+    sched_handoff(WAIT_QUEUE, to);
+    return wait_result(self);
+}
+
 void waitq_wake_all(struct waitq *q)
 {
     while (q->head) {
@@ -86,11 +107,5 @@ void waitq_wake_all(struct waitq *q)
 
 struct proc *waitq_take_first(struct waitq *q)
 {
-    struct proc *p = q->head;
-    if (p) {
-        q->head = p->wq_next;
-        p->wq = 0;
-        p->wq_next = 0;
-    }
-    return p;
+    return take_first(q);
 }

@@ -30,6 +30,12 @@ struct waitq {
 long waitq_wait(struct waitq *q, uint64_t deadline);
 /* waitq_wait, running `to` (taken off its queue with waitq_take_first) at once in our place. */
 long waitq_wait_handoff(struct waitq *q, uint64_t deadline, struct proc *to);
+/*
+ * waitq_wait_handoff(q, WAITQ_FOREVER, waitq_take_first(from)) when the caller has checked that `from` has a waiter,
+ * no signal interrupts the current thread and sched_can_handoff(from's first waiter): the IPC fast path, which checks
+ * before it changes anything, so it never has to undo anything.
+ */
+long waitq_pass_first(struct waitq *from, struct waitq *q);
 /* Make every waiter on q ready. */
 void waitq_wake_all(struct waitq *q);
 /*
