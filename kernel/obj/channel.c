@@ -98,13 +98,13 @@ static __attribute__((noinline)) void commit_priority(struct channel_end *to, st
 }
 
 /*
- * Queue the message written into the free tail slot of `to`, with `handle` (or NULL) and its
- * rights: a normal message stays at the tail, a priority one moves up to its place.
+ * Queue the message written into the free tail slot `s` of `to` (tail_of(to), which the caller
+ * has at hand), with `handle` (or NULL) and its rights: a normal message stays at the tail, a
+ * priority one moves up to its place.
  */
-static inline __attribute__((always_inline)) void commit_tail(struct channel_end *to, struct kobject *handle,
-                                                              uint32_t rights)
+static inline __attribute__((always_inline)) void commit_tail(struct channel_end *to, struct slot *s,
+                                                              struct kobject *handle, uint32_t rights)
 {
-    struct slot *s = tail_of(to);
     s->msg.header.sender = (uint64_t)proc_current()->pid;
     s->msg.header.handle_count = handle ? 1 : 0;
     s->handle = handle;
@@ -127,10 +127,10 @@ static long check_msg(struct wren_msg *m, uint32_t type)
     return 0;
 }
 
-/* Copy a user's message straight into the free tail slot of `to` and check it there (not yet queued). */
-static long stage_user(struct channel_end *to, user_in_ptr umsg, uint32_t type)
+/* Copy a user's message straight into the free tail slot `tail` and check it there (not yet queued). */
+static long stage_user(struct slot *tail, user_in_ptr umsg, uint32_t type)
 {
-    struct wren_msg *m = &tail_of(to)->msg;
+    struct wren_msg *m = &tail->msg;
     if (copy_msg_from_user(m, umsg))
         return -E_FAULT;
     return check_msg(m, type);
@@ -153,8 +153,9 @@ long channel_send(struct kobject *end, const struct wren_msg *msg, struct kobjec
         if (!peer)
             return -E_PIPE;
         if (peer->count < peer->depth) {
-            tail_of(peer)->msg = *msg;
-            commit_tail(peer, handle, rights);
+            struct slot *tail = tail_of(peer);
+            tail->msg = *msg;
+            commit_tail(peer, tail, handle, rights);
             waitq_wake_all(&peer->receivers);
             kobj_notify(&peer->obj, WREN_POLL_READABLE);
             return 0;
@@ -177,10 +178,11 @@ static long send_user(struct channel_end *e, user_in_ptr umsg, uint32_t type, bo
     struct channel_end *peer = e->peer;
 
     if (peer && peer->count < peer->depth) {
-        long err = stage_user(peer, umsg, type);
+        struct slot *tail = tail_of(peer);
+        long err = stage_user(tail, umsg, type);
         if (err)
             return err;
-        commit_tail(peer, 0, 0);
+        commit_tail(peer, tail, 0, 0);
         waitq_wake_all(&peer->receivers);
         kobj_notify(&peer->obj, WREN_POLL_READABLE);
         return 0;
@@ -308,10 +310,11 @@ static long send_receive(struct channel_end *from, user_in_ptr in, uint32_t type
     struct channel_end *peer = from ? from->peer : 0;
 
     if (peer && peer->count < peer->depth && peer->receivers.head && !to->count && to->peer) {
-        long err = stage_user(peer, in, type);
+        struct slot *tail = tail_of(peer);
+        long err = stage_user(tail, in, type);
         if (err)
             return err;
-        commit_tail(peer, 0, 0);
+        commit_tail(peer, tail, 0, 0);
         kobj_notify(&peer->obj, WREN_POLL_READABLE);
         /* The common case, checked before anything changes so nothing has to be undone: the lean handoff. */
         if (!deadline && !signal_interrupted(proc_current()) && sched_can_handoff(peer->receivers.head))
