@@ -127,6 +127,19 @@ static void switch_context(struct proc *next)
     arch_switch_context(&prev->ctx, &next->ctx);
 }
 
+/* switch_context between two different threads, neither of them idle (so both have FP state and a space). */
+static inline void switch_thread_to(struct proc *next)
+{
+    struct proc *prev = sched_current;
+
+    KASSERT(prev != next && prev != idle && next != idle);
+    next->state = PROC_RUNNING;
+    fpsimd_switch(&prev->fp, &next->fp);
+    vm_activate(&next->vm);
+    sched_current = next;
+    arch_switch_context(&prev->ctx, &next->ctx);
+}
+
 /* Switch to `next`, taken off the ready queues; `sched_current` has already been queued, blocked or ended. */
 static void switch_to(struct proc *next)
 {
@@ -228,7 +241,7 @@ static inline void donate_to(struct proc *to)
 {
     to->waiting = WAIT_NONE;
     to->slice_end = sched_current->slice_end;
-    switch_context(to);
+    switch_thread_to(to); /* a thread that blocks is never idle, nor is one that was blocked */
 }
 
 void sched_block_handoff(enum proc_wait_on why, uint64_t deadline, struct proc *to)
