@@ -58,4 +58,19 @@ static inline int copy_to_user(user_out_ptr dst, const void *src, size_t len)
     return (int)arch_copy_to_user((void *)dst.addr, src, len);
 }
 
+/* copy_from_user/copy_to_user of one IPC message (ARCH_UACCESS_MSG_SIZE bytes), the hot case. */
+static inline int copy_msg_from_user(void *dst, user_in_ptr src)
+{
+    if (!user_range_ok(src.addr, ARCH_UACCESS_MSG_SIZE))
+        return -USER_PTR_EFAULT;
+    return (int)arch_copy_msg_from_user(dst, (const void *)src.addr);
+}
+
+static inline int copy_msg_to_user(user_out_ptr dst, const void *src)
+{
+    if (!user_range_ok(dst.addr, ARCH_UACCESS_MSG_SIZE))
+        return -USER_PTR_EFAULT;
+    return (int)arch_copy_msg_to_user((void *)dst.addr, src);
+}
+
 #endif

@@ -81,6 +81,17 @@ void asid_init(struct asid_allocator *a, unsigned bits);
 // When the returned ASID differs from the space's previous one, the caller must also store it where its per-page
 // invalidations take it from (struct pgtable's asid) before changing the space's mappings again.
 uint16_t asid_activate(struct asid_allocator *a, uint64_t *ctx, unsigned cpu, bool *flush_all);
+// asid_activate's common case, inline for the context switch: ctx is of the current generation (so its ASID, the one
+// asid_activate returned for it last, is still its own) and this CPU owes no flush. Then it records ctx as active on
+// `cpu`, exactly as asid_activate would, and returns true; otherwise it does nothing and returns false, and the
+// caller uses asid_activate. The same locking rule applies.
+static inline bool asid_activate_current(struct asid_allocator *a, uint64_t ctx, unsigned cpu)
+{
+    if ((ctx & ~a->asid_mask) != a->generation || a->flush_pending[cpu])
+        return false; // includes ctx == 0: no generation is 0
+    a->active[cpu] = ctx;
+    return true;
+}
 
 // The space with context id ctx is gone (0: it never ran; nothing to do). It must not be in any CPU's TTBR0 any more,
 // and the caller must already have invalidated its ASID (asid_of(a, ctx)) on every CPU (TLBI ASIDE1IS): its ASID

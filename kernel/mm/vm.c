@@ -159,12 +159,23 @@ void vm_destroy(struct vm_space *vs)
     vs->regions.count = 0;
 }
 
-void vm_activate(struct vm_space *vs)
+/* vm_activate when the space needs an ASID of a new generation, or this CPU owes a flush. */
+static __attribute__((noinline)) void activate_slow(struct vm_space *vs)
 {
     bool flush_all = false;
     vs->pt.asid = asid_activate(&asids, &vs->asid_ctx, 0 /* one CPU for now */, &flush_all);
     if (flush_all)
         arch_tlb_invalidate_all(); /* a new ASID generation: no stale translation may survive */
+    arch_set_user_table(pgtable_ttbr(&vs->pt));
+}
+
+void vm_activate(struct vm_space *vs)
+{
+    /* Usually the space's ASID is still its own (and pt.asid already holds it): no allocator call. */
+    if (!asid_activate_current(&asids, vs->asid_ctx, 0 /* one CPU for now */)) {
+        activate_slow(vs);
+        return;
+    }
     arch_set_user_table(pgtable_ttbr(&vs->pt));
 }
 

@@ -19,6 +19,8 @@
 #include "proc/sched.h"
 #include "proc/waitq.h"
 
+_Static_assert(sizeof(struct wren_msg) == ARCH_UACCESS_MSG_SIZE, "messages are copied with copy_msg_*_user");
+
 struct slot {
     struct wren_msg msg;
     struct kobject *handle; /* in flight with the message, or NULL */
@@ -58,6 +60,13 @@ static void destroy(struct kobject *o)
     kfree(e);
 }
 
+/* Slot n places after the head (n <= depth): head + n < 2 * depth, so no division is needed. */
+static struct slot *slot_at(struct channel_end *e, uint32_t n)
+{
+    uint32_t i = e->head + n;
+    return &e->slots[i >= e->depth ? i - e->depth : i];
+}
+
 /*
  * The slot for a message of priority `prio` (> 0) on e, which has room: behind every queued
  * message of the same or a higher priority. The lower ones behind it move back by one.
@@ -68,35 +77,41 @@ static struct slot *priority_slot(struct channel_end *e, uint32_t prio)
     uint32_t i = e->count;
 
     for (; i > 0; i--) {
-        struct slot *before = &e->slots[(e->head + i - 1) % e->depth];
+        struct slot *before = slot_at(e, i - 1);
         if ((before->msg.header.flags & CHANNEL_PRIORITY_MASK) >= prio)
             break;
-        e->slots[(e->head + i) % e->depth] = *before;
+        *slot_at(e, i) = *before;
     }
-    return &e->slots[(e->head + i) % e->depth];
+    return slot_at(e, i);
 }
 
 static struct slot *tail_of(struct channel_end *e)
 {
-    return &e->slots[(e->head + e->count) % e->depth];
+    return slot_at(e, e->count);
+}
+
+/* commit_tail's rare case, out of line: the staged tail slot `s` moves up to its place. */
+static __attribute__((noinline)) void commit_priority(struct channel_end *to, struct slot *s, uint32_t prio)
+{
+    struct slot staged = *s; /* priority_slot moves lower messages back over the tail */
+    *priority_slot(to, prio) = staged;
 }
 
 /*
- * Queue the message written into the free tail slot of `to`, with `handle` (or NULL) and its
- * rights: a normal message stays at the tail, a priority one moves up to its place.
+ * Queue the message written into the free tail slot `s` of `to` (tail_of(to), which the caller
+ * has at hand), with `handle` (or NULL) and its rights: a normal message stays at the tail, a
+ * priority one moves up to its place.
  */
-static void commit_tail(struct channel_end *to, struct kobject *handle, uint32_t rights)
+static inline __attribute__((always_inline)) void commit_tail(struct channel_end *to, struct slot *s,
+                                                              struct kobject *handle, uint32_t rights)
 {
-    struct slot *s = tail_of(to);
     s->msg.header.sender = (uint64_t)proc_current()->pid;
     s->msg.header.handle_count = handle ? 1 : 0;
     s->handle = handle;
     s->rights = rights;
     uint32_t prio = s->msg.header.flags & CHANNEL_PRIORITY_MASK;
-    if (prio) {
-        struct slot staged = *s; /* priority_slot moves lower messages back over the tail */
-        *priority_slot(to, prio) = staged;
-    }
+    if (prio)
+        commit_priority(to, s, prio);
     to->count++;
 }
 
@@ -112,18 +127,18 @@ static long check_msg(struct wren_msg *m, uint32_t type)
     return 0;
 }
 
-/* Copy a user's message straight into the free tail slot of `to` and check it there (not yet queued). */
-static long stage_user(struct channel_end *to, user_in_ptr umsg, uint32_t type)
+/* Copy a user's message straight into the free tail slot `tail` and check it there (not yet queued). */
+static long stage_user(struct slot *tail, user_in_ptr umsg, uint32_t type)
 {
-    struct wren_msg *m = &tail_of(to)->msg;
-    if (copy_from_user(m, umsg, sizeof(*m)))
+    struct wren_msg *m = &tail->msg;
+    if (copy_msg_from_user(m, umsg))
         return -E_FAULT;
     return check_msg(m, type);
 }
 
 long channel_fetch_msg(struct wren_msg *m, user_in_ptr umsg, uint32_t type)
 {
-    if (copy_from_user(m, umsg, sizeof(*m)))
+    if (copy_msg_from_user(m, umsg))
         return -E_FAULT;
     return check_msg(m, type);
 }
@@ -138,8 +153,9 @@ long channel_send(struct kobject *end, const struct wren_msg *msg, struct kobjec
         if (!peer)
             return -E_PIPE;
         if (peer->count < peer->depth) {
-            tail_of(peer)->msg = *msg;
-            commit_tail(peer, handle, rights);
+            struct slot *tail = tail_of(peer);
+            tail->msg = *msg;
+            commit_tail(peer, tail, handle, rights);
             waitq_wake_all(&peer->receivers);
             kobj_notify(&peer->obj, WREN_POLL_READABLE);
             return 0;
@@ -162,10 +178,11 @@ static long send_user(struct channel_end *e, user_in_ptr umsg, uint32_t type, bo
     struct channel_end *peer = e->peer;
 
     if (peer && peer->count < peer->depth) {
-        long err = stage_user(peer, umsg, type);
+        struct slot *tail = tail_of(peer);
+        long err = stage_user(tail, umsg, type);
         if (err)
             return err;
-        commit_tail(peer, 0, 0);
+        commit_tail(peer, tail, 0, 0);
         waitq_wake_all(&peer->receivers);
         kobj_notify(&peer->obj, WREN_POLL_READABLE);
         return 0;
@@ -187,13 +204,9 @@ static long deliver(const struct wren_msg *m, struct wren_msg *kmsg, user_out_pt
         *kmsg = *m;
         return 0;
     }
-    return copy_to_user(umsg, m, sizeof(*m)) ? -E_FAULT : 0;
+    return copy_msg_to_user(umsg, m) ? -E_FAULT : 0;
 }
 
-/*
- * Deliver the oldest message of e (e->count > 0) and only then dequeue it: a message that
- * cannot be delivered (bad buffer, full handle table) stays queued, so nothing is lost.
- */
 /* Deliver a message that carries a handle: installed in the receiver's table first, whose number the payload gets. */
 static __attribute__((noinline)) long deliver_with_handle(struct slot *s, struct wren_msg *kmsg, user_out_ptr umsg)
 {
@@ -211,7 +224,13 @@ static __attribute__((noinline)) long deliver_with_handle(struct slot *s, struct
     return 0;
 }
 
-static long take(struct channel_end *e, struct wren_msg *kmsg, user_out_ptr umsg)
+/*
+ * Deliver the oldest message of e (e->count > 0) and only then dequeue it: a message that
+ * cannot be delivered (bad buffer, full handle table) stays queued, so nothing is lost.
+ * Inline, like receive: the call fast path ends here, and a call of its own would cost a
+ * second saving of registers.
+ */
+static inline __attribute__((always_inline)) long take(struct channel_end *e, struct wren_msg *kmsg, user_out_ptr umsg)
 {
     struct slot *s = &e->slots[e->head];
     long len = s->msg.header.length;
@@ -229,7 +248,6 @@ static long take(struct channel_end *e, struct wren_msg *kmsg, user_out_ptr umsg
     return len;
 }
 
-/* Receive on e; `call`: a closed peer is E_PIPE at once (the answer will never come), not a Close message. */
 /* receive's slow path: nothing is queued. */
 static __attribute__((noinline)) long receive_wait(struct channel_end *e, struct wren_msg *kmsg, user_out_ptr umsg,
                                                    bool nonblock, uint64_t deadline, bool call)
@@ -258,8 +276,9 @@ static __attribute__((noinline)) long receive_wait(struct channel_end *e, struct
     }
 }
 
-static long receive(struct channel_end *e, struct wren_msg *kmsg, user_out_ptr umsg, bool nonblock, uint64_t deadline,
-                    bool call)
+/* Receive on e; `call`: a closed peer is E_PIPE at once (the answer will never come), not a Close message. */
+static inline __attribute__((always_inline)) long
+receive(struct channel_end *e, struct wren_msg *kmsg, user_out_ptr umsg, bool nonblock, uint64_t deadline, bool call)
 {
     if (e->count) /* the fast path always finds its message here */
         return take(e, kmsg, umsg);
@@ -293,12 +312,17 @@ static long send_receive(struct channel_end *from, user_in_ptr in, uint32_t type
     struct channel_end *peer = from ? from->peer : 0;
 
     if (peer && peer->count < peer->depth && peer->receivers.head && !to->count && to->peer) {
-        long err = stage_user(peer, in, type);
+        struct slot *tail = tail_of(peer);
+        long err = stage_user(tail, in, type);
         if (err)
             return err;
-        commit_tail(peer, 0, 0);
+        commit_tail(peer, tail, 0, 0);
         kobj_notify(&peer->obj, WREN_POLL_READABLE);
-        err = waitq_wait_handoff(&to->receivers, deadline, waitq_take_first(&peer->receivers));
+        /* The common case, checked before anything changes so nothing has to be undone: the lean handoff. */
+        if (!deadline && !signal_interrupted(proc_current()) && sched_can_handoff(peer->receivers.head))
+            err = waitq_pass_first(&peer->receivers, &to->receivers);
+        else
+            err = waitq_wait_handoff(&to->receivers, deadline, waitq_take_first(&peer->receivers));
         if (err)
             return err;
     } else if (from) {

@@ -14,8 +14,8 @@ struct queue {
 };
 
 static struct queue ready[SCHED_PRIOS];
-static uint32_t ready_mask; /* bit p set: ready[p] is not empty */
-_Static_assert(SCHED_PRIOS <= 32, "ready_mask has a bit per priority");
+uint32_t sched_ready_mask; /* bit p set: ready[p] is not empty; sched.h reads it inline */
+_Static_assert(SCHED_PRIOS <= 32, "sched_ready_mask has a bit per priority");
 struct proc *sched_current; /* the running thread; proc.h reads it inline */
 static struct proc *idle;
 bool sched_need_resched;            /* a better thread is ready, or the slice is over: switch at the next safe point */
@@ -32,7 +32,7 @@ static void enqueue(struct proc *p)
     else
         q->head = p;
     q->tail = p;
-    ready_mask |= 1u << p->prio;
+    sched_ready_mask |= 1u << p->prio;
 }
 
 static void unlink(struct proc *p)
@@ -48,13 +48,13 @@ static void unlink(struct proc *p)
         q->tail = p->prev;
     p->next = p->prev = 0;
     if (!q->head)
-        ready_mask &= ~(1u << p->prio);
+        sched_ready_mask &= ~(1u << p->prio);
 }
 
 /* The highest priority with a ready thread, or -1. */
 static int best_ready_prio(void)
 {
-    return ready_mask ? 31 - __builtin_clz(ready_mask) : -1;
+    return sched_ready_mask ? 31 - __builtin_clz(sched_ready_mask) : -1;
 }
 
 static struct proc *dequeue_best(void)
@@ -69,7 +69,7 @@ static struct proc *dequeue_best(void)
         q->head->prev = 0;
     else {
         q->tail = 0;
-        ready_mask &= ~(1u << prio);
+        sched_ready_mask &= ~(1u << prio);
     }
     p->next = p->prev = 0;
     return p;
@@ -123,6 +123,19 @@ static void switch_context(struct proc *next)
     fpsimd_switch(prev != idle ? &prev->fp : 0, next != idle ? &next->fp : 0);
     if (next != idle)
         vm_activate(&next->vm);
+    sched_current = next;
+    arch_switch_context(&prev->ctx, &next->ctx);
+}
+
+/* switch_context between two different threads, neither of them idle (so both have FP state and a space). */
+static inline void switch_thread_to(struct proc *next)
+{
+    struct proc *prev = sched_current;
+
+    KASSERT(prev != next && prev != idle && next != idle);
+    next->state = PROC_RUNNING;
+    fpsimd_switch(&prev->fp, &next->fp);
+    vm_activate(&next->vm);
     sched_current = next;
     arch_switch_context(&prev->ctx, &next->ctx);
 }
@@ -218,6 +231,19 @@ void sched_sleep_until(uint64_t ns)
     sched_block_until(WAIT_SLEEP, ns);
 }
 
+/*
+ * Run `to` (blocked, its wait over) in place of the current thread, which has just blocked without a deadline. `to`
+ * runs on the rest of this thread's slice (donation, as L4 does for IPC), so the timer, set for no later than this
+ * slice's end, stays right and the clock is not read. A switch already due stays due (sched_need_resched is left
+ * alone).
+ */
+static inline void donate_to(struct proc *to)
+{
+    to->waiting = WAIT_NONE;
+    to->slice_end = sched_current->slice_end;
+    switch_thread_to(to); /* a thread that blocks is never idle, nor is one that was blocked */
+}
+
 void sched_block_handoff(enum proc_wait_on why, uint64_t deadline, struct proc *to)
 {
     KASSERT(to->state == PROC_BLOCKED && to != sched_current);
@@ -232,18 +258,20 @@ void sched_block_handoff(enum proc_wait_on why, uint64_t deadline, struct proc *
         switch_to_next();
         return;
     }
-    to->waiting = WAIT_NONE;
     if (deadline) { /* a new sleeper: the timer may have to be set earlier */
+        to->waiting = WAIT_NONE;
         switch_to(to);
         return;
     }
-    /*
-     * `to` runs on the rest of this thread's slice (donation, as L4 does for IPC), so the
-     * timer, set for no later than this slice's end, stays right and the clock is not read.
-     * A switch already due stays due (sched_need_resched is left alone).
-     */
-    to->slice_end = sched_current->slice_end;
-    switch_context(to);
+    donate_to(to);
+}
+
+void sched_handoff(enum proc_wait_on why, struct proc *to)
+{
+    KASSERT(to->state == PROC_BLOCKED && to != sched_current && sched_can_handoff(to));
+    sched_current->state = PROC_BLOCKED;
+    sched_current->waiting = why;
+    donate_to(to);
 }
 
 void sched_block_until(enum proc_wait_on why, uint64_t deadline)

@@ -39,6 +39,19 @@ void sched_block_until(enum proc_wait_on why, uint64_t deadline);
  * to an ordinary wake and switch if a thread of higher priority than `to` is ready.
  */
 void sched_block_handoff(enum proc_wait_on why, uint64_t deadline, struct proc *to);
+/*
+ * sched_block_handoff's common case, for the IPC fast path: may the current thread, about to block with no deadline,
+ * hand the CPU to `to` (blocked, off its wait queue) with nothing else to do? Only if `to` is not on the sleeper list
+ * (it waits with no deadline) and no ready thread outranks it. Inline, so the fast path can check before it changes
+ * anything.
+ */
+extern uint32_t sched_ready_mask; /* bit p: a thread of priority p is ready */
+static inline bool sched_can_handoff(const struct proc *to)
+{
+    return !to->sleeping && (sched_ready_mask >> to->prio) <= 1; /* no bit above to->prio */
+}
+/* sched_block_handoff(why, WAITQ_FOREVER, to) where sched_can_handoff(to) holds: block and switch straight to `to`. */
+void sched_handoff(enum proc_wait_on why, struct proc *to);
 /* The armed deadline passed (IRQ context): wake sleepers, end the slice, re-arm. */
 void sched_timer_expired(void);
 /* At a safe point (returning to user space, idle): switch if a switch is pending. */

@@ -32,12 +32,69 @@ long waitq_wait(struct waitq *q, uint64_t deadline);
 long waitq_wait_handoff(struct waitq *q, uint64_t deadline, struct proc *to);
 /* Make every waiter on q ready. */
 void waitq_wake_all(struct waitq *q);
+/* Take p off whatever queue it sleeps on (its sleep ended another way). */
+void waitq_remove(struct proc *p);
+
+/* Inline below: the steps of a wait, which the IPC fast path takes without a call per step. */
+#include "proc/sched.h"
+
 /*
  * Take the longest waiter off q without waking it, or NULL: the caller hands it the CPU
  * itself (sched_block_handoff).
  */
-struct proc *waitq_take_first(struct waitq *q);
-/* Take p off whatever queue it sleeps on (its sleep ended another way). */
-void waitq_remove(struct proc *p);
+static inline struct proc *waitq_take_first(struct waitq *q)
+{
+    struct proc *p = q->head;
+    if (p) {
+        q->head = p->wq_next;
+        p->wq = 0;
+        p->wq_next = 0;
+    }
+    return p;
+}
+
+/* A wait's first step: the current thread `self` joins the tail of q (FIFO: the longest waiter is woken first). */
+static inline void waitq_enqueue_self(struct waitq *q, struct proc *self)
+{
+    struct proc **link = &q->head;
+
+    while (*link)
+        link = &(*link)->wq_next;
+    *link = self;
+    self->wq_next = 0;
+    self->wq = q;
+}
+
+/*
+ * A wait's last step, once `self` runs again: 0 if a wake took it off its queue, -E_INTR for a signal, -E_TIMEDOUT
+ * if the deadline did.
+ */
+static inline long waitq_wait_result(struct proc *self)
+{
+    if (signal_interrupted(self)) { /* signal_post woke us, or one came while we were woken */
+        waitq_remove(self);
+        return -E_INTR;
+    }
+    if (self->wq) {
+        waitq_remove(self);
+        return -E_TIMEDOUT;
+    }
+    return 0;
+}
+
+/*
+ * waitq_wait_handoff(q, WAITQ_FOREVER, waitq_take_first(from)) when the caller has checked that `from` has a waiter,
+ * no signal interrupts the current thread and sched_can_handoff(from's first waiter): the IPC fast path, which checks
+ * before it changes anything, so it never has to undo anything. Inline, so the path makes one call: the switch.
+ */
+static inline __attribute__((always_inline)) long waitq_pass_first(struct waitq *from, struct waitq *q)
+{
+    struct proc *self = proc_current();
+    struct proc *to = waitq_take_first(from);
+
+    waitq_enqueue_self(q, self);
+    sched_handoff(WAIT_QUEUE, to);
+    return waitq_wait_result(self);
+}
 
 #endif

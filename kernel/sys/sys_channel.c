@@ -137,14 +137,19 @@ long sys_call(wren_handle_t ch, user_inout_ptr msg, uint64_t timeout_ns)
 long sys_reply_receive(wren_handle_t reply_ch, wren_handle_t receive_ch, user_inout_ptr msg, uint64_t timeout_ns)
 {
     struct kobject *reply = 0, *from;
-    long ret = get_channel(receive_ch, WREN_RIGHT_READ, &from);
+    /* A server usually answers and receives on one channel: then one lookup checks both rights. */
+    bool same = reply_ch == receive_ch;
+    long ret = get_channel(receive_ch, same ? WREN_RIGHT_READ | WREN_RIGHT_WRITE : WREN_RIGHT_READ, &from);
     if (ret)
         return ret;
-    if (reply_ch != -1)
+    if (same)
+        reply = from; /* the one reference covers both uses */
+    else if (reply_ch != -1)
         ret = get_channel(reply_ch, WREN_RIGHT_WRITE, &reply);
     if (!ret)
         ret = channel_reply_receive(reply, from, msg, deadline_after(timeout_ns));
-    kobj_put(reply);
+    if (!same)
+        kobj_put(reply);
     kobj_put(from);
     return ret;
 }

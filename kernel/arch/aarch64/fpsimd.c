@@ -19,32 +19,15 @@
 #include "arch/cpu.h"
 #include "arch/sysreg_bits.h"
 
-static struct fpsimd_state *owner; /* whose values the FP/SIMD registers hold, or NULL */
-static bool enabled = true;        /* CPACR_EL1.FPEN as boot.S left it: no traps */
+struct fpsimd_state *fpsimd_owner; /* whose values the FP/SIMD registers hold, or NULL */
+bool fpsimd_enabled = true;        /* CPACR_EL1.FPEN as boot.S left it: no traps */
 
-static void set_access(bool on)
-{
-    if (on == enabled)
-        return;
-    enabled = on;
-    /* Takes effect by the next context synchronization: the eret to EL0, or the isb below. */
-    write_sysreg(cpacr_el1, on ? CPACR_EL1_FPEN : 0);
-}
-
-void fpsimd_switch(struct fpsimd_state *prev, struct fpsimd_state *next)
-{
-    if (prev)
-        prev->tpidr_el0 = read_sysreg(tpidr_el0);
-    if (next) {
-        write_sysreg(tpidr_el0, next->tpidr_el0);
-        set_access(next == owner);
-    }
-}
+/* fpsimd_switch and fpsimd_set_access are inline in arch/context.h: they run on every context switch. */
 
 /* Enable FP access for the kernel's own save and load, now. */
 static void access_now(void)
 {
-    set_access(true);
+    fpsimd_set_access(true);
     isb();
 }
 
@@ -52,15 +35,15 @@ static void access_now(void)
 static void load_for(struct fpsimd_state *s)
 {
     access_now();
-    if (owner && owner != s)
-        arch_fpsimd_save(owner);
+    if (fpsimd_owner && fpsimd_owner != s)
+        arch_fpsimd_save(fpsimd_owner);
     arch_fpsimd_load(s);
-    owner = s;
+    fpsimd_owner = s;
 }
 
 void fpsimd_take(struct fpsimd_state *s)
 {
-    if (owner == s)
+    if (fpsimd_owner == s)
         access_now(); /* its values are loaded already */
     else
         load_for(s);
@@ -69,7 +52,7 @@ void fpsimd_take(struct fpsimd_state *s)
 void fpsimd_sync(struct fpsimd_state *s)
 {
     s->tpidr_el0 = read_sysreg(tpidr_el0);
-    if (owner == s) {
+    if (fpsimd_owner == s) {
         access_now();
         arch_fpsimd_save(s);
     }
@@ -83,6 +66,6 @@ void fpsimd_reload(struct fpsimd_state *s)
 
 void fpsimd_release(struct fpsimd_state *s)
 {
-    if (owner == s)
-        owner = 0;
+    if (fpsimd_owner == s)
+        fpsimd_owner = 0;
 }

@@ -6,13 +6,6 @@
 #include "arch/cpu.h"
 #include "arch/mmu.h"
 
-void arch_set_user_table(uint64_t ttbr0)
-{
-    __asm__ volatile("dsb ishst" ::: "memory"); /* the table's contents are visible to the walker */
-    write_sysreg(ttbr0_el1, ttbr0);
-    isb();
-}
-
 void arch_set_kernel_table(uint64_t ttbr1)
 {
     __asm__ volatile("dsb ishst" ::: "memory"); /* the new tables are visible to the walker */

@@ -905,8 +905,3 @@ void pgtable_destroy(struct pgtable *pt, pgtable_freed_fn page_freed)
     pt->ops->free_table(pt->ops->ctx, pt->root_pa);
     pt->root_pa = 0;
 }
-
-uint64_t pgtable_ttbr(const struct pgtable *pt)
-{
-    return pt->root_pa | ((uint64_t)pt->asid << TTBR_ASID_SHIFT);
-}

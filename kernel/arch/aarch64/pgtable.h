@@ -211,7 +211,10 @@ struct pgtable_fork_ops {
  */
 int pgtable_fork(struct pgtable *child, struct pgtable *parent, const struct pgtable_fork_ops *f);
 
-/* The TTBR0_EL1/TTBR1_EL1 value: root PA | ASID << 48. */
-uint64_t pgtable_ttbr(const struct pgtable *pt);
+/* The TTBR0_EL1/TTBR1_EL1 value: root PA | ASID << 48. Inline: every context switch takes one. */
+static inline uint64_t pgtable_ttbr(const struct pgtable *pt)
+{
+    return pt->root_pa | ((uint64_t)pt->asid << TTBR_ASID_SHIFT);
+}
 
 #endif

@@ -9,7 +9,11 @@
 #ifndef WREN_ARCH_CONTEXT_H
 #define WREN_ARCH_CONTEXT_H
 
+#include <stdbool.h>
 #include <stdint.h>
+
+#include "arch/cpu.h"
+#include "arch/sysreg_bits.h"
 
 struct cpu_context {
     uint64_t x19_x29[11];
@@ -43,8 +47,30 @@ void arch_fpsimd_load(const struct fpsimd_state *s);
  * executes an FP instruction; a context switch only enables or disables FP access. `s` is
  * always the state of the thread concerned, NULL for the idle thread.
  */
-/* At a context switch from prev to next: switch tpidr_el0, and allow FP only to its owner. */
-void fpsimd_switch(struct fpsimd_state *prev, struct fpsimd_state *next);
+/* fpsimd.c's state, read inline by fpsimd_switch: whose values the registers hold, and CPACR_EL1.FPEN as set. */
+extern struct fpsimd_state *fpsimd_owner;
+extern bool fpsimd_enabled;
+
+/* Allow or trap FP access at EL0 and EL1 (CPACR_EL1.FPEN), writing the register only on a change. */
+static inline void fpsimd_set_access(bool on)
+{
+    if (on == fpsimd_enabled)
+        return;
+    fpsimd_enabled = on;
+    /* Takes effect by the next context synchronization: the eret to EL0, or an isb. */
+    write_sysreg(cpacr_el1, on ? CPACR_EL1_FPEN : 0);
+}
+
+/* At a context switch from prev to next: switch tpidr_el0, and allow FP only to its owner. Inline: every switch. */
+static inline void fpsimd_switch(struct fpsimd_state *prev, struct fpsimd_state *next)
+{
+    if (prev)
+        prev->tpidr_el0 = read_sysreg(tpidr_el0);
+    if (next) {
+        write_sysreg(tpidr_el0, next->tpidr_el0);
+        fpsimd_set_access(next == fpsimd_owner);
+    }
+}
 /* The running thread (state s) used FP while it was disabled: give it the registers. */
 void fpsimd_take(struct fpsimd_state *s);
 /* Make the running thread's *s complete in memory (before fork or a signal frame reads it). */

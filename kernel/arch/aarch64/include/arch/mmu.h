@@ -10,8 +10,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Install a user table (root PA | ASID << 48, from pgtable_ttbr). */
-void arch_set_user_table(uint64_t ttbr0);
+#include "arch/cpu.h"
+
+/* Install a user table (root PA | ASID << 48, from pgtable_ttbr). Inline: every context switch does it. */
+static inline void arch_set_user_table(uint64_t ttbr0)
+{
+    __asm__ volatile("dsb ishst" ::: "memory"); /* the table's contents are visible to the walker */
+    write_sysreg(ttbr0_el1, ttbr0);
+    isb();
+}
 /* Replace the kernel's table (TTBR1) and drop every cached kernel translation. */
 void arch_set_kernel_table(uint64_t ttbr1);
 /* Invalidate one page's translation on every CPU: for asid (user) or all ASIDs (kernel). */
