@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Pack a directory into the initrd: a ustar archive, byte-for-byte reproducible.
 
-    mkinitrd.py --root initrd-root --out initrd.tar
+    mkinitrd.py --root initrd-root [--dir tmp ...] --out initrd.tar
+
+--dir adds an empty directory (the default initrd has /tmp, for scratch files from the shell).
 
 Entries are sorted, owned by 0:0, dated 0, so the same inputs always give the same bytes.
 """
@@ -36,6 +38,7 @@ def add_tree(tar, root):
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--root", required=True)
+    ap.add_argument("--dir", action="append", default=[], help="an empty directory to add")
     ap.add_argument("--out", required=True)
     args = ap.parse_args()
     if not os.path.isdir(args.root):
@@ -43,6 +46,11 @@ def main():
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w", format=tarfile.USTAR_FORMAT) as tar:
         add_tree(tar, args.root)
+        for name in sorted(args.dir):
+            info = tarfile.TarInfo(name.strip("/"))
+            info.type = tarfile.DIRTYPE
+            info.mode = 0o755
+            tar.addfile(info)
     data = buf.getvalue()
     if os.path.exists(args.out):
         with open(args.out, "rb") as f:
