@@ -16,4 +16,11 @@ uint64_t timer_counter_hz(void);
 /* Nanoseconds since the counter started (boot, on every board we support). */
 uint64_t timer_now_ns(void);
 
+/* The time `ns` from now, saturating: a huge timeout from user space means "never", not a wrap into the past. */
+static inline uint64_t timer_deadline_after(uint64_t ns)
+{
+    uint64_t now = timer_now_ns();
+    return ns > UINT64_MAX - now ? UINT64_MAX : now + ns;
+}
+
 #endif

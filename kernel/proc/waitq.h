@@ -14,6 +14,8 @@
 
 #include <stdint.h>
 
+#include "timer.h"
+
 struct proc;
 
 struct waitq {
@@ -21,6 +23,12 @@ struct waitq {
 };
 
 #define WAITQ_FOREVER 0 /* deadline meaning "no deadline" */
+
+/* The deadline for a syscall's `timeout_ns` argument, where 0 means no limit (send, receive, call, connect...). */
+static inline uint64_t waitq_deadline_after(uint64_t timeout_ns)
+{
+    return timeout_ns ? timer_deadline_after(timeout_ns) : WAITQ_FOREVER;
+}
 
 /*
  * Sleep on q until woken or until the monotonic time `deadline` (ns; WAITQ_FOREVER for none).

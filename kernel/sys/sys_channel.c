@@ -5,8 +5,8 @@
 #include "obj/channel.h"
 #include "obj/handle.h"
 #include "proc/proc.h"
+#include "proc/waitq.h"
 #include "syscall_table.h"
-#include "timer.h"
 
 static struct handle_table *my_table(void)
 {
@@ -16,14 +16,6 @@ static struct handle_table *my_table(void)
 static long get_channel(wren_handle_t ch, uint32_t rights, struct kobject **o)
 {
     return handle_get(my_table(), ch, WREN_OBJECT_CHANNEL, rights, -E_BADHANDLE, o);
-}
-
-static uint64_t deadline_after(uint64_t timeout_ns)
-{
-    if (!timeout_ns)
-        return 0;
-    uint64_t now = timer_now_ns();
-    return timeout_ns > UINT64_MAX - now ? UINT64_MAX : now + timeout_ns;
 }
 
 long sys_channel_create(user_out_ptr ends, uint32_t depth)
@@ -66,7 +58,7 @@ long sys_send(wren_handle_t ch, user_in_ptr msg, uint32_t flags, uint64_t timeou
     long err = get_channel(ch, WREN_RIGHT_WRITE, &o);
     if (err)
         return err;
-    err = channel_send_user(o, msg, flags & WREN_IPC_NONBLOCK, deadline_after(timeout_ns));
+    err = channel_send_user(o, msg, flags & WREN_IPC_NONBLOCK, waitq_deadline_after(timeout_ns));
     kobj_put(o);
     return err;
 }
@@ -78,7 +70,7 @@ long sys_receive(wren_handle_t ch, user_out_ptr msg, uint32_t flags, uint64_t ti
     if (ret)
         return ret;
     /* Straight from the queue to the user's buffer; a bad buffer leaves the message queued. */
-    ret = channel_receive(o, 0, msg, flags & WREN_IPC_NONBLOCK, deadline_after(timeout_ns));
+    ret = channel_receive(o, 0, msg, flags & WREN_IPC_NONBLOCK, waitq_deadline_after(timeout_ns));
     kobj_put(o);
     return ret;
 }
@@ -129,7 +121,7 @@ long sys_call(wren_handle_t ch, user_inout_ptr msg, uint64_t timeout_ns)
     long ret = get_channel(ch, WREN_RIGHT_READ | WREN_RIGHT_WRITE, &o);
     if (ret)
         return ret;
-    ret = channel_call(o, msg, deadline_after(timeout_ns));
+    ret = channel_call(o, msg, waitq_deadline_after(timeout_ns));
     kobj_put(o);
     return ret;
 }
@@ -147,7 +139,7 @@ long sys_reply_receive(wren_handle_t reply_ch, wren_handle_t receive_ch, user_in
     else if (reply_ch != -1)
         ret = get_channel(reply_ch, WREN_RIGHT_WRITE, &reply);
     if (!ret)
-        ret = channel_reply_receive(reply, from, msg, deadline_after(timeout_ns));
+        ret = channel_reply_receive(reply, from, msg, waitq_deadline_after(timeout_ns));
     if (!same)
         kobj_put(reply);
     kobj_put(from);

@@ -22,11 +22,6 @@ static long get_queue(wren_handle_t queue, uint32_t rights, struct kobject **o)
     return handle_get(my_table(), queue, WREN_OBJECT_EVENT_QUEUE, rights, -E_BADHANDLE, o);
 }
 
-static uint64_t saturating_add(uint64_t a, uint64_t b)
-{
-    return a > UINT64_MAX - b ? UINT64_MAX : a + b;
-}
-
 long sys_event_queue_create(void)
 {
     struct kobject *q;
@@ -101,7 +96,7 @@ static long check_source(struct event_request *r)
     case WREN_EVENT_FD_WRITABLE: return watched_object(r);
     case WREN_EVENT_TIMER:
         if (!(r->flags & WREN_SUBSCRIBE_ABSOLUTE))
-            r->source = saturating_add(timer_now_ns(), r->source);
+            r->source = timer_deadline_after(r->source);
         return 0;
     case WREN_EVENT_CHILD_EXIT: {
         if (!r->source)
@@ -165,7 +160,7 @@ long sys_event_wait(wren_handle_t queue, user_out_ptr events, uint32_t max, int6
     else if (!user_writable(events, (size_t)max * sizeof(struct wren_event)))
         ret = -E_FAULT;
     else {
-        uint64_t deadline = timeout_ns <= 0 ? WAITQ_FOREVER : saturating_add(timer_now_ns(), (uint64_t)timeout_ns);
+        uint64_t deadline = timeout_ns < 0 ? WAITQ_FOREVER : waitq_deadline_after((uint64_t)timeout_ns);
         ret = event_wait(q, events, max, deadline, timeout_ns == 0);
     }
     kobj_put(q);

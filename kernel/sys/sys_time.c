@@ -17,8 +17,7 @@ long sys_get_time(uint32_t clock)
 
 long sys_sleep(uint64_t duration_ns)
 {
-    uint64_t now = timer_now_ns();
-    uint64_t deadline = duration_ns > UINT64_MAX - now ? UINT64_MAX : now + duration_ns;
+    uint64_t deadline = timer_deadline_after(duration_ns);
 
     if (duration_ns == 0) {
         sched_yield();
