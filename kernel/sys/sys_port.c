@@ -7,8 +7,8 @@
 #include "obj/handle.h"
 #include "obj/port.h"
 #include "proc/proc.h"
+#include "proc/waitq.h"
 #include "syscall_table.h"
-#include "timer.h"
 
 /* What a subscriber may do with its end: read, pass on, duplicate; never send. */
 #define SUBSCRIBER_RIGHTS (WREN_OBJECT_CHANNEL_RIGHTS & ~WREN_RIGHT_WRITE)
@@ -31,14 +31,6 @@ static long fetch_name(char *buf, user_in_ptr name, size_t len)
     if (len > PORT_NAME_MAX)
         return -E_NAMETOOLONG;
     return copy_from_user(buf, name, len) ? -E_FAULT : 0;
-}
-
-static uint64_t deadline_after(uint64_t timeout_ns)
-{
-    if (!timeout_ns)
-        return 0;
-    uint64_t now = timer_now_ns();
-    return timeout_ns > UINT64_MAX - now ? UINT64_MAX : now + timeout_ns;
 }
 
 static long get_port(wren_handle_t port, uint32_t rights, struct kobject **o)
@@ -75,6 +67,18 @@ long sys_port_unregister(wren_handle_t port)
     return handle_close(my_table(), port, -E_BADHANDLE);
 }
 
+/*
+ * Give the caller a new channel end. The table was checked for room before any wait; if it
+ * filled meanwhile (threads sharing it), the end goes and its peer sees Close.
+ */
+static long install_end(struct kobject *end, uint32_t rights)
+{
+    long h = handle_install(my_table(), end, rights, 0);
+    if (h < 0)
+        kobj_put(end);
+    return h;
+}
+
 long sys_port_connect(user_in_ptr name, size_t name_len, uint64_t timeout_ns)
 {
     char buf[PORT_NAME_MAX];
@@ -85,13 +89,8 @@ long sys_port_connect(user_in_ptr name, size_t name_len, uint64_t timeout_ns)
         return err;
     if (table_full())
         return -E_MFILE;
-    err = port_connect(buf, name_len, deadline_after(timeout_ns), &end);
-    if (err)
-        return err;
-    long h = handle_install(my_table(), end, WREN_OBJECT_CHANNEL_RIGHTS, 0);
-    if (h < 0)
-        kobj_put(end); /* the table filled while we waited (threads sharing it): the server sees Close */
-    return h;
+    err = port_connect(buf, name_len, waitq_deadline_after(timeout_ns), &end);
+    return err ? err : install_end(end, WREN_OBJECT_CHANNEL_RIGHTS);
 }
 
 long sys_port_accept(wren_handle_t port, uint32_t flags, uint64_t timeout_ns)
@@ -103,14 +102,9 @@ long sys_port_accept(wren_handle_t port, uint32_t flags, uint64_t timeout_ns)
     if (table_full())
         err = -E_MFILE; /* the request stays queued */
     else
-        err = port_accept(o, flags & WREN_IPC_NONBLOCK, deadline_after(timeout_ns), &end);
+        err = port_accept(o, flags & WREN_IPC_NONBLOCK, waitq_deadline_after(timeout_ns), &end);
     kobj_put(o);
-    if (err)
-        return err;
-    long h = handle_install(my_table(), end, WREN_OBJECT_CHANNEL_RIGHTS, 0);
-    if (h < 0)
-        kobj_put(end); /* as in connect: the client sees Close */
-    return h;
+    return err ? err : install_end(end, WREN_OBJECT_CHANNEL_RIGHTS);
 }
 
 long sys_port_drop_privilege(void)
@@ -132,9 +126,7 @@ long sys_port_subscribe(user_in_ptr name, size_t name_len)
     if (table_full())
         return -E_MFILE;
     err = port_subscribe(buf, name_len, &end);
-    if (err)
-        return err;
-    return handle_install(my_table(), end, SUBSCRIBER_RIGHTS, 0);
+    return err ? err : install_end(end, SUBSCRIBER_RIGHTS);
 }
 
 long sys_port_publish(wren_handle_t port, user_in_ptr msg, user_out_ptr skipped)
