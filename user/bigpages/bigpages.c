@@ -21,12 +21,6 @@
 #define RW    (WREN_PROT_READ | WREN_PROT_WRITE)
 #define ANON  (WREN_MAP_PRIVATE | WREN_MAP_ANONYMOUS)
 
-static uint64_t free_bytes(void)
-{
-    struct wren_meminfo mi;
-    return wren_mem_info(&mi) == 0 ? mi.free : 0;
-}
-
 /* A mapping of len bytes (+ 2 MiB of slack) and its first 2 MiB-aligned address. */
 static uint64_t map_aligned(uint64_t len, uint64_t *raw)
 {
@@ -55,17 +49,17 @@ static long touch_in_child(uint64_t va, int write)
 
 static void check_block_on_first_touch(void)
 {
-    uint64_t before = free_bytes(), raw;
+    uint64_t before = wren_check_free_bytes(), raw;
     uint64_t a = map_aligned(2 * BLOCK, &raw);
     wren_check("mmap 4 MiB (+2 MiB to align)", a != 0, 1);
-    wren_check("mmap allocates nothing yet", (long)(before - free_bytes()), 0);
+    wren_check("mmap allocates nothing yet", (long)(before - wren_check_free_bytes()), 0);
     volatile uint64_t *p = (volatile uint64_t *)(a + 12345 * 8);
     *p = 0x1234;
-    long cost = (long)(before - free_bytes());
+    long cost = (long)(before - wren_check_free_bytes());
     /* 512 pages, and maybe up to two page tables (L1, L2) for a new area; never an L3 table. */
     wren_check("one touch takes a whole 2 MiB block", cost >= (long)BLOCK && cost <= (long)(BLOCK + 2 * PAGE), 1);
 
-    uint64_t after_first = free_bytes();
+    uint64_t after_first = wren_check_free_bytes();
     volatile uint64_t *q = (volatile uint64_t *)a;
     int zero = 1;
     for (uint64_t i = 0; i < BLOCK / 8; i += 7) /* every page, at varying offsets */
@@ -78,34 +72,35 @@ static void check_block_on_first_touch(void)
     for (uint64_t off = 0; off < BLOCK; off += PAGE)
         back &= q[off / 8 + (off / PAGE) % 512] == off + 1;
     wren_check("every page of the block is writable and reads back", back, 1);
-    wren_check("...without allocating anything more", (long)(after_first - free_bytes()), 0);
+    wren_check("...without allocating anything more", (long)(after_first - wren_check_free_bytes()), 0);
 
     *(volatile uint8_t *)(a + BLOCK + 5 * PAGE) = 1;
-    wren_check("the second 2 MiB: another block, no new table", (long)(after_first - free_bytes()), (long)BLOCK);
+    wren_check("the second 2 MiB: another block, no new table", (long)(after_first - wren_check_free_bytes()),
+               (long)BLOCK);
 
     /* The slack below the aligned part is not a whole aligned 2 MiB: 4 KiB pages there. */
     if (a - raw >= 2 * PAGE) {
-        uint64_t b = free_bytes();
+        uint64_t b = wren_check_free_bytes();
         *(volatile uint8_t *)(raw + PAGE) = 1;
-        long c = (long)(b - free_bytes());
+        long c = (long)(b - wren_check_free_bytes());
         wren_check("an unaligned stretch costs a page (+ at most an L3 table)", c >= (long)PAGE && c <= 2 * (long)PAGE,
                    1);
     }
     wren_check("munmap", wren_munmap((void *)raw, 3 * BLOCK), 0);
-    wren_check("munmap returns every page", (long)(before - free_bytes()), 0);
+    wren_check("munmap returns every page", (long)(before - wren_check_free_bytes()), 0);
 }
 
 static void check_split_by_munmap_and_mprotect(void)
 {
-    uint64_t before = free_bytes(), raw;
+    uint64_t before = wren_check_free_bytes(), raw;
     uint64_t a = map_aligned(BLOCK, &raw);
     volatile uint64_t *p = (volatile uint64_t *)a;
     for (uint64_t i = 0; i < 512; i++)
         p[i * PAGE / 8] = 1000 + i;
-    uint64_t full = free_bytes();
+    uint64_t full = wren_check_free_bytes();
     wren_check("munmap one page inside the block", wren_munmap((void *)(a + 100 * PAGE), PAGE), 0);
     /* The page comes back, an L3 table is taken for the 511 left. */
-    wren_check("...frees that page and costs one table", (long)(full - free_bytes()), 0);
+    wren_check("...frees that page and costs one table", (long)(full - wren_check_free_bytes()), 0);
     int kept = 1;
     for (uint64_t i = 0; i < 512; i++)
         if (i != 100)
@@ -125,27 +120,27 @@ static void check_split_by_munmap_and_mprotect(void)
     p[301 * PAGE / 8] = 9;
     wren_check("its neighbours stay writable", (long)(p[299 * PAGE / 8] + p[301 * PAGE / 8]), 17);
     wren_check("munmap the rest", wren_munmap((void *)raw, 2 * BLOCK), 0);
-    wren_check("every page comes back", (long)(before - free_bytes()), 0);
+    wren_check("every page comes back", (long)(before - wren_check_free_bytes()), 0);
 
     /* mprotect of a whole block keeps it a block: no table needed, nothing allocated. */
     a = map_aligned(BLOCK, &raw);
     p = (volatile uint64_t *)a;
     p[0] = 55;
-    uint64_t b = free_bytes();
+    uint64_t b = wren_check_free_bytes();
     wren_check("mprotect a whole block read-only", wren_mprotect((void *)a, BLOCK, WREN_PROT_READ), 0);
-    wren_check("...allocates nothing", (long)(b - free_bytes()), 0);
+    wren_check("...allocates nothing", (long)(b - wren_check_free_bytes()), 0);
     wren_check("...and writing it kills the writer", touch_in_child(a + 7 * PAGE, 1),
                WREN_WAIT_STATUS_SIGNALED | WREN_SIGNAL_SIGSEGV);
     wren_check("mprotect it back", wren_mprotect((void *)a, BLOCK, RW), 0);
     p[7 * PAGE / 8] = 56;
     wren_check("writable again, data kept", (long)(p[0] + p[7 * PAGE / 8]), 111);
     wren_munmap((void *)raw, 2 * BLOCK);
-    wren_check("every page comes back again", (long)(before - free_bytes()), 0);
+    wren_check("every page comes back again", (long)(before - wren_check_free_bytes()), 0);
 }
 
 static void check_fork(void)
 {
-    uint64_t before = free_bytes(), raw;
+    uint64_t before = wren_check_free_bytes(), raw;
     uint64_t a = map_aligned(BLOCK, &raw);
     volatile uint64_t *p = (volatile uint64_t *)a;
     for (uint64_t i = 0; i < 512; i++)
@@ -156,10 +151,11 @@ static void check_fork(void)
         int bad = 0;
         for (uint64_t i = 0; i < 512; i++)
             bad |= p[i * PAGE / 8] != 2000 + i;
-        free_bytes(); /* its first call copies our stack page (mem_info writes there): not the cost measured */
-        uint64_t b = free_bytes();
+        wren_check_free_bytes(); /* its first call copies our stack page (mem_info writes there): not the cost measured
+                                  */
+        uint64_t b = wren_check_free_bytes();
         p[10 * PAGE / 8] = 1; /* a copy of that page alone */
-        if (b - free_bytes() != PAGE)
+        if (b - wren_check_free_bytes() != PAGE)
             bad |= 2;
         p[11 * PAGE / 8] = 2;
         wren_exit(bad ? 100 + bad : (p[10 * PAGE / 8] == 1 && p[11 * PAGE / 8] == 2 ? 0 : 99));
@@ -186,12 +182,12 @@ static void check_fork(void)
     wren_check("wait", wren_wait((int32_t)pid, &status, 0), pid);
     wren_check("the child still saw the old data", status, 0);
     wren_munmap((void *)raw, 2 * BLOCK);
-    wren_check("every page comes back after fork and exit", (long)(before - free_bytes()), 0);
+    wren_check("every page comes back after fork and exit", (long)(before - wren_check_free_bytes()), 0);
 }
 
 static void check_prot_none(void)
 {
-    uint64_t before = free_bytes();
+    uint64_t before = wren_check_free_bytes();
     long a = wren_mmap(0, 3 * PAGE, RW, ANON, -1, 0);
     volatile uint64_t *p = (volatile uint64_t *)a;
     p[0] = 11;
@@ -233,7 +229,7 @@ static void check_prot_none(void)
         kept &= q[i * PAGE / 8] == 3000 + i;
     wren_check("the whole block kept its data", kept, 1);
     wren_munmap((void *)raw, 2 * BLOCK);
-    wren_check("every page comes back", (long)(before - free_bytes()), 0);
+    wren_check("every page comes back", (long)(before - wren_check_free_bytes()), 0);
 }
 
 int main(void)

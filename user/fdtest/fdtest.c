@@ -18,19 +18,6 @@
 
 static uint8_t buf[8192];
 
-static struct wren_kernel_stats kstats(void)
-{
-    struct wren_kernel_stats ks = {0};
-    wren_kernel_stats(&ks);
-    return ks;
-}
-
-static uint64_t free_bytes(void)
-{
-    struct wren_meminfo mi;
-    return wren_mem_info(&mi) == 0 ? mi.free : 0;
-}
-
 static long probe(const char *arg)
 {
     long fd = 0;
@@ -267,8 +254,8 @@ static void no_leaks(void)
 {
     int32_t fds[2];
     long bad = 0;
-    uint64_t before = free_bytes();
-    struct wren_kernel_stats k0 = kstats();
+    uint64_t before = wren_check_free_bytes();
+    struct wren_kernel_stats k0 = wren_check_kstats();
     for (int i = 0; i < 10000; i++) {
         bad += wren_pipe(fds, 0) != 0;
         bad += wren_write(fds[1], "x", 1) != 1;
@@ -283,8 +270,8 @@ static void no_leaks(void)
     }
     bad += wren_unlink(P("/tmp/cycle")) != 0 || wren_rmdir(P("/tmp")) != 0;
     wren_check("10,000 file opens, writes and closes", bad, 0);
-    wren_check("  free memory back where it was", (long)(free_bytes() - before), 0);
-    struct wren_kernel_stats k1 = kstats();
+    wren_check("  free memory back where it was", (long)(wren_check_free_bytes() - before), 0);
+    struct wren_kernel_stats k1 = wren_check_kstats();
     wren_check("  kernel objects back where they were", (long)(k1.objects - k0.objects), 0);
     wren_check("  kernel heap allocations too", (long)(k1.heap_objects - k0.heap_objects), 0);
     wren_check("  and open handles", (long)(k1.handles - k0.handles), 0);

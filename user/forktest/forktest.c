@@ -13,20 +13,14 @@
 
 static volatile long global = 7; /* in .data: a page of the program image */
 
-static uint64_t free_bytes(void)
-{
-    struct wren_meminfo mi;
-    return wren_mem_info(&mi) == 0 ? mi.free : 0;
-}
-
 /* The child's side; its exit status is the number of the first check that failed. */
 static int child(volatile uint64_t *buf)
 {
     if (global != 7 || buf[0] != 111 || buf[PAGE / 8] != 222)
         return 1;
-    uint64_t before = free_bytes();
+    uint64_t before = wren_check_free_bytes();
     buf[0] = 333; /* copy-on-write: exactly one new page */
-    if (buf[0] != 333 || before - free_bytes() != PAGE)
+    if (buf[0] != 333 || before - wren_check_free_bytes() != PAGE)
         return 2;
     global = 8;
     if (global != 8)
@@ -60,7 +54,7 @@ int main(void)
     buf[PAGE / 8] = 444; /* our page is ours alone again: no copy needed, but it must be writable */
     wren_check("the parent can write after the child is gone", (long)buf[PAGE / 8], 444);
 
-    uint64_t before = free_bytes();
+    uint64_t before = wren_check_free_bytes();
     int ok = 1;
     for (int i = 0; i < 100 && ok; i++) {
         long p = wren_fork();
@@ -71,6 +65,6 @@ int main(void)
         ok = p > 0 && wren_wait((int32_t)p, &status, 0) == p && status == 0;
     }
     wren_check("100 fork/write/exit/wait cycles", ok, 1);
-    wren_check("free memory back to where it started", (long)(before - free_bytes()), 0);
+    wren_check("free memory back to where it started", (long)(before - wren_check_free_bytes()), 0);
     return wren_check_end();
 }

@@ -23,25 +23,6 @@ static struct wren_msg msg(uint32_t type, uint32_t len, uint64_t tag)
     return m;
 }
 
-static struct wren_kernel_stats kstats(void)
-{
-    struct wren_kernel_stats ks = {0};
-    wren_kernel_stats(&ks);
-    return ks;
-}
-
-static uint64_t free_bytes(void)
-{
-    struct wren_meminfo mi;
-    return wren_mem_info(&mi) == 0 ? mi.free : 0;
-}
-
-static long wait_status(long pid)
-{
-    int32_t status = -1;
-    return wren_wait((int32_t)pid, &status, 0) == pid ? status : -1000;
-}
-
 static void basics(void)
 {
     wren_handle_t ch[2];
@@ -170,7 +151,7 @@ static void transfer(void)
     wren_check("  the handle left the sender", wren_channel_close(b[0]), -E_BADHANDLE);
     struct wren_msg m = msg(WREN_MSG_DATA, 2, 77);
     wren_check("  send on b[1] to the moved end", wren_send(b[1], &m, 0, 0), 0);
-    wren_check("  receiver used it as allowed and no more", wait_status(pid), 0);
+    wren_check("  receiver used it as allowed and no more", wren_check_wait_status(pid), 0);
     wren_check("transfer a handle over itself", wren_channel_transfer(a[0], a[0], WREN_RIGHT_ALL), -E_BADHANDLE);
     wren_check("transfer a channel's other end over it", wren_channel_transfer(a[0], a[1], WREN_RIGHT_ALL), -E_INVAL);
     wren_check("transfer a forged handle", wren_channel_transfer(a[0], 50, WREN_RIGHT_ALL), -E_BADHANDLE);
@@ -208,7 +189,7 @@ static void stream(void)
     }
     wren_check("100,000 messages between processes", n, N);
     wren_check("  none lost, duplicated or reordered", bad, 0);
-    wren_check("  sender exited cleanly", wait_status(pid), 0);
+    wren_check("  sender exited cleanly", wren_check_wait_status(pid), 0);
     wren_close(ch[1]);
 }
 
@@ -244,7 +225,7 @@ static void call_reply(void)
     wren_check("1000 calls answered", bad, 0);
     m = msg(0, 1, 0); /* call sets the type itself */
     wren_check("a call whose server dies: E_PIPE", wren_call(ch[0], &m, 0), -E_PIPE);
-    wren_check("  server exited", wait_status(pid), 0);
+    wren_check("  server exited", wren_check_wait_status(pid), 0);
     wren_check("a call on a dead channel", wren_call(ch[0], &m, 0), -E_PIPE);
     m = msg(WREN_MSG_DATA, 65, 0);
     wren_check("a call with 65 bytes", wren_call(ch[0], &m, 0), -E_MSGSIZE);
@@ -296,7 +277,7 @@ static void server_loop(void)
     }
     wren_check("1000 calls answered by reply_receive", bad, 0);
     wren_close(ch[0]);
-    wren_check("  server saw Close, then E_PIPE answering it", wait_status(pid), 0);
+    wren_check("  server saw Close, then E_PIPE answering it", wren_check_wait_status(pid), 0);
 
     wren_channel_create(ch, 0);
     wren_channel_create(other, 0);
@@ -333,8 +314,8 @@ static void no_leaks(void)
     wren_handle_t ch[2], extra[2];
     struct wren_msg m = msg(WREN_MSG_DATA, 64, 1), r;
     long bad = 0;
-    uint64_t before = free_bytes();
-    struct wren_kernel_stats k0 = kstats();
+    uint64_t before = wren_check_free_bytes();
+    struct wren_kernel_stats k0 = wren_check_kstats();
     for (int i = 0; i < 10000; i++) {
         bad += wren_channel_create(ch, 0) != 0;
         bad += wren_channel_create(extra, 0) != 0;
@@ -344,8 +325,8 @@ static void no_leaks(void)
         bad += wren_close(ch[0]) + wren_close(ch[1]) + wren_close(extra[1]);
     }
     wren_check("10,000 channels made, used and closed with handles in flight", bad, 0);
-    wren_check("  free memory back where it was", (long)(free_bytes() - before), 0);
-    struct wren_kernel_stats k1 = kstats();
+    wren_check("  free memory back where it was", (long)(wren_check_free_bytes() - before), 0);
+    struct wren_kernel_stats k1 = wren_check_kstats();
     wren_check("  kernel objects back where they were", (long)(k1.objects - k0.objects), 0);
     wren_check("  kernel heap allocations too", (long)(k1.heap_objects - k0.heap_objects), 0);
     wren_check("  and open handles", (long)(k1.handles - k0.handles), 0);

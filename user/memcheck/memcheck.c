@@ -12,12 +12,6 @@
 #define RW   (WREN_PROT_READ | WREN_PROT_WRITE)
 #define ANON (WREN_MAP_PRIVATE | WREN_MAP_ANONYMOUS)
 
-static uint64_t free_bytes(void)
-{
-    struct wren_meminfo mi;
-    return wren_mem_info(&mi) == 0 ? mi.free : 0;
-}
-
 static void check_info(void)
 {
     struct wren_meminfo mi;
@@ -33,21 +27,21 @@ static void check_info(void)
 
 static void check_demand_paging(void)
 {
-    uint64_t before = free_bytes();
+    uint64_t before = wren_check_free_bytes();
     long a = wren_mmap(0, 16 * PAGE, RW, ANON, -1, 0);
     wren_check("mmap 16 pages succeeds", a > 0 && (a & (PAGE - 1)) == 0, 1);
-    wren_check("mmap allocates nothing yet", (long)(before - free_bytes()), 0);
+    wren_check("mmap allocates nothing yet", (long)(before - wren_check_free_bytes()), 0);
     volatile uint8_t *p = (volatile uint8_t *)a;
     wren_check("untouched memory reads as zero", p[3 * PAGE + 17], 0);
     /* The first page of a new area may also need page tables (up to three levels). */
-    long first = (long)(before - free_bytes());
+    long first = (long)(before - wren_check_free_bytes());
     wren_check("first touch allocates one page (+ tables)", first >= PAGE && first <= 4 * PAGE, 1);
     p[5 * PAGE] = 0x5a;
     p[5 * PAGE + 1] = 0xa5;
     wren_check("written value reads back", p[5 * PAGE] + (p[5 * PAGE + 1] << 8), 0xa55a);
-    wren_check("the second page costs exactly one page", (long)(before - free_bytes()) - first, PAGE);
+    wren_check("the second page costs exactly one page", (long)(before - wren_check_free_bytes()) - first, PAGE);
     wren_check("munmap", wren_munmap((void *)a, 16 * PAGE), 0);
-    wren_check("munmap returns every page", (long)(before - free_bytes()), 0);
+    wren_check("munmap returns every page", (long)(before - wren_check_free_bytes()), 0);
 }
 
 static void check_partial(void)
@@ -95,16 +89,16 @@ static void check_refusals(void)
     /* The kernel writing into a page the program never touched faults it in (demand paging under a syscall). */
     long fresh = wren_mmap(0, 2 * PAGE, RW, ANON, -1, 0);
     *(volatile uint8_t *)fresh = 1; /* its page tables exist now */
-    uint64_t before = free_bytes();
+    uint64_t before = wren_check_free_bytes();
     wren_check("mem_info into an untouched page", wren_mem_info((struct wren_meminfo *)(fresh + PAGE + 64)), 0);
-    wren_check("...which allocated exactly that page", (long)(before - free_bytes()), PAGE);
+    wren_check("...which allocated exactly that page", (long)(before - wren_check_free_bytes()), PAGE);
     wren_munmap((void *)fresh, 2 * PAGE);
     wren_munmap((void *)ro, PAGE);
 }
 
 static void check_no_leaks(void)
 {
-    uint64_t before = free_bytes();
+    uint64_t before = wren_check_free_bytes();
     int ok = 1;
     for (int i = 0; i < 10000 && ok; i++) {
         long a = wren_mmap(0, 3 * PAGE, RW, ANON, -1, 0);
@@ -114,17 +108,17 @@ static void check_no_leaks(void)
         ok = a > 0 && p[0] == (uint8_t)i && wren_munmap((void *)a, 3 * PAGE) == 0;
     }
     wren_check("10,000 mmap/touch/munmap cycles", ok, 1);
-    wren_check("free memory back to where it started", (long)(before - free_bytes()), 0);
+    wren_check("free memory back to where it started", (long)(before - wren_check_free_bytes()), 0);
 
     /* Issue 3's other half: 10,000 spawn/exit/wait cycles (of /bin/nop, which the test packs) give back every page. */
     struct wren_kernel_stats k0 = wren_check_kstats();
-    before = free_bytes();
+    before = wren_check_free_bytes();
     ok = 1;
     for (int i = 0; i < 10000 && ok; i++)
         ok = wren_check_wait_status(wren_spawn("/bin/nop", 8, "nop", 4, 0)) == 0;
     struct wren_kernel_stats k1 = wren_check_kstats();
     wren_check("10,000 spawn/exit/wait cycles", ok, 1);
-    wren_check("  free memory back to where it started", (long)(before - free_bytes()), 0);
+    wren_check("  free memory back to where it started", (long)(before - wren_check_free_bytes()), 0);
     wren_check("  kernel objects too", (long)(k1.objects - k0.objects), 0);
     wren_check("  and processes", (long)(k1.processes - k0.processes), 0);
 }

@@ -29,12 +29,6 @@ static long status_of(long pid)
     return r == pid ? status : -1000 + r;
 }
 
-static uint64_t free_bytes(void)
-{
-    struct wren_meminfo mi;
-    return wren_mem_info(&mi) == 0 ? mi.free : 0;
-}
-
 static long now_ms(void)
 {
     return wren_get_time(WREN_CLOCK_MONOTONIC) / 1000000;
@@ -134,13 +128,13 @@ int main(void)
     wren_check("init reaps the orphaned grandchild", g > o && st == 0, 1);
 
     /* No leaks: 200 spawn/exit/wait cycles give back every page. */
-    uint64_t before = free_bytes();
+    uint64_t before = wren_check_free_bytes();
     static const char exit0[] = "child\0exit\0000";
     int ok = 1;
     for (int i = 0; i < 200 && ok; i++)
         ok = status_of(spawn(exit0, sizeof(exit0))) == 0;
     wren_check("200 spawn/wait cycles", ok, 1);
-    wren_check("free memory back to where it started", (long)(before - free_bytes()), 0);
+    wren_check("free memory back to where it started", (long)(before - wren_check_free_bytes()), 0);
 
     /* exec: the parent sees what the new image computes from its new argv: argc * 10 + strlen(argv[2]). */
     static const char exec3[] = "child\0exec\0/bin/child\0child\0args\0hello!!";
@@ -171,7 +165,7 @@ int main(void)
     static char many[64 * 2]; /* 64 arguments "a": one more than the initial stack takes */
     for (unsigned i = 0; i < sizeof(many); i += 2)
         many[i] = 'a';
-    before = free_bytes();
+    before = wren_check_free_bytes();
     wren_check("exec a missing program", wren_exec("/bin/nope", 9, exit42, sizeof(exit42), 0, 0), -E_NOENT);
     wren_check("exec a non-ELF file", wren_exec("/bin/notelf", 11, exit42, sizeof(exit42), 0, 0), -E_NOEXEC);
     wren_check("exec a W+X program (fails half loaded)", wren_exec("/bin/wx", 7, exit42, sizeof(exit42), 0, 0),
@@ -185,14 +179,14 @@ int main(void)
     wren_check("exec with 4097 bytes of argv", wren_exec(CHILD, CHILD_LEN, exit42, 4097, 0, 0), -E_TOOBIG);
     wren_check("exec with 64 arguments (fails after loading)", wren_exec(CHILD, CHILD_LEN, many, sizeof(many), 0, 0),
                -E_TOOBIG);
-    wren_check("failed execs keep no memory", (long)(before - free_bytes()), 0);
+    wren_check("failed execs keep no memory", (long)(before - wren_check_free_bytes()), 0);
     wren_check("...and we are still pid 1", wren_get_pid(), 1);
 
     /* No leaks: one process exec'ing itself 100 times gives back every page. */
-    before = free_bytes();
+    before = wren_check_free_bytes();
     static const char loop100[] = "child\0loop\000100";
     wren_check("100 exec cycles end in the last image", status_of(spawn(loop100, sizeof(loop100))), 55);
-    wren_check("free memory back to where it started", (long)(before - free_bytes()), 0);
+    wren_check("free memory back to where it started", (long)(before - wren_check_free_bytes()), 0);
 
     wren_check("yield with nobody else ready", wren_yield(), 0);
 

@@ -50,25 +50,6 @@ static void wr(volatile uint32_t *regs, unsigned off, uint32_t v)
     regs[off / 4] = v;
 }
 
-static struct wren_kernel_stats kstats(void)
-{
-    struct wren_kernel_stats ks = {0};
-    wren_kernel_stats(&ks);
-    return ks;
-}
-
-static uint64_t free_bytes(void)
-{
-    struct wren_meminfo mi;
-    return wren_mem_info(&mi) == 0 ? mi.free : 0;
-}
-
-static long wait_status(long pid)
-{
-    int32_t status = -1;
-    return wren_wait((int32_t)pid, &status, 0) == pid ? status : -1000;
-}
-
 static long poll_q(long q)
 {
     struct wren_event ev;
@@ -280,7 +261,7 @@ static void privilege(void)
         bad |= (a < 0 || *(volatile uint32_t *)(uintptr_t)a < 1577836800u) << 5;
         wren_exit(bad);
     }
-    wren_check("  it could not open one, but maps and reads the handle it was given", wait_status(pid), 0);
+    wren_check("  it could not open one, but maps and reads the handle it was given", wren_check_wait_status(pid), 0);
     wren_check("  its exit closed it", (dev = open_name(RTC)) >= 0, 1);
     wren_close((int32_t)dev);
     wren_close(ch[0]);
@@ -300,7 +281,7 @@ static void driver_death(void)
         wren_event_irq_raise(34);
         wren_exit(rtc[RTCDR / 4] > 1577836800u ? 0 : 2);
     }
-    wren_check("a driver exits holding the device", wait_status(pid), 0);
+    wren_check("a driver exits holding the device", wren_check_wait_status(pid), 0);
     long dev = open_name(RTC);
     wren_check("  the device is free again", dev >= 0, 1);
     long q = wren_event_queue_create();
@@ -321,7 +302,7 @@ static void fork_mapping(void)
     if (pid == 0) {
         wren_exit(rd(rtc, RTCDR) >= t ? 0 : 1);
     }
-    wren_check("a forked child reads the clock through the mapping it inherited", wait_status(pid), 0);
+    wren_check("a forked child reads the clock through the mapping it inherited", wren_check_wait_status(pid), 0);
     wren_check("  the parent still does", rd(rtc, RTCDR) >= t, 1);
     wren_close((int32_t)dev);
     wren_munmap((void *)(uintptr_t)mapping, PAGE);
@@ -330,8 +311,8 @@ static void fork_mapping(void)
 /* 1,000 open/describe/map/read/subscribe/unmap/close cycles: nothing left behind. */
 static void no_leaks(void)
 {
-    struct wren_kernel_stats k0 = kstats();
-    uint64_t free0 = free_bytes();
+    struct wren_kernel_stats k0 = wren_check_kstats();
+    uint64_t free0 = wren_check_free_bytes();
     long q = wren_event_queue_create();
     int bad = 0;
     for (int i = 0; i < 1000; i++) {
@@ -348,24 +329,24 @@ static void no_leaks(void)
     }
     wren_close((int32_t)q);
     wren_check("1,000 open/map/subscribe/unmap/close cycles", bad, 0);
-    struct wren_kernel_stats k1 = kstats();
+    struct wren_kernel_stats k1 = wren_check_kstats();
     wren_check("  objects as before", (long)(k1.objects - k0.objects), 0);
     wren_check("  handles as before", (long)k1.handles - (long)k0.handles, 0);
     wren_check("  heap allocations as before", (long)(k1.heap_objects - k0.heap_objects), 0);
-    wren_check("  free memory as before", (long)(free_bytes() - free0), 0);
+    wren_check("  free memory as before", (long)(wren_check_free_bytes() - free0), 0);
 }
 
 int main(void)
 {
     wren_check_begin("rtcdriver");
-    struct wren_kernel_stats k0 = kstats();
+    struct wren_kernel_stats k0 = wren_check_kstats();
     the_clock();
     refusals();
     privilege();
     driver_death();
     fork_mapping();
     no_leaks();
-    struct wren_kernel_stats k1 = kstats();
+    struct wren_kernel_stats k1 = wren_check_kstats();
     wren_check("everything released: objects", (long)(k1.objects - k0.objects), 0);
     wren_check("  heap allocations", (long)(k1.heap_objects - k0.heap_objects), 0);
     return wren_check_end();
