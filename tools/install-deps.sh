@@ -3,7 +3,7 @@
 # installed. Run as root, or as a user with sudo.
 set -e
 PACKAGES="clang lld llvm libclang-rt-14-dev clang-format ninja-build python3 python3-jinja2 python3-yaml python3-pytest python3-pexpect
-qemu-system-arm device-tree-compiler gdb-multiarch u-boot-qemu gcc-aarch64-linux-gnu picolibc-aarch64-linux-gnu"
+qemu-system-arm ipxe-qemu device-tree-compiler gdb-multiarch u-boot-qemu gcc-aarch64-linux-gnu picolibc-aarch64-linux-gnu"
 
 missing=""
 for p in $PACKAGES; do
