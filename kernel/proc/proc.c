@@ -16,6 +16,7 @@
 #include "mm/kmap.h"
 #include "mm/pmm.h"
 #include "panic.h"
+#include "proc/limits.h"
 #include "proc/proc.h"
 #include "proc/sched.h"
 #include "user.h"
@@ -252,6 +253,7 @@ static long start_proc(struct proc *p, int ppid, uint8_t prio)
     p->ppid = ppid;
     p->pgid = parent ? parent->pgid : p->pid; /* init starts group and session 1 */
     p->sid = parent ? parent->sid : p->pid;
+    proc_limits_inherit(p, parent);
     /*
      * The real-time class is handed down only by init and by real-time processes: a
      * program started by a normal-class parent may use the normal class alone.

@@ -23,6 +23,7 @@
 #define PROC_ENV_MAX      4096 /* bytes of environment strings */
 #define PROC_STRINGS_MAX  63   /* arguments, and environment strings, a program may get */
 #define PROC_SPAWN_FDS    16   /* entries of spawn's descriptor map (struct wren_spawn_options) */
+#define PROC_LIMITS       3    /* slots of proc->limits: WREN_LIMIT_* are 1..PROC_LIMITS-1 */
 
 enum proc_state { PROC_FREE, PROC_READY, PROC_RUNNING, PROC_BLOCKED, PROC_ZOMBIE };
 enum proc_wait_on { WAIT_NONE, WAIT_CHILD, WAIT_SLEEP, WAIT_QUEUE, WAIT_STOPPED };
@@ -38,6 +39,7 @@ struct proc {
     char name[PROC_NAME_MAX];
     char *cwd;       /* current directory, canonical and kmalloc'd; NULL is the root (fs/path.h) */
     bool privileged; /* system privilege ("sys." port names, device_open): init's, kept by fork and exec, not spawn */
+    uint64_t limits[PROC_LIMITS]; /* indexed by WREN_LIMIT_* (proc/limits.h); inherited from the parent */
 
     /* Scheduling: sched.c owns these. */
     uint8_t prio;       /* higher runs first; SCHED_PRIO_* */

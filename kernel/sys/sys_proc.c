@@ -1,6 +1,7 @@
 /* Process syscalls (interface/syscalls/proc.yaml). */
 #include "fs/path.h"
 #include "lib/string.h"
+#include "proc/limits.h"
 #include "proc/proc.h"
 #include "proc/sched.h"
 #include "syscall_table.h"
@@ -107,4 +108,18 @@ long sys_clone(uint32_t flags, uintptr_t stack, uintptr_t entry, uint64_t arg)
 long sys_set_priority(int32_t pid, uint32_t priority)
 {
     return proc_set_priority(pid, priority);
+}
+
+long sys_set_limit(int32_t pid, uint32_t resource, uint64_t value)
+{
+    return proc_set_limit(pid, resource, value);
+}
+
+long sys_get_limit(int32_t pid, uint32_t resource, user_out_ptr info)
+{
+    struct wren_limit_info li;
+    long err = proc_get_limit(pid, resource, &li);
+    if (err)
+        return err;
+    return copy_to_user(info, &li, sizeof(li)) ? -E_FAULT : 0;
 }

@@ -134,6 +134,8 @@ typedef int32_t wren_handle_t;
 typedef int32_t wren_fd_t;
 #define WREN_HANDLE_INVALID (-1)
 #define WREN_FD_INVALID (-1)
+/* A resource limit (set_limit, get_limit) meaning "no limit". */
+#define WREN_LIMIT_UNLIMITED UINT64_MAX
 
 /* ---- Structs: every byte is a named member; _padN is written as zero --------- */
 
