@@ -50,6 +50,7 @@ struct proc {
     bool sleeping;    /* on the sleeper list (linked by next) */
     struct waitq *wq; /* the wait queue it sleeps on (proc/waitq.c), linked by wq_next */
     struct proc *wq_next;
+    bool wq_timed_out; /* its deadline took it off its wait queue (waitq_timed_out); cleared when it runs */
     struct proc *next, *prev;
 
     /* Execution state. */

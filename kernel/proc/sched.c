@@ -7,6 +7,7 @@
 #include "mm/kmap.h"
 #include "panic.h"
 #include "proc/sched.h"
+#include "proc/waitq.h"
 #include "timer.h"
 
 struct queue {
@@ -247,6 +248,10 @@ static inline void donate_to(struct proc *to)
 void sched_block_handoff(enum proc_wait_on why, uint64_t deadline, struct proc *to)
 {
     KASSERT(to->state == PROC_BLOCKED && to != sched_current);
+    if (to->state != PROC_BLOCKED) { /* wait queues hold only blocked threads; should one not, never run it twice */
+        sched_block_until(why, deadline);
+        return;
+    }
     if (to->sleeping)
         sleeper_remove(to);
     if (deadline)
@@ -291,6 +296,7 @@ void sched_timer_expired(void)
         sleepers = p->next;
         p->next = 0;
         p->sleeping = false;
+        waitq_timed_out(p); /* off its wait queue too: a queue holds only blocked waiters */
         sched_make_ready(p);
     }
     if (sched_current != idle && sched_current->slice_end <= now)

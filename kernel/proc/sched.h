@@ -36,19 +36,21 @@ void sched_block_until(enum proc_wait_on why, uint64_t deadline);
 /*
  * Block as sched_block_until and run `to`, a blocked thread, in its place at once: the IPC
  * fast path, where a client hands the CPU straight to the server it is calling. Falls back
- * to an ordinary wake and switch if a thread of higher priority than `to` is ready.
+ * to an ordinary wake and switch if a thread of higher priority than `to` is ready, and to
+ * plain sched_block_until if `to` is not blocked after all (it runs from the ready queue).
  */
 void sched_block_handoff(enum proc_wait_on why, uint64_t deadline, struct proc *to);
 /*
  * sched_block_handoff's common case, for the IPC fast path: may the current thread, about to block with no deadline,
- * hand the CPU to `to` (blocked, off its wait queue) with nothing else to do? Only if `to` is not on the sleeper list
- * (it waits with no deadline) and no ready thread outranks it. Inline, so the fast path can check before it changes
- * anything.
+ * hand the CPU to `to` (the first waiter of a wait queue) with nothing else to do? Only if `to` is blocked (a queue
+ * holds nothing else, but the switch would run a ready thread a second time, so it is checked where it is relied
+ * on), is not on the sleeper list (it waits with no deadline) and no ready thread outranks it. Inline, so the fast
+ * path can check before it changes anything.
  */
 extern uint32_t sched_ready_mask; /* bit p: a thread of priority p is ready */
 static inline bool sched_can_handoff(const struct proc *to)
 {
-    return !to->sleeping && (sched_ready_mask >> to->prio) <= 1; /* no bit above to->prio */
+    return to->state == PROC_BLOCKED && !to->sleeping && (sched_ready_mask >> to->prio) <= 1; /* no bit above */
 }
 /* sched_block_handoff(why, WAITQ_FOREVER, to) where sched_can_handoff(to) holds: block and switch straight to `to`. */
 void sched_handoff(enum proc_wait_on why, struct proc *to);

@@ -1,8 +1,11 @@
 /*
  * Wait queues (waitq.h). A waiter is on at most one queue (proc->wq); with a deadline it is
  * also on the scheduler's sleeper list, and whichever ends the wait first takes it off the
- * other: a wake clears proc->wq, so a waiter that finds itself still queued timed out. A
- * signal that is not blocked ends the wait too (signal_post wakes the waiter): -E_INTR.
+ * other, at once: a wake takes it off the sleeper list (sched_wake), the deadline off its queue
+ * (waitq_timed_out, which leaves proc->wq_timed_out set for the result). A signal that is not
+ * blocked ends the wait too (signal_post takes it off its queue and wakes it): -E_INTR. So a
+ * queue holds only blocked threads, which the IPC fast path relies on when it switches
+ * straight to a queue's first waiter.
  * The steps every wait is made of, and the IPC fast path's waitq_pass_first, are inline in
  * waitq.h.
  */
@@ -24,6 +27,14 @@ void waitq_remove(struct proc *p)
     }
     p->wq = 0;
     p->wq_next = 0;
+}
+
+void waitq_timed_out(struct proc *p)
+{
+    if (!p->wq)
+        return; /* a plain sleep, or a wait that is not on a queue */
+    waitq_remove(p);
+    p->wq_timed_out = true;
 }
 
 long waitq_wait(struct waitq *q, uint64_t deadline)

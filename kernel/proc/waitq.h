@@ -14,6 +14,7 @@
 
 #include <stdint.h>
 
+#include "panic.h"
 #include "timer.h"
 
 struct proc;
@@ -42,18 +43,27 @@ long waitq_wait_handoff(struct waitq *q, uint64_t deadline, struct proc *to);
 void waitq_wake_all(struct waitq *q);
 /* Take p off whatever queue it sleeps on (its sleep ended another way). */
 void waitq_remove(struct proc *p);
+/*
+ * p's deadline passed (the scheduler's timer, sched_timer_expired): if it sleeps on a queue, take it off now and
+ * remember why, so that a queue only ever holds blocked waiters. The IPC fast path hands the CPU to a queue's first
+ * waiter on the strength of that (sched_handoff); a ready thread left behind on its queue would be switched to as
+ * if it were blocked, and then run a second time from the ready queue.
+ */
+void waitq_timed_out(struct proc *p);
 
 /* Inline below: the steps of a wait, which the IPC fast path takes without a call per step. */
 #include "proc/sched.h"
 
 /*
  * Take the longest waiter off q without waking it, or NULL: the caller hands it the CPU
- * itself (sched_block_handoff).
+ * itself (sched_block_handoff). Every waiter on a queue is blocked: whatever else ends a wait (a timeout, a
+ * signal, and so a kill or a stop) takes the waiter off its queue first.
  */
 static inline struct proc *waitq_take_first(struct waitq *q)
 {
     struct proc *p = q->head;
     if (p) {
+        KASSERT(p->state == PROC_BLOCKED);
         q->head = p->wq_next;
         p->wq = 0;
         p->wq_next = 0;
@@ -74,20 +84,18 @@ static inline void waitq_enqueue_self(struct waitq *q, struct proc *self)
 }
 
 /*
- * A wait's last step, once `self` runs again: 0 if a wake took it off its queue, -E_INTR for a signal, -E_TIMEDOUT
- * if the deadline did.
+ * A wait's last step, once `self` runs again (off its queue, whoever ended the wait): 0 if a wake did, -E_INTR for
+ * a signal (signal_post woke us, or one came while we were ready), else -E_TIMEDOUT if the deadline did.
  */
 static inline long waitq_wait_result(struct proc *self)
 {
-    if (signal_interrupted(self)) { /* signal_post woke us, or one came while we were woken */
-        waitq_remove(self);
+    bool timed_out = self->wq_timed_out;
+
+    KASSERT(!self->wq);
+    self->wq_timed_out = false;
+    if (signal_interrupted(self))
         return -E_INTR;
-    }
-    if (self->wq) {
-        waitq_remove(self);
-        return -E_TIMEDOUT;
-    }
-    return 0;
+    return timed_out ? -E_TIMEDOUT : 0;
 }
 
 /*
