@@ -98,15 +98,18 @@ class Loader:
 
     # -- shared node kinds ------------------------------------------------
 
-    def _members(self, item, reader, key, kind, set_label, width):
-        """The values of an enum (kind 'enum') or bits of a flags set ('flags')."""
+    def _members(self, item, reader, key, kind, set_label, width, optional=()):
+        """The values of an enum (kind 'enum') or bits of a flags set ('flags').
+
+        `optional`: extra keys this set's members may have ("kernel_only", for
+        message types); anywhere else such a key is an unknown key."""
         members = []
         bits = m.INTEGERS[width][1] * 8
         for node, line in reader.items(key):
             number_key = "bit" if kind == "flags" else "value"
             what = label(number_key, node) + f" of {set_label}"
             r = MapReader(self.diag, item.path, node, what, line,
-                          required=("name", number_key, "doc"))
+                          required=("name", number_key, "doc"), optional=optional)
             name = r.name()
             if kind == "flags":
                 number = r.integer("bit", 0, bits - 1)
@@ -115,6 +118,7 @@ class Loader:
                 number = r.integer("value", 0, (1 << bits) - 1)
                 value = number
             doc = r.text("doc")
+            kernel_only = bool(r.boolean("kernel_only")) if "kernel_only" in optional else False
             if name == "all" and kind == "flags":
                 self.diag.error(r.where("name"),
                                 f"{what} may not be called 'all': WREN_..._ALL is the "
@@ -122,7 +126,8 @@ class Loader:
                 name = None
             if name is not None and value is not None and doc is not None:
                 members.append(m.Member(name, value, doc, r.where(),
-                                        bit=number if kind == "flags" else None))
+                                        bit=number if kind == "flags" else None,
+                                        kernel_only=kernel_only))
         number_key = "bit" if kind == "flags" else "value"
         self._unique(members, "name", number_key, f" of {set_label}")
         self._unique(members, number_key, number_key, f" of {set_label}")
@@ -146,9 +151,9 @@ class Loader:
         if name and doc and width:
             self._add_set(m.ValueSet(kind, name, width, doc, members, r.where(), item.rel))
 
-    def _fixed_enum(self, item, reader, key, name, doc, what):
+    def _fixed_enum(self, item, reader, key, name, doc, what, optional=()):
         """An enum whose name is fixed by the file (message, event, object types)."""
-        members = self._members(item, reader, key, "enum", what, "u32")
+        members = self._members(item, reader, key, "enum", what, "u32", optional)
         self._add_set(m.ValueSet("enum", name, "u32", doc or name, members,
                                  reader.where(key), item.rel))
 
@@ -276,7 +281,10 @@ class Loader:
         if r.has("header"):
             header = self._struct(item, r.raw("header"), r.where("header").line,
                                   fixed_name=MSG_HEADER_STRUCT)
-        self._fixed_enum(item, r, "types", MSG_SET, "IPC message types.", "message types")
+        # `kernel_only: true` marks a type only the kernel sends (close): the
+        # generated msg_type_user_may_send() lets the kernel refuse it from user space.
+        self._fixed_enum(item, r, "types", MSG_SET, "IPC message types.", "message types",
+                         optional=("kernel_only",))
         if header is not None:
             # The whole message is the header followed by the inline payload;
             # it is defined here so that pointers can say `of: msg`.  (With a

@@ -66,6 +66,8 @@ class Member:
     doc: str
     where: object
     bit: Optional[int] = None
+    # Message types only (ipc.yaml `kernel_only: true`): only the kernel sends it; a send from user space is E_INVAL.
+    kernel_only: bool = False
 
 
 @dataclass

@@ -164,6 +164,7 @@ def value_set_view(value_set):
         "prefix": value_set.c_prefix,
         "members": [{"macro": value_set.c_prefix + mem.name.upper(), "name": mem.name,
                      "value": mem.value, "bit": mem.bit, "doc": mem.doc,
+                     "kernel_only": mem.kernel_only,
                      "hex": cdecl.c_hex(mem.value, width if value_set.kind == "flags" else 0)}
                     for mem in value_set.members],
         "mask": cdecl.c_hex(value_set.mask, width),

@@ -18,6 +18,7 @@
 #include "proc/proc.h"
 #include "proc/sched.h"
 #include "proc/waitq.h"
+#include "syscall_table.h"
 
 _Static_assert(sizeof(struct wren_msg) == ARCH_UACCESS_MSG_SIZE, "messages are copied with copy_msg_*_user");
 
@@ -115,14 +116,18 @@ static inline __attribute__((always_inline)) void commit_tail(struct channel_end
     to->count++;
 }
 
-/* Check a message for sending; `type`: what header.type becomes (0: keep it, if it is known). */
+/*
+ * Check a user's message for sending; `type`: what header.type becomes (0: keep it, if a user may send it). Every
+ * path that takes a message from user space comes here (send, call, reply_receive, port_publish): a type ipc.yaml
+ * marks kernel_only (Close) is refused, so a Close is always the kernel's word that the peer has gone.
+ */
 static long check_msg(struct wren_msg *m, uint32_t type)
 {
     if (m->header.length > WREN_MSG_PAYLOAD_SIZE)
         return -E_MSGSIZE;
     if (type)
         m->header.type = type;
-    else if (m->header.type < WREN_MSG_DATA || m->header.type > WREN_MSG_ACCEPT)
+    else if (!msg_type_user_may_send(m->header.type))
         return -E_INVAL;
     return 0;
 }

@@ -1,5 +1,5 @@
 /* GENERATED from interface/errors.yaml, interface/types.yaml, interface/rights.yaml, interface/ipc.yaml, interface/events.yaml, interface/schemes.yaml, interface/syscalls/channel.yaml, interface/syscalls/fd.yaml, interface/syscalls/proc.yaml by gen/wrengen.py; do not edit — edit the YAML. */
-/* Interface version: 37408478111ae0e3 */
+/* Interface version: 95b3a9615367ba6e */
 #ifndef WREN_KERNEL_SYSCALL_TABLE_H
 #define WREN_KERNEL_SYSCALL_TABLE_H
 
@@ -71,6 +71,21 @@ const struct syscall_desc *syscall_desc_lookup(uint64_t nr);
 
 /* "E_NOMEM" for -E_NOMEM (or E_NOMEM); "E_?" for a value errors.yaml does not define. */
 const char *syscall_error_name(long err);
+
+/*
+ * May a user send a message of type `type`?  The types ipc.yaml defines,
+ * except those it marks `kernel_only` (the kernel refuses them with -E_INVAL
+ * on every path that takes a message from user space).
+ */
+static inline int msg_type_user_may_send(uint32_t type)
+{
+	switch (type) {
+	case WREN_MSG_DATA:
+		return 1;
+	default:
+		return 0;
+	}
+}
 
 /*
  * Decode x8 (`nr`) and x0-x5 (`args`) and call the implementation.  Returns

@@ -1,5 +1,5 @@
 /* GENERATED from interface/errors.yaml, interface/types.yaml, interface/rights.yaml, interface/ipc.yaml, interface/events.yaml, interface/schemes.yaml, interface/syscalls/channel.yaml, interface/syscalls/fd.yaml, interface/syscalls/proc.yaml by gen/wrengen.py; do not edit — edit the YAML. */
-/* Interface version: 37408478111ae0e3 */
+/* Interface version: 95b3a9615367ba6e */
 #ifndef WREN_ABI_H
 #define WREN_ABI_H
 
@@ -18,7 +18,7 @@
 #endif
 
 /* Hash of the interface YAML this header was generated from. */
-#define WREN_INTERFACE_VERSION "37408478111ae0e3"
+#define WREN_INTERFACE_VERSION "95b3a9615367ba6e"
 
 /* ---- Syscall numbers: svc #0 with the number in x8 ---------------------- */
 
@@ -104,7 +104,7 @@
  * (u32, interface/ipc.yaml)
  */
 #define WREN_MSG_DATA 1 /* Data. */
-#define WREN_MSG_CLOSE 2 /* Close. */
+#define WREN_MSG_CLOSE 2 /* Kernel only (a send from user space is E_INVAL). Close. */
 
 /*
  * Event types.
