@@ -300,9 +300,39 @@ bool channel_peer_gone(struct kobject *end)
     return !end_of(end)->peer;
 }
 
-bool channel_is_peer(struct kobject *end, struct kobject *o)
+/* Does a message queued for e carry a handle? (At most CHANNEL_MAX_DEPTH slots: a transfer's check, off every hot path.) */
+static bool holds_handles(struct channel_end *e)
 {
-    return &end_of(end)->peer->obj == o;
+    for (uint32_t i = 0; i < e->count; i++)
+        if (slot_at(e, i)->handle)
+            return true;
+    return false;
+}
+
+/*
+ * No cycle of handles in flight. A handle queued for an end is a reference that end holds, and a cycle of them
+ * (x0 in y1's queue, y1 in x0's) would keep every member alive after the last process let go. An edge appears when
+ * a handle `moving` is queued for an end `to`; it can close a cycle only if `moving` already reaches `to`: if it is
+ * `to` itself, or holds a reference of its own. So refuse every such move:
+ *  - `moving` is `to` (the other end of the channel it would travel over): E_INVAL;
+ *  - `moving` is a channel end with a handle in its own queue: E_BUSY (receive it first).
+ * The only other objects holding references are ports: each holds its subscriptions' sending ends, and those never
+ * hold a handle, since nothing can send to them (the subscriber's end is given without WREN_RIGHT_WRITE, and no
+ * transfer or duplicate adds a right). Event queues watch their sources without a reference. So no move can close a
+ * cycle, however long: the move that would close it is always refused, and a chain (an end with an empty queue sent
+ * away, then handles sent to it through its peer) is still free to form.
+ */
+long channel_check_transfer(struct kobject *end, struct kobject *moving)
+{
+    struct channel_end *to = end_of(end)->peer;
+
+    if (!to)
+        return 0; /* nothing will be queued: channel_send says E_PIPE */
+    if (moving == &to->obj)
+        return -E_INVAL;
+    if (moving->type == WREN_OBJECT_CHANNEL && holds_handles(end_of(moving)))
+        return -E_BUSY;
+    return 0;
 }
 
 /*

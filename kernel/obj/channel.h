@@ -38,8 +38,11 @@ long channel_receive(struct kobject *end, struct wren_msg *kmsg, user_out_ptr um
 /* Has the peer of `end` gone (its last reference dropped)? */
 bool channel_peer_gone(struct kobject *end);
 
-/* Is `o` the peer end of channel end `end`? */
-bool channel_is_peer(struct kobject *end, struct kobject *o);
+/*
+ * May the handle to `moving` be queued on the peer of `end` (channel_transfer)? 0, or -E_INVAL / -E_BUSY for a move
+ * that could close a cycle of handles in flight, which would outlive every process (the rule is in channel.c).
+ */
+long channel_check_transfer(struct kobject *end, struct kobject *moving);
 
 /* Copy in and check a user's message; `type`: what header.type becomes (0: keep it, if known). 0 or E_*. */
 long channel_fetch_msg(struct wren_msg *m, user_in_ptr umsg, uint32_t type);

@@ -93,14 +93,12 @@ long sys_channel_transfer(wren_handle_t ch, wren_handle_t handle, uint32_t right
         kobj_put(o);
         return err;
     }
-    /*
-     * The peer end sent over its own channel would sit in its own queue, holding itself
-     * alive after every handle is gone: refuse it.
-     */
-    if (channel_is_peer(o, moving)) {
+    /* A move that could close a cycle of handles in flight (which nothing could ever free) is refused. */
+    err = channel_check_transfer(o, moving);
+    if (err) {
         kobj_put(moving);
         kobj_put(o);
-        return -E_INVAL;
+        return err;
     }
     m.header.type = WREN_MSG_DATA;
     m.header.length = sizeof(wren_handle_t);
