@@ -89,13 +89,16 @@ static inline void waitq_enqueue_self(struct waitq *q, struct proc *self)
  */
 static inline long waitq_wait_result(struct proc *self)
 {
-    bool timed_out = self->wq_timed_out;
-
     KASSERT(!self->wq);
-    self->wq_timed_out = false;
-    if (signal_interrupted(self))
+    if (signal_interrupted(self)) {
+        self->wq_timed_out = false; /* it may have timed out as well: the next wait starts afresh */
         return -E_INTR;
-    return timed_out ? -E_TIMEDOUT : 0;
+    }
+    if (self->wq_timed_out) { /* the flag is cleared only where it was set: the woken case stores nothing */
+        self->wq_timed_out = false;
+        return -E_TIMEDOUT;
+    }
+    return 0;
 }
 
 /*

@@ -75,16 +75,13 @@ const char *syscall_error_name(long err);
 /*
  * May a user send a message of type `type`?  The types ipc.yaml defines,
  * except those it marks `kernel_only` (the kernel refuses them with -E_INVAL
- * on every path that takes a message from user space).
+ * on every path that takes a message from user space).  It is on the IPC fast
+ * path: with every such type below 32 it is one bound and one bit test.
  */
+#define MSG_TYPES_USER_MAY_SEND ((1u << WREN_MSG_DATA))
 static inline int msg_type_user_may_send(uint32_t type)
 {
-	switch (type) {
-	case WREN_MSG_DATA:
-		return 1;
-	default:
-		return 0;
-	}
+	return type < 32 && ((MSG_TYPES_USER_MAY_SEND >> type) & 1);
 }
 
 /*
