@@ -300,7 +300,7 @@ bool channel_peer_gone(struct kobject *end)
     return !end_of(end)->peer;
 }
 
-/* Does a message queued for e carry a handle? (At most CHANNEL_MAX_DEPTH slots: a transfer's check, off every hot path.) */
+/* Does a message queued for e carry a handle? (A transfer's check: at most CHANNEL_MAX_DEPTH slots, off hot paths.) */
 static bool holds_handles(struct channel_end *e)
 {
     for (uint32_t i = 0; i < e->count; i++)

@@ -94,7 +94,7 @@ static inline long waitq_wait_result(struct proc *self)
         self->wq_timed_out = false; /* it may have timed out as well: the next wait starts afresh */
         return -E_INTR;
     }
-    if (self->wq_timed_out) { /* the flag is cleared only where it was set: the woken case stores nothing */
+    if (self->wq_timed_out) { /* cleared only when set, so the common case (woken) stores nothing */
         self->wq_timed_out = false;
         return -E_TIMEDOUT;
     }

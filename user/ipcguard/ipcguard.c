@@ -48,8 +48,7 @@ static void forged_close(void)
     m = msg(WREN_MSG_CLOSE, 0);
     wren_check("call with type Close: sent as a Request (times out unanswered)", wren_call(ch[0], &m, 1000000),
                -E_TIMEDOUT);
-    wren_check("  it arrived as a Request", wren_receive(ch[1], &r, 0, 0) == 0 ? r.header.type : 0,
-               WREN_MSG_REQUEST);
+    wren_check("  it arrived as a Request", wren_receive(ch[1], &r, 0, 0) == 0 ? r.header.type : 0, WREN_MSG_REQUEST);
 
     /* read() on the other end: the forged Close would have been end of file, with data after it. */
     m = msg(WREN_MSG_CLOSE, 0);
@@ -67,8 +66,7 @@ static void forged_close(void)
     long sent = 0;
     for (unsigned i = 0; i < sizeof(ok_types) / sizeof(ok_types[0]); i++) {
         m = msg(ok_types[i], 1);
-        sent += wren_send(ch[0], &m, 0, 0) == 0 && wren_receive(ch[1], &r, 0, 0) == 1 &&
-                r.header.type == ok_types[i];
+        sent += wren_send(ch[0], &m, 0, 0) == 0 && wren_receive(ch[1], &r, 0, 0) == 1 && r.header.type == ok_types[i];
     }
     wren_check("every other message type is still sent", sent, 6);
     wren_channel_close(ch[0]);
@@ -155,8 +153,7 @@ static void cycles(void)
     wren_check("900 cycle attempts, every one refused", refused, 900);
     wren_check("  channel ends back to where they started", (long)after.channels, (long)before.channels);
     wren_check("  kernel objects back to where they started", (long)after.objects, (long)before.objects);
-    wren_check("  kernel heap objects back to where they started", (long)after.heap_objects,
-               (long)before.heap_objects);
+    wren_check("  kernel heap objects back to where they started", (long)after.heap_objects, (long)before.heap_objects);
     wren_check("  free memory back to where it started", (long)(wren_check_free_bytes() - free_before), 0);
 }
 
@@ -180,8 +177,8 @@ static void legal_chains(void)
     got = wren_receive(x0, &r, 0, 0);
     wren_handle_t s = 0;
     memcpy(&s, r.payload, sizeof(s));
-    wren_check("  and the handle queued for it while in flight comes out of it", got > 0 && r.header.handle_count == 1
-               && wren_shm_size(s) == 4096, 1);
+    wren_check("  and the handle queued for it while in flight comes out of it",
+               got > 0 && r.header.handle_count == 1 && wren_shm_size(s) == 4096, 1);
     wren_check("  then the data", wren_receive(x0, &r, 0, 0), 4);
 
     /* A queue of data alone does not stop a move; a queued handle does, until it is received. */
@@ -216,8 +213,8 @@ static void legal_chains(void)
     /* An event queue watching a channel end holds no reference to it: queued in that end, both go with the end. */
     long q = wren_event_queue_create();
     wren_event_subscribe((wren_handle_t)q, WREN_EVENT_IPC_READY, (uint64_t)y[1], 0, 0, 0);
-    wren_check("an event queue watching y1 travels into y1's queue", wren_channel_transfer(y[0], (wren_handle_t)q,
-               WREN_RIGHT_ALL), 0);
+    wren_check("an event queue watching y1 travels into y1's queue",
+               wren_channel_transfer(y[0], (wren_handle_t)q, WREN_RIGHT_ALL), 0);
 
     wren_channel_close(x[1]); /* x0 (in y1's queue) goes with y1, and the port in it with it */
     wren_channel_close(y[0]);

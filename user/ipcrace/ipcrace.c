@@ -13,9 +13,9 @@
 #include <wren/check.h>
 #include <wren/syscalls.h>
 
-#define MS         1000000ull
-#define ROUNDS     40
-#define QUIT_TXID  0xdeadull
+#define MS        1000000ull
+#define ROUNDS    40
+#define QUIT_TXID 0xdeadull
 
 static void spin_ns(uint64_t ns)
 {
@@ -45,8 +45,7 @@ static struct wren_msg reply_to(const struct wren_msg *req)
 
 static int answered(long r, const struct wren_msg *m, uint64_t txid)
 {
-    return r == 8 && m->header.type == WREN_MSG_REPLY && m->header.txid == txid &&
-           m->payload[0] == (uint8_t)(txid + 1);
+    return r == 8 && m->header.type == WREN_MSG_REPLY && m->header.txid == txid && m->payload[0] == (uint8_t)(txid + 1);
 }
 
 /*
