@@ -33,6 +33,8 @@ void *kmalloc(size_t size);
 /* kmalloc, with the object's bytes zeroed. */
 void *kzalloc(size_t size);
 void kfree(void *p);
+/* The bytes a kmalloc(size) holds: its size class, or its whole block of pages (what memory accounts charge). */
+uint64_t kmalloc_size(size_t size);
 void kmalloc_get_stats(struct kmalloc_stats *out);
 
 /*

@@ -79,10 +79,16 @@ static const struct kobject_ops queue_ops = {
 
 long event_queue_create(struct kobject **out)
 {
-    struct event_queue *q = kzalloc(sizeof(*q));
-    if (!q)
+    uint64_t cost = kmalloc_size(sizeof(struct event_queue));
+    if (kobj_charge_begin(cost) != 0)
         return -E_NOMEM;
+    struct event_queue *q = kzalloc(sizeof(*q));
+    if (!q) {
+        kobj_charge_cancel(cost);
+        return -E_NOMEM;
+    }
     kobj_init(&q->obj, &queue_ops, WREN_OBJECT_EVENT_QUEUE, WREN_FILE_TYPE_EVENT_QUEUE);
+    kobj_charge_end(&q->obj, cost);
     list_init(&q->subs);
     list_init(&q->ready);
     list_init(&q->timers);
