@@ -7,7 +7,7 @@
 
 struct mem_account account_kernel = {
     .limit = WREN_LIMIT_UNLIMITED,
-    .refs = 1, /* static: the reference is never dropped */
+    .refs = 1,     /* static: the reference is never dropped */
     .pt_ops = {0}, /* the idle thread has no address space */
 };
 

@@ -393,7 +393,9 @@ static void unmap_piece(void *ctx, const struct region *piece)
             uc->objs[uc->nobjs++] = piece->obj;
     }
     /* Its edges cut no block (split_edges, and blocks lie inside one region): no split, so this cannot fail. */
-    pgtable_freed_fn released = is_device(piece->kind) ? NULL : is_shared(piece->kind) ? shared_released : page_released;
+    pgtable_freed_fn released = is_device(piece->kind)   ? NULL
+                                : is_shared(piece->kind) ? shared_released
+                                                         : page_released;
     int err = pgtable_unmap(&vs->pt, piece->start, piece->end - piece->start, released);
     KASSERT(err == 0);
 }

@@ -28,10 +28,10 @@
 struct mem_account;
 
 struct vm_space {
-    struct pgtable pt; /* pt.asid: the ASID of the current generation, set at activation */
+    struct pgtable pt;        /* pt.asid: the ASID of the current generation, set at activation */
     struct mem_account *acct; /* charged for its private pages and its tables (mm/account.h); the owner's */
-    uint64_t asid_ctx; /* generation and ASID (mm/asid.h); 0 until first activated */
-    bool blocks;       /* a 2 MiB block has been mapped here: region changes must split at their edges first */
+    uint64_t asid_ctx;        /* generation and ASID (mm/asid.h); 0 until first activated */
+    bool blocks;              /* a 2 MiB block has been mapped here: region changes must split at their edges first */
     struct region_set regions;
 };
 

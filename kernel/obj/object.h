@@ -53,12 +53,12 @@ struct kobject_ops {
 struct kobject {
     const struct kobject_ops *ops;
     uint32_t refs;
-    uint16_t type;        /* WREN_OBJECT_* (interface/rights.yaml) */
-    uint16_t file_type;   /* WREN_FILE_TYPE_* reported by fstat */
-    uint32_t open_flags;  /* WREN_OPEN_* for objects used as descriptors; 0 otherwise */
-    uint32_t charged;     /* bytes of kernel memory charged to acct for it (kobj_charge) */
+    uint16_t type;            /* WREN_OBJECT_* (interface/rights.yaml) */
+    uint16_t file_type;       /* WREN_FILE_TYPE_* reported by fstat */
+    uint32_t open_flags;      /* WREN_OPEN_* for objects used as descriptors; 0 otherwise */
+    uint32_t charged;         /* bytes of kernel memory charged to acct for it (kobj_charge) */
     struct mem_account *acct; /* its creator's account (mm/account.h), or NULL: charged to nobody */
-    struct list watchers; /* event subscriptions watching it (obj/event_queue.h); they hold no reference */
+    struct list watchers;     /* event subscriptions watching it (obj/event_queue.h); they hold no reference */
 };
 
 /* Set up a new object with one reference (the creator's). */

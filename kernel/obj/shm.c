@@ -18,7 +18,7 @@ struct shm {
     struct kobject obj; /* first: the kobject pointer is the shm pointer */
     uint64_t npages;
     uint64_t touched; /* pages allocated (charged to obj.acct) */
-    uint32_t *pfn; /* npages entries: physical address >> PMM_PAGE_SHIFT, 0 until first touched */
+    uint32_t *pfn;    /* npages entries: physical address >> PMM_PAGE_SHIFT, 0 until first touched */
 };
 
 static struct shm *shm_of(const struct kobject *o)

@@ -46,8 +46,8 @@ bool oom_reclaim(int round)
     if (!victim || victim == self || (killable(self) && account_usage(self->acct) >= account_usage(victim->acct)))
         return false;
     if (!dying(victim)) {
-        kprintf("wren: out of memory (pid %d faulting): killing pid %d (%s), %lu KiB charged\n", self->pid,
-                victim->pid, victim->name, (unsigned long)(account_usage(victim->acct) / 1024));
+        kprintf("wren: out of memory (pid %d faulting): killing pid %d (%s), %lu KiB charged\n", self->pid, victim->pid,
+                victim->name, (unsigned long)(account_usage(victim->acct) / 1024));
         signal_post(victim, WREN_SIGNAL_SIGKILL); /* wakes it if it waits: it exits on its way to user space */
     }
     /* Let it run and exit; woken by its exit, or after a while to look again (it may hold little that frees). */

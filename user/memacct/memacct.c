@@ -117,8 +117,8 @@ static void limit_is_enforced(void)
     if (pid == 0)
         wren_exit(limited_child(go[0]));
     uint64_t cu = usage((int)pid);
-    wren_check("set_limit on the child: its use + 256 KiB", wren_set_limit((int)pid, WREN_LIMIT_MEMORY, cu + (256u << 10)),
-               -1);
+    wren_check("set_limit on the child: its use + 256 KiB",
+               wren_set_limit((int)pid, WREN_LIMIT_MEMORY, cu + (256u << 10)), -1);
     wren_write(go[1], "g", 1);
     wren_check("the limited child is refused with E_NOMEM, then ended by the fault over its limit",
                wren_check_wait_status(pid), SEGV);
@@ -207,8 +207,8 @@ static void flood_as_init(void)
 {
     uint64_t free0 = wren_check_free_bytes();
     struct wren_kernel_stats ks0 = wren_check_kstats();
-    wren_check("init writes its stack after children used up RAM with shm objects, and lives",
-               flood_and_write_stack(), 0);
+    wren_check("init writes its stack after children used up RAM with shm objects, and lives", flood_and_write_stack(),
+               0);
     all_back(free0, ks0);
 }
 
