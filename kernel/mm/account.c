@@ -30,6 +30,6 @@ void account_put(struct mem_account *a)
         return;
     KASSERT(a != &account_kernel);
     /* Every charge is uncharged from the account it was made against, before the reference it held goes. */
-    KASSERT(a->user_pages == 0 && a->kernel_bytes == 0);
+    KASSERT(a->used == 0 && a->user_pages == 0);
     kfree(a);
 }

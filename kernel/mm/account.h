@@ -6,7 +6,7 @@
  *   - user pages: each private page its address space maps (anonymous memory, stack, program image,
  *     private file copies; a copy-on-write page shared after fork counts in every space mapping it,
  *     since each may copy it at any time), in `user_pages`;
- *   - kernel memory, in `kernel_bytes`: its page tables (every table of its spaces comes from the
+ *   - kernel memory: its page tables (every table of its spaces comes from the
  *     account's pgtable ops), the objects it creates (channel ends with their message slots, pipes,
  *     ports, event queues, open files, shared-memory objects with their page arrays) and the pages
  *     a shared-memory object it created has allocated (they stay with the object, not with a mapping).
@@ -31,6 +31,7 @@
 #include "syscall_table.h"
 
 #define ACCOUNT_PAGE 4096ull
+_Static_assert(WREN_LIMIT_UNLIMITED == UINT64_MAX, "unlimited compares above every use");
 
 /*
  * vm_fault's answer when a fault would take the account over its limit (internal: never reaches user space). Kept
@@ -39,9 +40,9 @@
 #define ACCOUNT_E_LIMIT (-E_NOSPC)
 
 struct mem_account {
-    uint64_t user_pages;   /* private user pages mapped */
-    uint64_t kernel_bytes; /* page tables, objects, shared-memory pages */
-    uint64_t limit;        /* bytes; WREN_LIMIT_UNLIMITED (all ones) for none */
+    uint64_t used;       /* bytes charged: user_pages pages, page tables, objects, shared-memory pages */
+    uint64_t user_pages; /* of which private user pages mapped (fork charges the child as many) */
+    uint64_t limit;      /* bytes; WREN_LIMIT_UNLIMITED (all ones) for none */
     uint32_t refs;
     bool table_refused; /* the last page-table allocation was refused for the limit (not for lack of RAM) */
     /* Page-table operations of the owner's address spaces: tables come from RAM and are charged here (ctx). */
@@ -66,14 +67,16 @@ void account_put(struct mem_account *a);
 /* Bytes charged now: what get_limit reports as the process's use. */
 static inline uint64_t account_usage(const struct mem_account *a)
 {
-    return a->user_pages * ACCOUNT_PAGE + a->kernel_bytes;
+    return a->used;
 }
 
-/* Would charging `bytes` more stay within the limit? (A limit lowered below the use refuses everything.) */
+/*
+ * Would charging `bytes` more stay within the limit? (A limit lowered below the use refuses everything.) One add and
+ * one compare: the use is bounded by RAM and a charge by the largest allocation (< 2^40), so the sum cannot wrap.
+ */
 static inline bool account_fits(const struct mem_account *a, uint64_t bytes)
 {
-    uint64_t used = account_usage(a);
-    return used <= a->limit && bytes <= a->limit - used;
+    return a->used + bytes <= a->limit;
 }
 
 /* Charge kernel memory: 0, or -E_NOMEM (nothing charged) if it would go over the limit. */
@@ -81,14 +84,14 @@ static inline int account_charge(struct mem_account *a, uint64_t bytes)
 {
     if (!account_fits(a, bytes))
         return -E_NOMEM;
-    a->kernel_bytes += bytes;
+    a->used += bytes;
     return 0;
 }
 
 static inline void account_uncharge(struct mem_account *a, uint64_t bytes)
 {
-    KASSERT(a->kernel_bytes >= bytes);
-    a->kernel_bytes -= bytes;
+    KASSERT(a->used - a->user_pages * ACCOUNT_PAGE >= bytes);
+    a->used -= bytes;
 }
 
 /* Charge `n` private user pages: 0, or -E_NOMEM if over the limit. */
@@ -96,6 +99,7 @@ static inline int account_charge_pages(struct mem_account *a, uint64_t n)
 {
     if (!account_fits(a, n * ACCOUNT_PAGE))
         return -E_NOMEM;
+    a->used += n * ACCOUNT_PAGE;
     a->user_pages += n;
     return 0;
 }
@@ -103,6 +107,7 @@ static inline int account_charge_pages(struct mem_account *a, uint64_t n)
 /* Charge without a limit check: memory that is taken already (fork's copy-on-write pages, checked after). */
 static inline void account_force_pages(struct mem_account *a, uint64_t n)
 {
+    a->used += n * ACCOUNT_PAGE;
     a->user_pages += n;
 }
 
@@ -110,6 +115,7 @@ static inline void account_uncharge_pages(struct mem_account *a, uint64_t n)
 {
     KASSERT(a->user_pages >= n);
     a->user_pages -= n;
+    a->used -= n * ACCOUNT_PAGE;
 }
 
 /* set_limit of WREN_LIMIT_MEMORY. */

@@ -169,18 +169,6 @@ void *kmalloc(size_t size)
     return p;
 }
 
-uint64_t kmalloc_size(size_t size)
-{
-    if (size == 0)
-        size = 1;
-    if (size <= KMALLOC_MAX_SMALL)
-        return class_size(class_of(size));
-    unsigned order = 0;
-    while (((uint64_t)PAGE << order) < size + LARGE_HDR)
-        order++;
-    return (uint64_t)PAGE << order;
-}
-
 void *kzalloc(size_t size)
 {
     void *p = kmalloc(size);

@@ -262,6 +262,14 @@ static bool block_for(struct vm_space *vs, const struct region *r, uint64_t va, 
     return true;
 }
 
+/* page_for's way out when the page could not be had: its charge goes back (a noinline slow path). */
+static __attribute__((noinline)) int page_failed(struct vm_space *vs, int err, bool private)
+{
+    if (private)
+        account_uncharge_pages(vs->acct, 1);
+    return err;
+}
+
 /* The page at va (page aligned): its physical address, allocating it if the region allows `access`. */
 static int page_for(struct vm_space *vs, uint64_t va, enum vm_access access, bool ignore_prot, uint64_t *pa)
 {
@@ -289,30 +297,30 @@ static int page_for(struct vm_space *vs, uint64_t va, enum vm_access access, boo
     if (block_for(vs, r, va, pa))
         return 0;
     /* A private page is this space's to pay for; a shared one its object's (map_page); registers nobody's. */
-    bool private = !is_shared(r->kind) && !is_device(r->kind);
+    bool private = !r->obj || (!is_shared(r->kind) && !is_device(r->kind));
     if (private && account_charge_pages(vs->acct, 1) != 0)
         return ACCOUNT_E_LIMIT;
     uint64_t page;
-    int err = 0;
-    if (r->obj) {
-        struct kobject *o = r->obj;
-        err = o->ops->map_page(o, r->off + (va - r->start), &page); /* with a reference for this entry */
-    } else {
+    int err;
+    if (!r->obj) {
         page = pmm_alloc_zeroed(0);
         err = page ? 0 : -E_NOMEM;
+    } else {
+        struct kobject *o = r->obj;
+        err = o->ops->map_page(o, r->off + (va - r->start), &page); /* with a reference for this entry */
     }
-    if (!err) {
-        err = pgtable_map(&vs->pt, va, page, PAGE, region_pgt_prot(r));
-        if (err && !is_device(r->kind))
+    if (err)
+        return page_failed(vs, err, private);
+    err = pgtable_map(&vs->pt, va, page, PAGE, region_pgt_prot(r));
+    if (err) {
+        if (!is_device(r->kind))
             pmm_put(page);
         if (err == -E_NOMEM && vs->acct->table_refused)
             err = ACCOUNT_E_LIMIT; /* a table the limit refused, not one RAM had none for */
+        return page_failed(vs, err, private);
     }
-    if (err && private)
-        account_uncharge_pages(vs->acct, 1);
-    if (!err)
-        *pa = page;
-    return err;
+    *pa = page;
+    return 0;
 }
 
 int vm_fault(struct vm_space *vs, uint64_t va, enum vm_access access)
