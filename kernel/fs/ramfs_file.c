@@ -159,17 +159,24 @@ int ramfs_open(const char *path, size_t path_len, uint32_t open_flags, struct ko
     bool dir = ramfs_type(n) == RAMFS_DIR;
     if (dir && writing)
         return -E_ISDIR;
-    struct ramfs_file *f = kzalloc(sizeof(*f));
-    if (!f)
+    uint64_t cost = kmalloc_size(sizeof(struct ramfs_file)); /* the open file; the file's bytes are the file system's */
+    if (kobj_charge_begin(cost) != 0)
         return -E_NOMEM;
+    struct ramfs_file *f = kzalloc(sizeof(*f));
+    if (!f) {
+        kobj_charge_cancel(cost);
+        return -E_NOMEM;
+    }
     if (!dir && writing && (open_flags & WREN_OPEN_TRUNCATE)) {
         err = ramfs_truncate(fs, n, 0);
         if (err) {
             kfree(f);
+            kobj_charge_cancel(cost);
             return err;
         }
     }
     kobj_init(&f->obj, &ramfs_file_ops, WREN_OBJECT_FILE, dir ? WREN_FILE_TYPE_DIRECTORY : WREN_FILE_TYPE_REGULAR);
+    kobj_charge_end(&f->obj, cost);
     f->obj.open_flags = open_flags;
     f->node = n;
     ramfs_get(n);

@@ -33,6 +33,20 @@ void *kmalloc(size_t size);
 /* kmalloc, with the object's bytes zeroed. */
 void *kzalloc(size_t size);
 void kfree(void *p);
+/*
+ * The bytes a kmalloc(size) holds: its size class, or its whole block of pages (what memory accounts charge). Inline,
+ * so that for a constant size (an object's struct) it is a constant.
+ */
+static inline uint64_t kmalloc_size(size_t size)
+{
+    uint64_t held = 16; /* the smallest class; the classes and blocks double from there */
+    uint64_t need = size <= KMALLOC_MAX_SMALL ? size : (uint64_t)size + 16; /* a block's header (kmalloc.c) */
+    if (need > KMALLOC_MAX_SMALL && held < 4096)
+        held = 4096;
+    while (held < need)
+        held <<= 1;
+    return held;
+}
 void kmalloc_get_stats(struct kmalloc_stats *out);
 
 /*

@@ -12,6 +12,7 @@
 #include "arch/mmu.h"
 #include "console.h"
 #include "lib/string.h"
+#include "mm/account.h"
 #include "mm/kmap.h"
 #include "mm/pmm.h"
 
@@ -26,10 +27,26 @@ static struct pgtable kernel_pt;
 /* TTBR0 while no user program runs: every entry invalid. */
 static uint8_t empty_user_table[PMM_PAGE_SIZE] __attribute__((aligned(4096)));
 
+/*
+ * A table of a user address space: charged to the account whose pgtable ops these are (ctx, mm/account.h). Whether
+ * the limit refused it is noted, so that a fault can tell "over its limit" from "no RAM free" (vm_fault).
+ */
 static uint64_t user_table_alloc(void *ctx)
 {
-    (void)ctx;
-    return pmm_alloc_zeroed(0);
+    struct mem_account *a = ctx;
+    a->table_refused = account_charge(a, PMM_PAGE_SIZE) != 0;
+    if (a->table_refused)
+        return 0;
+    uint64_t pa = pmm_alloc_zeroed(0);
+    if (!pa)
+        account_uncharge(a, PMM_PAGE_SIZE);
+    return pa;
+}
+
+static void user_table_free(void *ctx, uint64_t pa)
+{
+    pmm_free(pa, 0);
+    account_uncharge(ctx, PMM_PAGE_SIZE);
 }
 
 static uint64_t table_alloc(void *ctx)
@@ -88,10 +105,11 @@ static const struct pgtable_ops kernel_ops = {
     .sync = table_sync,
 };
 
-/* User tables come from the allocator only: a pool page freed by a dying process would be lost. */
+/* User tables come from the allocator only (a pool page freed by a dying process would be lost), charged to an
+ * account: each account has a copy of these with ctx pointing to it (account_new). */
 const struct pgtable_ops kmap_user_pgtable_ops = {
     .alloc_table = user_table_alloc,
-    .free_table = table_free,
+    .free_table = user_table_free,
     .phys_to_virt = table_virt,
     .tlb_invalidate = user_tlb_invalidate,
     .sync = table_sync,

@@ -28,6 +28,7 @@
 #include "arch/memlayout.h"
 #include "arch/mmu.h"
 #include "lib/string.h"
+#include "mm/account.h"
 #include "mm/asid.h"
 #include "mm/kmap.h"
 #include "mm/pmm.h"
@@ -83,11 +84,25 @@ static bool user_range(uint64_t start, uint64_t len)
            start - VM_USER_BASE <= VM_USER_TOP - VM_USER_BASE - len;
 }
 
+/* Private pages leaving the table: their references go, and their charge to the space's account (ctx). */
 static void page_released(void *ctx, uint64_t pa, uint64_t size)
+{
+    for (uint64_t off = 0; off < size; off += PAGE)
+        pmm_put(pa + off);
+    account_uncharge_pages(ctx, size / PAGE);
+}
+
+/* Shared-memory pages leaving the table: the object keeps them, and their charge (obj/shm.c). */
+static void shared_released(void *ctx, uint64_t pa, uint64_t size)
 {
     (void)ctx;
     for (uint64_t off = 0; off < size; off += PAGE)
         pmm_put(pa + off);
+}
+
+static bool is_shared(uint32_t kind)
+{
+    return kind == REGION_SHM || kind == REGION_SHM_RO;
 }
 
 static struct asid_allocator asids;
@@ -97,14 +112,15 @@ void vm_init(void)
     asid_init(&asids, arch_asid_bits());
 }
 
-int vm_create(struct vm_space *vs)
+int vm_create(struct vm_space *vs, struct mem_account *acct)
 {
     /* The set is empty with its slots zero already (vm.h): resetting the count is enough; zeroing all of it again
      * would cost kilobytes of stores on every fork and spawn. */
     vs->regions.count = 0;
     vs->asid_ctx = 0;
     vs->blocks = false;
-    return pgtable_create(&vs->pt, &kmap_user_pgtable_ops, 0, true);
+    vs->acct = acct;
+    return pgtable_create(&vs->pt, &acct->pt_ops, 0, true);
 }
 
 /* Whether a region of vs names obj. */
@@ -137,11 +153,14 @@ static void object_get(struct kobject *o)
 
 void vm_destroy(struct vm_space *vs)
 {
-    /* Device registers first, reported to nobody: they are not the allocator's. 4 KiB pages only, so no split. */
+    /*
+     * Device registers first, reported to nobody: they are not the allocator's; and shared-memory pages, which are
+     * their object's (and charged to it), not this space's. 4 KiB pages only, so no split. What is left is private.
+     */
     for (int i = 0; i < vs->regions.count; i++) {
         const struct region *r = &vs->regions.r[i];
-        if (is_device(r->kind)) {
-            int err = pgtable_unmap(&vs->pt, r->start, r->end - r->start, NULL);
+        if (is_device(r->kind) || is_shared(r->kind)) {
+            int err = pgtable_unmap(&vs->pt, r->start, r->end - r->start, is_device(r->kind) ? NULL : shared_released);
             KASSERT(err == 0);
         }
     }
@@ -225,17 +244,30 @@ static bool block_for(struct vm_space *vs, const struct region *r, uint64_t va, 
     if (r->kind != REGION_ANON || base < r->start || r->end - base < BLOCK ||
         pgtable_unmapped(&vs->pt, base, BLOCK) != 1)
         return false;
-    uint64_t block = pmm_alloc_zeroed(BLOCK_ORDER);
-    if (!block)
+    /* Charged whole: a block near the limit falls back to a page, which may still fit. */
+    if (account_charge_pages(vs->acct, BLOCK / PAGE) != 0)
         return false;
+    uint64_t block = pmm_alloc_zeroed(BLOCK_ORDER);
+    if (!block) {
+        account_uncharge_pages(vs->acct, BLOCK / PAGE);
+        return false;
+    }
     pmm_split(block); /* a single owner, so it cannot fail: from now on 512 pages */
     if (pgtable_map(&vs->pt, base, block, BLOCK, pgt_prot(r->prot)) != 0) {
-        page_released(0, block, BLOCK);
+        page_released(vs->acct, block, BLOCK);
         return false;
     }
     vs->blocks = true;
     *pa = block + (va - base);
     return true;
+}
+
+/* page_for's way out when the page could not be had: its charge goes back (a noinline slow path). */
+static __attribute__((noinline)) int page_failed(struct vm_space *vs, int err, bool private)
+{
+    if (private)
+        account_uncharge_pages(vs->acct, 1);
+    return err;
 }
 
 /* The page at va (page aligned): its physical address, allocating it if the region allows `access`. */
@@ -264,22 +296,28 @@ static int page_for(struct vm_space *vs, uint64_t va, enum vm_access access, boo
         return -E_FAULT;
     if (block_for(vs, r, va, pa))
         return 0;
+    /* A private page is this space's to pay for; a shared one its object's (map_page); registers nobody's. */
+    bool private = !r->obj || (!is_shared(r->kind) && !is_device(r->kind));
+    if (private && account_charge_pages(vs->acct, 1) != 0)
+        return ACCOUNT_E_LIMIT;
     uint64_t page;
-    if (r->obj) {
-        struct kobject *o = r->obj;
-        int err = o->ops->map_page(o, r->off + (va - r->start), &page); /* with a reference for this entry */
-        if (err)
-            return err;
-    } else {
+    int err;
+    if (!r->obj) {
         page = pmm_alloc_zeroed(0);
-        if (!page)
-            return -E_NOMEM;
+        err = page ? 0 : -E_NOMEM;
+    } else {
+        struct kobject *o = r->obj;
+        err = o->ops->map_page(o, r->off + (va - r->start), &page); /* with a reference for this entry */
     }
-    int err = pgtable_map(&vs->pt, va, page, PAGE, region_pgt_prot(r));
+    if (err)
+        return page_failed(vs, err, private);
+    err = pgtable_map(&vs->pt, va, page, PAGE, region_pgt_prot(r));
     if (err) {
         if (!is_device(r->kind))
             pmm_put(page);
-        return err;
+        if (err == -E_NOMEM && vs->acct->table_refused)
+            err = ACCOUNT_E_LIMIT; /* a table the limit refused, not one RAM had none for */
+        return page_failed(vs, err, private);
     }
     *pa = page;
     return 0;
@@ -303,7 +341,7 @@ int vm_check(struct vm_space *vs, uint64_t va, size_t len, enum vm_access access
     for (uint64_t page = page_down(va); page < va + len; page += PAGE) {
         int err = page_for(vs, page, access, false, &pa);
         if (err)
-            return err == -E_NOMEM ? err : -E_FAULT;
+            return err == -E_NOMEM || err == ACCOUNT_E_LIMIT ? -E_NOMEM : -E_FAULT;
     }
     return 0;
 }
@@ -363,8 +401,10 @@ static void unmap_piece(void *ctx, const struct region *piece)
             uc->objs[uc->nobjs++] = piece->obj;
     }
     /* Its edges cut no block (split_edges, and blocks lie inside one region): no split, so this cannot fail. */
-    int err =
-        pgtable_unmap(&vs->pt, piece->start, piece->end - piece->start, is_device(piece->kind) ? NULL : page_released);
+    pgtable_freed_fn released = is_device(piece->kind)   ? NULL
+                                : is_shared(piece->kind) ? shared_released
+                                                         : page_released;
+    int err = pgtable_unmap(&vs->pt, piece->start, piece->end - piece->start, released);
     KASSERT(err == 0);
 }
 
@@ -535,5 +575,13 @@ int vm_fork(struct vm_space *parent, struct vm_space *child)
     /* A shared block (none today: blocks are anonymous memory, which is copy-on-write) would stay one in both. */
     child->blocks = parent->blocks;
     struct pgtable_fork_ops f = {fork_cow, fork_shared, &parent->regions};
-    return pgtable_fork(&child->pt, &parent->pt, &f); /* on failure the caller destroys the child */
+    int err = pgtable_fork(&child->pt, &parent->pt, &f); /* on failure the caller destroys the child */
+    if (err)
+        return err;
+    /*
+     * The child maps every private page the parent does (copy-on-write): the same count, charged at once rather than
+     * page by page in the walk, then held against the child's limit (its tables were, as they were allocated).
+     */
+    account_force_pages(child->acct, parent->acct->user_pages);
+    return account_fits(child->acct, 0) ? 0 : -E_NOMEM;
 }

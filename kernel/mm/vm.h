@@ -25,10 +25,13 @@
 #define VM_MMAP_BASE  0x0000100000000000ull
 #define VM_MMAP_TOP   0x0000f00000000000ull
 
+struct mem_account;
+
 struct vm_space {
-    struct pgtable pt; /* pt.asid: the ASID of the current generation, set at activation */
-    uint64_t asid_ctx; /* generation and ASID (mm/asid.h); 0 until first activated */
-    bool blocks;       /* a 2 MiB block has been mapped here: region changes must split at their edges first */
+    struct pgtable pt;        /* pt.asid: the ASID of the current generation, set at activation */
+    struct mem_account *acct; /* charged for its private pages and its tables (mm/account.h); the owner's */
+    uint64_t asid_ctx;        /* generation and ASID (mm/asid.h); 0 until first activated */
+    bool blocks;              /* a 2 MiB block has been mapped here: region changes must split at their edges first */
     struct region_set regions;
 };
 
@@ -36,8 +39,8 @@ enum vm_access { VM_READ = 1, VM_WRITE = 2, VM_EXEC = 4 };
 
 /* Pick the ASID width the CPU supports; once, before the first address space. */
 void vm_init(void);
-/* vs must be all zero (a fresh process slot) or emptied by vm_destroy. */
-int vm_create(struct vm_space *vs);
+/* vs must be all zero (a fresh process slot) or emptied by vm_destroy. Its pages and tables are charged to acct. */
+int vm_create(struct vm_space *vs, struct mem_account *acct);
 /* Frees every page and table; vs must not be the live TTBR0 any more. */
 void vm_destroy(struct vm_space *vs);
 /* Install vs in TTBR0, giving it a current-generation ASID (flushing the TLB on rollover). */
@@ -68,7 +71,8 @@ int vm_protect(struct vm_space *vs, uint64_t addr, uint64_t len, uint32_t prot);
 /*
  * A fault at va by an access of kind `access` — a page not there yet, or a write to a
  * copy-on-write page: 0 if a region allows the access and the page is now there (retry the
- * instruction); -E_FAULT if the access is not allowed; -E_NOMEM if memory ran out.
+ * instruction); -E_FAULT if the access is not allowed; -E_NOMEM if no physical page was free (the caller may free
+ * memory and retry: proc/oom.h); ACCOUNT_E_LIMIT if the page would take an account over its limit (mm/account.h).
  */
 int vm_fault(struct vm_space *vs, uint64_t va, enum vm_access access);
 

@@ -455,18 +455,30 @@ static struct channel_end *new_end(uint32_t depth)
     return e;
 }
 
+/* What one end holds of kernel memory: itself and its message slots (queued messages take no more). */
+static uint64_t end_cost(uint32_t depth)
+{
+    return kmalloc_size(sizeof(struct channel_end)) + kmalloc_size(depth * sizeof(struct slot));
+}
+
 long channel_create(uint32_t depth, struct kobject **a, struct kobject **b)
 {
+    uint64_t cost = end_cost(depth);
+    if (kobj_charge_begin(2 * cost) != 0)
+        return -E_NOMEM; /* both ends are the creator's */
     struct channel_end *x = new_end(depth), *y = new_end(depth);
     if (!x || !y) {
         if (x)
             kfree(x->slots), kfree(x);
         if (y)
             kfree(y->slots), kfree(y);
+        kobj_charge_cancel(2 * cost);
         return -E_NOMEM;
     }
     kobj_init(&x->obj, &channel_ops, WREN_OBJECT_CHANNEL, WREN_FILE_TYPE_CHANNEL);
     kobj_init(&y->obj, &channel_ops, WREN_OBJECT_CHANNEL, WREN_FILE_TYPE_CHANNEL);
+    kobj_charge_end(&x->obj, cost);
+    kobj_charge_end(&y->obj, cost);
     x->obj.open_flags = y->obj.open_flags = WREN_OPEN_READ | WREN_OPEN_WRITE;
     x->peer = y;
     y->peer = x;

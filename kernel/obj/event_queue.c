@@ -10,6 +10,7 @@
  */
 #include "irq.h"
 #include "lib/string.h"
+#include "mm/account.h"
 #include "mm/kmalloc.h"
 #include "obj/event_sub.h"
 #include "timer.h"
@@ -31,6 +32,9 @@ void event_sub_mark(struct event_sub *s)
     waitq_wake_all(&s->q->waiters);
 }
 
+/* A subscription lives in its queue: charged to the queue's creator (mm/account.h), like the queue. */
+#define SUB_COST kmalloc_size(sizeof(struct event_sub))
+
 void event_sub_free(struct event_sub *s)
 {
     event_source_detach(s);
@@ -38,6 +42,7 @@ void event_sub_free(struct event_sub *s)
     list_del(&s->ready);
     list_del(&s->watch);
     s->q->nsubs--;
+    account_uncharge(s->q->obj.acct, SUB_COST);
     kfree(s);
 }
 
@@ -79,10 +84,16 @@ static const struct kobject_ops queue_ops = {
 
 long event_queue_create(struct kobject **out)
 {
-    struct event_queue *q = kzalloc(sizeof(*q));
-    if (!q)
+    uint64_t cost = kmalloc_size(sizeof(struct event_queue));
+    if (kobj_charge_begin(cost) != 0)
         return -E_NOMEM;
+    struct event_queue *q = kzalloc(sizeof(*q));
+    if (!q) {
+        kobj_charge_cancel(cost);
+        return -E_NOMEM;
+    }
     kobj_init(&q->obj, &queue_ops, WREN_OBJECT_EVENT_QUEUE, WREN_FILE_TYPE_EVENT_QUEUE);
+    kobj_charge_end(&q->obj, cost);
     list_init(&q->subs);
     list_init(&q->ready);
     list_init(&q->timers);
@@ -97,9 +108,13 @@ long event_subscribe(struct kobject *qo, const struct event_request *req)
 
     if (q->nsubs >= EVENT_SUBS_MAX)
         return -E_NOSPC;
-    struct event_sub *s = kzalloc(sizeof(*s));
-    if (!s)
+    if (account_charge(q->obj.acct, SUB_COST) != 0)
         return -E_NOMEM;
+    struct event_sub *s = kzalloc(sizeof(*s));
+    if (!s) {
+        account_uncharge(q->obj.acct, SUB_COST);
+        return -E_NOMEM;
+    }
     s->q = q;
     s->req = *req;
     list_init(&s->watch);
@@ -111,6 +126,7 @@ long event_subscribe(struct kobject *qo, const struct event_request *req)
     long err = event_source_attach(s);
     if (err) {
         kfree(s);
+        account_uncharge(q->obj.acct, SUB_COST);
         return err;
     }
     list_add_tail(&q->subs, &s->in_queue);

@@ -53,14 +53,27 @@ struct kobject_ops {
 struct kobject {
     const struct kobject_ops *ops;
     uint32_t refs;
-    uint16_t type;        /* WREN_OBJECT_* (interface/rights.yaml) */
-    uint16_t file_type;   /* WREN_FILE_TYPE_* reported by fstat */
-    uint32_t open_flags;  /* WREN_OPEN_* for objects used as descriptors; 0 otherwise */
-    struct list watchers; /* event subscriptions watching it (obj/event_queue.h); they hold no reference */
+    uint16_t type;            /* WREN_OBJECT_* (interface/rights.yaml) */
+    uint16_t file_type;       /* WREN_FILE_TYPE_* reported by fstat */
+    uint32_t open_flags;      /* WREN_OPEN_* for objects used as descriptors; 0 otherwise */
+    uint32_t charged;         /* bytes of kernel memory charged to acct for it (kobj_charge) */
+    struct mem_account *acct; /* its creator's account (mm/account.h), or NULL: charged to nobody */
+    struct list watchers;     /* event subscriptions watching it (obj/event_queue.h); they hold no reference */
 };
 
 /* Set up a new object with one reference (the creator's). */
 void kobj_init(struct kobject *o, const struct kobject_ops *ops, uint16_t type, uint16_t file_type);
+/*
+ * Kernel memory for a new object is charged to the process creating it (the current one), before it is allocated:
+ * kobj_charge_begin (0, or -E_NOMEM over its limit), then either kobj_charge_end once the object is built (it then
+ * holds the charge and a reference to the account, both dropped when it is destroyed) or kobj_charge_cancel.
+ */
+int kobj_charge_begin(uint64_t bytes);
+void kobj_charge_end(struct kobject *o, uint64_t bytes);
+void kobj_charge_cancel(uint64_t bytes);
+/* The account new objects are charged to: the current process's. */
+struct mem_account *kobj_creator_account(void);
+
 /* The last reference went: destroy the object (kobj_put's slow path). */
 void kobj_release(struct kobject *o);
 

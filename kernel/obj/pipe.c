@@ -176,6 +176,11 @@ static const struct kobject_ops write_end_ops = {
 
 long pipe_create(uint32_t flags, struct kobject **read_end, struct kobject **write_end)
 {
+    /* The shared part (state and ring) is charged with the read end: the whole stays charged until both go. */
+    uint64_t end = kmalloc_size(sizeof(struct pipe_end));
+    uint64_t shared = kmalloc_size(sizeof(struct pipe)) + PIPE_SIZE;
+    if (kobj_charge_begin(2 * end + shared) != 0)
+        return -E_NOMEM;
     struct pipe *p = kzalloc(sizeof(*p));
     struct pipe_end *r = kmalloc(sizeof(*r)), *w = kmalloc(sizeof(*w));
     char *buf = kmalloc_pages_alloc(0);
@@ -184,12 +189,15 @@ long pipe_create(uint32_t flags, struct kobject **read_end, struct kobject **wri
         if (buf)
             kmalloc_pages_free(buf, 0);
         kfree(p), kfree(r), kfree(w);
+        kobj_charge_cancel(2 * end + shared);
         return -E_NOMEM;
     }
     p->buf = buf;
     p->readers = p->writers = 1;
     kobj_init(&r->obj, &read_end_ops, WREN_OBJECT_FILE, WREN_FILE_TYPE_PIPE);
     kobj_init(&w->obj, &write_end_ops, WREN_OBJECT_FILE, WREN_FILE_TYPE_PIPE);
+    kobj_charge_end(&r->obj, end + shared);
+    kobj_charge_end(&w->obj, end);
     r->obj.open_flags = WREN_OPEN_READ | (flags & WREN_OPEN_NONBLOCK);
     w->obj.open_flags = WREN_OPEN_WRITE | (flags & WREN_OPEN_NONBLOCK);
     r->pipe = w->pipe = p;

@@ -126,10 +126,16 @@ long port_register(const char *name, size_t len, struct kobject **out)
 {
     if (lookup(name, len))
         return -E_EXIST;
-    struct port *p = kzalloc(sizeof(*p));
-    if (!p)
+    uint64_t cost = kmalloc_size(sizeof(struct port));
+    if (kobj_charge_begin(cost) != 0)
         return -E_NOMEM;
+    struct port *p = kzalloc(sizeof(*p));
+    if (!p) {
+        kobj_charge_cancel(cost);
+        return -E_NOMEM;
+    }
     kobj_init(&p->obj, &port_ops, WREN_OBJECT_PORT, WREN_FILE_TYPE_UNKNOWN);
+    kobj_charge_end(&p->obj, cost);
     memcpy(p->name, name, len);
     p->name_len = (uint32_t)len;
     p->registered = true;

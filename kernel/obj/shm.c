@@ -1,9 +1,14 @@
 /*
  * Shared-memory objects (shm.h): a page table of their own, one 32-bit page frame number per
- * page (0: not touched yet), so a 1 GiB object's table is 1 MiB of kernel heap.
+ * page (0: not touched yet), so a 1 GiB object's table is 1 MiB of kernel heap (a 2 MiB block).
+ *
+ * Charged to the creator's account (mm/account.h): the object and its table when it is made
+ * (kobj_charge_*), each page when it is first touched (whoever touches it: the object keeps the
+ * page until it goes, so it is the object's cost, not the mapping's), all given back with it.
  */
 #include <wren/abi.h>
 
+#include "mm/account.h"
 #include "mm/kmalloc.h"
 #include "mm/pmm.h"
 #include "obj/shm.h"
@@ -12,7 +17,8 @@
 struct shm {
     struct kobject obj; /* first: the kobject pointer is the shm pointer */
     uint64_t npages;
-    uint32_t *pfn; /* npages entries: physical address >> PMM_PAGE_SHIFT, 0 until first touched */
+    uint64_t touched; /* pages allocated (charged to obj.acct) */
+    uint32_t *pfn;    /* npages entries: physical address >> PMM_PAGE_SHIFT, 0 until first touched */
 };
 
 static struct shm *shm_of(const struct kobject *o)
@@ -27,6 +33,7 @@ static void shm_destroy(struct kobject *o)
         if (s->pfn[i])
             pmm_put((uint64_t)s->pfn[i] << PMM_PAGE_SHIFT); /* freed now unless a mapping still holds it */
     }
+    account_uncharge(s->obj.acct, s->touched * PMM_PAGE_SIZE);
     kfree(s->pfn);
     kfree(s);
 }
@@ -39,11 +46,16 @@ static int shm_map_page(struct kobject *o, uint64_t offset, uint64_t *pa)
     if (i >= s->npages)
         return -E_FAULT; /* mmap keeps mappings inside the object; never reached */
     if (!s->pfn[i]) {
+        if (account_charge(s->obj.acct, PMM_PAGE_SIZE) != 0)
+            return ACCOUNT_E_LIMIT; /* the creator's limit: the fault ends the toucher (vm.h) */
         uint64_t page = pmm_alloc_zeroed(0);
-        if (!page)
+        if (!page) {
+            account_uncharge(s->obj.acct, PMM_PAGE_SIZE);
             return -E_NOMEM;
+        }
         KASSERT((page >> PMM_PAGE_SHIFT) <= UINT32_MAX);
         s->pfn[i] = (uint32_t)(page >> PMM_PAGE_SHIFT);
+        s->touched++;
     }
     *pa = (uint64_t)s->pfn[i] << PMM_PAGE_SHIFT;
     pmm_get(*pa); /* the mapping's reference */
@@ -61,16 +73,22 @@ long shm_create(uint64_t size, struct kobject **out)
         return -E_INVAL;
     if (size > SHM_MAX_SIZE)
         return -E_NOMEM;
+    uint64_t npages = (size + PMM_PAGE_SIZE - 1) >> PMM_PAGE_SHIFT;
+    uint64_t cost = kmalloc_size(sizeof(struct shm)) + kmalloc_size(npages * sizeof(uint32_t));
+    if (kobj_charge_begin(cost) != 0)
+        return -E_NOMEM; /* over the creator's limit: nothing allocated */
     struct shm *s = kzalloc(sizeof(*s));
-    if (!s)
-        return -E_NOMEM;
-    s->npages = (size + PMM_PAGE_SIZE - 1) >> PMM_PAGE_SHIFT;
-    s->pfn = kzalloc(s->npages * sizeof(s->pfn[0]));
-    if (!s->pfn) {
+    uint32_t *pfn = kzalloc(npages * sizeof(uint32_t));
+    if (!s || !pfn) {
         kfree(s);
+        kfree(pfn);
+        kobj_charge_cancel(cost);
         return -E_NOMEM;
     }
+    s->npages = npages;
+    s->pfn = pfn;
     kobj_init(&s->obj, &shm_ops, WREN_OBJECT_SHM, 0);
+    kobj_charge_end(&s->obj, cost);
     *out = &s->obj;
     return 0;
 }

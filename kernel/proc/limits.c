@@ -1,4 +1,5 @@
 /* Per-process resource limits (limits.h). */
+#include "mm/account.h"
 #include "proc/limits.h"
 #include "syscall_table.h"
 
@@ -15,9 +16,16 @@ void proc_limits_inherit(struct proc *child, const struct proc *parent)
         child->limits[i] = parent ? parent->limits[i] : WREN_LIMIT_UNLIMITED;
 }
 
+/* Memory: the bytes charged to its account (mm/account.h), kept as it goes, so reading it walks nothing. */
+static uint64_t memory_usage(const struct proc *p)
+{
+    return account_usage(p->acct);
+}
+
 uint64_t proc_limit_usage(const struct proc *p, uint32_t resource)
 {
-    (void)p, (void)resource;
+    if (resource == WREN_LIMIT_MEMORY)
+        return memory_usage(p);
     return 0; /* each resource's accounting fills this in */
 }
 
@@ -34,6 +42,8 @@ long proc_set_limit(int pid, uint32_t resource, uint64_t value)
         return -E_PERM;
     uint64_t old = p->limits[resource];
     p->limits[resource] = value;
+    if (resource == WREN_LIMIT_MEMORY)
+        account_set_limit(p->acct, value); /* where charging reads it */
     return (long)old;
 }
 

@@ -10,6 +10,7 @@
 #include "fs/rootfs.h"
 #include "lib/elf.h"
 #include "lib/string.h"
+#include "mm/account.h"
 #include "mm/kmalloc.h"
 #include "obj/console_file.h"
 #include "obj/event_queue.h"
@@ -17,6 +18,7 @@
 #include "mm/pmm.h"
 #include "panic.h"
 #include "proc/limits.h"
+#include "proc/oom.h"
 #include "proc/proc.h"
 #include "proc/sched.h"
 #include "user.h"
@@ -30,6 +32,7 @@ void proc_init(void)
     vm_init();
     idle_proc.pid = 0;
     memcpy(idle_proc.name, "idle", 5);
+    idle_proc.acct = &account_kernel; /* what the kernel creates for itself (init's console) */
     sched_init(&idle_proc);
 }
 
@@ -179,11 +182,11 @@ static int find_program(const char *path, const struct proc_args *a, const void 
  * and set *tf to the user registers it starts with. All or nothing: on failure *vm has been
  * destroyed again (or never created), so the caller has nothing to undo.
  */
-static int build_image(struct vm_space *vm, struct trap_frame *tf, const struct elf_image *img, const void *file,
-                       const struct proc_args *a)
+static int build_image(struct vm_space *vm, struct mem_account *acct, struct trap_frame *tf,
+                       const struct elf_image *img, const void *file, const struct proc_args *a)
 {
     uint64_t stack = VM_STACK_TOP - VM_STACK_SIZE;
-    int err = vm_create(vm);
+    int err = vm_create(vm, acct);
     if (err)
         return err;
     err = load_segments(vm, img, file);
@@ -212,11 +215,16 @@ static void free_slot(struct proc *p)
     if (p->kstack)
         pmm_free(p->kstack, PROC_KSTACK_ORDER);
     path_cwd_release(p);
+    if (p->acct)
+        account_put(p->acct); /* freed now, or with the last object still charged to it */
     memset(p, 0, sizeof(*p)); /* new_proc relies on it */
 }
 
-/* A free slot with a kernel stack and no address space yet, or NULL and *err. */
-static struct proc *new_proc(int *err)
+/*
+ * A free slot with a kernel stack, a memory account limited as `parent`'s memory is (none for init) and no address
+ * space yet, or NULL and *err.
+ */
+static struct proc *new_proc(const struct proc *parent, int *err)
 {
     int slot;
     for (slot = 0; slot < PROC_MAX && table[slot].state != PROC_FREE; slot++)
@@ -229,7 +237,9 @@ static struct proc *new_proc(int *err)
     /* A free slot is all zero already (the table starts zeroed; free_slot clears what it frees): no memset of the
      * whole process (kilobytes of handle table and region set) on every fork and spawn. */
     p->kstack = pmm_alloc(PROC_KSTACK_ORDER);
-    if (!p->kstack) {
+    p->acct = account_new(parent ? parent->limits[WREN_LIMIT_MEMORY] : WREN_LIMIT_UNLIMITED);
+    if (!p->kstack || !p->acct) {
+        free_slot(p);
         *err = -E_NOMEM;
         return 0;
     }
@@ -325,9 +335,9 @@ long proc_spawn(const char *path, const struct proc_args *a, const struct wren_s
         err = find_program(path, a, &file, &copy, &img);
     if (err)
         return err;
-    struct proc *p = new_proc(&err);
+    struct proc *p = new_proc(parent, &err);
     if (p)
-        err = build_image(&p->vm, proc_user_frame(p), &img, file, a);
+        err = build_image(&p->vm, p->acct, proc_user_frame(p), &img, file, a);
     kfree(copy);
     if (p && !err) {
         err = path_cwd_inherit(p, parent);
@@ -365,7 +375,7 @@ long proc_exec(const char *path, const struct proc_args *a)
 
     int err = find_program(path, a, &file, &copy, &img);
     if (!err)
-        err = build_image(&exec_vm, &tf, &img, file, a);
+        err = build_image(&exec_vm, p->acct, &tf, &img, file, a);
     kfree(copy);
     if (err)
         return err;
@@ -391,11 +401,11 @@ long proc_fork(void)
 {
     struct proc *parent = proc_current();
     int err;
-    struct proc *child = new_proc(&err);
+    struct proc *child = new_proc(parent, &err);
 
     if (!child)
         return err;
-    err = vm_create(&child->vm);
+    err = vm_create(&child->vm, child->acct);
     if (!err) {
         err = vm_fork(&parent->vm, &child->vm);
         if (!err)
@@ -445,6 +455,7 @@ static _Noreturn void finish(int status)
     handle_close_all(&p->handles);
     kmap_user_table_none();
     vm_destroy(&p->vm);
+    oom_memory_freed(); /* a fault waiting for a victim to go may find its page now */
     fpsimd_release(&p->fp);
     p->exit_code = status;
     p->state = PROC_ZOMBIE;

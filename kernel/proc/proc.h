@@ -11,6 +11,7 @@
 
 #include "arch/context.h"
 #include "arch/trap_frame.h"
+#include "mm/account.h"
 #include "mm/vm.h"
 #include "obj/handle.h"
 #include "proc/signal.h"
@@ -40,6 +41,7 @@ struct proc {
     char *cwd;       /* current directory, canonical and kmalloc'd; NULL is the root (fs/path.h) */
     bool privileged; /* system privilege ("sys." port names, device_open): init's, kept by fork and exec, not spawn */
     uint64_t limits[PROC_LIMITS]; /* indexed by WREN_LIMIT_* (proc/limits.h); inherited from the parent */
+    struct mem_account *acct;     /* what its memory is charged to (mm/account.h); may outlive it */
 
     /* Scheduling: sched.c owns these. */
     uint8_t prio;       /* higher runs first; SCHED_PRIO_* */

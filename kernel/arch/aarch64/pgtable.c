@@ -733,18 +733,23 @@ static unsigned tables_to_pages(int level)
     return level == 2 ? 1 : 1 + ENTRIES;
 }
 
-/* Counting pass: the child needs one table per parent table, and a copy-on-write block is split in both. */
-static void fork_count(struct walk *w, const struct pgtable_fork_ops *f, int level, const uint64_t *src,
-                       unsigned groups, uint64_t va)
+/*
+ * Counting pass: the child (cw) needs one table per parent table, and a copy-on-write block is split in both. The
+ * child's tables come from the child's ops and the parent's split tables from the parent's (w), so each table is
+ * allocated (and charged, mm/account.h) by the table that will hold it.
+ */
+static void fork_count(struct walk *w, struct walk *cw, const struct pgtable_fork_ops *f, int level,
+                       const uint64_t *src, unsigned groups, uint64_t va)
 {
     for (unsigned i = next_valid(src, groups, 0); i < ENTRIES; i = next_valid(src, groups, i + 1)) {
         uint64_t d = src[i];
         uint64_t eva = va + (uint64_t)i * level_span(level);
         if (is_table(d, level)) {
-            w->need++;
-            fork_count(w, f, level + 1, table_at(w->pt, d & DESC_OA_MASK), desc_groups(d), eva);
+            cw->need++;
+            fork_count(w, cw, f, level + 1, table_at(w->pt, d & DESC_OA_MASK), desc_groups(d), eva);
         } else if (level < 3 && f->cow(f->ctx, full_va(w->pt, eva))) {
-            w->need += 2 * tables_to_pages(level);
+            w->need += tables_to_pages(level);
+            cw->need += tables_to_pages(level);
         }
     }
 }
@@ -769,8 +774,8 @@ static void fork_leaf(struct walk *w, const struct pgtable_fork_ops *f, int leve
  * `dst`. all_cow: this table was made by splitting a copy-on-write block, so every leaf in it is copy-on-write
  * without asking again (the answer was given for the whole block).
  */
-static void fork_level(struct walk *w, const struct pgtable_fork_ops *f, int level, uint64_t *src, unsigned groups,
-                       uint64_t *dst, uint64_t va, bool all_cow)
+static void fork_level(struct walk *w, struct walk *cw, const struct pgtable_fork_ops *f, int level, uint64_t *src,
+                       unsigned groups, uint64_t *dst, uint64_t va, bool all_cow)
 {
     for (unsigned i = next_valid(src, groups, 0); i < ENTRIES; i = next_valid(src, groups, i + 1)) {
         uint64_t *e = &src[i];
@@ -792,27 +797,35 @@ static void fork_level(struct walk *w, const struct pgtable_fork_ops *f, int lev
             d = desc_read(e);
         }
         /* The child's table holds valid entries exactly where the parent's does: the same summary. */
-        uint64_t tpa = pool_take(w);
-        fork_level(w, f, level + 1, below, desc_groups(d), table_at(w->pt, tpa), eva, cow);
+        uint64_t tpa = pool_take(cw);
+        fork_level(w, cw, f, level + 1, below, desc_groups(d), table_at(w->pt, tpa), eva, cow);
         desc_write(&dst[i], table_desc(tpa, desc_groups(d)));
     }
 }
 
 int pgtable_fork(struct pgtable *child, struct pgtable *parent, const struct pgtable_fork_ops *f)
 {
+    /* The two may have ops of their own (each its own account), but must reach tables the same way. */
     if (child == NULL || parent == NULL || child == parent || child->root_pa == 0 || parent->root_pa == 0 ||
-        child->ops != parent->ops || child->user != parent->user || f == NULL || f->cow == NULL || f->shared == NULL)
+        child->ops->phys_to_virt != parent->ops->phys_to_virt || child->user != parent->user || f == NULL ||
+        f->cow == NULL || f->shared == NULL)
         return -E_INVAL;
 
-    struct walk w = {.pt = parent};
+    struct walk w = {.pt = parent}, cw = {.pt = child};
     uint64_t *root = table_at(parent, parent->root_pa);
-    fork_count(&w, f, 0, root, parent->root_groups, 0);
+    fork_count(&w, &cw, f, 0, root, parent->root_groups, 0);
     int r = pool_fill(&w);
     if (r != 0)
         return r;
-    w.apply = true;
-    fork_level(&w, f, 0, root, parent->root_groups, table_at(child, child->root_pa), 0, false);
+    r = pool_fill(&cw);
+    if (r != 0) {
+        pool_release(&w);
+        return r;
+    }
+    w.apply = cw.apply = true;
+    fork_level(&w, &cw, f, 0, root, parent->root_groups, table_at(child, child->root_pa), 0, false);
     child->root_groups = parent->root_groups;
+    walk_finish(&cw);
     walk_finish(&w);
     return 0;
 }

@@ -204,7 +204,8 @@ struct pgtable_fork_ops {
 
 /*
  * Copies every mapping of `parent` into `child`, which must map nothing yet (fresh from pgtable_create) and share
- * parent's ops and half, in one walk over the parent's valid entries. Parent entries made copy-on-write are
+ * parent's half and phys_to_virt, in one walk over the parent's valid entries. The child's tables come from the
+ * child's ops, the tables splitting the parent's blocks from the parent's. Parent entries made copy-on-write are
  * changed in place and invalidated (parent may be live); child's tables are built unsynchronised and made visible
  * once at the end (child must be live nowhere). Errors (neither table changed, nothing reported): -E_INVAL for bad
  * arguments; -E_NOMEM if the tables of the copy (and of the splits) cannot all be allocated.

@@ -14,7 +14,9 @@
 #include "arch/trap_frame.h"
 #include "console.h"
 #include "irq.h"
+#include "mm/account.h"
 #include "mm/vm.h"
+#include "proc/oom.h"
 #include "proc/proc.h"
 #include "proc/sched.h"
 #include "proc/signal.h"
@@ -167,8 +169,15 @@ void trap_handle(struct trap_frame *tf, uint64_t slot)
             fpsimd_take(&proc_current()->fp); /* lazy FP/SIMD switching: its registers now */
         else
             err = user_abort_resolve(tf, ec); /* first touch of a demand-zero page: map it, retry */
+        /* No free page: the largest consumer is killed and the fault retried, unless that is us (proc/oom.h). */
+        for (int round = 0; err == -E_NOMEM && oom_reclaim(round); round++)
+            err = user_abort_resolve(tf, ec);
+        if (err == -E_NOMEM && signal_interrupted(proc_current()))
+            err = 0; /* killed (or signalled) while it waited: act on that first; the fault comes again if need be */
         if (err == -E_NOMEM)
             proc_kill_current(tf, "out of memory", true);
+        if (err == ACCOUNT_E_LIMIT)
+            proc_kill_current(tf, "out of memory (over its memory limit)", true);
         if (err) /* ends that program (never the kernel), or runs its SIGSEGV handler */
             signal_fault(tf, esr_class_name(ec), esr_has_far(ec));
         before_user_return(tf); /* where signals are acted on */
