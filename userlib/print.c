@@ -12,7 +12,14 @@ size_t wren_strlen(const char *s)
 
 void wren_print(const char *s)
 {
-    wren_debug_write(s, wren_strlen(s));
+    size_t len = wren_strlen(s);
+    /* The kernel writes a long string in pieces (debug_write's limit per call). */
+    while (len) {
+        long n = wren_debug_write(s, len);
+        if (n <= 0)
+            return;
+        s += n, len -= (size_t)n;
+    }
 }
 
 void wren_print_dec(long v)

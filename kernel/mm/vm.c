@@ -206,6 +206,17 @@ int vm_reserve(struct vm_space *vs, uint64_t start, uint64_t len, uint32_t prot,
 }
 
 /*
+ * Executable from now on: the instruction side must see the page's bytes, which may have been written through the data
+ * side (by the program while the page was writable, or by the kernel filling it). Data and instruction caches need not
+ * be coherent: the bytes are cleaned to the point of unification and the instruction cache invalidated for them before
+ * the page may run (Arm ARM DDI 0487 K.a, B2.4.4 "Cache maintenance requirement for instruction modification").
+ */
+static void sync_for_exec(uint64_t pa, uint64_t size)
+{
+    arch_sync_icache(phys_to_virt(pa), size);
+}
+
+/*
  * A write to a copy-on-write page (always a 4 KiB page: vm_fork splits blocks): if nobody else
  * holds the page any more, simply make it writable again; otherwise copy it to a new page for
  * this space alone. The copy takes the old page's place in its entry (pgtable_replace), which
@@ -253,6 +264,8 @@ static bool block_for(struct vm_space *vs, const struct region *r, uint64_t va, 
         return false;
     }
     pmm_split(block); /* a single owner, so it cannot fail: from now on 512 pages */
+    if (r->prot & WREN_PROT_EXEC)
+        sync_for_exec(block, BLOCK);
     if (pgtable_map(&vs->pt, base, block, BLOCK, pgt_prot(r->prot)) != 0) {
         page_released(vs->acct, block, BLOCK);
         return false;
@@ -311,6 +324,10 @@ static int page_for(struct vm_space *vs, uint64_t va, enum vm_access access, boo
     }
     if (err)
         return page_failed(vs, err, private);
+    /* A page that appears in an executable region runs what was written to it through the data side (vm_load, which
+     * comes here with ignore_prot, syncs after it writes). */
+    if (!ignore_prot && (r->prot & WREN_PROT_EXEC))
+        sync_for_exec(page, PAGE);
     err = pgtable_map(&vs->pt, va, page, PAGE, region_pgt_prot(r));
     if (err) {
         if (!is_device(r->kind))
@@ -471,28 +488,38 @@ int vm_unmap(struct vm_space *vs, uint64_t addr, uint64_t len)
 struct protect_ctx {
     struct vm_space *vs;
     uint32_t prot;
+    uint32_t kind;
 };
 
+/* pgtable_reprotect's question for mprotect: the region's new protection, with copy-on-write kept (see below). */
+static unsigned protect_leaf(void *ctx, uint64_t va, uint64_t pa, uint64_t size, unsigned old, bool commit)
+{
+    const struct protect_ctx *pc = ctx;
+    unsigned prot = pgt_prot(pc->prot) | (is_device(pc->kind) ? PGT_DEVICE : 0);
+    (void)va;
+
+    /* A shared copy-on-write page stays read-only until written: the fault copies it. */
+    if (old & PGT_COW)
+        prot = (prot & ~PGT_WRITE) | PGT_COW;
+    /* Only pages that become executable need the maintenance: an mprotect that keeps or drops exec costs nothing. */
+    if (commit && (prot & PGT_EXEC) && !(old & PGT_EXEC))
+        sync_for_exec(pa, size);
+    return prot;
+}
+
+/*
+ * Only the pages already touched are in the table; the rest follow the region when faulted in. The walk visits the
+ * mapped entries alone (pgtable_reprotect), so an mprotect of a vast untouched reservation costs what is mapped in
+ * it, not its size.
+ */
 static void protect_piece(void *ctx, const struct region *piece)
 {
     struct protect_ctx *pc = ctx;
-    /* Only the pages already touched are in the table; the rest follow the region when faulted in. */
-    for (uint64_t va = piece->start; va < piece->end;) {
-        unsigned have, prot = pgt_prot(pc->prot) | (is_device(piece->kind) ? PGT_DEVICE : 0);
-        uint64_t size;
-        if (pgtable_lookup(&pc->vs->pt, va, 0, &have, &size) != 0) {
-            va += PAGE;
-            continue;
-        }
-        /* A shared copy-on-write page stays read-only until written: the fault copies it. */
-        if (have & PGT_COW)
-            prot = (prot & ~PGT_WRITE) | PGT_COW;
-        /* A whole page or block inside the piece (split_edges): changed in place, which cannot fail. */
-        KASSERT((va & (size - 1)) == 0 && size <= piece->end - va);
-        int err = pgtable_protect(&pc->vs->pt, va, size, prot);
-        KASSERT(err == 0);
-        va += size;
-    }
+    pc->kind = piece->kind;
+    /* Its edges cut no block (split_edges, and blocks lie inside one region), and the protection is one W^X allows
+     * (prot_valid): this cannot fail. */
+    int err = pgtable_reprotect(&pc->vs->pt, piece->start, piece->end - piece->start, protect_leaf, pc);
+    KASSERT(err == 0);
 }
 
 struct refuse_ctx {
@@ -525,7 +552,7 @@ int vm_protect(struct vm_space *vs, uint64_t addr, uint64_t len, uint32_t prot)
         region_for_each(&vs->regions, addr, addr + len, note_refused, &rc);
     if (rc.refused)
         return -E_ACCES;
-    struct protect_ctx pc = {vs, prot};
+    struct protect_ctx pc = {vs, prot, 0};
     return region_protect(&vs->regions, addr, addr + len, prot, protect_piece, &pc);
 }
 

@@ -400,8 +400,12 @@ static long ch_write(struct kobject *o, user_in_ptr buf, size_t count)
 {
     size_t done = 0;
 
-    if (!user_readable(buf, count))
-        return -E_FAULT;
+    /*
+     * No check of the whole range first: that would fault in every page of `count` bytes, which the caller chooses (a
+     * terabyte of untouched mapping would take all memory). Each message's bytes are checked as they are copied; a bad
+     * first message is E_FAULT, a later one ends the write short. The loop is bounded by the peer's queue: a full
+     * queue blocks (or, non-blocking, ends the write).
+     */
     do {
         struct wren_msg m = {0};
         size_t n = count - done < WREN_MSG_PAYLOAD_SIZE ? count - done : WREN_MSG_PAYLOAD_SIZE;

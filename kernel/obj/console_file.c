@@ -85,6 +85,13 @@ long console_write_user(user_in_ptr buf, size_t count)
     char chunk[CHUNK];
     size_t done = 0;
 
+    /*
+     * At most CONSOLE_WRITE_MAX bytes a call: the UART is written with interrupts masked (the kernel is not
+     * preemptible), so the count the caller chooses must not decide how long the machine stops; the rest is a short
+     * write, for the caller to write again.
+     */
+    if (count > CONSOLE_WRITE_MAX)
+        count = CONSOLE_WRITE_MAX;
     /* All or nothing: refuse a bad range before anything reaches the console. */
     if (!user_readable(buf, count))
         return -E_FAULT;
@@ -95,6 +102,8 @@ long console_write_user(user_in_ptr buf, size_t count)
             return done ? (long)done : -E_FAULT;
         console_write(chunk, n);
         done += n;
+        if (done < count)
+            sched_cond_resched(); /* a UART takes its time: let a due timer (another thread's deadline) in */
     }
     return (long)done;
 }

@@ -13,7 +13,13 @@ void console_file_init(uint32_t intid, bool edge);
 /* A new console object opened with WREN_OPEN_* `flags`, or NULL without memory. */
 struct kobject *console_file_open(uint32_t flags);
 
-/* Write count bytes of user memory to the console (debug_write and console descriptors): bytes or -E_FAULT. */
+/* The most bytes one write to the console takes (debug_write and console descriptors); more is a short write. */
+#define CONSOLE_WRITE_MAX 16384
+
+/*
+ * Write up to CONSOLE_WRITE_MAX of the count bytes of user memory to the console (debug_write and console
+ * descriptors): bytes written or -E_FAULT.
+ */
 long console_write_user(user_in_ptr buf, size_t count);
 
 #endif

@@ -304,6 +304,14 @@ void sched_timer_expired(void)
     rearm(sched_current, now);
 }
 
+void sched_cond_resched(void)
+{
+    arch_irq_enable();
+    arch_irq_disable();
+    if (sched_need_resched && sched_current != idle)
+        sched_yield();
+}
+
 _Noreturn void sched_idle_loop(void (*work)(void))
 {
     arch_irq_disable();

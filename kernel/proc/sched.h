@@ -63,6 +63,13 @@ static inline void sched_preempt_point(void)
     if (sched_need_resched)
         sched_yield();
 }
+/*
+ * A preemption point inside a long syscall (a loop whose length the caller chooses, with nothing half-done at this
+ * point): open a window for a pending interrupt — the kernel otherwise runs with interrupts masked, so a timer that
+ * came due could not be taken — and switch if one is due, as on the way back to user space. Returns when this thread
+ * runs again.
+ */
+void sched_cond_resched(void);
 /* The idle loop: what the boot CPU runs once everything is started; work() runs each time round. */
 _Noreturn void sched_idle_loop(void (*work)(void));
 

@@ -154,6 +154,10 @@ long sys_event_wait(wren_handle_t queue, user_out_ptr events, uint32_t max, int6
     long ret = get_queue(queue, WREN_RIGHT_READ, &q);
     if (ret)
         return ret;
+    /* No wait can return more than a queue holds: a bigger `max` must not make the check below fault in (and so
+     * allocate) pages of a vast buffer. */
+    if (max > EVENT_WAIT_MAX)
+        max = EVENT_WAIT_MAX;
     if (max == 0 || timeout_ns < -1)
         ret = -E_INVAL;
     /* Checked before anything is taken off the queue, so records are not lost to a bad buffer. */

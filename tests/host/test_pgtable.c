@@ -1010,6 +1010,92 @@ TEST(protect)
 
 // --- no-access pages ---
 
+// --- reprotect: only the mapped leaves of a range, each as the callback decides ---
+
+struct reprot_log {
+    int calls, commits;
+    uint64_t va[64], pa[64], size[64];
+    unsigned old[64];
+    unsigned give; // what the callback answers (PGT_COW is kept from `old`)
+};
+
+static unsigned reprot_cb(void *ctx, uint64_t va, uint64_t pa, uint64_t size, unsigned old, bool commit)
+{
+    struct reprot_log *l = ctx;
+    if (commit) {
+        if (l->commits < 64) {
+            l->va[l->commits] = va, l->pa[l->commits] = pa, l->size[l->commits] = size, l->old[l->commits] = old;
+        }
+        l->commits++;
+    }
+    l->calls++;
+    return l->give | (old & PGT_COW);
+}
+
+TEST(reprotect_visits_only_mapped_leaves)
+{
+    struct pgtable pt;
+    const unsigned ro = PGT_READ | PGT_USER, rw = ro | PGT_WRITE, rx = ro | PGT_EXEC;
+    new_table(&pt, true, 5);
+    // a page at the bottom, a 2 MiB block, a COW page 700 GiB up, and a page near the top of the half
+    ASSERT_EQ(pgtable_map(&pt, 0x10000, 0x20000, KB4, rw), 0);
+    ASSERT_EQ(pgtable_map(&pt, 0x40000000, 0x60000000, MB2, rw), 0);
+    ASSERT_EQ(pgtable_map(&pt, 700 * GB1, 0x30000, KB4, ro | PGT_COW), 0);
+    ASSERT_EQ(pgtable_map(&pt, PGT_USER_VA_TOP - KB4, 0x40000, KB4, rw), 0);
+    struct reprot_log l = {.give = ro};
+    ntlbi = 0;
+    // the whole 256 TiB half: four leaves, each asked once to check and once to commit, in address order
+    ASSERT_EQ(pgtable_reprotect(&pt, 0, PGT_USER_VA_TOP, reprot_cb, &l), 0);
+    EXPECT_EQ(l.calls, 8);
+    ASSERT_EQ(l.commits, 4);
+    EXPECT_EQ(l.va[0], 0x10000);
+    EXPECT_EQ(l.pa[0], 0x20000);
+    EXPECT_EQ(l.size[0], KB4);
+    EXPECT_EQ(l.old[0], rw);
+    EXPECT_EQ(l.va[1], 0x40000000);
+    EXPECT_EQ(l.size[1], MB2);
+    EXPECT_EQ(l.va[2], 700 * GB1);
+    EXPECT_EQ(l.old[2], ro | PGT_COW);
+    EXPECT_EQ(l.va[3], PGT_USER_VA_TOP - KB4);
+    EXPECT_EQ(ntlbi, 3); // the COW page was already read-only: unchanged, not invalidated
+    unsigned prot = 0;
+    EXPECT_EQ(pgtable_lookup(&pt, 0x40000000 + 5 * KB4, NULL, &prot, NULL), 0);
+    EXPECT_EQ(prot, ro);
+    EXPECT_EQ(bsize(&pt, 0x40000000), MB2); // a whole block stays a block
+    EXPECT_EQ(pgtable_lookup(&pt, 700 * GB1, NULL, &prot, NULL), 0);
+    EXPECT_EQ(prot, ro | PGT_COW);
+
+    // a range that starts and ends inside holes and covers one page only
+    l = (struct reprot_log){.give = rx};
+    ASSERT_EQ(pgtable_reprotect(&pt, 0x8000, 0x40000000 - 0x8000, reprot_cb, &l), 0);
+    ASSERT_EQ(l.commits, 1);
+    EXPECT_EQ(l.va[0], 0x10000);
+    EXPECT_EQ(pgtable_lookup(&pt, 0x10000, NULL, &prot, NULL), 0);
+    EXPECT_EQ(prot, rx);
+    // nothing mapped in range: no call at all
+    l = (struct reprot_log){.give = rw};
+    ASSERT_EQ(pgtable_reprotect(&pt, 2 * GB1, 600 * GB1, reprot_cb, &l), 0);
+    EXPECT_EQ(l.calls, 0);
+
+    // refusals change nothing and commit nothing: a block the range cuts, a W+X answer, bad ranges
+    struct snap *s = snap_take();
+    int t0 = ntlbi;
+    l = (struct reprot_log){.give = rw};
+    EXPECT_EQ(pgtable_reprotect(&pt, 0x40000000 + KB4, KB4, reprot_cb, &l), -E_INVAL);
+    EXPECT_EQ(pgtable_reprotect(&pt, 0x3ff00000, MB2, reprot_cb, &l), -E_INVAL);
+    l.give = rw | PGT_EXEC;
+    EXPECT_EQ(pgtable_reprotect(&pt, 0, GB1 * 2, reprot_cb, &l), -E_INVAL);
+    EXPECT_EQ(l.commits, 0);
+    EXPECT_EQ(pgtable_reprotect(&pt, 0x10000, 0x800, reprot_cb, &l), -E_INVAL);
+    EXPECT_EQ(pgtable_reprotect(&pt, 0x10000, KB4, NULL, &l), -E_INVAL);
+    EXPECT_EQ(pgtable_reprotect(&pt, PGT_USER_VA_TOP - KB4, 2 * KB4, reprot_cb, &l), -E_INVAL);
+    EXPECT_TRUE(snap_same(s));
+    EXPECT_EQ(ntlbi, t0);
+    snap_free(s);
+    EXPECT_TRUE(tree_ok(&pt));
+    pgtable_destroy(&pt, NULL);
+}
+
 TEST(no_access_pages)
 {
     struct pgtable pt;

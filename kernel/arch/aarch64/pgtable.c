@@ -615,6 +615,74 @@ int pgtable_protect(struct pgtable *pt, uint64_t va, uint64_t size, unsigned pro
     return 0;
 }
 
+/* ---- reprotect: the mapped leaves of a range, each as the caller decides ---- */
+
+struct reprot {
+    pgtable_reprot_fn fn;
+    void *ctx;
+};
+
+/*
+ * Reprotects the mapped leaves of [va, end) in `table` (at `level`, occupancy summary `groups`). Only valid entries
+ * are visited (next_valid skips empty groups without reading them), so a range that is mostly holes costs a few
+ * loads per table that exists, whatever its size. The checking pass (!w->apply) returns -E_INVAL for a leaf that
+ * straddles an edge of the range or for a protection fn chooses that pgtable_map would refuse; the apply pass then
+ * cannot fail.
+ */
+static int reprotect_level(struct walk *w, const struct reprot *rp, int level, uint64_t *table, unsigned groups,
+                           uint64_t va, uint64_t end)
+{
+    uint64_t span = level_span(level);
+    uint64_t base = va & ~(span * ENTRIES - 1); /* where this table's range starts */
+
+    for (unsigned i = next_valid(table, groups, level_index(va, level)); i < ENTRIES;
+         i = next_valid(table, groups, i + 1)) {
+        uint64_t eva = base + (uint64_t)i * span;
+        if (eva >= end)
+            break;
+        uint64_t lo = eva < va ? va : eva, next = entry_end(lo, end, level);
+        uint64_t *e = &table[i];
+        uint64_t d = desc_read(e);
+
+        if (is_table(d, level)) {
+            int r = reprotect_level(w, rp, level + 1, table_at(w->pt, d & DESC_OA_MASK), desc_groups(d), lo, next);
+            if (r != 0)
+                return r;
+            continue;
+        }
+        if (lo != eva || next - eva != span)
+            return -E_INVAL; /* a block the range cuts: the caller splits first (pgtable_split) */
+        unsigned prot = rp->fn(rp->ctx, full_va(w->pt, eva), d & DESC_OA_MASK, span, decode_prot(w->pt, d), w->apply);
+        uint64_t attrs;
+        if (encode_prot(w->pt, prot, &attrs) != 0)
+            return -E_INVAL;
+        if (w->apply)
+            rewrite_leaf(w, e, d, (d & (DESC_OA_MASK | DESC_TYPE_MASK)) | attrs, eva);
+    }
+    return 0;
+}
+
+int pgtable_reprotect(struct pgtable *pt, uint64_t va, uint64_t size, pgtable_reprot_fn fn, void *ctx)
+{
+    struct walk w = {.pt = pt};
+    struct reprot rp = {fn, ctx};
+    uint64_t start, end;
+    int r = check_range(pt, va, size, &start, &end);
+
+    if (r == 0 && fn == NULL)
+        r = -E_INVAL;
+    if (r != 0)
+        return r;
+    uint64_t *root = table_at(pt, pt->root_pa);
+    r = reprotect_level(&w, &rp, 0, root, pt->root_groups, start, end);
+    if (r != 0)
+        return r;
+    w.apply = true;
+    reprotect_level(&w, &rp, 0, root, pt->root_groups, start, end);
+    walk_finish(&w);
+    return 0;
+}
+
 /* ---- split, replace, unmapped ---- */
 
 /*

@@ -149,6 +149,24 @@ int pgtable_unmap(struct pgtable *pt, uint64_t va, uint64_t size, pgtable_freed_
 int pgtable_protect(struct pgtable *pt, uint64_t va, uint64_t size, unsigned prot);
 
 /*
+ * pgtable_reprotect's question: the PGT_* protection the leaf at va (canonical; size bytes: a page or a whole block,
+ * mapping physical pa) is to have, given `old`, its protection now. Asked twice for every leaf, in address order:
+ * first while the range is checked (commit false), then just before the entry is rewritten (commit true: the moment
+ * for work the new protection needs first, such as making the instruction side see the page). It must answer the
+ * same both times.
+ */
+typedef unsigned (*pgtable_reprot_fn)(void *ctx, uint64_t va, uint64_t pa, uint64_t size, unsigned old, bool commit);
+
+/*
+ * Gives each mapped leaf in [va, va+size) the protection fn chooses; holes are skipped. Only the entries that exist
+ * are visited (tables that are absent, and empty 64-entry groups, are not read), so the cost follows what is mapped,
+ * not size: a terabyte of untouched reservation costs a few loads. Invalidation as pgtable_protect. Allocates
+ * nothing. Errors (nothing changed): -E_INVAL for a bad range, for a block only partly inside it (split its edges
+ * first, pgtable_split), or for a protection fn gives that pgtable_map would refuse.
+ */
+int pgtable_reprotect(struct pgtable *pt, uint64_t va, uint64_t size, pgtable_reprot_fn fn, void *ctx);
+
+/*
  * Makes va (4 KiB aligned) the start of a leaf: a block that contains va anywhere but at its start is split into a
  * table of the next level, and again in that table if need be, down to 4 KiB pages around va. Every translation
  * stays as it was (same output addresses, same attributes). Done before an operation that must not fail half-way
