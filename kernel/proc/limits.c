@@ -1,5 +1,6 @@
 /* Per-process resource limits (limits.h). */
 #include "proc/limits.h"
+#include "panic.h"
 #include "syscall_table.h"
 
 _Static_assert(WREN_LIMIT_MEMORY < PROC_LIMITS && WREN_LIMIT_PROCESSES < PROC_LIMITS, "proc->limits has a slot each");
@@ -17,8 +18,46 @@ void proc_limits_inherit(struct proc *child, const struct proc *parent)
 
 uint64_t proc_limit_usage(const struct proc *p, uint32_t resource)
 {
-    (void)p, (void)resource;
+    if (resource == WREN_LIMIT_PROCESSES)
+        return p->tree_procs;
     return 0; /* each resource's accounting fills this in */
+}
+
+/*
+ * WREN_LIMIT_PROCESSES. Each process counts the processes of the tree rooted at it (tree_procs), and a new
+ * process is counted in the tree of every ancestor at once, so the check before a fork or spawn is one walk up
+ * the tree, as deep as the tree is (a few steps, not the table). The tree is tree_parent's, not ppid's: an
+ * orphan is handed to init for waiting, but for counting it moves only up to its nearest ancestor still in
+ * the table, so fork-and-exit ("double fork") does not take processes out from under a limit.
+ */
+int proc_tree_may_grow(const struct proc *parent)
+{
+    for (const struct proc *a = parent; a; a = a->tree_parent)
+        if (a->tree_procs >= a->limits[WREN_LIMIT_PROCESSES])
+            return -E_AGAIN;
+    return 0;
+}
+
+void proc_tree_join(struct proc *child, struct proc *parent)
+{
+    child->tree_parent = parent;
+    child->tree_procs = 1;
+    for (struct proc *a = parent; a; a = a->tree_parent)
+        a->tree_procs++;
+}
+
+void proc_tree_hand_up(struct proc *c)
+{
+    struct proc *ended = c->tree_parent;
+    ended->tree_procs -= c->tree_procs; /* the ancestors above go on counting them */
+    c->tree_parent = ended->tree_parent;
+}
+
+void proc_tree_leave(struct proc *p)
+{
+    KASSERT(p->tree_procs == 1); /* what it leaves behind was handed up when it became a zombie */
+    for (struct proc *a = p->tree_parent; a; a = a->tree_parent)
+        a->tree_procs--;
 }
 
 long proc_set_limit(int pid, uint32_t resource, uint64_t value)

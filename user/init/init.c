@@ -15,6 +15,14 @@
 
 #define SHELL "/bin/sh"
 
+/*
+ * The processes the shell's tree (the shell, its jobs, and everything they start, zombies and orphans included)
+ * may hold: half the table (PROC_MAX is 64). A runaway program under the shell, a fork bomb, stops there and leaves
+ * the other half for whatever a previous shell left running; the kernel keeps its last 4 slots for init, so a
+ * new shell can be started whatever the rest of the table holds.
+ */
+#define SHELL_PROCESSES 32
+
 static int has_shell(void)
 {
     struct wren_stat st;
@@ -44,6 +52,11 @@ static int run_shell(void)
             wren_print("\n");
             return 1;
         }
+        /*
+         * Set before the shell can have started anything of its own that matters: it reads a line first. A child it
+         * did start before this would still be counted in its tree, and so under this limit.
+         */
+        wren_set_limit((int32_t)pid, WREN_LIMIT_PROCESSES, SHELL_PROCESSES);
         int32_t status = 0;
         long w;
         /* Any child may end here: orphans of the shell's jobs become init's to reap. */
