@@ -15,6 +15,7 @@
  * Then init, with the table full for everyone else, still starts processes in the reserve, and ends and reaps
  * everything.
  */
+#include <stdbool.h>
 #include <wren/check.h>
 #include <wren/print.h>
 #include <wren/syscalls.h>
@@ -251,6 +252,45 @@ static int init(void)
     return wren_check_end();
 }
 
+/* ---- hostile programs for tests/test_shell.py, run from the shell ---- */
+
+/* Ignore Ctrl-C, try to climb above the shell, and spin. */
+static _Noreturn void hog(void)
+{
+    struct wren_sigaction ign = {.handler = WREN_SIGNAL_HANDLER_IGNORE};
+    wren_sigaction(WREN_SIGNAL_SIGINT, &ign, 0);
+    wren_print("hog: set_priority 15 -> ");
+    wren_print_dec(wren_set_priority(0, 15));
+    wren_print("\n");
+    for (;;)
+        ;
+}
+
+/*
+ * kill(-1, SIGKILL), then every process forks until refused and, as a real bomb keeps trying, tries again every
+ * 10 ms, so that whatever slot comes free is taken at once. The first reports the first refusal.
+ */
+static _Noreturn void fork_bomb(void)
+{
+    long first = wren_get_pid();
+    wren_print("bomb: kill(-1, SIGKILL) -> ");
+    wren_print_dec(wren_kill(-1, WREN_SIGNAL_SIGKILL));
+    wren_print("\n");
+    bool reported = false;
+    for (;;) {
+        long r = wren_fork();
+        if (r >= 0)
+            continue; /* parent and child both go on */
+        if (!reported && wren_get_pid() == first) {
+            wren_print("bomb: fork refused with ");
+            wren_print_dec(r);
+            wren_print("\n");
+            reported = true;
+        }
+        wren_sleep(10000000);
+    }
+}
+
 int main(int argc, char **argv)
 {
     if (argc >= 2 && streq(argv[1], "user"))
@@ -259,6 +299,10 @@ int main(int argc, char **argv)
         return sleeper() == -E_AGAIN ? 0 : 1;
     if (argc >= 2 && streq(argv[1], "hold"))
         sleep_forever();
+    if (argc >= 2 && streq(argv[1], "hog"))
+        hog();
+    if (argc >= 2 && streq(argv[1], "bomb"))
+        fork_bomb();
     if (argc >= 3 && streq(argv[1], "exit"))
         return argv[2][0] - '0';
     return init();
