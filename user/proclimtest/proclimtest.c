@@ -14,6 +14,9 @@
  *     the privileged, and no further.
  * Then init, with the table full for everyone else, still starts processes in the reserve, and ends and reaps
  * everything.
+ *
+ * Run from the shell (tests/test_shell.py), "proclimtest hog" ignores SIGINT, tries to climb above the shell and
+ * spins; "proclimtest bomb" sends kill(-1, SIGKILL) and then forks until refused, and keeps trying.
  */
 #include <stdbool.h>
 #include <wren/check.h>
