@@ -184,9 +184,8 @@ static const struct {
     const char *name;
     int (*fn)(int argc, char **argv);
 } builtins[] = {
-    {"help", b_help},     {"cd", b_cd},       {"pwd", b_pwd}, {"jobs", b_jobs}, {"exit", b_exit},
-    {"export", b_export}, {"unset", b_unset}, {"fg", b_fg},   {"bg", b_bg},     {"poweroff", b_poweroff},
-    {"kill", b_kill},
+    {"help", b_help},   {"cd", b_cd}, {"pwd", b_pwd}, {"jobs", b_jobs},         {"exit", b_exit}, {"export", b_export},
+    {"unset", b_unset}, {"fg", b_fg}, {"bg", b_bg},   {"poweroff", b_poweroff}, {"kill", b_kill},
 };
 
 bool builtin_run(struct pipeline *p, int *status)
