@@ -46,11 +46,15 @@ void proc_tree_join(struct proc *child, struct proc *parent)
         a->tree_procs++;
 }
 
-void proc_tree_hand_up(struct proc *c)
+void proc_tree_hand_up_children(struct proc *ended)
 {
-    struct proc *ended = c->tree_parent;
-    ended->tree_procs -= c->tree_procs; /* the ancestors above go on counting them */
-    c->tree_parent = ended->tree_parent;
+    for (int i = 0; i < PROC_MAX && ended->tree_procs > 1; i++) {
+        struct proc *c = proc_slot(i);
+        if (c->tree_parent != ended)
+            continue;
+        ended->tree_procs -= c->tree_procs; /* the ancestors above go on counting them */
+        c->tree_parent = ended->tree_parent;
+    }
 }
 
 void proc_tree_leave(struct proc *p)

@@ -26,8 +26,8 @@ uint64_t proc_limit_usage(const struct proc *p, uint32_t resource);
 int proc_tree_may_grow(const struct proc *parent);
 /* Count the new process `child` (no children yet) in parent's tree and every tree enclosing it. */
 void proc_tree_join(struct proc *child, struct proc *parent);
-/* c's tree parent has ended (exit): c and its tree move up to the nearest ancestor, and stay counted there. */
-void proc_tree_hand_up(struct proc *c);
+/* `ended` is exiting: its tree children, with their trees, move up to its tree parent and stay counted there. */
+void proc_tree_hand_up_children(struct proc *ended);
 /* p (a zombie or a process never started, with no tree children left) leaves the table: count it out. */
 void proc_tree_leave(struct proc *p);
 

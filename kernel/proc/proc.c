@@ -473,10 +473,10 @@ static _Noreturn void finish(int status)
      * unless it handles or ignores SIGHUP).
      */
     struct proc *init = proc_find(1);
+    if (p->tree_procs > 1) /* a tree to hand up (proc/limits.c): not the common case, a process with no children */
+        proc_tree_hand_up_children(p);
     for (int i = 0; i < PROC_MAX; i++) {
         struct proc *c = &table[i];
-        if (c->tree_parent == p)
-            proc_tree_hand_up(c);
         if (c->state != PROC_FREE && c->ppid == p->pid) {
             c->ppid = 1;
             if (c->state == PROC_ZOMBIE && init && init->waiting == WAIT_CHILD)
