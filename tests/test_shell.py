@@ -425,3 +425,18 @@ def test_the_shell_survives_its_keys_and_hostile_programs(sh):
     assert shell_pid(sh) == pid  # the same shell throughout, never restarted
     assert "restarting" not in sh.c.before
     sh.poweroff()
+
+
+def test_a_bomb_that_kills_its_shell_leaves_init_a_working_shell(sh):
+    """A program may kill its own shell by pid (the same session); its fork bomb then outlives the shell. Init ends
+    the old session's leftovers before it starts the new shell, which can run programs at once."""
+    pid = shell_pid(sh)
+    sh.c.send("proclimtest bomb %d &\r" % pid)
+    sh.c.expect(r"bomb: kill\(victim, SIGKILL\) -> 0" + NL, timeout=10)
+    sh.c.expect_exact("init: /bin/sh exited with status 265, restarting it", timeout=20)  # killed by SIGKILL
+    sh.c.expect(PROMPT, timeout=20)
+    time.sleep(0.3)  # the bomb would have filled the table by now, had it been left running
+    assert sh.run("echo alive") == "alive\n"
+    assert shell_pid(sh) != pid
+    assert "proclimtest" not in sh.run("ps")
+    sh.poweroff()

@@ -16,7 +16,8 @@
  * everything.
  *
  * Run from the shell (tests/test_shell.py), "proclimtest hog" ignores SIGINT, tries to climb above the shell and
- * spins; "proclimtest bomb" sends kill(-1, SIGKILL) and then forks until refused, and keeps trying.
+ * spins; "proclimtest bomb [pid]" sends SIGKILL to pid (the shell) if given and kill(-1, SIGKILL), and then
+ * forks until refused, and keeps trying.
  */
 #include <stdbool.h>
 #include <wren/check.h>
@@ -58,6 +59,14 @@ static long tree_of(int pid)
 static long status_of(long pid)
 {
     return wren_check_wait_status(pid);
+}
+
+static long number(const char *s)
+{
+    long n = 0;
+    while (*s >= '0' && *s <= '9')
+        n = n * 10 + (*s++ - '0');
+    return n;
 }
 
 static int streq(const char *a, const char *b)
@@ -270,12 +279,18 @@ static _Noreturn void hog(void)
 }
 
 /*
- * kill(-1, SIGKILL), then every process forks until refused and, as a real bomb keeps trying, tries again every
- * 10 ms, so that whatever slot comes free is taken at once. The first reports the first refusal.
+ * kill(-1, SIGKILL) (and SIGKILL to `victim`, if not 0: the shell, by its pid), then every process forks until
+ * refused and, as a real bomb keeps trying, tries again every 10 ms, so that whatever slot comes free is taken at
+ * once. The first reports the first refusal.
  */
-static _Noreturn void fork_bomb(void)
+static _Noreturn void fork_bomb(long victim)
 {
     long first = wren_get_pid();
+    if (victim) {
+        wren_print("bomb: kill(victim, SIGKILL) -> ");
+        wren_print_dec(wren_kill((int32_t)victim, WREN_SIGNAL_SIGKILL));
+        wren_print("\n");
+    }
     wren_print("bomb: kill(-1, SIGKILL) -> ");
     wren_print_dec(wren_kill(-1, WREN_SIGNAL_SIGKILL));
     wren_print("\n");
@@ -305,7 +320,7 @@ int main(int argc, char **argv)
     if (argc >= 2 && streq(argv[1], "hog"))
         hog();
     if (argc >= 2 && streq(argv[1], "bomb"))
-        fork_bomb();
+        fork_bomb(argc >= 3 ? number(argv[2]) : 0);
     if (argc >= 3 && streq(argv[1], "exit"))
         return argv[2][0] - '0';
     return init();
