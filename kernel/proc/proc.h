@@ -42,7 +42,7 @@ struct proc {
     bool privileged; /* system privilege ("sys." port names, device_open): init's, kept by fork and exec, not spawn */
     uint64_t limits[PROC_LIMITS]; /* indexed by WREN_LIMIT_* (proc/limits.h); inherited from the parent */
     /*
-     * The process tree WREN_LIMIT_PROCESSES counts (proc/limits.c): the nearest ancestor still in the table (NULL for
+     * The process tree WREN_LIMIT_PROCESSES counts (proc/limits.c): the nearest ancestor that has not exited (NULL for
      * init). Unlike ppid it does not jump to init when the parent ends, so an orphan stays counted where it was born.
      */
     struct proc *tree_parent;
