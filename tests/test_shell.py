@@ -356,3 +356,87 @@ def test_ps_columns_pid_uptime_meminfo_and_kill(sh):
     out += sh.run("echo after")
     assert re.search(r"\[1\] done spin 5 & \[killed by signal 9\]", out), out
     sh.poweroff()
+
+
+def shell_pid(sh):
+    """The pid of the one /bin/sh (ps's row with parent 1)."""
+    shells = re.findall(r"^ *(\d+) +1 \w+ +\d+ +\d+K /bin/sh$", sh.run("ps"), re.M)
+    assert len(shells) == 1, shells
+    return int(shells[0])
+
+
+def test_the_shell_survives_its_keys_and_hostile_programs(sh):
+    """Issue 11 (symptoms 7 and 8): Ctrl-C, Ctrl-\\ and Ctrl-Z at the idle prompt leave the shell answering (its
+    jobs get the default actions back); a program cannot climb above the shell's priority; and after a program's
+    kill(-1, SIGKILL) and a fork bomb that keeps the shell's process tree full, the same shell answers and its
+    built-in kill (no fork needed) ends the bomb."""
+    pid = shell_pid(sh)
+    # Ctrl-C abandons the line being typed (the read is interrupted), and the shell goes on.
+    sh.c.send("echo abandoned")
+    sh.c.expect_exact("echo abandoned")
+    sh.c.send("\x03")
+    sh.c.expect(r"\^C" + NL + PROMPT, timeout=5)
+    sh.c.send("\x03")
+    sh.c.expect(r"\^C" + NL + PROMPT, timeout=5)
+    sh.c.send("\x1c")  # Ctrl-\: SIGQUIT, ignored
+    sh.c.send("\x1a")  # Ctrl-Z: SIGTSTP, ignored
+    assert sh.run("echo alive") == "alive\n"
+    # A job gets the default actions back: Ctrl-\ ends it.
+    sh.c.send("spin 30\r")
+    sh.c.expect("spin 30" + NL)
+    time.sleep(0.3)
+    sh.c.send("\x1c")
+    sh.c.expect(PROMPT, timeout=5)
+    assert "[killed by signal 3]" in sh.c.before, sh.c.before
+
+    # A hog that ignores SIGINT cannot go above the shell (8), so sharing the CPU, the shell still answers;
+    # the built-in kill ends it by job number.
+    out = sh.run("proclimtest hog &")
+    assert re.match(r"\[1\] \d+\n", out), out
+    sh.c.expect(r"hog: set_priority 15 -> -1" + NL, timeout=5)  # E_PERM
+    t0 = time.monotonic()
+    for i in range(3):
+        assert sh.run("echo alive %d" % i).endswith("alive %d\n" % i)
+    assert time.monotonic() - t0 < 3, "the shell answered slowly next to the hog"
+    assert sh.run("kill %1 9") == ""
+    time.sleep(0.2)
+    assert re.search(r"\[1\] done proclimtest hog & \[killed by signal 9\]", sh.run("echo after")), sh.c.before
+
+    # kill(-1, SIGKILL) from a program ends the other programs of the shell's session, not the shell.
+    assert re.match(r"\[1\] \d+\n", sh.run("spin 60 &"))
+    out = sh.run("proclimtest bomb &")
+    assert re.match(r"\[2\] \d+\n", out), out
+    sh.c.expect(r"bomb: kill\(-1, SIGKILL\) -> 0" + NL, timeout=5)
+    # The bomb fills the shell's tree (32 processes) and keeps it full.
+    sh.c.expect(r"bomb: fork refused with -11" + NL, timeout=10)  # E_AGAIN
+    time.sleep(0.5)
+    out = sh.run("echo x")
+    assert re.search(r"\[1\] done spin 60 & \[killed by signal 9\]", out), out
+    assert "sh: cannot start echo:" in out, out
+    out = sh.run("jobs")
+    assert "[2] running proclimtest bomb &" in out, out
+    # The built-in kill needs no process: -1 from the shell ends everything in its session but the shell.
+    assert sh.run("kill -1 9") == ""
+    time.sleep(0.5)
+    out = sh.run("echo back")
+    assert re.search(r"\[2\] done proclimtest bomb & \[killed by signal 9\]", out), out
+    assert out.startswith("back\n"), out  # the job's end is reported after the output, before the prompt
+    assert "proclimtest" not in sh.run("ps")
+    assert shell_pid(sh) == pid  # the same shell throughout, never restarted
+    assert "restarting" not in sh.c.before
+    sh.poweroff()
+
+
+def test_a_bomb_that_kills_its_shell_leaves_init_a_working_shell(sh):
+    """A program may kill its own shell by pid (the same session); its fork bomb then outlives the shell. Init ends
+    the old session's leftovers before it starts the new shell, which can run programs at once."""
+    pid = shell_pid(sh)
+    sh.c.send("proclimtest bomb %d &\r" % pid)
+    sh.c.expect(r"bomb: kill\(victim, SIGKILL\) -> 0" + NL, timeout=10)
+    sh.c.expect_exact("init: /bin/sh exited with status 265, restarting it", timeout=20)  # killed by SIGKILL
+    sh.c.expect(PROMPT, timeout=20)
+    time.sleep(0.3)  # the bomb would have filled the table by now, had it been left running
+    assert sh.run("echo alive") == "alive\n"
+    assert shell_pid(sh) != pid
+    assert "proclimtest" not in sh.run("ps")
+    sh.poweroff()

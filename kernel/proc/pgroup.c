@@ -26,6 +26,18 @@ static bool may_signal(const struct proc *self, const struct proc *p)
     return p == self || p->sid == self->sid || is_descendant(p, self);
 }
 
+/*
+ * Is p one of those kill(-1) reaches? Never the caller or init. A privileged caller reaches every other process;
+ * anyone else only the processes of its own session but the session's leader, the shell the user types at: a
+ * broadcast from a program ends the programs of its session, not the shell that ran them nor anything outside.
+ */
+static bool broadcast_reaches(const struct proc *self, const struct proc *p)
+{
+    if (p == self || p->pid == 1)
+        return false;
+    return self->privileged || (p->sid == self->sid && p->pid != self->sid);
+}
+
 long pgroup_kill(int pid, int sig)
 {
     struct proc *self = proc_current();
@@ -46,7 +58,7 @@ long pgroup_kill(int pid, int sig)
         struct proc *p = proc_slot(i);
         if (!live(p))
             continue;
-        if (pid == -1 ? (p == self || p->pid == 1) : p->pgid != group)
+        if (pid == -1 ? !broadcast_reaches(self, p) : p->pgid != group)
             continue;
         found++;
         if (!may_signal(self, p))

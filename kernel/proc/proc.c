@@ -26,6 +26,7 @@
 static struct proc table[PROC_MAX];
 static struct proc idle_proc; /* pid 0: the boot thread, which becomes the idle loop */
 static int next_pid = 1;
+static int slots_used; /* slots not PROC_FREE: new_proc counts them in, free_slot out */
 
 void proc_init(void)
 {
@@ -212,6 +213,8 @@ static void set_name(struct proc *p, const char *path)
 
 static void free_slot(struct proc *p)
 {
+    proc_tree_leave(p);
+    slots_used--;
     if (p->kstack)
         pmm_free(p->kstack, PROC_KSTACK_ORDER);
     path_cwd_release(p);
@@ -221,21 +224,36 @@ static void free_slot(struct proc *p)
 }
 
 /*
- * A free slot with a kernel stack, a memory account limited as `parent`'s memory is (none for init) and no address
- * space yet, or NULL and *err.
+ * May `parent` (NULL: the kernel starting init) take a slot? The last PROC_RESERVED are kept for the privileged,
+ * so that whatever unprivileged programs start, init can still start a shell; and the parent's process tree and
+ * those enclosing it must be below their WREN_LIMIT_PROCESSES.
  */
-static struct proc *new_proc(const struct proc *parent, int *err)
+static int may_take_slot(const struct proc *parent)
 {
-    int slot;
-    for (slot = 0; slot < PROC_MAX && table[slot].state != PROC_FREE; slot++)
-        ;
-    if (slot == PROC_MAX) {
-        *err = -E_AGAIN;
+    bool privileged = !parent || parent->privileged;
+    if (slots_used >= PROC_MAX - (privileged ? 0 : PROC_RESERVED))
+        return -E_AGAIN;
+    return proc_tree_may_grow(parent);
+}
+
+/*
+ * A free slot for a child of `parent`, counted in its tree, with a kernel stack, a memory account limited as
+ * `parent`'s memory is (none for init) and no address space yet; or NULL and *err.
+ */
+static struct proc *new_proc(struct proc *parent, int *err)
+{
+    *err = may_take_slot(parent);
+    if (*err)
         return 0;
-    }
+    int slot;
+    for (slot = 0; table[slot].state != PROC_FREE; slot++) /* slots_used < PROC_MAX: there is one */
+        ;
     struct proc *p = &table[slot];
     /* A free slot is all zero already (the table starts zeroed; free_slot clears what it frees): no memset of the
      * whole process (kilobytes of handle table and region set) on every fork and spawn. */
+    p->state = PROC_BLOCKED; /* holds the slot while it is built */
+    slots_used++;
+    proc_tree_join(p, parent); /* first, so that free_slot undoes all of it */
     p->kstack = pmm_alloc(PROC_KSTACK_ORDER);
     p->acct = account_new(parent ? parent->limits[WREN_LIMIT_MEMORY] : WREN_LIMIT_UNLIMITED);
     if (!p->kstack || !p->acct) {
@@ -243,7 +261,6 @@ static struct proc *new_proc(const struct proc *parent, int *err)
         *err = -E_NOMEM;
         return 0;
     }
-    p->state = PROC_BLOCKED; /* holds the slot while it is built */
     return p;
 }
 
@@ -265,13 +282,11 @@ static long start_proc(struct proc *p, int ppid, uint8_t prio)
     p->sid = parent ? parent->sid : p->pid;
     proc_limits_inherit(p, parent);
     /*
-     * The real-time class is handed down only by init and by real-time processes: a
-     * program started by a normal-class parent may use the normal class alone.
+     * No process outranks the one that started it unless the privileged raise it (proc_set_priority): its limit is
+     * its parent's priority now. So a program may give up CPU and take it back, but neither it nor anything it
+     * starts can climb above the shell that ran it and leave the shell without the CPU.
      */
-    if (!parent || parent->pid == 1 || parent->prio >= SCHED_PRIO_RT_MIN)
-        p->prio_limit = parent ? parent->prio_limit : SCHED_PRIOS - 1;
-    else
-        p->prio_limit = parent->prio_limit < SCHED_PRIO_RT_MIN - 1 ? parent->prio_limit : SCHED_PRIO_RT_MIN - 1;
+    p->prio_limit = parent ? parent->prio : SCHED_PRIOS - 1;
     p->prio = prio < p->prio_limit ? prio : p->prio_limit;
     p->ctx.lr = (uint64_t)(uintptr_t)trap_return;
     p->ctx.sp = (uint64_t)(uintptr_t)proc_user_frame(p);
@@ -438,8 +453,11 @@ long proc_set_priority(int pid, uint32_t prio)
         return -E_INVAL;
     if (!p || p->state == PROC_ZOMBIE || (p != self && p->ppid != self->pid))
         return -E_SRCH;
-    if (prio > self->prio_limit)
-        return -E_PERM;
+    if (prio > p->prio_limit) {
+        if (!self->privileged)
+            return -E_PERM;
+        p->prio_limit = (uint8_t)prio; /* raised by the privileged: it may lower itself and come back */
+    }
     long old = p->prio;
     sched_set_priority(p, (uint8_t)prio);
     return old;
@@ -465,6 +483,8 @@ static _Noreturn void finish(int status)
      * unless it handles or ignores SIGHUP).
      */
     struct proc *init = proc_find(1);
+    if (p->tree_procs > 1) /* a tree to hand up (proc/limits.c): not the common case, a process with no children */
+        proc_tree_hand_up_children(p);
     for (int i = 0; i < PROC_MAX; i++) {
         struct proc *c = &table[i];
         if (c->state != PROC_FREE && c->ppid == p->pid) {

@@ -25,6 +25,7 @@
 #define PROC_STRINGS_MAX  63   /* arguments, and environment strings, a program may get */
 #define PROC_SPAWN_FDS    16   /* entries of spawn's descriptor map (struct wren_spawn_options) */
 #define PROC_LIMITS       3    /* slots of proc->limits: WREN_LIMIT_* are 1..PROC_LIMITS-1 */
+#define PROC_RESERVED     4    /* table slots only a privileged caller may take: init can always start a shell */
 
 enum proc_state { PROC_FREE, PROC_READY, PROC_RUNNING, PROC_BLOCKED, PROC_ZOMBIE };
 enum proc_wait_on { WAIT_NONE, WAIT_CHILD, WAIT_SLEEP, WAIT_QUEUE, WAIT_STOPPED };
@@ -42,10 +43,16 @@ struct proc {
     bool privileged; /* system privilege ("sys." port names, device_open): init's, kept by fork and exec, not spawn */
     uint64_t limits[PROC_LIMITS]; /* indexed by WREN_LIMIT_* (proc/limits.h); inherited from the parent */
     struct mem_account *acct;     /* what its memory is charged to (mm/account.h); may outlive it */
+    /*
+     * The process tree WREN_LIMIT_PROCESSES counts (proc/limits.c): the nearest ancestor that has not exited (NULL for
+     * init). Unlike ppid it does not jump to init when the parent ends, so an orphan stays counted where it was born.
+     */
+    struct proc *tree_parent;
+    uint32_t tree_procs; /* processes in the tree rooted here, itself and zombies included */
 
     /* Scheduling: sched.c owns these. */
     uint8_t prio;       /* higher runs first; SCHED_PRIO_* */
-    uint8_t prio_limit; /* the highest priority it may set (see proc_set_priority) */
+    uint8_t prio_limit; /* the highest priority it may be given (proc_set_priority): its parent's priority */
     uint64_t slice_end; /* when its current time slice ends (ns); 0 = a fresh slice next time it runs */
     enum proc_wait_on waiting;
     uint64_t wake_at; /* WAIT_SLEEP, and WAIT_QUEUE with a deadline: when to wake (ns) */

@@ -1,4 +1,8 @@
-/* kill pid [signal]: send a signal (default 15, SIGTERM) to a process, through the C library's kill(). */
+/*
+ * kill pid [signal]: send a signal (default 15, SIGTERM) to a process (or -group, or -1: see the kill syscall),
+ * through the C library's kill(). The shell has a built-in kill with the same arguments (and %job), which works
+ * when no process can be started.
+ */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>

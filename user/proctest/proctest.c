@@ -197,7 +197,7 @@ int main(void)
     wren_check("set_priority returns the old priority", wren_set_priority(0, 9), 8);
     wren_check("...and takes effect", wren_set_priority(0, 8), 9);
     static const char rtgrand[] = "child\0rtgrand";
-    wren_check("a normal-class parent's child cannot claim real time", status_of(spawn(rtgrand, sizeof(rtgrand))), 0);
+    wren_check("an unprivileged parent's child cannot climb above it", status_of(spawn(rtgrand, sizeof(rtgrand))), 0);
     /* A real-time child preempts us at once and runs to completion before we continue. */
     static const char spin60[] = "child\0spin\00060";
     pid = spawn(spin60, sizeof(spin60));

@@ -1,8 +1,11 @@
 /*
  * Commands the shell runs itself, because they change the shell: cd, exit, poweroff, export,
- * unset, fg, bg; and help, pwd, jobs. A line of NAME=value words alone sets those variables.
+ * unset, fg, bg; and help, pwd, jobs, and kill, which must work when no process can be started
+ * (the process table or the shell's process limit full: a runaway program's children are what
+ * the user wants to kill then). A line of NAME=value words alone sets those variables.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +24,8 @@ static int b_help(int argc, char **argv)
            "  jobs         list jobs (running in the background, or stopped)\n"
            "  fg [n]       continue job n (default: the newest) in the foreground\n"
            "  bg [n]       continue stopped job n in the background\n"
+           "  kill target [signal]  send a signal (default 15, SIGTERM) to pid, -group, -1 (every\n"
+           "               program of this shell but the shell) or %%n (job n); works with the process table full\n"
            "  export NAME=value ...  set environment variables (NAME=value alone does too)\n"
            "  unset NAME ...         remove environment variables\n"
            "  exit [n]     leave the shell (init starts a new one)\n"
@@ -115,6 +120,38 @@ static int b_bg(int argc, char **argv)
     return j ? jobs_continue(j, false) : 1;
 }
 
+/* A whole decimal number, sign allowed. */
+static bool number(const char *s, long *out)
+{
+    char *end;
+    *out = strtol(s, &end, 10);
+    return *s && !*end;
+}
+
+/* Built in, and with /bin/kill's syntax, so that a full process table does not leave the user unable to kill. */
+static int b_kill(int argc, char **argv)
+{
+    long target, sig = SIGTERM;
+    if (argc < 2 || argc > 3 || (argc == 3 && !number(argv[2], &sig))) {
+        fprintf(stderr, "usage: kill pid|-group|%%job [signal]\n");
+        return 2;
+    }
+    if (argv[1][0] == '%') {
+        struct job *j = job_arg("kill", 2, (char *[]){argv[0], argv[1], 0});
+        if (!j)
+            return 1;
+        target = -(long)jobs_pgid(j);
+    } else if (!number(argv[1], &target)) {
+        fprintf(stderr, "usage: kill pid|-group|%%job [signal]\n");
+        return 2;
+    }
+    if (kill((pid_t)target, (int)sig) < 0) {
+        fprintf(stderr, "kill: %s: %s\n", argv[1], strerror(errno));
+        return 1;
+    }
+    return 0;
+}
+
 static int b_exit(int argc, char **argv)
 {
     char *end;
@@ -147,8 +184,8 @@ static const struct {
     const char *name;
     int (*fn)(int argc, char **argv);
 } builtins[] = {
-    {"help", b_help},     {"cd", b_cd},       {"pwd", b_pwd}, {"jobs", b_jobs}, {"exit", b_exit},
-    {"export", b_export}, {"unset", b_unset}, {"fg", b_fg},   {"bg", b_bg},     {"poweroff", b_poweroff},
+    {"help", b_help},   {"cd", b_cd}, {"pwd", b_pwd}, {"jobs", b_jobs},         {"exit", b_exit}, {"export", b_export},
+    {"unset", b_unset}, {"fg", b_fg}, {"bg", b_bg},   {"poweroff", b_poweroff}, {"kill", b_kill},
 };
 
 bool builtin_run(struct pipeline *p, int *status)

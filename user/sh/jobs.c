@@ -168,3 +168,8 @@ void jobs_list(void)
         if (jobs[i].used && jobs[i].id)
             printf("[%d] %s %s\n", jobs[i].id, jobs[i].stopped ? "stopped" : "running", jobs[i].text);
 }
+
+pid_t jobs_pgid(const struct job *j)
+{
+    return j->pgid;
+}

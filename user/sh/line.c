@@ -5,6 +5,7 @@
  * Ctrl-C abandons the line and Ctrl-D on an empty line ends input. Redrawing is done with
  * backspaces, spaces and ESC [ K only, which every terminal understands.
  */
+#include <errno.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -88,10 +89,13 @@ static void delete_before(struct edit *e)
     back(e->len - e->pos + 1);
 }
 
+#define INTERRUPTED (-2) /* getch: Ctrl-C (SIGINT, caught by the shell: jobctl.c) interrupted the read */
+
 static int getch(void)
 {
     unsigned char c;
-    return read(0, &c, 1) == 1 ? c : -1;
+    ssize_t n = read(0, &c, 1);
+    return n == 1 ? c : n < 0 && errno == EINTR ? INTERRUPTED : -1;
 }
 
 int line_read(const char *prompt, char *buf, size_t size)
@@ -103,7 +107,7 @@ int line_read(const char *prompt, char *buf, size_t size)
     outs(prompt);
     for (;;) {
         int c = getch();
-        if (c < 0)
+        if (c == -1)
             return -1;
         if (c == '\r' || c == '\n') {
             outs("\n");
@@ -114,7 +118,7 @@ int line_read(const char *prompt, char *buf, size_t size)
             delete_before(&e);
         } else if (c == 0x15) { /* Ctrl-U */
             set_line(&e, "");
-        } else if (c == 0x03) { /* Ctrl-C */
+        } else if (c == 0x03 || c == INTERRUPTED) { /* Ctrl-C: typed, or (as the console sends it) SIGINT */
             outs("^C\n");
             e.len = e.pos = 0;
             hist_at = hist_count;

@@ -86,13 +86,16 @@ int jobs_continue(struct job *j, bool foreground);
 void jobs_reap(void);
 /* List the jobs: "[n] running ..." or "[n] stopped ...". */
 void jobs_list(void);
+/* The process group of j (its first process's pid). */
+pid_t jobs_pgid(const struct job *j);
 
 /* ---- builtin.c ---- */
 /* Run p if it is a built-in command: true if it was (*status set), false otherwise. */
 bool builtin_run(struct pipeline *p, int *status);
 
 /* ---- job control (jobctl.c): process groups and the console's foreground group ---- */
-/* The shell itself ignores Ctrl-Z (SIGTSTP); its children get the default back. */
+/* The shell leads its own session and survives Ctrl-C, Ctrl-\\ and Ctrl-Z at its prompt; its children get the
+ * default actions back (jobctl.c). */
 void jobctl_init(void);
 void jobctl_child(pid_t pgid);
 void jobctl_parent(pid_t pid, pid_t pgid);
