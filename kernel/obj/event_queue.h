@@ -16,8 +16,8 @@
 
 #include "obj/object.h"
 
-#define EVENT_SUBS_MAX   1024 /* subscriptions per queue */
-#define EVENT_POSTED_MAX 32   /* posted records a queue holds */
+#define EVENT_SUBS_MAX   1024                                /* subscriptions per queue */
+#define EVENT_POSTED_MAX 32                                  /* posted records a queue holds */
 #define EVENT_WAIT_MAX   (EVENT_SUBS_MAX + EVENT_POSTED_MAX) /* the most records one wait can return */
 
 struct proc;

@@ -15,15 +15,15 @@
 #include <wren/check.h>
 #include <wren/syscalls.h>
 
-#define PAGE   4096ull
-#define TIB    (1ull << 40)
-#define GIB    (1ull << 30)
-#define RW     (WREN_PROT_READ | WREN_PROT_WRITE)
-#define ANON   (WREN_MAP_PRIVATE | WREN_MAP_ANONYMOUS)
-#define MS     1000000ull
-#define FAST   (200 * MS) /* what "quick" means here: the old kernel took 17.9 s for the mprotect */
-#define LATE   (100 * MS) /* the most the watchdog may oversleep */
-#define NAP    (5 * MS)
+#define PAGE 4096ull
+#define TIB  (1ull << 40)
+#define GIB  (1ull << 30)
+#define RW   (WREN_PROT_READ | WREN_PROT_WRITE)
+#define ANON (WREN_MAP_PRIVATE | WREN_MAP_ANONYMOUS)
+#define MS   1000000ull
+#define FAST (200 * MS) /* what "quick" means here: the old kernel took 17.9 s for the mprotect */
+#define LATE (100 * MS) /* the most the watchdog may oversleep */
+#define NAP  (5 * MS)
 
 static uint64_t now(void)
 {
@@ -77,8 +77,8 @@ static void huge_ranges(void)
     check_fast("  took < 200 ms", t);
     wren_check("  touched pages kept", p[0] + p[TIB / 2] + p[TIB - 1], 6);
     t = now();
-    wren_check("mprotect 1 TiB none, then read/write", wren_mprotect((void *)a, TIB, 0) == 0 &&
-                                                          wren_mprotect((void *)a, TIB, RW) == 0, 1);
+    wren_check("mprotect 1 TiB none, then read/write",
+               wren_mprotect((void *)a, TIB, 0) == 0 && wren_mprotect((void *)a, TIB, RW) == 0, 1);
     check_fast("  took < 200 ms", t);
     p[TIB / 2] = 5;
     wren_check("  writable again", p[TIB / 2], 5);
@@ -112,8 +112,8 @@ static void huge_counts(void)
 
     long q = wren_event_queue_create();
     uint64_t t = now();
-    wren_check("event_wait, max 2^32-1, poll: nothing ready", wren_event_wait((wren_handle_t)q, (void *)a, UINT32_MAX, 0),
-               -E_TIMEDOUT);
+    wren_check("event_wait, max 2^32-1, poll: nothing ready",
+               wren_event_wait((wren_handle_t)q, (void *)a, UINT32_MAX, 0), -E_TIMEDOUT);
     check_fast("  took < 200 ms", t);
     wren_close((int32_t)q);
 
