@@ -62,16 +62,17 @@ struct kobject_ops {
 struct kobject {
     const struct kobject_ops *ops;
     uint32_t refs;
-    uint16_t type;        /* WREN_OBJECT_* (interface/rights.yaml) */
-    uint16_t file_type;   /* WREN_FILE_TYPE_* reported by fstat */
-    uint32_t open_flags;  /* WREN_OPEN_* for objects used as descriptors; 0 otherwise */
-    struct list watchers; /* event subscriptions watching it (obj/event_queue.h); they hold no reference */
+    uint16_t type;                /* WREN_OBJECT_* (interface/rights.yaml) */
+    uint16_t file_type;           /* WREN_FILE_TYPE_* reported by fstat */
+    uint32_t open_flags;          /* WREN_OPEN_* for objects used as descriptors; 0 otherwise */
+    struct list watchers;         /* event subscriptions watching it (obj/event_queue.h); they hold no reference */
     struct kobject *release_next; /* on the queue of objects waiting for their destroy (object.c) */
 };
 
 /* Set up a new object with one reference (the creator's). */
 void kobj_init(struct kobject *o, const struct kobject_ops *ops, uint16_t type, uint16_t file_type);
-/* The last reference went: destroy the object, now or, inside another destroy, right after it (kobj_put's slow path). */
+/* The last reference went: destroy the object, now or, inside another destroy, right after it (kobj_put's slow path).
+ */
 void kobj_release(struct kobject *o);
 
 /* Inline: every syscall on a handle takes and drops one reference. */

@@ -78,8 +78,8 @@ static void chain_closed(void)
     if (head < 0)
         return;
     struct wren_kernel_stats k = wren_check_kstats();
-    wren_check("  holds 5000 ends more (+ head, its peer gone, and the tail's peer)",
-               (long)(k.channels - k0.channels), LINKS + 2);
+    wren_check("  holds 5000 ends more (+ head, its peer gone, and the tail's peer)", (long)(k.channels - k0.channels),
+               LINKS + 2);
     wren_print("teardowntest: closing the head of the chain\n");
     wren_check("close the head", wren_channel_close((wren_handle_t)head), 0);
     struct wren_msg m;
