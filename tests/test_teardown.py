@@ -3,13 +3,18 @@ ends, each in flight in the queue of the next, goes when its head is closed or i
 exits, the kernel survives, and every object and page comes back. On a kernel whose destroy
 recursed once per link this overflowed the 16 KiB kernel stack (a panic, or silent corruption
 of the memory below the stack)."""
+import os
 import re
+import subprocess
+import sys
 
 import pytest
 
 from conftest import build_setting
 from qemu import boot
 from test_syscalls import make_initrd
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def test_chain_of_channel_ends_in_flight_is_torn_down(build, tmp_path):
@@ -68,3 +73,13 @@ def test_boot_stack_overflow_is_a_clean_panic(build):
     assert 0xffff000040200000 <= base and top - base == 16384 and base - 1024 <= sp < base, out
     assert re.search(r"  #1 0x[0-9a-f]{16} overflow_frame\+0x[0-9a-f]+\n", out), out
     assert "KERNEL PANIC: kernel stack overflow" in out, out
+
+
+def test_kernel_has_no_unbounded_direct_recursion(build):
+    """Every cycle of direct calls in the kernel's call graph is one tools/recursion.py lists with
+    its bound (page-table levels, the reservations that split a RAM range); a new one fails here
+    until its depth is shown to be bounded or it is made iterative."""
+    elf = os.path.join(build, "kernel.elf")
+    r = subprocess.run([sys.executable, os.path.join(REPO, "tools", "recursion.py"), elf],
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    assert r.returncode == 0, r.stdout

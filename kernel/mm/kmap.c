@@ -129,7 +129,10 @@ static bool linear_fits(uint64_t pa, uint64_t end)
     return end >= pa && end <= KSTACK_AREA - LINEAR_BASE;
 }
 
-/* Map [pa, pa + size) of RAM into the linear map, leaving out `no-map` reservations. */
+/*
+ * Map [pa, pa + size) of RAM into the linear map, leaving out `no-map` reservations. Recursive on the pieces either
+ * side of a reservation, so at most one level per reservation (PLATFORM_MAX_RESERVED, from a DTB already decoded).
+ */
 static int map_ram(uint64_t pa, uint64_t size, const struct platform *p)
 {
     uint64_t end = pa + size;

@@ -11,9 +11,10 @@
  *       L2   29:21    2 MiB                       table or 2 MiB block
  *       L3   20:12    4 KiB                       page
  *
- * Every change is made in two passes over the same recursive walker: a counting pass (`apply` false) that reads
- * the tables, detects every reason to refuse (-E_EXIST, -E_NOENT) and counts the tables the change needs, then, once
- * those tables are all allocated, the apply pass, which cannot fail. That is how a failed call changes nothing.
+ * Every change is made in two passes over the same recursive walker (one call per translation level, so four deep at
+ * most, whatever the range: tools/recursion.py lists its functions as bounded): a counting pass (`apply` false) that
+ * reads the tables, detects every reason to refuse (-E_EXIST, -E_NOENT) and counts the tables the change needs, then,
+ * once those tables are all allocated, the apply pass, which cannot fail. That is how a failed call changes nothing.
  * Where the counting pass descends into a table the apply pass would create, it has no table to read and walks a
  * NULL table instead: for pgtable_map that stands for a new, empty table; for unmap and protect, for a table made
  * by splitting a block, whose every entry is a valid leaf.
