@@ -228,30 +228,39 @@ static uint64_t stack_base(unsigned slot)
     return (uint64_t)kstack_top(slot) - KSTACK_SIZE;
 }
 
-int kmap_stack_map(unsigned slot, uint64_t pa)
+void kmap_stack_map(unsigned slot, uint64_t pa)
 {
     KASSERT(slot < KSTACK_AREA_SLOTS && slot != KSTACK_OVERFLOW_SLOT);
-    /* Pages, never a block (16 KiB is no block size), so the unmap never has a block to split. */
-    return pgtable_map(&kernel_pt, stack_base(slot), pa, KSTACK_SIZE, PGT_READ | PGT_WRITE | PGT_GLOBAL);
+    /* The area's tables were made at boot and stay: four entries written, nothing allocated (every fork pays it). */
+    int err = pgtable_fixed_set(&kernel_pt, stack_base(slot), pa, KSTACK_SIZE / PMM_PAGE_SIZE,
+                                PGT_READ | PGT_WRITE | PGT_GLOBAL);
+    KASSERT(err == 0);
+    (void)err;
 }
 
 void kmap_stack_unmap(unsigned slot)
 {
     KASSERT(slot < KSTACK_AREA_SLOTS && slot != KSTACK_OVERFLOW_SLOT);
     /* Invalidated page by page: the slot's next stack is other memory, and a stale entry would write the old. */
-    int err = pgtable_unmap(&kernel_pt, stack_base(slot), KSTACK_SIZE, 0);
+    int err = pgtable_fixed_clear(&kernel_pt, stack_base(slot), KSTACK_SIZE / PMM_PAGE_SIZE);
     KASSERT(err == 0);
     (void)err;
 }
 
-/* The stack exception entry switches to when the running one has overflowed (vectors.S); mapped for good. */
-static int map_overflow_stack(void)
+/*
+ * The stack area: its tables made once for all its slots, and the overflow stack, which exception entry switches to
+ * when the running stack has overflowed (vectors.S), mapped for good.
+ */
+static int map_stack_area(void)
 {
+    int err = pgtable_fixed_reserve(&kernel_pt, KSTACK_AREA, (uint64_t)KSTACK_AREA_SLOTS * KSTACK_SLOT_SIZE);
+    if (err)
+        return err;
     uint64_t pa = pmm_alloc(KSTACK_SHIFT - PMM_PAGE_SHIFT);
     if (!pa)
         return -E_NOMEM;
-    return pgtable_map(&kernel_pt, stack_base(KSTACK_OVERFLOW_SLOT), pa, KSTACK_SIZE,
-                       PGT_READ | PGT_WRITE | PGT_GLOBAL);
+    return pgtable_fixed_set(&kernel_pt, stack_base(KSTACK_OVERFLOW_SLOT), pa, KSTACK_SIZE / PMM_PAGE_SIZE,
+                             PGT_READ | PGT_WRITE | PGT_GLOBAL);
 }
 
 int kmap_init(const struct platform *p, uint64_t dtb_pa, uint64_t dtb_size, const struct kmap_device *dev, int ndev)
@@ -284,7 +293,7 @@ int kmap_init(const struct platform *p, uint64_t dtb_pa, uint64_t dtb_size, cons
     for (int i = 0; i < ndev && !err; i++)
         err = map_device(dev[i].base, dev[i].size);
     if (!err)
-        err = map_overflow_stack();
+        err = map_stack_area();
     if (err)
         return err;
     arch_set_kernel_table(pgtable_ttbr(&kernel_pt));

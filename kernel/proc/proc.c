@@ -233,11 +233,7 @@ static int alloc_stack(struct proc *p)
     p->kstack = pmm_alloc(PROC_KSTACK_ORDER);
     if (!p->kstack)
         return -E_NOMEM;
-    if (kmap_stack_map(stack_slot(p), p->kstack)) {
-        pmm_free(p->kstack, PROC_KSTACK_ORDER);
-        p->kstack = 0;
-        return -E_NOMEM;
-    }
+    kmap_stack_map(stack_slot(p), p->kstack);
     return 0;
 }
 
