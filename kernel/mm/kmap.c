@@ -19,7 +19,7 @@
 #define BOOT_POOL_PAGES 32 /* plenty: a linear map of 8 GiB with the image split takes about 8 */
 
 extern char _head_start[], _etext[], _erodata[], _kernel_end[]; /* kernel.ld */
-extern char boot_stack[];                                       /* boot.S: the page below it is its guard */
+extern char boot_stack_guard[], boot_stack[];                   /* boot.S: the guard is the page below the stack */
 
 static uint8_t boot_pool[BOOT_POOL_PAGES][PMM_PAGE_SIZE] __attribute__((aligned(4096)));
 static int boot_pool_used;
@@ -162,10 +162,9 @@ static int map_ram(uint64_t pa, uint64_t size, const struct platform *p)
  */
 static int map_kernel_image(void)
 {
-    char *guard = boot_stack - PMM_PAGE_SIZE;
-
     /* The exception entry's overflow test would misfire on a boot stack laid out otherwise (boot.S). */
-    if (((uintptr_t)boot_stack & (KSTACK_SLOT_SIZE - 1)) != KSTACK_SIZE)
+    if (((uintptr_t)boot_stack & (KSTACK_SLOT_SIZE - 1)) != KSTACK_SIZE ||
+        (uintptr_t)boot_stack - (uintptr_t)boot_stack_guard != PMM_PAGE_SIZE)
         return -E_INVAL;
     struct {
         char *start, *end;
@@ -173,8 +172,8 @@ static int map_kernel_image(void)
     } parts[] = {
         {_head_start, _etext, PGT_READ | PGT_EXEC | PGT_GLOBAL},
         {_etext, _erodata, PGT_READ | PGT_GLOBAL},
-        {_erodata, guard, PGT_READ | PGT_WRITE | PGT_GLOBAL},
-        {guard + PMM_PAGE_SIZE, _kernel_end, PGT_READ | PGT_WRITE | PGT_GLOBAL},
+        {_erodata, boot_stack_guard, PGT_READ | PGT_WRITE | PGT_GLOBAL},
+        {boot_stack, _kernel_end, PGT_READ | PGT_WRITE | PGT_GLOBAL},
     };
     for (unsigned i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
         uint64_t size = (uint64_t)(parts[i].end - parts[i].start);

@@ -245,6 +245,8 @@ boot_entry_el:
 boot_l0_high:	.space	4096
 boot_l1_high:	.space	4096
 boot_l0_ident:	.space	4096
+	.globl	boot_stack_guard
+boot_stack_guard:
 boot_l1_ident:	.space	4096
 	.globl	boot_stack
 boot_stack:

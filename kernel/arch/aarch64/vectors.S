@@ -31,7 +31,8 @@
  *
  * On overflow: x0 and the failed address are parked in TPIDR_EL0 and TPIDRRO_EL0 (the thread pointer is lost, but
  * this ends in a panic), and the frame is built as usual on the overflow stack, its slot or'ed with
- * TRAP_KSTACK_OVERFLOW for trap_handle to report.
+ * TRAP_KSTACK_OVERFLOW for trap_handle to report. (The overflow stack is mapped by kmap_init; the boot code before it
+ * is far too shallow to overflow.)
  */
 .macro vector_slot_el1 slot
 	.balign	0x80

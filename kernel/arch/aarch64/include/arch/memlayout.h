@@ -21,7 +21,7 @@
  * the lower half is a guard that is never mapped (at least the page next to the stack; all of it in the stack area).
  * So an sp inside a stack has bit KSTACK_SHIFT set and one that ran off the bottom into the guard has it clear: the
  * test the exception entry makes before it stores anything (vectors.S), switching to the overflow stack to report.
- * A frame larger than the guard could jump over it; no kernel function has one (the largest are a few hundred bytes).
+ * A frame larger than the guard could jump over it; no kernel function has one (the largest, pmm_init's, is 1.2 KiB).
  *
  * The stack area (TTBR1, above every linear-mapped address): slot i at KSTACK_AREA + i * KSTACK_SLOT_SIZE. Slot 0 is
  * the overflow stack, mapped for good at boot, which also keeps the area's first page table; process-table slot n
