@@ -15,6 +15,7 @@
 #include "arch/mmu.h"
 #include "arch/psci.h"
 #include "cmdline.h"
+#include "test_hooks.h"
 #include "fs/rootfs.h"
 #include "console.h"
 #include "irq.h"
@@ -244,6 +245,10 @@ _Noreturn void kernel_main(uintptr_t dtb)
     /* W^X: the kernel's own text must not be writable. */
     if (cmdline_has(plat.bootargs, "test=write-kernel-text"))
         *(volatile uint32_t *)(uintptr_t)kernel_main = 0xd503201f;
+    /* Kernel stacks have guards: an overflow, on the boot stack or a process's, is a clean report and panic. */
+    if (cmdline_has(plat.bootargs, "test=boot-stack-overflow"))
+        test_overflow_kernel_stack();
+    test_kstack_overflow = cmdline_has(plat.bootargs, "test=kstack-overflow");
 #endif
     if (plat.bootargs[0])
         kprintf("cmdline: %s\n", plat.bootargs);

@@ -15,10 +15,12 @@
 #include "mm/account.h"
 #include "mm/kmap.h"
 #include "mm/pmm.h"
+#include "panic.h"
 
 #define BOOT_POOL_PAGES 32 /* plenty: a linear map of 8 GiB with the image split takes about 8 */
 
 extern char _head_start[], _etext[], _erodata[], _kernel_end[]; /* kernel.ld */
+extern char boot_stack_guard[], boot_stack[];                   /* boot.S: the guard is the page below the stack */
 
 static uint8_t boot_pool[BOOT_POOL_PAGES][PMM_PAGE_SIZE] __attribute__((aligned(4096)));
 static int boot_pool_used;
@@ -138,10 +140,23 @@ static int start_allocator(const struct platform *p, uint64_t dtb_pa, uint64_t d
     return pmm_init(ram, p->mem_count, rsv, nrsv, (uintptr_t)LINEAR_BASE);
 }
 
-/* Map [pa, pa + size) of RAM into the linear map, leaving out `no-map` reservations. */
+/* Does [pa, end) fit in the linear map, below the stack area? (Physical addresses are below 2^48; the area is at
+ * LINEAR_BASE + 255.5 TiB, so only a machine with RAM or devices that high would be refused.) */
+static bool linear_fits(uint64_t pa, uint64_t end)
+{
+    return end >= pa && end <= KSTACK_AREA - LINEAR_BASE;
+}
+
+/*
+ * Map [pa, pa + size) of RAM into the linear map, leaving out `no-map` reservations. Recursive on the pieces either
+ * side of a reservation, so at most one level per reservation (PLATFORM_MAX_RESERVED, from a DTB already decoded).
+ */
 static int map_ram(uint64_t pa, uint64_t size, const struct platform *p)
 {
     uint64_t end = pa + size;
+
+    if (!linear_fits(pa, end))
+        return -E_INVAL;
 
     for (int i = 0; i < p->reserved_count; i++) {
         const struct platform_reserved *r = &p->reserved[i];
@@ -159,15 +174,24 @@ static int map_ram(uint64_t pa, uint64_t size, const struct platform *p)
     return pgtable_map(&kernel_pt, (uint64_t)(uintptr_t)phys_to_virt(pa), pa, size, PGT_READ | PGT_WRITE | PGT_GLOBAL);
 }
 
+/*
+ * The image with its own permissions. The page below the boot stack (a boot page table, unused once this table is
+ * live) is left out: the guard of the stack the idle thread keeps (arch/memlayout.h).
+ */
 static int map_kernel_image(void)
 {
+    /* The exception entry's overflow test would misfire on a boot stack laid out otherwise (boot.S). */
+    if (((uintptr_t)boot_stack & (KSTACK_SLOT_SIZE - 1)) != KSTACK_SIZE ||
+        (uintptr_t)boot_stack - (uintptr_t)boot_stack_guard != PMM_PAGE_SIZE)
+        return -E_INVAL;
     struct {
         char *start, *end;
         unsigned prot;
     } parts[] = {
         {_head_start, _etext, PGT_READ | PGT_EXEC | PGT_GLOBAL},
         {_etext, _erodata, PGT_READ | PGT_GLOBAL},
-        {_erodata, _kernel_end, PGT_READ | PGT_WRITE | PGT_GLOBAL},
+        {_erodata, boot_stack_guard, PGT_READ | PGT_WRITE | PGT_GLOBAL},
+        {boot_stack, _kernel_end, PGT_READ | PGT_WRITE | PGT_GLOBAL},
     };
     for (unsigned i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
         uint64_t size = (uint64_t)(parts[i].end - parts[i].start);
@@ -199,6 +223,8 @@ static int map_device(uint64_t pa, uint64_t size)
 
     if (end <= base)
         return 0;
+    if (!linear_fits(base, end))
+        return -E_INVAL;
     int err = pgtable_map(&kernel_pt, (uint64_t)(uintptr_t)phys_to_virt(base), base, end - base, prot);
     if (err != -E_EXIST)
         return err;
@@ -212,6 +238,46 @@ static int map_device(uint64_t pa, uint64_t size)
             return err;
     }
     return 0;
+}
+
+static uint64_t stack_base(unsigned slot)
+{
+    return (uint64_t)kstack_top(slot) - KSTACK_SIZE;
+}
+
+void kmap_stack_map(unsigned slot, uint64_t pa)
+{
+    KASSERT(slot < KSTACK_AREA_SLOTS && slot != KSTACK_OVERFLOW_SLOT);
+    /* The area's tables were made at boot and stay: four entries written, nothing allocated (every fork pays it). */
+    int err = pgtable_fixed_set(&kernel_pt, stack_base(slot), pa, KSTACK_SIZE / PMM_PAGE_SIZE,
+                                PGT_READ | PGT_WRITE | PGT_GLOBAL);
+    KASSERT(err == 0);
+    (void)err;
+}
+
+void kmap_stack_unmap(unsigned slot)
+{
+    KASSERT(slot < KSTACK_AREA_SLOTS && slot != KSTACK_OVERFLOW_SLOT);
+    /* Invalidated page by page: the slot's next stack is other memory, and a stale entry would write the old. */
+    int err = pgtable_fixed_clear(&kernel_pt, stack_base(slot), KSTACK_SIZE / PMM_PAGE_SIZE);
+    KASSERT(err == 0);
+    (void)err;
+}
+
+/*
+ * The stack area: its tables made once for all its slots, and the overflow stack, which exception entry switches to
+ * when the running stack has overflowed (vectors.S), mapped for good.
+ */
+static int map_stack_area(void)
+{
+    int err = pgtable_fixed_reserve(&kernel_pt, KSTACK_AREA, (uint64_t)KSTACK_AREA_SLOTS * KSTACK_SLOT_SIZE);
+    if (err)
+        return err;
+    uint64_t pa = pmm_alloc(KSTACK_SHIFT - PMM_PAGE_SHIFT);
+    if (!pa)
+        return -E_NOMEM;
+    return pgtable_fixed_set(&kernel_pt, stack_base(KSTACK_OVERFLOW_SLOT), pa, KSTACK_SIZE / PMM_PAGE_SIZE,
+                             PGT_READ | PGT_WRITE | PGT_GLOBAL);
 }
 
 int kmap_init(const struct platform *p, uint64_t dtb_pa, uint64_t dtb_size, const struct kmap_device *dev, int ndev)
@@ -243,6 +309,8 @@ int kmap_init(const struct platform *p, uint64_t dtb_pa, uint64_t dtb_size, cons
         err = map_kernel_image();
     for (int i = 0; i < ndev && !err; i++)
         err = map_device(dev[i].base, dev[i].size);
+    if (!err)
+        err = map_stack_area();
     if (err)
         return err;
     arch_set_kernel_table(pgtable_ttbr(&kernel_pt));

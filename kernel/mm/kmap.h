@@ -25,6 +25,16 @@ struct kmap_device {
  */
 int kmap_init(const struct platform *p, uint64_t dtb_pa, uint64_t dtb_size, const struct kmap_device *dev, int ndev);
 
+/*
+ * Kernel stacks in the stack area (arch/memlayout.h): map the KSTACK_SIZE of physically contiguous memory at pa as
+ * the stack of area slot `slot` (not the overflow stack's), which must be unmapped; it is then reached at
+ * [kstack_top(slot) - KSTACK_SIZE, kstack_top(slot)) with the slot's guard unmapped below. The area's page tables are
+ * made at boot and kept, so this only writes four entries and cannot fail.
+ * Unmap gives the slot's pages back to nobody: the caller frees them, after the call (which invalidates the TLB).
+ */
+void kmap_stack_map(unsigned slot, uint64_t pa);
+void kmap_stack_unmap(unsigned slot);
+
 /* Point TTBR0 at a table with no mappings (before a user table is destroyed). */
 void kmap_user_table_none(void);
 

@@ -1,4 +1,16 @@
-/* Reference counting for kernel objects (object.h). */
+/*
+ * Reference counting for kernel objects (object.h).
+ *
+ * A destroy may drop the last reference to other objects (a channel end's queued handles, a
+ * port's subscriptions), whose destroys may drop more: a user can build such a chain as long as
+ * its memory lasts, thousands of links deep. Destroying each one from inside the last would use
+ * a kernel stack frame per link, so a release that happens during another is appended to
+ * `pending` and the outermost release destroys the queue in a loop: the stack depth of any
+ * teardown is one destroy, however long the chain.
+ *
+ * One CPU and a kernel that is not preempted: the queue needs no lock, and no destroy blocks,
+ * so the outermost release is always the one that empties it before returning.
+ */
 #include "mm/account.h"
 #include "obj/event_queue.h"
 #include "obj/object.h"
@@ -6,6 +18,10 @@
 #include "proc/proc.h"
 
 uint64_t kobj_live[KOBJ_TYPES];
+
+/* Released objects waiting for their destroy, oldest first; `draining` while a release runs. */
+static struct kobject *pending, **pending_tail = &pending;
+static bool draining;
 
 void kobj_init(struct kobject *o, const struct kobject_ops *ops, uint16_t type, uint16_t file_type)
 {
@@ -18,15 +34,25 @@ void kobj_init(struct kobject *o, const struct kobject_ops *ops, uint16_t type, 
     o->charged = 0;
     o->acct = NULL;
     list_init(&o->watchers);
+    o->release_next = 0;
     kobj_live[type]++;
 }
 
-void kobj_release(struct kobject *o)
+static struct kobject *pending_take(void)
 {
-    kobj_live[o->type]--;
-    /* Subscriptions end with the object (as epoll's do with the open file), before it goes. */
-    if (!list_empty(&o->watchers))
-        event_watchers_drop(o);
+    struct kobject *o = pending;
+    if (o) {
+        pending = o->release_next;
+        if (!pending)
+            pending_tail = &pending;
+        o->release_next = 0;
+    }
+    return o;
+}
+
+/* Destroy o and give back what was charged for it to its creator's account. */
+static void destroy_now(struct kobject *o)
+{
     struct mem_account *a = o->acct; /* destroy frees o */
     uint32_t charged = o->charged;
     o->ops->destroy(o);
@@ -34,6 +60,27 @@ void kobj_release(struct kobject *o)
         account_uncharge(a, charged);
         account_put(a);
     }
+}
+
+void kobj_release(struct kobject *o)
+{
+    kobj_live[o->type]--;
+    /*
+     * Subscriptions end with the object (as epoll's do with the open file), at once: a queued
+     * object must not be reported on, and nothing can mark it once its watchers are gone.
+     */
+    if (!list_empty(&o->watchers))
+        event_watchers_drop(o);
+    if (draining) { /* inside a destroy: the loop below (in an outer call) gets to it */
+        *pending_tail = o;
+        pending_tail = &o->release_next;
+        return;
+    }
+    draining = true;
+    do
+        destroy_now(o);
+    while ((o = pending_take()));
+    draining = false;
 }
 
 struct mem_account *kobj_creator_account(void)

@@ -9,6 +9,15 @@
  * it has gone. An operation a type does not support is simply NULL and the syscall layer
  * answers E_NOTSUP (or E_WRONGTYPE for handle-only calls).
  *
+ * Destruction never recurses. A destroy may drop references of its own (a channel end the
+ * handles still queued to it, a port its subscriptions), and a user can chain objects that way
+ * as long as memory lasts; so a release that happens while another is running is only queued,
+ * and the outermost kobj_release destroys the queue in a loop, in the order the references
+ * went (object.c). Between its last reference and its destroy an object is dead but intact:
+ * its watchers are gone and nobody waits on it (a waiter holds a reference), but its fields are
+ * valid, so code holding a pointer that counts no reference (a channel's peer, a pipe's other
+ * end) may still look at it, as before.
+ *
  * An object that reads and writes like a file (file, directory, console, pipe, channel used as
  * an fd) fills in the I/O operations; position, if it has one, is the object's own business.
  * dup'd descriptors share the object, hence its position, as POSIX wants.
@@ -53,12 +62,13 @@ struct kobject_ops {
 struct kobject {
     const struct kobject_ops *ops;
     uint32_t refs;
-    uint16_t type;            /* WREN_OBJECT_* (interface/rights.yaml) */
-    uint16_t file_type;       /* WREN_FILE_TYPE_* reported by fstat */
-    uint32_t open_flags;      /* WREN_OPEN_* for objects used as descriptors; 0 otherwise */
-    uint32_t charged;         /* bytes of kernel memory charged to acct for it (kobj_charge) */
-    struct mem_account *acct; /* its creator's account (mm/account.h), or NULL: charged to nobody */
-    struct list watchers;     /* event subscriptions watching it (obj/event_queue.h); they hold no reference */
+    uint16_t type;                /* WREN_OBJECT_* (interface/rights.yaml) */
+    uint16_t file_type;           /* WREN_FILE_TYPE_* reported by fstat */
+    uint32_t open_flags;          /* WREN_OPEN_* for objects used as descriptors; 0 otherwise */
+    uint32_t charged;             /* bytes of kernel memory charged to acct for it (kobj_charge) */
+    struct mem_account *acct;     /* its creator's account (mm/account.h), or NULL: charged to nobody */
+    struct list watchers;         /* event subscriptions watching it (obj/event_queue.h); they hold no reference */
+    struct kobject *release_next; /* on the queue of objects waiting for their destroy (object.c) */
 };
 
 /* Set up a new object with one reference (the creator's). */
@@ -74,7 +84,8 @@ void kobj_charge_cancel(uint64_t bytes);
 /* The account new objects are charged to: the current process's. */
 struct mem_account *kobj_creator_account(void);
 
-/* The last reference went: destroy the object (kobj_put's slow path). */
+/* The last reference went: destroy the object, now or, inside another destroy, right after it (kobj_put's slow path).
+ */
 void kobj_release(struct kobject *o);
 
 /* Inline: every syscall on a handle takes and drops one reference. */

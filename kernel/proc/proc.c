@@ -211,12 +211,42 @@ static void set_name(struct proc *p, const char *path)
     memcpy(p->name, path, n);
 }
 
+/*
+ * Kernel stacks: process-table slot n runs on the stack of area slot n + 1 (arch/memlayout.h), mapped while the slot
+ * is in use over pages of its own, with the guard below it never mapped: an overflow is a clean report and panic
+ * (vectors.S), never a write into whatever memory lies below.
+ */
+_Static_assert(PROC_MAX + 1 <= KSTACK_AREA_SLOTS, "a stack slot for every process");
+_Static_assert((PMM_PAGE_SIZE << PROC_KSTACK_ORDER) == KSTACK_SIZE, "PROC_KSTACK_ORDER matches the stack slots");
+
+static unsigned stack_slot(const struct proc *p)
+{
+    KASSERT(p >= table && p < table + PROC_MAX); /* the idle thread keeps the boot stack */
+    return (unsigned)(p - table) + 1;
+}
+
+static void free_stack(struct proc *p)
+{
+    kmap_stack_unmap(stack_slot(p));
+    pmm_free(p->kstack, PROC_KSTACK_ORDER);
+    p->kstack = 0;
+}
+
+static int alloc_stack(struct proc *p)
+{
+    p->kstack = pmm_alloc(PROC_KSTACK_ORDER);
+    if (!p->kstack)
+        return -E_NOMEM;
+    kmap_stack_map(stack_slot(p), p->kstack);
+    return 0;
+}
+
 static void free_slot(struct proc *p)
 {
     proc_tree_leave(p);
     slots_used--;
     if (p->kstack)
-        pmm_free(p->kstack, PROC_KSTACK_ORDER);
+        free_stack(p);
     path_cwd_release(p);
     if (p->acct)
         account_put(p->acct); /* freed now, or with the last object still charged to it */
@@ -254,11 +284,12 @@ static struct proc *new_proc(struct proc *parent, int *err)
     p->state = PROC_BLOCKED; /* holds the slot while it is built */
     slots_used++;
     proc_tree_join(p, parent); /* first, so that free_slot undoes all of it */
-    p->kstack = pmm_alloc(PROC_KSTACK_ORDER);
+    *err = alloc_stack(p);
     p->acct = account_new(parent ? parent->limits[WREN_LIMIT_MEMORY] : WREN_LIMIT_UNLIMITED);
-    if (!p->kstack || !p->acct) {
-        free_slot(p);
+    if (!*err && !p->acct)
         *err = -E_NOMEM;
+    if (*err) {
+        free_slot(p);
         return 0;
     }
     return p;
@@ -267,7 +298,7 @@ static struct proc *new_proc(struct proc *parent, int *err)
 /* The user registers of p: the frame at the top of its kernel stack (see vectors.S). */
 struct trap_frame *proc_user_frame(struct proc *p)
 {
-    uint8_t *top = (uint8_t *)phys_to_virt(p->kstack) + (PMM_PAGE_SIZE << PROC_KSTACK_ORDER);
+    uint8_t *top = (uint8_t *)kstack_top(stack_slot(p));
     return (struct trap_frame *)(top - sizeof(struct trap_frame));
 }
 

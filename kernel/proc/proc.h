@@ -19,7 +19,7 @@
 
 #define PROC_MAX          64
 #define PROC_NAME_MAX     32
-#define PROC_KSTACK_ORDER 2    /* 16 KiB kernel stack per process */
+#define PROC_KSTACK_ORDER 2    /* 16 KiB kernel stack per process (KSTACK_SIZE, with a guard: proc.c) */
 #define PROC_ARGV_MAX     4096 /* bytes of argument strings spawn and exec accept */
 #define PROC_ENV_MAX      4096 /* bytes of environment strings */
 #define PROC_STRINGS_MAX  63   /* arguments, and environment strings, a program may get */
@@ -63,7 +63,7 @@ struct proc {
     struct proc *next, *prev;
 
     /* Execution state. */
-    uint64_t kstack; /* physical address of the kernel stack */
+    uint64_t kstack; /* physical address of the kernel stack's pages (mapped at kstack_top(slot + 1): proc.c) */
     struct cpu_context ctx;
     struct fpsimd_state fp;
     struct vm_space vm;

@@ -1361,6 +1361,74 @@ static int op_fork(struct pgtable *pt)
 
 // A parent with a bit of everything: pages, a page already copy-on-write, a no-access page, a 2 MiB block and a
 // 1 GiB block to be made copy-on-write (split), a 2 MiB block and pages to be shared, a page under the last L0 entry.
+// --- fixed slots (the kernel stack area) ---
+
+TEST(fixed_slots)
+{
+    struct pgtable pt;
+    const unsigned rw = PGT_READ | PGT_WRITE | PGT_GLOBAL;
+    const uint64_t area = 0xffffff8000000000ULL;
+    new_table(&pt, false, 0);
+
+    // Reserving 4 MiB makes L1, L2 and two L3 tables, once.
+    ASSERT_EQ(pgtable_fixed_reserve(&pt, area, 2 * MB2), 0);
+    EXPECT_EQ(live, 5);
+    EXPECT_EQ(pgtable_fixed_reserve(&pt, area, 2 * MB2), 0);
+    EXPECT_EQ(live, 5);
+    long calls = alloc_calls;
+
+    // Pages set in place: the right descriptors, found by lookup, summaries kept, nothing allocated.
+    ASSERT_EQ(pgtable_fixed_set(&pt, area + 0x4000, 0x40000000, 4, rw), 0);
+    ASSERT_EQ(pgtable_fixed_set(&pt, area + MB2 + 0x1fc000, 0x40010000, 4, rw), 0);
+    EXPECT_EQ(alloc_calls, calls);
+    EXPECT_TRUE(tree_ok(&pt));
+    for (int i = 0; i < 4; i++) {
+        uint64_t pa = 0;
+        int level = -1;
+        EXPECT_EQ(twalk(&pt, area + 0x4000 + i * KB4, &level) & D_OA, 0x40000000 + i * KB4);
+        EXPECT_EQ(level, 3);
+        EXPECT_EQ(pgtable_lookup(&pt, area + 0x4000 + i * KB4 + 8, &pa, NULL, NULL), 0);
+        EXPECT_EQ(pa, 0x40000000 + i * KB4 + 8);
+    }
+    EXPECT_EQ(twalk(&pt, area + 0x3000, NULL), 0); // the guard below stays unmapped
+    EXPECT_EQ(pgtable_mapped_pages(&pt), 8);
+
+    // Refusals change nothing: a mapped page, a range across two L3 tables, outside the reserve, bad prot.
+    struct snap *before = snap_take();
+    EXPECT_EQ(pgtable_fixed_set(&pt, area + 0x2000, 0x50000000, 4, rw), -E_EXIST);
+    EXPECT_EQ(pgtable_fixed_set(&pt, area + MB2 - 0x2000, 0x50000000, 4, rw), -E_INVAL);
+    EXPECT_EQ(pgtable_fixed_set(&pt, area + 2 * MB2, 0x50000000, 1, rw), -E_INVAL);
+    EXPECT_EQ(pgtable_fixed_set(&pt, area + 0x10000, 0x50000000, 1, PGT_READ | PGT_WRITE | PGT_EXEC), -E_INVAL);
+    EXPECT_EQ(pgtable_fixed_set(&pt, area + 0x10000, 0x50000000, 0, rw), -E_INVAL);
+    EXPECT_EQ(pgtable_fixed_clear(&pt, area + 2 * MB2, 1), -E_INVAL);
+    EXPECT_TRUE(snap_same(before));
+    snap_free(before);
+
+    // Clearing invalidates each page (last level) and keeps every table, even one left empty.
+    int t0 = ntlbi;
+    free_must_be_empty = true;
+    ASSERT_EQ(pgtable_fixed_clear(&pt, area + 0x4000, 4), 0);
+    EXPECT_EQ(ntlbi - t0, 4);
+    for (int i = t0; i < ntlbi; i++)
+        EXPECT_TRUE(tlbis[i].last && !tlbis[i].valid_then && tlbis[i].va == area + 0x4000 + (uint64_t)(i - t0) * KB4);
+    EXPECT_EQ(live, 5);
+    EXPECT_EQ(twalk(&pt, area + 0x4000, NULL), 0);
+    EXPECT_EQ(pgtable_mapped_pages(&pt), 4);
+    ASSERT_EQ(pgtable_fixed_set(&pt, area + 0x4000, 0x60000000, 4, rw), 0); // the slot again, other memory
+    EXPECT_EQ(twalk(&pt, area + 0x4000, NULL) & D_OA, 0x60000000);
+
+    // Kernel tables only; a failed allocation is -E_NOMEM.
+    struct pgtable user;
+    new_table(&user, true, 1);
+    EXPECT_EQ(pgtable_fixed_reserve(&user, 0x1000, KB4), -E_INVAL);
+    new_table(&pt, false, 0);
+    fail_at = alloc_calls + 2;
+    EXPECT_EQ(pgtable_fixed_reserve(&pt, area, MB2), -E_NOMEM);
+    fail_at = -1;
+    EXPECT_EQ(pgtable_fixed_reserve(&pt, area, MB2), 0);
+    EXPECT_EQ(live, 4);
+}
+
 static void fork_parent(struct pgtable *pt)
 {
     const unsigned rw = PGT_READ | PGT_WRITE | PGT_USER, rx = PGT_READ | PGT_EXEC | PGT_USER;

@@ -46,9 +46,14 @@ void backtrace_print(uintptr_t pc, uintptr_t fp)
 {
     kprintf("backtrace:\n");
     print_frame(0, pc);
-    /* Frames live on a kernel stack in the linear map, 16-byte aligned, each older than the last. */
+    /*
+     * Frames live on one kernel stack, 16-byte aligned, each older than the last. The chain is followed only inside
+     * the stack it starts on (arch/memlayout.h: the mapped half of one slot), so a corrupt or overflowed chain
+     * never leads the walk into a guard or anywhere unmapped.
+     */
+    uintptr_t start = fp;
     for (int n = 1; n < MAX_FRAMES; n++) {
-        if (fp < LINEAR_BASE || (fp & 15))
+        if (fp < LINEAR_BASE || (fp & 15) || !kstack_same(start, fp) || !kstack_same(start, fp + 8))
             break;
         const uintptr_t *frame = (const uintptr_t *)fp;
         uintptr_t next = frame[0], lr = frame[1];

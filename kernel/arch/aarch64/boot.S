@@ -234,15 +234,22 @@ enable_mmu:
 boot_entry_el:
 	.long	0
 
+	/*
+	 * The boot stack, which the idle thread keeps, is laid out like every kernel stack (arch/memlayout.h): the
+	 * upper half of a KSTACK_SLOT_SIZE-aligned block. The boot tables fill the lower half; the last of them,
+	 * unused once the kernel table is live, is the unmapped guard page below the stack (kmap.c).
+	 */
 	.section .bss.boot, "aw", %nobits
-	.balign	4096
+	.balign	KSTACK_SLOT_SIZE
 	.globl	boot_l0_high, boot_l1_high, boot_l0_ident
 boot_l0_high:	.space	4096
 boot_l1_high:	.space	4096
 boot_l0_ident:	.space	4096
+	.globl	boot_stack_guard
+boot_stack_guard:
 boot_l1_ident:	.space	4096
-	.balign	16
+	.globl	boot_stack
 boot_stack:
-	.space	16384
+	.space	KSTACK_SIZE
 	.globl	boot_stack_top
 boot_stack_top:

@@ -11,9 +11,10 @@
  *       L2   29:21    2 MiB                       table or 2 MiB block
  *       L3   20:12    4 KiB                       page
  *
- * Every change is made in two passes over the same recursive walker: a counting pass (`apply` false) that reads
- * the tables, detects every reason to refuse (-E_EXIST, -E_NOENT) and counts the tables the change needs, then, once
- * those tables are all allocated, the apply pass, which cannot fail. That is how a failed call changes nothing.
+ * Every change is made in two passes over the same recursive walker (one call per translation level, so four deep at
+ * most, whatever the range: tools/recursion.py lists its functions as bounded): a counting pass (`apply` false) that
+ * reads the tables, detects every reason to refuse (-E_EXIST, -E_NOENT) and counts the tables the change needs, then,
+ * once those tables are all allocated, the apply pass, which cannot fail. That is how a failed call changes nothing.
  * Where the counting pass descends into a table the apply pass would create, it has no table to read and walks a
  * NULL table instead: for pgtable_map that stands for a new, empty table; for unmap and protect, for a table made
  * by splitting a block, whose every entry is a valid leaf.
@@ -895,6 +896,124 @@ int pgtable_fork(struct pgtable *child, struct pgtable *parent, const struct pgt
     child->root_groups = parent->root_groups;
     walk_finish(&cw);
     walk_finish(&w);
+    return 0;
+}
+
+/* ---- fixed slots ---- */
+
+/* The L3 table that translates va, with *sum its descriptor in the L2 table (where its summary is); NULL if none. */
+static uint64_t *leaf_table(const struct pgtable *pt, uint64_t va, uint64_t **sum)
+{
+    uint64_t *t = table_at(pt, pt->root_pa), *e = NULL;
+
+    for (int level = 0; level < 3; level++) {
+        e = &t[level_index(va, level)];
+        uint64_t d = desc_read(e);
+        if (!is_table(d, level))
+            return NULL;
+        t = table_at(pt, d & DESC_OA_MASK);
+    }
+    *sum = e;
+    return t;
+}
+
+/* Creates whatever is missing of the tables down to the L3 one that translates va. */
+static int reserve_leaf_table(struct pgtable *pt, uint64_t va)
+{
+    uint64_t *t = table_at(pt, pt->root_pa);
+    uint64_t root_sum = (uint64_t)pt->root_groups << DESC_GROUPS_SHIFT; /* the root has no descriptor of its own */
+    uint64_t *sum = &root_sum;
+    int r = 0;
+
+    for (int level = 0; level < 3; level++) {
+        unsigned idx = level_index(va, level);
+        uint64_t *e = &t[idx];
+        uint64_t d = desc_read(e);
+        if (!(d & DESC_VALID)) {
+            uint64_t tpa = pt->ops->alloc_table(pt->ops->ctx);
+            if (tpa == 0) {
+                r = -E_NOMEM;
+                break;
+            }
+            if (pt->ops->sync != NULL)
+                pt->ops->sync(pt->ops->ctx); /* the zeroed table reaches the walker before the link to it */
+            d = table_desc(tpa, 0);
+            desc_write(e, d);
+            mark_valid(sum, idx);
+        } else if (!is_table(d, level)) {
+            r = -E_EXIST; /* a block */
+            break;
+        }
+        sum = e;
+        t = table_at(pt, d & DESC_OA_MASK);
+    }
+    pt->root_groups = (uint8_t)desc_groups(root_sum);
+    return r;
+}
+
+int pgtable_fixed_reserve(struct pgtable *pt, uint64_t va, uint64_t size)
+{
+    uint64_t start, end;
+    int r = check_range(pt, va, size, &start, &end);
+
+    if (r == 0 && pt->user)
+        r = -E_INVAL;
+    for (uint64_t at = start; r == 0 && at < end; at = entry_end(at, end, 2))
+        r = reserve_leaf_table(pt, at);
+    return r;
+}
+
+/* The L3 entries of [va, va + n pages) of a reserved range, all in one table: a pointer to the first, or NULL. */
+static uint64_t *fixed_entries(const struct pgtable *pt, uint64_t va, unsigned n, uint64_t **sum)
+{
+    uint64_t start, end;
+
+    if (n == 0 || check_range(pt, va, (uint64_t)n * PGT_PAGE_SIZE, &start, &end) != 0 || pt->user)
+        return NULL;
+    uint64_t *t = leaf_table(pt, start, sum);
+    unsigned i = level_index(start, 3);
+    return t != NULL && i + n <= ENTRIES ? &t[i] : NULL;
+}
+
+int pgtable_fixed_set(struct pgtable *pt, uint64_t va, uint64_t pa, unsigned n, unsigned prot)
+{
+    uint64_t attrs, *sum;
+    uint64_t *e = fixed_entries(pt, va, n, &sum);
+
+    if (e == NULL)
+        return -E_INVAL;
+    int r = encode_prot(pt, prot, &attrs);
+    if (r != 0)
+        return r;
+    if ((pa & PAGE_MASK) != 0 || pa >= PGT_USER_VA_TOP || (uint64_t)n * PGT_PAGE_SIZE > PGT_USER_VA_TOP - pa)
+        return -E_INVAL;
+    for (unsigned k = 0; k < n; k++)
+        if (desc_read(&e[k]) & DESC_VALID)
+            return -E_EXIST;
+    unsigned first = level_index(va, 3);
+    for (unsigned k = 0; k < n; k++) {
+        /* The entries were invalid (never cached): no break-before-make, no TLB maintenance. */
+        desc_write(&e[k], leaf_desc(3, pa + k * PGT_PAGE_SIZE, attrs));
+        mark_valid(sum, first + k);
+    }
+    if (pt->ops->sync != NULL)
+        pt->ops->sync(pt->ops->ctx);
+    return 0;
+}
+
+int pgtable_fixed_clear(struct pgtable *pt, uint64_t va, unsigned n)
+{
+    uint64_t *sum;
+    uint64_t *e = fixed_entries(pt, va, n, &sum);
+
+    if (e == NULL)
+        return -E_INVAL;
+    for (unsigned k = 0; k < n; k++) {
+        if (!(desc_read(&e[k]) & DESC_VALID))
+            continue;
+        desc_write(&e[k], 0);
+        pt->ops->tlb_invalidate(pt->ops->ctx, full_va(pt, va + k * PGT_PAGE_SIZE), pt->asid, true);
+    }
     return 0;
 }
 

@@ -195,6 +195,20 @@ int pgtable_unmapped(const struct pgtable *pt, uint64_t va, uint64_t size);
  */
 int pgtable_lookup(const struct pgtable *pt, uint64_t va, uint64_t *pa, unsigned *prot, uint64_t *block_size);
 
+/*
+ * Fixed page slots, for a kernel area whose tables are made once and never freed (the kernel stacks), so that pages
+ * come and go there without the two-pass walk, allocation or failure of pgtable_map/pgtable_unmap.
+ * pgtable_fixed_reserve (kernel table only) creates what is missing of the tables that translate [va, va+size) down
+ * to L3 (L2 and L1 ranges covered by blocks: -E_EXIST); -E_NOMEM leaves the tables made so far, empty. Reserved
+ * tables stay even when empty: never use pgtable_unmap on a reserved range (it frees tables it empties).
+ * pgtable_fixed_set maps n pages from va to pa.. with prot (rules as pgtable_map), writing the L3 entries in place,
+ * then syncs; the n entries must lie in one reserved L3 table (-E_INVAL) and be unmapped (-E_EXIST; nothing changed).
+ * pgtable_fixed_clear unmaps n pages from va (holes are fine), each invalidated; the tables stay. -E_INVAL as above.
+ */
+int pgtable_fixed_reserve(struct pgtable *pt, uint64_t va, uint64_t size);
+int pgtable_fixed_set(struct pgtable *pt, uint64_t va, uint64_t pa, unsigned n, unsigned prot);
+int pgtable_fixed_clear(struct pgtable *pt, uint64_t va, unsigned n);
+
 /* How many 4 KiB pages the table maps (a 2 MiB block counts 512); a walk over the tables, not over addresses. */
 uint64_t pgtable_mapped_pages(const struct pgtable *pt);
 

@@ -10,6 +10,7 @@
 
 #include "arch/backtrace.h"
 #include "arch/cpu.h"
+#include "arch/memlayout.h"
 #include "arch/sysreg_bits.h"
 #include "arch/trap_frame.h"
 #include "console.h"
@@ -132,6 +133,29 @@ void trap_dump(const struct trap_frame *tf)
 
 void trap_handle(struct trap_frame *tf, uint64_t slot);
 
+/*
+ * The exception entry found the kernel stack overflowed and came here on the overflow stack (vectors.S), with the
+ * address that failed its test in TPIDRRO_EL0. The stack that overflowed is the one above that address's guard; its
+ * frames are intact, so the backtrace shows the call chain that ran out of stack.
+ */
+static _Noreturn void kstack_overflow(const struct trap_frame *tf, uint64_t slot)
+{
+    static bool reporting; /* a second overflow, on the overflow stack itself, would start over on it */
+    uintptr_t sp = (uintptr_t)read_sysreg(tpidrro_el0) + TF_SIZE + KSTACK_ENTRY_MARGIN;
+    uintptr_t base = (sp & ~(uintptr_t)(KSTACK_SLOT_SIZE - 1)) + KSTACK_SIZE;
+    struct proc *p = proc_current();
+
+    if (reporting)
+        park();
+    reporting = true;
+    kprintf("\nkernel stack overflow: %s with sp %#lx, below the stack [%#lx, %#lx) of pid %d (%s)\n", slot_names[slot],
+            (unsigned long)sp, (unsigned long)base, (unsigned long)(base + KSTACK_SIZE), p ? p->pid : 0,
+            p ? p->name : "boot");
+    trap_dump(tf);
+    backtrace_print(tf->elr, tf->x[29]);
+    panic("kernel stack overflow");
+}
+
 /* The way back to user space: a pending switch, then signals. Both are rare, so check inline. */
 static inline void before_user_return(struct trap_frame *tf)
 {
@@ -185,6 +209,8 @@ void trap_handle(struct trap_frame *tf, uint64_t slot)
     }
     if (src == TRAP_SRC_CUR_SPX && type == TRAP_TYPE_SYNC && kernel_uaccess_fault(tf))
         return;
+    if (slot & TRAP_KSTACK_OVERFLOW)
+        kstack_overflow(tf, slot & 15);
     kprintf("\nunexpected exception: %s\n", slot_names[slot & 15]);
     trap_dump(tf);
     backtrace_print(tf->elr, tf->x[29]);

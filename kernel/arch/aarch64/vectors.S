@@ -6,8 +6,10 @@
  * FIQ, SError} (ARM ARM D1.10.2). Each slot is too small for a full save, so it pushes
  * x0/x1, loads its slot number and branches to the common code.
  */
+#include "arch/memlayout.h"
 #include "arch/trap_frame.h"
 
+/* From EL0 (slots 8-15) the stack is the process's own, empty: nothing to check. */
 .macro vector_slot slot
 	.balign	0x80
 	sub	sp, sp, #TF_SIZE
@@ -16,11 +18,57 @@
 	b	trap_entry
 .endm
 
+/*
+ * From the kernel (slots 4-7, SP_EL1), the stack may have overflowed: the exception may be the fault of a store into
+ * the guard below it, and pushing a frame there would only fault again, forever. So before storing anything, test
+ * whether the frame, and KSTACK_ENTRY_MARGIN below it, would still be inside the stack: bit KSTACK_SHIFT of the
+ * address set (arch/memlayout.h). No register is free yet, so x0 is freed by arithmetic: sp += x0; x0 = sp - x0 (the
+ * address); and undone the same way. ADD and SUB on SP check no alignment (that is done only when SP is the base of
+ * a load or store: Arm ARM D1.8.2, "SP alignment checking"), and taking the exception has masked every interrupt
+ * (PSTATE.{D,A,I,F} set on exception entry: Arm ARM D1.3.5, "Exception entry"), so nothing can come in between.
+ * The margin covers a faulting store with pre-index writeback (stp x29, x30, [sp, #-n]!, n <= 512), which leaves
+ * sp above the guard whether or not the writeback happened: a frame would fit, the handler's first call not.
+ *
+ * On overflow: x0 and the failed address are parked in TPIDR_EL0 and TPIDRRO_EL0 (the thread pointer is lost, but
+ * this ends in a panic), and the frame is built as usual on the overflow stack, its slot or'ed with
+ * TRAP_KSTACK_OVERFLOW for trap_handle to report. (The overflow stack is mapped by kmap_init; the boot code before it
+ * is far too shallow to overflow.)
+ */
+.macro vector_slot_el1 slot
+	.balign	0x80
+	sub	sp, sp, #(TF_SIZE + KSTACK_ENTRY_MARGIN)
+	add	sp, sp, x0
+	sub	x0, sp, x0			// x0 = the lowest address the handler may need
+	tbz	x0, #KSTACK_SHIFT, 1f		// in a guard: the stack has overflowed
+	sub	x0, sp, x0			// x0 back
+	sub	sp, sp, x0			// sp back
+	add	sp, sp, #KSTACK_ENTRY_MARGIN
+	stp	x0, x1, [sp, #TF_X0]
+	mov	x1, #\slot
+	b	trap_entry
+1:	msr	tpidrro_el0, x0
+	sub	x0, sp, x0
+	msr	tpidr_el0, x0
+	ldr	x0, =(KSTACK_AREA + (KSTACK_OVERFLOW_SLOT + 1) * KSTACK_SLOT_SIZE)
+	mov	sp, x0
+	sub	sp, sp, #TF_SIZE
+	mrs	x0, tpidr_el0
+	stp	x0, x1, [sp, #TF_X0]
+	mov	x1, #(\slot | TRAP_KSTACK_OVERFLOW)
+	b	trap_entry
+.endm
+
 	.text
 	.balign	0x800
 	.globl	exception_vectors
 exception_vectors:
-	.irp	slot, 0,1,2,3, 4,5,6,7, 8,9,10,11, 12,13,14,15
+	.irp	slot, 0,1,2,3
+	vector_slot \slot
+	.endr
+	.irp	slot, 4,5,6,7
+	vector_slot_el1 \slot
+	.endr
+	.irp	slot, 8,9,10,11, 12,13,14,15
 	vector_slot \slot
 	.endr
 

@@ -23,6 +23,9 @@
 #define TRAP_TYPE_FIQ    2
 #define TRAP_TYPE_SERROR 3
 
+/* Or'ed into the slot number by the exception entry that found the kernel stack overflowed (vectors.S). */
+#define TRAP_KSTACK_OVERFLOW 16
+
 #ifndef __ASSEMBLER__
 #include <stddef.h>
 #include <stdint.h>
