@@ -36,7 +36,7 @@
 
 #define PAGE      4096ull
 #define MS        1000000ll
-#define LATE_MS   250 /* the watchdog's bound on a late wake-up */
+#define LATE_MS   250                   /* the watchdog's bound on a late wake-up */
 #define MMAP_AREA 0x0000100000000000ull /* the mmap area (kernel/mm/vm.h) */
 #define MMAP_TOP  0x0000f00000000000ull
 /* The shared page sits at the very start of the area; the vm case has the rest of it. */
@@ -45,13 +45,13 @@
 #define GiB       (1ull << 30)
 
 enum {
-    CASE_CHAIN,  /* long chains of ends in flight, each in the queue of the next; close the head */
-    CASE_CYCLE,  /* random handle graphs: cycles, nested transfers, ports, subscriptions, shm */
-    CASE_RACE,   /* receives with short timeouts racing call/reply_receive; signals and kills */
-    CASE_VM,     /* huge ranges to mmap/mprotect/munmap/fork under a high-priority watchdog */
-    CASE_PROCS,  /* priorities, limits, fork bursts, many children, kill(-1) */
-    CASE_FORGE,  /* kernel-only message types sent from user space */
-    CASE_SHM,    /* shared memory of huge sizes, memory exhaustion, event_wait with a huge max */
+    CASE_CHAIN, /* long chains of ends in flight, each in the queue of the next; close the head */
+    CASE_CYCLE, /* random handle graphs: cycles, nested transfers, ports, subscriptions, shm */
+    CASE_RACE,  /* receives with short timeouts racing call/reply_receive; signals and kills */
+    CASE_VM,    /* huge ranges to mmap/mprotect/munmap/fork under a high-priority watchdog */
+    CASE_PROCS, /* priorities, limits, fork bursts, many children, kill(-1) */
+    CASE_FORGE, /* kernel-only message types sent from user space */
+    CASE_SHM,   /* shared memory of huge sizes, memory exhaustion, event_wait with a huge max */
     NCASES
 };
 static const char *const case_names[NCASES] = {"chain", "cycle", "race", "vm", "procs", "forge", "shm"};
@@ -102,8 +102,14 @@ static uint64_t rng(void)
     return rng_state * 2685821657736338717ull;
 }
 
-static uint64_t below(uint64_t n) { return n ? rng() % n : 0; }
-static int one_in(uint64_t n) { return below(n) == 0; }
+static uint64_t below(uint64_t n)
+{
+    return n ? rng() % n : 0;
+}
+static int one_in(uint64_t n)
+{
+    return below(n) == 0;
+}
 
 /* Every fuzzer syscall goes through SC: counted, and its result folded into this process's digest. */
 static uint64_t my_calls, my_digest;
@@ -130,7 +136,10 @@ static _Noreturn void leave(int code)
 
 /* ---- reporting ---- */
 
-static void say(const char *s) { wren_debug_write(s, wren_strlen(s)); }
+static void say(const char *s)
+{
+    wren_debug_write(s, wren_strlen(s));
+}
 
 /* A finding: printed the first time its kind shows up in this case, counted every time. */
 static void found(int kind, const char *what)
@@ -140,12 +149,15 @@ static void found(int kind, const char *what)
     if (__atomic_fetch_or(&sh->kinds_seen[cur_case], bit, __ATOMIC_RELAXED) & bit)
         return;
     char line[320];
-    snprintf(line, sizeof(line), "structfuzz: FOUND [%s] round %ld (seed %llu): %s\n", case_names[cur_case],
-             cur_round, (unsigned long long)seed, what);
+    snprintf(line, sizeof(line), "structfuzz: FOUND [%s] round %ld (seed %llu): %s\n", case_names[cur_case], cur_round,
+             (unsigned long long)seed, what);
     say(line);
 }
 
-static int64_t now_ns(void) { return wren_get_time(WREN_CLOCK_MONOTONIC); }
+static int64_t now_ns(void)
+{
+    return wren_get_time(WREN_CLOCK_MONOTONIC);
+}
 
 static uint64_t free_bytes(void)
 {
@@ -299,7 +311,10 @@ static void hold(long h, enum kind k)
     held[nheld++].kind = k;
 }
 
-static void drop(int i) { held[i] = held[--nheld]; }
+static void drop(int i)
+{
+    held[i] = held[--nheld];
+}
 
 static int pick(enum kind k)
 {
@@ -408,9 +423,7 @@ static void cycle_op(void)
             SC(wren_port_publish((wren_handle_t)held[i].h, &m, 0));
         }
         break;
-    case 10:
-        hold(SC(wren_shm_create(one_in(8) ? GiB : PAGE * (1 + below(64)))), K_SHM);
-        break;
+    case 10: hold(SC(wren_shm_create(one_in(8) ? GiB : PAGE * (1 + below(64)))), K_SHM); break;
     case 11:
     case 12: make_cycle(2 + (int)below(7)); break;
     case 13:
@@ -507,8 +520,8 @@ static void race_client(wren_handle_t ch)
     for (int k = 0; k < 150; k++) {
         spin_ns((int64_t)below(3 * MS)); /* be running when a server's timeout fires */
         struct wren_msg m = msg_of(WREN_MSG_REQUEST, rng());
-        long r = one_in(5) ? SC(wren_send(ch, &m, WREN_IPC_NONBLOCK, 0))
-                           : SC(wren_call(ch, &m, (uint64_t)short_timeout()));
+        long r =
+            one_in(5) ? SC(wren_send(ch, &m, WREN_IPC_NONBLOCK, 0)) : SC(wren_call(ch, &m, (uint64_t)short_timeout()));
         if (r == -E_PIPE)
             break;
     }
@@ -893,8 +906,16 @@ static void case_procs(void)
 
 static void forge_one(void)
 {
-    static const uint32_t types[] = {WREN_MSG_DATA, WREN_MSG_REQUEST, WREN_MSG_REPLY, WREN_MSG_ERROR, WREN_MSG_CLOSE,
-                                     WREN_MSG_CONNECT, WREN_MSG_ACCEPT, 0, 8, 0xffffffffu};
+    static const uint32_t types[] = {WREN_MSG_DATA,
+                                     WREN_MSG_REQUEST,
+                                     WREN_MSG_REPLY,
+                                     WREN_MSG_ERROR,
+                                     WREN_MSG_CLOSE,
+                                     WREN_MSG_CONNECT,
+                                     WREN_MSG_ACCEPT,
+                                     0,
+                                     8,
+                                     0xffffffffu};
     uint32_t type = one_in(2) ? WREN_MSG_CLOSE : types[below(sizeof(types) / sizeof(types[0]))];
     int kernel_only = type == WREN_MSG_CLOSE; /* ipc.yaml: "Sent by the kernel when the peer closed its end" */
     int unknown = type == 0 || type > WREN_MSG_ACCEPT;
@@ -988,8 +1009,8 @@ static void shm_hog(int index)
 {
     if (index == 0 && one_in(2)) { /* event_wait with a huge max into an untouched 200 GiB mapping */
         long q = SC(wren_event_queue_create());
-        long a = SC(wren_mmap(0, 200 * GiB, WREN_PROT_READ | WREN_PROT_WRITE, WREN_MAP_PRIVATE | WREN_MAP_ANONYMOUS,
-                              -1, 0));
+        long a =
+            SC(wren_mmap(0, 200 * GiB, WREN_PROT_READ | WREN_PROT_WRITE, WREN_MAP_PRIVATE | WREN_MAP_ANONYMOUS, -1, 0));
         if (q >= 0 && a >= 0) {
             SC(wren_event_post((wren_handle_t)q, 1));
             uint64_t f0 = free_bytes();
@@ -1024,12 +1045,10 @@ static void shm_hog(int index)
 
 static void case_shm(void)
 {
-    static uint8_t mine[64 * 1024];
-    volatile uint8_t stack[16 * 1024];
+    /* 1 MiB of the parent's own pages, present before the fork and copy-on-write after it. */
+    static uint8_t mine[1 << 20];
     for (unsigned i = 0; i < sizeof(mine); i += PAGE)
         mine[i] = 1;
-    for (unsigned i = 0; i < sizeof(stack); i += PAGE)
-        stack[i] = 1;
     int hogs = 1 + (int)below(3);
     for (int h = 0; h < hogs; h++) {
         uint64_t child_seed = rng();
@@ -1044,15 +1063,15 @@ static void case_shm(void)
         }
     }
     /*
-     * The innocent parent writes pages it already has (shared copy-on-write with the hogs)
-     * again and again while they exhaust memory: it must never be the one that dies.
+     * The innocent parent writes pages it already has, one more each millisecond while the
+     * hogs exhaust memory, so that some copy-on-write break comes when memory is short: it
+     * allocates nothing of its own and must never be the one that dies.
      */
     long r;
-    for (int pass = 0; (r = wren_wait(-1, 0, WREN_WAIT_NOHANG)) != -E_CHILD; pass++) {
-        for (unsigned i = 0; i < sizeof(mine); i += PAGE)
-            mine[i] = (uint8_t)pass;
-        for (unsigned i = 0; i < sizeof(stack); i += PAGE)
-            stack[i] = (uint8_t)pass;
+    for (unsigned pass = 0; (r = wren_wait(-1, 0, WREN_WAIT_NOHANG)) != -E_CHILD; pass++) {
+        volatile uint8_t stack[256];
+        stack[pass % sizeof(stack)] = (uint8_t)pass;
+        mine[(pass * PAGE) % sizeof(mine)] = (uint8_t)pass;
         if (r <= 0)
             wren_sleep(1 * MS);
     }
@@ -1062,7 +1081,7 @@ static void case_shm(void)
 /* init: the rounds, the deadlines and the "back to where it started" checks. */
 
 static void (*const case_fns[NCASES])(void) = {case_chain, case_cycle, case_race, case_vm,
-                                                case_procs, case_forge, case_shm};
+                                               case_procs, case_forge, case_shm};
 
 struct baseline {
     struct wren_kernel_stats k;
@@ -1082,18 +1101,19 @@ static int check_baseline(struct baseline *b, int whole_run)
 {
     struct baseline now = measure();
     if (now.free == b->free && now.k.objects == b->k.objects && now.k.channels == b->k.channels &&
-        now.k.heap_objects == b->k.heap_objects && now.k.processes == b->k.processes &&
-        now.k.handles == b->k.handles && now.k.shm_objects == b->k.shm_objects)
+        now.k.heap_objects == b->k.heap_objects && now.k.processes == b->k.processes && now.k.handles == b->k.handles &&
+        now.k.shm_objects == b->k.shm_objects)
         return 1;
     char what[280];
     snprintf(what, sizeof(what),
              "not back to where it started after the %s: objects %+lld, channel ends %+lld, heap allocations "
              "%+lld, heap pages %+lld, shm objects %+lld, handles %+lld, processes %+lld, free memory %+lld KiB",
-             whole_run ? "whole run" : "round", (long long)(now.k.objects - b->k.objects), (long long)(now.k.channels - b->k.channels),
-             (long long)(now.k.heap_objects - b->k.heap_objects), (long long)(now.k.heap_pages - b->k.heap_pages),
+             whole_run ? "whole run" : "round", (long long)(now.k.objects - b->k.objects),
+             (long long)(now.k.channels - b->k.channels), (long long)(now.k.heap_objects - b->k.heap_objects),
+             (long long)(now.k.heap_pages - b->k.heap_pages),
              (long long)now.k.shm_objects - (long long)b->k.shm_objects,
-             (long long)now.k.handles - (long long)b->k.handles,
-             (long long)now.k.processes - (long long)b->k.processes, ((long long)now.free - (long long)b->free) / 1024);
+             (long long)now.k.handles - (long long)b->k.handles, (long long)now.k.processes - (long long)b->k.processes,
+             ((long long)now.free - (long long)b->free) / 1024);
     if (whole_run) {
         say("structfuzz: ");
         say(what);
