@@ -84,11 +84,11 @@ long proc_set_limit(int pid, uint32_t resource, uint64_t value)
         return -E_SRCH;
     if (value > self->limits[resource] && !self->privileged)
         return -E_PERM;
-    uint64_t old = p->limits[resource];
     p->limits[resource] = value;
     if (resource == WREN_LIMIT_MEMORY)
         account_set_limit(p->acct, value); /* where charging reads it */
-    return (long)old;
+    /* 0, not the previous limit: a u64 limit (WREN_LIMIT_UNLIMITED above all) cannot share x0 with -E_* codes. */
+    return 0;
 }
 
 long proc_get_limit(int pid, uint32_t resource, struct wren_limit_info *out)

@@ -118,7 +118,7 @@ static void limit_is_enforced(void)
         wren_exit(limited_child(go[0]));
     uint64_t cu = usage((int)pid);
     wren_check("set_limit on the child: its use + 256 KiB",
-               wren_set_limit((int)pid, WREN_LIMIT_MEMORY, cu + (256u << 10)), -1);
+               wren_set_limit((int)pid, WREN_LIMIT_MEMORY, cu + (256u << 10)), 0);
     wren_write(go[1], "g", 1);
     wren_check("the limited child is refused with E_NOMEM, then ended by the fault over its limit",
                wren_check_wait_status(pid), SEGV);
