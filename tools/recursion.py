@@ -21,6 +21,7 @@ ALLOWED = [
     ({"map_level"}, "pgtable.c: one level per translation level (4)"),
     ({"unmap_level"}, "pgtable.c: one level per translation level (4)"),
     ({"protect_level"}, "pgtable.c: one level per translation level (4)"),
+    ({"reprotect_level"}, "pgtable.c: one level per translation level (4)"),
     ({"split_level"}, "pgtable.c: one level per translation level (4)"),
     ({"mapped_level"}, "pgtable.c: one level per translation level (4)"),
     ({"fork_count"}, "pgtable.c: one level per translation level (4)"),

@@ -624,11 +624,11 @@ struct reprot {
 };
 
 /*
- * Reprotects the mapped leaves of [va, end) in `table` (at `level`, occupancy summary `groups`). Only valid entries
- * are visited (next_valid skips empty groups without reading them), so a range that is mostly holes costs a few
- * loads per table that exists, whatever its size. The checking pass (!w->apply) returns -E_INVAL for a leaf that
- * straddles an edge of the range or for a protection fn chooses that pgtable_map would refuse; the apply pass then
- * cannot fail.
+ * Reprotects the mapped leaves of [va, end) in `table` (at `level`, occupancy summary `groups`), one call per level
+ * below (four at most, tools/recursion.py). Only valid entries are visited (next_valid skips empty groups without
+ * reading them), so a range that is mostly holes costs a few loads per table that exists, whatever its size. The
+ * checking pass (!w->apply) returns -E_INVAL for a leaf that straddles an edge of the range or for a protection fn
+ * chooses that pgtable_map would refuse; the apply pass then cannot fail.
  */
 static int reprotect_level(struct walk *w, const struct reprot *rp, int level, uint64_t *table, unsigned groups,
                            uint64_t va, uint64_t end)
