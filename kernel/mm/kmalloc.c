@@ -13,11 +13,11 @@
 #include "panic.h"
 #include "lib/string.h"
 
-#define PAGE          4096u
+#define PAGE          KMALLOC_PAGE
 #define SLAB_MAGIC    0x736c6162u /* "slab" */
 #define LARGE_MAGIC   0x6c617267u /* "larg" */
-#define MIN_SHIFT     4           /* smallest class: 16 bytes */
-#define SLAB_HDR      64u         /* header size; objects start here */
+#define MIN_SHIFT     KMALLOC_MIN_SHIFT
+#define SLAB_HDR      64u /* header size; objects start here */
 #define SLAB_MAX_OBJS ((PAGE - SLAB_HDR) >> MIN_SHIFT)
 
 struct slab {
@@ -35,7 +35,7 @@ struct large {
     uint32_t order;
     uint64_t size;
 };
-#define LARGE_HDR 16u
+#define LARGE_HDR KMALLOC_LARGE_HDR
 _Static_assert(sizeof(struct large) == LARGE_HDR, "large header keeps objects 16-byte aligned");
 
 static struct slab *partial[KMALLOC_CLASSES];

@@ -20,7 +20,10 @@
 #include <stdint.h>
 
 #define KMALLOC_MAX_SMALL 1024
-#define KMALLOC_CLASSES   7 /* 16 << 0 .. 16 << 6 */
+#define KMALLOC_CLASSES   7  /* 16 << 0 .. 16 << 6 */
+#define KMALLOC_MIN_SHIFT 4  /* the smallest class: 16 bytes */
+#define KMALLOC_LARGE_HDR 16 /* the header in front of a large object, inside its block */
+#define KMALLOC_PAGE      4096u
 
 struct kmalloc_stats {
     uint64_t live_objects; /* kmalloc'd and not yet freed */
@@ -39,10 +42,10 @@ void kfree(void *p);
  */
 static inline uint64_t kmalloc_size(size_t size)
 {
-    uint64_t held = 16; /* the smallest class; the classes and blocks double from there */
-    uint64_t need = size <= KMALLOC_MAX_SMALL ? size : (uint64_t)size + 16; /* a block's header (kmalloc.c) */
-    if (need > KMALLOC_MAX_SMALL && held < 4096)
-        held = 4096;
+    uint64_t held = 1u << KMALLOC_MIN_SHIFT; /* the smallest class; the classes and blocks double from there */
+    uint64_t need = size <= KMALLOC_MAX_SMALL ? size : (uint64_t)size + KMALLOC_LARGE_HDR;
+    if (need > KMALLOC_MAX_SMALL)
+        held = KMALLOC_PAGE; /* a block of pages of its own */
     while (held < need)
         held <<= 1;
     return held;

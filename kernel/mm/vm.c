@@ -487,15 +487,15 @@ int vm_unmap(struct vm_space *vs, uint64_t addr, uint64_t len)
 
 struct protect_ctx {
     struct vm_space *vs;
-    uint32_t prot;
-    uint32_t kind;
+    uint32_t prot;      /* the WREN_PROT_* mprotect gives */
+    unsigned leaf_prot; /* what that is in the table for the piece at hand (its kind decides the memory type) */
 };
 
-/* pgtable_reprotect's question for mprotect: the region's new protection, with copy-on-write kept (see below). */
+/* pgtable_reprotect's question for mprotect: the piece's new protection, with copy-on-write kept (see below). */
 static unsigned protect_leaf(void *ctx, uint64_t va, uint64_t pa, uint64_t size, unsigned old, bool commit)
 {
     const struct protect_ctx *pc = ctx;
-    unsigned prot = pgt_prot(pc->prot) | (is_device(pc->kind) ? PGT_DEVICE : 0);
+    unsigned prot = pc->leaf_prot;
     (void)va;
 
     /* A shared copy-on-write page stays read-only until written: the fault copies it. */
@@ -515,7 +515,9 @@ static unsigned protect_leaf(void *ctx, uint64_t va, uint64_t pa, uint64_t size,
 static void protect_piece(void *ctx, const struct region *piece)
 {
     struct protect_ctx *pc = ctx;
-    pc->kind = piece->kind;
+    struct region changed = *piece; /* reported with the protection it had */
+    changed.prot = pc->prot;
+    pc->leaf_prot = region_pgt_prot(&changed); /* once per piece, not per leaf */
     /* Its edges cut no block (split_edges, and blocks lie inside one region), and the protection is one W^X allows
      * (prot_valid): this cannot fail. */
     int err = pgtable_reprotect(&pc->vs->pt, piece->start, piece->end - piece->start, protect_leaf, pc);

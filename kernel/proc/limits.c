@@ -76,11 +76,11 @@ void proc_tree_leave(struct proc *p)
 long proc_set_limit(int pid, uint32_t resource, uint64_t value)
 {
     struct proc *self = proc_current();
-    struct proc *p = pid == 0 ? self : proc_find(pid);
 
     if (!known(resource))
         return -E_INVAL;
-    if (!p || p->state == PROC_ZOMBIE || (p != self && p->ppid != self->pid))
+    struct proc *p = proc_self_or_child(pid);
+    if (!p)
         return -E_SRCH;
     if (value > self->limits[resource] && !self->privileged)
         return -E_PERM;

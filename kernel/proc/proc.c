@@ -475,14 +475,24 @@ long proc_fork(void)
     return start_proc(child, parent->pid, parent->prio);
 }
 
-long proc_set_priority(int pid, uint32_t prio)
+struct proc *proc_self_or_child(int pid)
 {
     struct proc *self = proc_current();
     struct proc *p = pid == 0 ? self : proc_find(pid);
 
+    if (!p || p->state == PROC_ZOMBIE || (p != self && p->ppid != self->pid))
+        return 0;
+    return p;
+}
+
+long proc_set_priority(int pid, uint32_t prio)
+{
+    struct proc *self = proc_current();
+
     if (prio == SCHED_PRIO_IDLE || prio >= SCHED_PRIOS)
         return -E_INVAL;
-    if (!p || p->state == PROC_ZOMBIE || (p != self && p->ppid != self->pid))
+    struct proc *p = proc_self_or_child(pid);
+    if (!p)
         return -E_SRCH;
     if (prio > p->prio_limit) {
         if (!self->privileged)

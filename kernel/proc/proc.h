@@ -125,6 +125,8 @@ static inline struct proc *proc_current(void)
 struct proc *proc_slot(int i);
 /* The process with this pid (zombies included), or NULL. */
 struct proc *proc_find(int pid);
+/* What set_priority and set_limit may change: the caller (pid 0, or its own pid) or a live child of it; else NULL. */
+struct proc *proc_self_or_child(int pid);
 /* The user registers of p: the frame its next return to user space restores. */
 struct trap_frame *proc_user_frame(struct proc *p);
 

@@ -308,8 +308,7 @@ void sched_cond_resched(void)
 {
     arch_irq_enable();
     arch_irq_disable();
-    if (sched_need_resched && sched_current != idle)
-        sched_yield();
+    sched_preempt_point(); /* a syscall's thread: never idle */
 }
 
 _Noreturn void sched_idle_loop(void (*work)(void))
