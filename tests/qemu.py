@@ -25,7 +25,7 @@ def qemu_command(build, gic=2, el2=False, memory="1G", cpu="cortex-a72", smp=1, 
                  initrd=True, kernel=None, extra=()):
     machine = "virt,gic-version=%d%s" % (gic, ",virtualization=on" if el2 else "")
     cmd = ["qemu-system-aarch64", "-M", machine, "-cpu", cpu, "-smp", str(smp), "-m", memory,
-           "-nographic", "-no-reboot", "-kernel", kernel or os.path.join(build, "Image")]
+           "-nographic", "-no-reboot", "-nic", "none", "-kernel", kernel or os.path.join(build, "Image")]
     if initrd:
         cmd += ["-initrd", initrd if isinstance(initrd, str) else os.path.join(build, "initrd.tar")]
     if bootargs:

@@ -14,8 +14,8 @@ INITRD_ADDR = 0x48000000
 def test_uboot_booti_el2_gicv3(build):
     image = os.path.join(build, "Image")
     initrd = os.path.join(build, "initrd.tar")
-    cmd = ("qemu-system-aarch64 -M virt,gic-version=3,virtualization=on -cpu cortex-a72 -m 1G -nographic "
-           "-no-reboot -bios %s -device loader,file=%s,addr=%#x,force-raw=on "
+    cmd = ("qemu-system-aarch64 -M virt,gic-version=3,virtualization=on -cpu cortex-a72 -m 1G -nic none "
+           "-nographic -no-reboot -bios %s -device loader,file=%s,addr=%#x,force-raw=on "
            "-device loader,file=%s,addr=%#x,force-raw=on" % (UBOOT, image, KERNEL_ADDR, initrd, INITRD_ADDR))
     child = pexpect.spawn(cmd, timeout=60, encoding="utf-8", codec_errors="replace")
     try:

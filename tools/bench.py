@@ -26,7 +26,7 @@ import elfsyms      # noqa: E402
 import mkinitrd     # noqa: E402
 
 QEMU = ["qemu-system-aarch64", "-M", "virt,gic-version=3", "-cpu", "cortex-a72", "-smp", "1", "-m", "1G",
-        "-icount", "shift=0,sleep=off", "-nographic", "-no-reboot"]
+        "-icount", "shift=0,sleep=off", "-nographic", "-no-reboot", "-nic", "none"]
 PROGRAMS = {"bin/init": "bench", "bin/nop": "nop"}
 
 # What each key measures, for the table and docs/benchmarks.md.

@@ -16,7 +16,7 @@
  * (masked status), RTCICR 0x1C (write 1 to clear). QEMU's model (hw/rtc/pl031.c) drives its
  * line at level (RTCRIS & RTCIMSC); its DTB node is /pl031@9010000, compatible "arm,pl031",
  * reg 0x09010000 size 0x1000, interrupts <0 2 4>: SPI 2 (INTID 34), level-high
- * (shared/docs/hardware/bpi-r4.md §5, checked with `qemu-system-aarch64 -M virt,dumpdtb=`).
+ * (shared/docs/hardware/bpi-r4.md §5, checked with `qemu-system-aarch64 -M virt,dumpdtb=... -nic none`).
  */
 #include <stdint.h>
 
