@@ -52,6 +52,8 @@ def test_every_written_command_line():
     as one line (commands in lists are checked above, by calling what builds them)."""
     offenders = []
     for path in tracked_files():
+        if path == "tests/test_qemu_cmdlines.py":
+            continue  # its own examples of what is refused
         full = os.path.join(REPO, path)
         try:
             with open(full, encoding="utf-8") as f:
