@@ -14,7 +14,7 @@
 #include "mm/asid.h"
 
 #include "panic.h"
-#include "platform/platform.h"
+#include "dev/platform.h"
 
 _Static_assert(ASID_MAX_CPUS >= PLATFORM_MAX_CPUS, "every CPU the platform code accepts needs a slot");
 // After a rollover at most ASID_MAX_CPUS ASIDs are reserved; a free one must remain for the space being activated.

@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #include "arch/aarch64/pgtable.h"
-#include "platform/platform.h"
+#include "dev/platform.h"
 
 #define KMAP_MAX_DEVICES 8
 

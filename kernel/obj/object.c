@@ -12,7 +12,7 @@
  * so the outermost release is always the one that empties it before returning.
  */
 #include "mm/account.h"
-#include "obj/event_queue.h"
+#include "objects/event_queue.h"
 #include "obj/object.h"
 #include "panic.h"
 #include "proc/proc.h"

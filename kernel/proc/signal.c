@@ -4,7 +4,7 @@
  */
 #include "console.h"
 #include "lib/string.h"
-#include "obj/event_queue.h"
+#include "objects/event_queue.h"
 #include "proc/proc.h"
 #include "proc/sched.h"
 #include "proc/signal.h"

@@ -2,7 +2,7 @@
  * IPC channel syscalls (interface/syscalls/channel.yaml). Messages are copied into the kernel
  * whole (96 bytes) and checked there, so the user cannot change one after it was checked.
  */
-#include "obj/channel.h"
+#include "objects/channel.h"
 #include "obj/handle.h"
 #include "proc/proc.h"
 #include "proc/waitq.h"

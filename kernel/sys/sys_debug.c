@@ -1,5 +1,5 @@
 /* Debugging syscalls (interface/syscalls/debug.yaml). */
-#include "obj/console_file.h"
+#include "objects/console_file.h"
 #include "syscall_table.h"
 #include "test_hooks.h"
 

@@ -3,7 +3,7 @@
  * device tree (obj/device.c). Mapping a device is mmap's (sys_mem.c); its interrupt is an event
  * subscription (sys_event.c).
  */
-#include "obj/device.h"
+#include "objects/device.h"
 #include "obj/handle.h"
 #include "proc/proc.h"
 #include "syscall_table.h"

@@ -4,8 +4,8 @@
  * for a reason the caller could have avoided.
  */
 #include "irq.h"
-#include "obj/device.h"
-#include "obj/event_queue.h"
+#include "objects/device.h"
+#include "objects/event_queue.h"
 #include "obj/handle.h"
 #include "proc/proc.h"
 #include "proc/waitq.h"

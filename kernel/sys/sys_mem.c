@@ -1,9 +1,9 @@
 /* Memory syscalls (interface/syscalls/mem.yaml). */
 #include "mm/pmm.h"
 #include "mm/vm.h"
-#include "obj/device.h"
+#include "objects/device.h"
 #include "obj/handle.h"
-#include "obj/shm.h"
+#include "objects/shm.h"
 #include "proc/proc.h"
 #include "syscall_table.h"
 #include "user.h"

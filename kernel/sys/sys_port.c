@@ -3,9 +3,9 @@
  * first; a call that makes a handle checks for room in the handle table before it changes
  * anything, so the object layer (obj/port.c) never has to undo a step.
  */
-#include "obj/channel.h"
+#include "objects/channel.h"
 #include "obj/handle.h"
-#include "obj/port.h"
+#include "objects/port.h"
 #include "proc/proc.h"
 #include "proc/waitq.h"
 #include "syscall_table.h"

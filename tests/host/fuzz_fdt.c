@@ -1,4 +1,4 @@
-// sources: kernel/lib/fdt.c kernel/platform/platform.c kernel/lib/format.c
+// sources: kernel/lib/fdt.c kernel/dev/platform.c kernel/lib/format.c
 // libFuzzer entry point for the DTB reader and the platform decoder (built by ninja; run by tests/test_fuzz.py).
 // See tests/host/README.md for a longer run.
 #include <stddef.h>
@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "lib/fdt.h"
-#include "platform/platform.h"
+#include "dev/platform.h"
 
 static void discard(const char *line)
 {

@@ -1,11 +1,11 @@
-// sources: kernel/cmdline.c
+// sources: kernel/lib/cmdline.c
 // Kernel command line words (cmdline_has): whole-word matches only, spaces and tabs as separators, and NULL or
 // empty arguments. Each command line is an exact-size heap copy so ASan catches a read past its NUL.
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cmdline.h"
+#include "lib/cmdline.h"
 #include "unit.h"
 
 static bool has(const char *args, const char *word)

@@ -1,4 +1,4 @@
-// sources: kernel/lib/fdt.c kernel/platform/platform.c kernel/platform/device_tree.c kernel/lib/format.c
+// sources: kernel/lib/fdt.c kernel/dev/platform.c kernel/dev/device_tree.c kernel/lib/format.c
 // Devices user-space drivers may open (device_open): found by path or compatible string in the QEMU virt and BPI-R4
 // trees, the kernel's own refused, and hostile trees (malformed reg and interrupts) refused with E_INVAL, never a
 // guess. Run under ASan + UBSan.
@@ -10,8 +10,8 @@
 
 #include "dtb_builder.h"
 #include "lib/fdt.h"
-#include "platform/device_tree.h"
-#include "platform/platform.h"
+#include "dev/device_tree.h"
+#include "dev/platform.h"
 #include "unit.h"
 
 static struct fdt f;

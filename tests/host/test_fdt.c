@@ -1,4 +1,4 @@
-// sources: kernel/lib/fdt.c kernel/platform/platform.c kernel/lib/format.c
+// sources: kernel/lib/fdt.c kernel/dev/platform.c kernel/lib/format.c
 // Device tree reader: the API on real QEMU/BPI-R4 trees, then hostile input — truncation, header corruption,
 // malformed tokens, deep nesting, and a deterministic mutation loop. Run under ASan + UBSan: any out-of-bounds
 // read, overflow or crash fails the test even when the return value looks right.
@@ -8,7 +8,7 @@
 
 #include "dtb_builder.h"
 #include "lib/fdt.h"
-#include "platform/platform.h"
+#include "dev/platform.h"
 #include "unit.h"
 
 // Loads a DTB from the data directory; the caller frees. NULL (test failed) if missing or invalid.

@@ -1,4 +1,4 @@
-// sources: kernel/lib/fdt.c kernel/platform/platform.c kernel/lib/format.c
+// sources: kernel/lib/fdt.c kernel/dev/platform.c kernel/lib/format.c
 // struct platform from real QEMU virt trees (dumped from QEMU 7.2) and the reduced BPI-R4 tree, checked against
 // the values in shared/docs/hardware/bpi-r4.md §2 and §5, plus hand-written corner cases.
 #include <stdint.h>
@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "lib/fdt.h"
-#include "platform/platform.h"
+#include "dev/platform.h"
 #include "unit.h"
 
 static struct platform plat;

@@ -1,10 +1,10 @@
-// sources: kernel/drivers/uart_pl011.c kernel/drivers/uart_ns16550.c
+// sources: kernel/dev/uart_pl011.c kernel/dev/uart_ns16550.c
 // UART drivers against a register model: mmio_read/mmio_write (declared in mmio.h for WREN_HOST_TEST) are
 // implemented here, record every access, and simulate the status bits (TX full/busy for N polls, RX data).
 #include <stdint.h>
 #include <string.h>
 
-#include "drivers/uart.h"
+#include "dev/uart.h"
 #include "mmio.h"
 #include "unit.h"
 

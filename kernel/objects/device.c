@@ -8,7 +8,7 @@
 #include "irq.h"
 #include "lib/list.h"
 #include "mm/kmalloc.h"
-#include "obj/device.h"
+#include "objects/device.h"
 
 #define KERNEL_RANGES (PLATFORM_MAX_MEM + PLATFORM_MAX_RESERVED + 4)
 

@@ -6,7 +6,7 @@
 #include <stdarg.h>
 
 #include "console.h"
-#include "drivers/uart.h"
+#include "dev/uart.h"
 #include "irq.h"
 #include "lib/format.h"
 

@@ -12,7 +12,7 @@
 #include "lib/string.h"
 #include "mm/account.h"
 #include "mm/kmalloc.h"
-#include "obj/event_sub.h"
+#include "objects/event_sub.h"
 #include "timer.h"
 
 static struct event_queue *queue_of(struct kobject *o)

@@ -6,7 +6,7 @@
 #include <wren/abi.h>
 
 #include "lib/string.h"
-#include "platform/device_tree.h"
+#include "dev/device_tree.h"
 
 #define GIC_SPI_BASE 32u
 #define GIC_SPI_MAX  1019u // INTIDs 1020-1023 are special

@@ -1,7 +1,7 @@
 /* Console descriptors (console_file.h). */
 #include "console.h"
 #include "mm/kmalloc.h"
-#include "obj/console_file.h"
+#include "objects/console_file.h"
 #include "proc/pgroup.h"
 #include "proc/proc.h"
 #include "proc/waitq.h"

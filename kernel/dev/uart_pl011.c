@@ -1,6 +1,6 @@
 // ARM PrimeCell PL011 UART (QEMU virt's console).
 // Register map and bits: ARM PL011 TRM (DDI 0183), as summarised in [bpi-r4.md §5 UART].
-#include "drivers/uart.h"
+#include "dev/uart.h"
 #include "mmio.h"
 
 enum {

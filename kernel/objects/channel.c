@@ -13,7 +13,7 @@
  */
 #include "lib/string.h"
 #include "mm/kmalloc.h"
-#include "obj/channel.h"
+#include "objects/channel.h"
 #include "obj/handle.h"
 #include "proc/proc.h"
 #include "proc/sched.h"

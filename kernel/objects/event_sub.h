@@ -6,7 +6,7 @@
 #define WREN_OBJ_EVENT_SUB_H
 
 #include "lib/list.h"
-#include "obj/event_queue.h"
+#include "objects/event_queue.h"
 #include "proc/waitq.h"
 
 struct event_queue;

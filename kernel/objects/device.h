@@ -14,8 +14,8 @@
 
 #include "lib/fdt.h"
 #include "obj/object.h"
-#include "platform/device_tree.h"
-#include "platform/platform.h"
+#include "dev/device_tree.h"
+#include "dev/platform.h"
 
 /* At boot: the tree device_open searches (kept for the kernel's lifetime) and what the kernel uses itself. */
 void device_init(const struct fdt *f, const struct platform *p);

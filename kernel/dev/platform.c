@@ -2,7 +2,7 @@
 // tree lacks it or describes it badly, leaves that part absent without touching the others.
 // Bindings used: Devicetree Specification v0.4 (memory, reserved-memory, chosen, cpus, interrupts) and the Linux
 // bindings arm,gic, arm,gic-v3, arm,arch_timer, arm,psci, serial/pl011, serial/8250, serial/mediatek,uart.
-#include "platform/platform.h"
+#include "dev/platform.h"
 
 #include <stdarg.h>
 

@@ -14,8 +14,8 @@
  */
 #include "lib/string.h"
 #include "mm/kmalloc.h"
-#include "obj/channel.h"
-#include "obj/port.h"
+#include "objects/channel.h"
+#include "objects/port.h"
 #include "proc/waitq.h"
 
 #define REQ_PENDING 1 /* connect_req.result while it waits */

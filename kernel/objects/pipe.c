@@ -7,7 +7,7 @@
  * walk per page on every call.
  */
 #include "mm/kmalloc.h"
-#include "obj/pipe.h"
+#include "objects/pipe.h"
 #include "proc/proc.h"
 #include "proc/signal.h"
 #include "proc/waitq.h"

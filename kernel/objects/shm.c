@@ -11,7 +11,7 @@
 #include "mm/account.h"
 #include "mm/kmalloc.h"
 #include "mm/pmm.h"
-#include "obj/shm.h"
+#include "objects/shm.h"
 #include "panic.h"
 
 struct shm {

@@ -1,7 +1,7 @@
 // 16550-compatible UARTs, including MediaTek's (BPI-R4 console).
 // Register layout: the classic 16550 map with register n at base + (n << reg_shift) [bpi-r4.md §2 UART regs];
 // MediaTek uses reg-shift 2 and 32-bit accesses and adds a HIGHSPEED register at index 9 (offset 0x24).
-#include "drivers/uart.h"
+#include "dev/uart.h"
 #include "mmio.h"
 
 enum {

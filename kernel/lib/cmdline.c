@@ -1,7 +1,7 @@
 /*
  * The kernel command line (DTB /chosen bootargs; QEMU -append, U-Boot's bootargs).
  */
-#include "cmdline.h"
+#include "lib/cmdline.h"
 #include "lib/string.h"
 
 bool cmdline_has(const char *args, const char *word)

@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "drivers/uart.h"
+#include "dev/uart.h"
 #include "lib/fdt.h"
 
 #define PLATFORM_MAX_MEM      8

@@ -8,7 +8,7 @@
  * so their subscriptions wait on two global lists that the process code's hooks walk.
  */
 #include "irq.h"
-#include "obj/event_sub.h"
+#include "objects/event_sub.h"
 #include "proc/proc.h"
 
 static struct list child_subs = LIST_INIT(child_subs);
