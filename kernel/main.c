@@ -24,6 +24,7 @@
 #include "mm/kmap.h"
 #include "mm/pmm.h"
 #include "objects/device.h"
+#include "objects/event_queue.h"
 #include "panic.h"
 #include "dev/platform.h"
 #include "syscall.h"
@@ -208,7 +209,11 @@ static bool start_init(void)
     pmm_get_stats(&st);
     kprintf("memory: %lu KiB free before pid 1\n", (unsigned long)(st.free_pages * 4));
     struct proc_args args = {argv, argv_len, 0, 0};
+    struct kobject *con = console_file_open(WREN_OPEN_READ | WREN_OPEN_WRITE); /* NULL: init starts without */
+    proc_set_init_stdio(con);
     long pid = proc_spawn("/bin/init", &args, 0, 0, 0);
+    proc_set_init_stdio(0);
+    kobj_put(con); /* init's descriptors hold it now */
     if (pid < 0)
         kprintf("initrd: no /bin/init to run (%s)\n", pid == -E_NOENT    ? "not in the archive"
                                                       : pid == -E_NOEXEC ? "not a valid executable"
@@ -236,6 +241,8 @@ _Noreturn void kernel_main(uintptr_t dtb)
     init_irq();
     init_timer();
     init_console_input();
+    kobj_register_backing();
+    event_init();
     device_init(&fdt, &plat); /* what user drivers may open: the rest of the tree (the blob stays reserved) */
     syscall_trace_enable(cmdline_has(plat.bootargs, "trace=syscalls"));
 #ifdef WREN_DEBUG

@@ -1,18 +1,22 @@
-// Devices of the device tree for user-space drivers (device_tree.h).
-//
-// Bindings followed: Devicetree Specification v0.4 §2.3.6 (reg, #address-cells/#size-cells), §2.4 (interrupts,
-// interrupt-parent, #interrupt-cells) and the Linux binding interrupt-controller/arm,gic.yaml for the three GIC cells
-// (type 0 = SPI, 1 = PPI; the number; flags 1/2 = edge, 4/8 = level; GICv3 may add a fourth cell for PPI affinity).
+/*
+ * Devices of the device tree for user-space drivers (device_tree.h).
+ *
+ * Bindings followed: Devicetree Specification v0.4 §2.3.6 (reg, #address-cells/#size-cells), §2.4 (interrupts,
+ * interrupt-parent, #interrupt-cells) and the Linux binding interrupt-controller/arm,gic.yaml for the three GIC cells
+ * (type 0 = SPI, 1 = PPI; the number; flags 1/2 = edge, 4/8 = level; GICv3 may add a fourth cell for PPI affinity).
+ */
 #include <wren/abi.h>
 
 #include "lib/string.h"
 #include "dev/device_tree.h"
 
 #define GIC_SPI_BASE 32u
-#define GIC_SPI_MAX  1019u // INTIDs 1020-1023 are special
+#define GIC_SPI_MAX  1019u /* INTIDs 1020-1023 are special */
 
-// Nodes the kernel drives without claiming registers a range check would see: the timer and PSCI have none, and the
-// GIC's MSI frames (v2m, ITS) sit between the GIC ranges the kernel maps but belong to the interrupt controller.
+/*
+ * Nodes the kernel drives without claiming registers a range check would see: the timer and PSCI have none, and the
+ * GIC's MSI frames (v2m, ITS) sit between the GIC ranges the kernel maps but belong to the interrupt controller.
+ */
 static const char *const kernel_compat[] = {
     "arm,armv8-timer", "arm,armv7-timer", "arm,psci",          "arm,psci-0.2",
     "arm,psci-1.0",    "arm,gic-v3-its",  "arm,gic-v2m-frame", NULL,
@@ -79,7 +83,7 @@ static int decode_reg(const struct fdt *f, struct dt_device *d)
     return 0;
 }
 
-// The node's interrupt parent ("interrupt-parent" of the node or its nearest ancestor that has one), or FDT_ERR_*.
+/* The node's interrupt parent ("interrupt-parent" of the node or its nearest ancestor that has one), or FDT_ERR_*. */
 static int interrupt_parent(const struct fdt *f, int node)
 {
     for (int depth = 0; node >= 0 && depth < FDT_MAX_DEPTH; depth++, node = fdt_parent(f, node)) {

@@ -1,7 +1,9 @@
-// Device tree -> struct platform. Each platform_read_* function decodes one part of the machine and, when the
-// tree lacks it or describes it badly, leaves that part absent without touching the others.
-// Bindings used: Devicetree Specification v0.4 (memory, reserved-memory, chosen, cpus, interrupts) and the Linux
-// bindings arm,gic, arm,gic-v3, arm,arch_timer, arm,psci, serial/pl011, serial/8250, serial/mediatek,uart.
+/*
+ * Device tree -> struct platform. Each platform_read_* function decodes one part of the machine and, when the
+ * tree lacks it or describes it badly, leaves that part absent without touching the others.
+ * Bindings used: Devicetree Specification v0.4 (memory, reserved-memory, chosen, cpus, interrupts) and the Linux
+ * bindings arm,gic, arm,gic-v3, arm,arch_timer, arm,psci, serial/pl011, serial/8250, serial/mediatek,uart.
+ */
 #include "dev/platform.h"
 
 #include <stdarg.h>
@@ -9,17 +11,19 @@
 #include "lib/format.h"
 #include "lib/string.h"
 
-// Everything the readers share: the tree, the result, and facts found earlier (the GIC, needed to decode
-// interrupt specifiers).
+/*
+ * Everything the readers share: the tree, the result, and facts found earlier (the GIC, needed to decode
+ * interrupt specifiers).
+ */
 struct platform_ctx {
     const struct fdt *f;
     struct platform *p;
     int root;
-    int gic_node;       // < 0 until the GIC is found
-    uint32_t gic_cells; // its #interrupt-cells
+    int gic_node;       /* < 0 until the GIC is found */
+    uint32_t gic_cells; /* its #interrupt-cells */
 };
 
-// Copies a NUL-terminated src (may be NULL) into dst[cap], cutting if needed; dst is always terminated.
+/* Copies a NUL-terminated src (may be NULL) into dst[cap], cutting if needed; dst is always terminated. */
 static void platform_copy(char *dst, size_t cap, const char *src)
 {
     size_t n = src == NULL ? 0 : strnlen(src, cap - 1);
@@ -36,7 +40,7 @@ static bool platform_string_is(const struct fdt *f, int node, const char *prop, 
     return v != NULL && strcmp(v, want) == 0;
 }
 
-// First entry of a NULL-terminated compatible list that node matches, or -1.
+/* First entry of a NULL-terminated compatible list that node matches, or -1. */
 static int platform_match(const struct fdt *f, int node, const char *const *list)
 {
     for (int i = 0; list[i] != NULL; i++) {
@@ -46,7 +50,7 @@ static int platform_match(const struct fdt *f, int node, const char *const *list
     return -1;
 }
 
-// First enabled node (document order) compatible with any entry of list; *which gets the matching entry.
+/* First enabled node (document order) compatible with any entry of list; *which gets the matching entry. */
 static int platform_find_any(const struct fdt *f, const char *const *list, int *which)
 {
     int node;
@@ -62,7 +66,7 @@ static int platform_find_any(const struct fdt *f, const char *const *list, int *
     return node;
 }
 
-// --- root, memory, reserved memory ---
+/* --- root, memory, reserved memory --- */
 
 static void platform_read_root(struct platform_ctx *c)
 {
@@ -71,12 +75,12 @@ static void platform_read_root(struct platform_ctx *c)
     const char *compat = fdt_getprop(c->f, c->root, "compatible", &len);
 
     platform_copy(c->p->model, sizeof(c->p->model), model != NULL ? model : "unknown");
-    // Keep the list's first entry (the most specific), provided it is terminated inside the property.
+    /* Keep the list's first entry (the most specific), provided it is terminated inside the property. */
     if (compat != NULL && strnlen(compat, (size_t)len) < (size_t)len)
         platform_copy(c->p->compatible, sizeof(c->p->compatible), compat);
 }
 
-// A range [base, base+size) is usable if it is non-empty and does not wrap around the address space.
+/* A range [base, base+size) is usable if it is non-empty and does not wrap around the address space. */
 static bool platform_range_ok(uint64_t base, uint64_t size)
 {
     return size != 0 && base + (size - 1) >= base;
@@ -110,8 +114,10 @@ static void platform_add_reserved(struct platform *p, uint64_t base, uint64_t si
     r->source = source;
 }
 
-// [DT spec 3.4] Memory nodes: children of the root with device_type = "memory"; reg may list several ranges,
-// in the root's #address-cells/#size-cells (2/2 on both our boards).
+/*
+ * [DT spec 3.4] Memory nodes: children of the root with device_type = "memory"; reg may list several ranges,
+ * in the root's #address-cells/#size-cells (2/2 on both our boards).
+ */
 static void platform_read_memory(struct platform_ctx *c)
 {
     int ac;
@@ -129,9 +135,11 @@ static void platform_read_memory(struct platform_ctx *c)
     }
 }
 
-// [DT spec 5.3] /memreserve/ entries, then [DT spec 3.5] /reserved-memory children with a static reg
-// (children with only size/alloc-ranges are dynamic allocations for Linux drivers; we have nothing to honour).
-// [bpi-r4.md §2 reserved: TF-A] The BPI-R4's BL31 region 0x43000000 arrives this way, no-map.
+/*
+ * [DT spec 5.3] /memreserve/ entries, then [DT spec 3.5] /reserved-memory children with a static reg
+ * (children with only size/alloc-ranges are dynamic allocations for Linux drivers; we have nothing to honour).
+ * [bpi-r4.md §2 reserved: TF-A] The BPI-R4's BL31 region 0x43000000 arrives this way, no-map.
+ */
 static void platform_read_reserved(struct platform_ctx *c)
 {
     uint64_t base;
@@ -154,18 +162,20 @@ static void platform_read_reserved(struct platform_ctx *c)
     }
 }
 
-// --- /chosen ---
+/* --- /chosen --- */
 
 static const char *platform_stdout_path(const struct fdt *f, int chosen)
 {
     const char *s = fdt_prop_string(f, chosen, "stdout-path");
 
-    // "linux,stdout-path" is the pre-standard name some older boot loaders still write.
+    /* "linux,stdout-path" is the pre-standard name some older boot loaders still write. */
     return s != NULL ? s : fdt_prop_string(f, chosen, "linux,stdout-path");
 }
 
-// [DT spec 3.6] bootargs, stdout-path, and Linux's initrd properties, each 1 or 2 cells wide (QEMU writes one
-// cell each for a RAM below 4 GiB, U-Boot writes whatever the root's #address-cells says).
+/*
+ * [DT spec 3.6] bootargs, stdout-path, and Linux's initrd properties, each 1 or 2 cells wide (QEMU writes one
+ * cell each for a RAM below 4 GiB, U-Boot writes whatever the root's #address-cells says).
+ */
 static void platform_read_chosen(struct platform_ctx *c)
 {
     int chosen = fdt_subnode(c->f, c->root, "chosen", 6);
@@ -184,7 +194,7 @@ static void platform_read_chosen(struct platform_ctx *c)
     }
 }
 
-// --- interrupts ---
+/* --- interrupts --- */
 
 static const char *const platform_gic_v3_compat[] = {"arm,gic-v3", NULL};
 static const char *const platform_gic_v2_compat[] = {
@@ -192,9 +202,11 @@ static const char *const platform_gic_v2_compat[] = {
     "arm,arm11mp-gic", "arm,pl390",          "qcom,msm-qgic2",    NULL,
 };
 
-// Converts a 3-cell GIC interrupt specifier to an INTID [binding arm,gic / arm,gic-v3; bpi-r4.md preamble:
-// "SPI n is GIC INTID n+32; PPI n is INTID n+16"]. GICv3 adds extended SPIs (type 2, INTID 4096+n) and extended
-// PPIs (type 3, INTID 1056+n). Returns PLATFORM_NO_IRQ for anything out of range.
+/*
+ * Converts a 3-cell GIC interrupt specifier to an INTID [binding arm,gic / arm,gic-v3; bpi-r4.md preamble:
+ * "SPI n is GIC INTID n+32; PPI n is INTID n+16"]. GICv3 adds extended SPIs (type 2, INTID 4096+n) and extended
+ * PPIs (type 3, INTID 1056+n). Returns PLATFORM_NO_IRQ for anything out of range.
+ */
 static uint32_t platform_gic_intid(uint32_t type, uint32_t num)
 {
     switch (type) {
@@ -206,8 +218,10 @@ static uint32_t platform_gic_intid(uint32_t type, uint32_t num)
     }
 }
 
-// The node's interrupt parent [DT spec 2.4.1]: follow interrupt-parent phandles, or else the tree parent, until a
-// node with #interrupt-cells. Bounded: a phandle cycle cannot loop forever.
+/*
+ * The node's interrupt parent [DT spec 2.4.1]: follow interrupt-parent phandles, or else the tree parent, until a
+ * node with #interrupt-cells. Bounded: a phandle cycle cannot loop forever.
+ */
 static int platform_irq_parent(const struct fdt *f, int node)
 {
     int cur = node;
@@ -235,7 +249,7 @@ static bool platform_decode_spec(const uint8_t *spec, struct platform_irq *irq)
     return true;
 }
 
-// "interrupts-extended" = <phandle spec...>...: only entries that name our GIC are decoded.
+/* "interrupts-extended" = <phandle spec...>...: only entries that name our GIC are decoded. */
 static bool platform_irq_extended(const struct platform_ctx *c, int node, int index, struct platform_irq *irq)
 {
     int len;
@@ -244,15 +258,17 @@ static bool platform_irq_extended(const struct platform_ctx *c, int node, int in
 
     for (size_t off = 0, i = 0; v != NULL && off + stride <= (size_t)len; off += stride, i++) {
         if (fdt_node_by_phandle(c->f, fdt_be32(v + off)) != c->gic_node)
-            return false; // another controller: its specifier size is unknown, so stop here
+            return false; /* another controller: its specifier size is unknown, so stop here */
         if (i == (size_t)index)
             return platform_decode_spec(v + off + 4, irq);
     }
     return false;
 }
 
-// Interrupt `index` of node, as a GIC INTID. False (irq untouched) if the node has none, or it is not routed to
-// the GIC we found.
+/*
+ * Interrupt `index` of node, as a GIC INTID. False (irq untouched) if the node has none, or it is not routed to
+ * the GIC we found.
+ */
 static bool platform_node_irq(const struct platform_ctx *c, int node, int index, struct platform_irq *irq)
 {
     int len;
@@ -273,12 +289,14 @@ static bool platform_node_irq(const struct platform_ctx *c, int node, int index,
     return platform_decode_spec(v + off, irq);
 }
 
-// --- GIC ---
+/* --- GIC --- */
 
-// [binding arm,gic] v2 reg: distributor, CPU interface (then GICH, GICV when virtualization is there).
-// [binding arm,gic-v3] v3 reg: distributor, then #redistributor-regions redistributor regions, then GICC/H/V.
-// [bpi-r4.md §2 GIC] BPI-R4: v3, GICD 0x0C000000, GICR 0x0C080000. [§5] QEMU: GICD 0x08000000, GICC 0x08010000
-// (v2) or GICR 0x080A0000 (v3).
+/*
+ * [binding arm,gic] v2 reg: distributor, CPU interface (then GICH, GICV when virtualization is there).
+ * [binding arm,gic-v3] v3 reg: distributor, then #redistributor-regions redistributor regions, then GICC/H/V.
+ * [bpi-r4.md §2 GIC] BPI-R4: v3, GICD 0x0C000000, GICR 0x0C080000. [§5] QEMU: GICD 0x08000000, GICC 0x08010000
+ * (v2) or GICR 0x080A0000 (v3).
+ */
 static void platform_read_gic(struct platform_ctx *c)
 {
     struct platform_gic *g = &c->p->gic;
@@ -305,17 +323,21 @@ static void platform_read_gic(struct platform_ctx *c)
     }
     g->present = true;
     c->gic_node = node;
-    // [binding arm,gic-v3] 3 cells, or 4 with PPI partitions (the 4th is a partition phandle we ignore). Any
-    // other count: keep the GIC but decode no interrupt specifiers against it.
+    /*
+     * [binding arm,gic-v3] 3 cells, or 4 with PPI partitions (the 4th is a partition phandle we ignore). Any
+     * other count: keep the GIC but decode no interrupt specifiers against it.
+     */
     c->gic_cells = (cells == 3 || cells == 4) ? cells : 0;
 }
 
-// --- timer ---
+/* --- timer --- */
 
 static const char *const platform_timer_compat[] = {"arm,armv8-timer", "arm,armv7-timer", NULL};
 
-// [binding arm,arch_timer] interrupts: secure phys, non-secure phys, virtual, hyp phys.
-// [bpi-r4.md §2 timer PPIs, §5 timer] both boards: PPI 13/14/11/10 -> INTID 29/30/27/26.
+/*
+ * [binding arm,arch_timer] interrupts: secure phys, non-secure phys, virtual, hyp phys.
+ * [bpi-r4.md §2 timer PPIs, §5 timer] both boards: PPI 13/14/11/10 -> INTID 29/30/27/26.
+ */
 static void platform_read_timer(struct platform_ctx *c)
 {
     struct platform_timer *t = &c->p->timer;
@@ -326,13 +348,13 @@ static void platform_read_timer(struct platform_ctx *c)
     t->present = true;
     for (int i = 0; i < TIMER_IRQ_COUNT; i++)
         platform_node_irq(c, node, i, &t->irq[i]);
-    // Only broken firmware needs this (CNTFRQ_EL0 unset); a wrong/malformed value is simply not used.
+    /* Only broken firmware needs this (CNTFRQ_EL0 unset); a wrong/malformed value is simply not used. */
     fdt_prop_u32(c->f, node, "clock-frequency", &t->clock_hz);
 }
 
-// --- PSCI ---
+/* --- PSCI --- */
 
-// PSCI 0.2+ standard function IDs (Arm DEN 0022; the SMC64 variant where there are two).
+/* PSCI 0.2+ standard function IDs (Arm DEN 0022; the SMC64 variant where there are two). */
 #define PSCI_ID_VERSION      0x84000000u
 #define PSCI_ID_CPU_SUSPEND  0xC4000001u
 #define PSCI_ID_CPU_OFF      0x84000002u
@@ -344,7 +366,7 @@ static void platform_read_timer(struct platform_ctx *c)
 static const char *const platform_psci_compat[] = {"arm,psci-1.0", "arm,psci-0.2", "arm,psci", NULL};
 static const uint32_t platform_psci_versions[] = {0x10000, 0x2, 0x1};
 
-// A function ID property (psci 0.1 style) if present, else the standard one.
+/* A function ID property (psci 0.1 style) if present, else the standard one. */
 static uint32_t platform_psci_fn(const struct fdt *f, int node, const char *prop, uint32_t standard)
 {
     uint32_t v;
@@ -352,13 +374,15 @@ static uint32_t platform_psci_fn(const struct fdt *f, int node, const char *prop
     return fdt_prop_u32(f, node, prop, &v) == 0 ? v : standard;
 }
 
-// [binding arm,psci] method = "hvc" | "smc". [bpi-r4.md §2 PSCI, §5 PSCI] BPI-R4 smc; QEMU hvc, smc with
-// virtualization=on.
+/*
+ * [binding arm,psci] method = "hvc" | "smc". [bpi-r4.md §2 PSCI, §5 PSCI] BPI-R4 smc; QEMU hvc, smc with
+ * virtualization=on.
+ */
 static void platform_read_psci(struct platform_ctx *c)
 {
     struct platform_psci *ps = &c->p->psci;
     int which = 0;
-    // The list runs newest first, so `which` is the newest version the node claims (QEMU lists all three).
+    /* The list runs newest first, so `which` is the newest version the node claims (QEMU lists all three). */
     int node = platform_find_any(c->f, platform_psci_compat, &which);
 
     if (node < 0)
@@ -379,7 +403,7 @@ static void platform_read_psci(struct platform_ctx *c)
     ps->fn_system_reset = std ? PSCI_ID_SYSTEM_RESET : 0;
 }
 
-// --- CPUs ---
+/* --- CPUs --- */
 
 static int platform_enable_method(const struct fdt *f, int node)
 {
@@ -394,8 +418,10 @@ static int platform_enable_method(const struct fdt *f, int node)
     return CPU_ENABLE_OTHER;
 }
 
-// [DT spec 3.7, 3.8] /cpus/cpu@N nodes with device_type = "cpu"; reg = MPIDR affinity in /cpus'
-// #address-cells (1 or 2) with #size-cells 0. [bpi-r4.md §2 CPUs] BPI-R4: 4 CPUs, reg 0..3.
+/*
+ * [DT spec 3.7, 3.8] /cpus/cpu@N nodes with device_type = "cpu"; reg = MPIDR affinity in /cpus'
+ * #address-cells (1 or 2) with #size-cells 0. [bpi-r4.md §2 CPUs] BPI-R4: 4 CPUs, reg 0..3.
+ */
 static void platform_read_cpus(struct platform_ctx *c)
 {
     int cpus = fdt_subnode(c->f, c->root, "cpus", 4);
@@ -420,10 +446,12 @@ static void platform_read_cpus(struct platform_ctx *c)
     }
 }
 
-// --- console UART ---
+/* --- console UART --- */
 
-// Supported UARTs and what their compatible implies. [bpi-r4.md §2 UART regs] MediaTek's 16550 has "4-byte
-// stride (reg-shift 2), 32-bit access" and the DT carries no reg-shift/reg-io-width: the driver implies them.
+/*
+ * Supported UARTs and what their compatible implies. [bpi-r4.md §2 UART regs] MediaTek's 16550 has "4-byte
+ * stride (reg-shift 2), 32-bit access" and the DT carries no reg-shift/reg-io-width: the driver implies them.
+ */
 struct platform_uart_type {
     const char *compat;
     int kind;
@@ -436,7 +464,7 @@ static const struct platform_uart_type platform_uart_types[] = {
     {"arm,pl011", UART_PL011, 0, 4, false},
     {"mediatek,mt7988-uart", UART_NS16550, 2, 4, true},
     {"mediatek,mt6577-uart", UART_NS16550, 2, 4, true},
-    {"mediatek,hsuart", UART_NS16550, 2, 4, true}, // U-Boot's own MT7988 DT [bpi-r4.md §1 DTB source]
+    {"mediatek,hsuart", UART_NS16550, 2, 4, true}, /* U-Boot's own MT7988 DT [bpi-r4.md §1 DTB source] */
     {"snps,dw-apb-uart", UART_NS16550, 0, 1, false},
     {"ns16550a", UART_NS16550, 0, 1, false},
     {"ns16550", UART_NS16550, 0, 1, false},
@@ -453,7 +481,7 @@ static const struct platform_uart_type *platform_uart_type(const struct fdt *f, 
     return NULL;
 }
 
-// Index in "clocks" of the baud-rate clock: named "baud" (MediaTek) or "uartclk" (PL011), else the first.
+/* Index in "clocks" of the baud-rate clock: named "baud" (MediaTek) or "uartclk" (PL011), else the first. */
 static int platform_uart_clock_index(const struct fdt *f, int node)
 {
     static const char *const names[] = {"baud", "uartclk"};
@@ -471,9 +499,11 @@ static int platform_uart_clock_index(const struct fdt *f, int node)
     return 0;
 }
 
-// Rate of clock `index` of node if it comes from a "fixed-clock" provider, else 0 (unknown).
-// [binding clock] clocks = <phandle specifier...>..., each specifier #clock-cells (of that provider) long.
-// [bpi-r4.md §5] QEMU: PL011 clocks -> fixed-clock "apb-pclk" 24 MHz.
+/*
+ * Rate of clock `index` of node if it comes from a "fixed-clock" provider, else 0 (unknown).
+ * [binding clock] clocks = <phandle specifier...>..., each specifier #clock-cells (of that provider) long.
+ * [bpi-r4.md §5] QEMU: PL011 clocks -> fixed-clock "apb-pclk" 24 MHz.
+ */
 static uint32_t platform_clock_rate(const struct fdt *f, int node, int index)
 {
     int len;
@@ -508,7 +538,7 @@ static uint32_t platform_uart_clock(const struct fdt *f, int node)
     return platform_clock_rate(f, node, platform_uart_clock_index(f, node));
 }
 
-// Fills p->console from node if it is an enabled, supported UART with a reg. Returns false otherwise.
+/* Fills p->console from node if it is an enabled, supported UART with a reg. Returns false otherwise. */
 static bool platform_use_uart(struct platform_ctx *c, int node)
 {
     struct platform_uart *u = &c->p->console;
@@ -522,7 +552,7 @@ static bool platform_use_uart(struct platform_ctx *c, int node)
     u->mtk = type->mtk;
     u->reg_shift = type->reg_shift;
     u->reg_io_width = type->io_width;
-    // Explicit properties win over what the compatible implies [binding serial/8250: reg-shift, reg-io-width].
+    /* Explicit properties win over what the compatible implies [binding serial/8250: reg-shift, reg-io-width]. */
     if (fdt_prop_u32(c->f, node, "reg-shift", &v) == 0 && v <= 4)
         u->reg_shift = v;
     if (fdt_prop_u32(c->f, node, "reg-io-width", &v) == 0 && (v == 1 || v == 4))
@@ -532,7 +562,7 @@ static bool platform_use_uart(struct platform_ctx *c, int node)
     return true;
 }
 
-// Leading decimal digits of the stdout-path options ("115200n8" -> 115200); 0 if none or absurd.
+/* Leading decimal digits of the stdout-path options ("115200n8" -> 115200); 0 if none or absurd. */
 static uint32_t platform_parse_baud(const char *s, const char *end)
 {
     uint32_t baud = 0;
@@ -545,8 +575,10 @@ static uint32_t platform_parse_baud(const char *s, const char *end)
     return baud;
 }
 
-// [DT spec 3.6] stdout-path = "<path or alias>[:<options>]" (e.g. [bpi-r4.md §1] "serial0:115200n8"; QEMU
-// "/pl011@9000000"). Fallback: the first enabled supported UART in document order.
+/*
+ * [DT spec 3.6] stdout-path = "<path or alias>[:<options>]" (e.g. [bpi-r4.md §1] "serial0:115200n8"; QEMU
+ * "/pl011@9000000"). Fallback: the first enabled supported UART in document order.
+ */
 static void platform_read_console(struct platform_ctx *c)
 {
     int chosen = fdt_subnode(c->f, c->root, "chosen", 6);
@@ -571,7 +603,7 @@ static void platform_read_console(struct platform_ctx *c)
     c->p->console = (struct platform_uart){0};
 }
 
-// --- entry points ---
+/* --- entry points --- */
 
 int platform_from_fdt(const struct fdt *f, struct platform *p)
 {
@@ -585,7 +617,7 @@ int platform_from_fdt(const struct fdt *f, struct platform *p)
     platform_read_memory(&c);
     platform_read_reserved(&c);
     platform_read_chosen(&c);
-    platform_read_gic(&c); // before anything that decodes interrupts
+    platform_read_gic(&c); /* before anything that decodes interrupts */
     platform_read_timer(&c);
     platform_read_psci(&c);
     platform_read_cpus(&c);
@@ -610,7 +642,7 @@ bool platform_console_uart(const struct platform *p, struct uart *u)
     return true;
 }
 
-// --- printing ---
+/* --- printing --- */
 
 #define PLATFORM_LINE 160
 

@@ -1,11 +1,9 @@
-/* Paths relative to the current directory, and the current directory itself (fs/path.h). */
+/* Paths relative to a directory the caller names, and directories to change to (fs/path.h). */
 #include "fs/path.h"
 
 #include "fs/rootfs.h"
 #include "lib/pathname.h"
 #include "lib/string.h"
-#include "mm/kmalloc.h"
-#include "proc/proc.h"
 #include "syscall_table.h"
 
 /* A path needs the current directory in front unless it is absolute or names a scheme ("console:"). */
@@ -19,12 +17,7 @@ static bool is_relative(const char *p, size_t len)
     return true;
 }
 
-const char *path_cwd(const struct proc *p)
-{
-    return p && p->cwd ? p->cwd : "/";
-}
-
-long path_from_user(char *buf, user_in_ptr path, size_t len)
+long path_join_user(char *buf, user_in_ptr path, size_t len, const char *cwd)
 {
     if (len > RAMFS_PATH_MAX)
         return -E_NAMETOOLONG;
@@ -34,7 +27,6 @@ long path_from_user(char *buf, user_in_ptr path, size_t len)
         return -E_FAULT;
     size_t pre = 0;
     if (is_relative(tail, len)) {
-        const char *cwd = path_cwd(proc_current());
         size_t clen = strlen(cwd);
         pre = clen + (cwd[clen - 1] != '/'); /* "/a" + "/", but "/" alone */
         if (pre + len > RAMFS_PATH_MAX)
@@ -49,30 +41,8 @@ long path_from_user(char *buf, user_in_ptr path, size_t len)
     return (long)(pre + len);
 }
 
-int path_cwd_inherit(struct proc *child, const struct proc *parent)
+long path_directory(char *canon, const char *path, size_t len)
 {
-    const char *cwd = path_cwd(parent);
-    size_t n = strlen(cwd);
-    if (n == 1) {
-        child->cwd = 0; /* the root costs nothing */
-        return 0;
-    }
-    child->cwd = kmalloc(n + 1);
-    if (!child->cwd)
-        return -E_NOMEM;
-    memcpy(child->cwd, cwd, n + 1);
-    return 0;
-}
-
-void path_cwd_release(struct proc *p)
-{
-    kfree(p->cwd);
-    p->cwd = 0;
-}
-
-int path_chdir(const char *path, size_t len)
-{
-    static char canon[PATH_BUF_SIZE]; /* one CPU, non-preemptible kernel */
     struct ramfs_node *n;
 
     if (len == 0)
@@ -83,16 +53,5 @@ int path_chdir(const char *path, size_t len)
     if (ramfs_type(n) != RAMFS_DIR)
         return -E_NOTDIR;
     memcpy(canon, path, len);
-    size_t clen = path_canonical(canon, len);
-    struct proc *p = proc_current();
-    char *copy = 0;
-    if (clen > 1) {
-        copy = kmalloc(clen + 1);
-        if (!copy)
-            return -E_NOMEM;
-        memcpy(copy, canon, clen + 1);
-    }
-    kfree(p->cwd);
-    p->cwd = copy;
-    return 0;
+    return (long)path_canonical(canon, len);
 }

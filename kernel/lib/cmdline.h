@@ -1,5 +1,5 @@
-#ifndef WREN_CMDLINE_H
-#define WREN_CMDLINE_H
+#ifndef WREN_LIB_CMDLINE_H
+#define WREN_LIB_CMDLINE_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,14 +1,16 @@
-// Flattened device tree reader. Format: Devicetree Specification v0.4, chapter 5 ("Flattened Devicetree (DTB)
-// Format"): a header, a memory reservation map, a structure block of 4-byte-aligned tokens and a strings block.
-//
-// Every read goes through fdt_tok_read(), which checks that the whole token (tag, name, property header and
-// value) lies inside the structure block and that names are NUL-terminated inside their block. Offsets only ever
-// move forward, so every loop ends at the block end at the latest; nothing recurses.
+/*
+ * Flattened device tree reader. Format: Devicetree Specification v0.4, chapter 5 ("Flattened Devicetree (DTB)
+ * Format"): a header, a memory reservation map, a structure block of 4-byte-aligned tokens and a strings block.
+ *
+ * Every read goes through fdt_tok_read(), which checks that the whole token (tag, name, property header and
+ * value) lies inside the structure block and that names are NUL-terminated inside their block. Offsets only ever
+ * move forward, so every loop ends at the block end at the latest; nothing recurses.
+ */
 #include "lib/fdt.h"
 
 #include "lib/string.h"
 
-// [DT spec 5.2] Header fields: big-endian u32s at these byte offsets.
+/* [DT spec 5.2] Header fields: big-endian u32s at these byte offsets. */
 enum {
     HDR_MAGIC = 0,
     HDR_TOTALSIZE = 4,
@@ -18,13 +20,13 @@ enum {
     HDR_VERSION = 20,
     HDR_LAST_COMP = 24,
     HDR_BOOT_CPUID = 28,
-    HDR_SIZE_STRINGS = 32, // since version 3
-    HDR_SIZE_STRUCT = 36,  // since version 17
+    HDR_SIZE_STRINGS = 32, /* since version 3 */
+    HDR_SIZE_STRUCT = 36,  /* since version 17 */
     HDR_LEN_V16 = 36,
     HDR_LEN_V17 = 40,
 };
 
-// [DT spec 5.4.1] Structure block tokens.
+/* [DT spec 5.4.1] Structure block tokens. */
 enum {
     TOK_BEGIN_NODE = 1,
     TOK_END_NODE = 2,
@@ -33,21 +35,21 @@ enum {
     TOK_END = 9,
 };
 
-// [DT spec 5.1] Versions this reader understands: 16 and 17 (17 is what dtc writes and adds size_dt_struct).
+/* [DT spec 5.1] Versions this reader understands: 16 and 17 (17 is what dtc writes and adds size_dt_struct). */
 #define FDT_MIN_VERSION      16u
 #define FDT_MAX_COMP_VERSION 17u
 
-// #address-cells/#size-cells above this make no sense for anything we read (PCI uses 3).
+/* #address-cells/#size-cells above this make no sense for anything we read (PCI uses 3). */
 #define FDT_MAX_NCELLS 4
 
-// One decoded token of the structure block.
+/* One decoded token of the structure block. */
 struct fdt_tok {
     uint32_t tag;
-    int next;     // offset of the following token
-    int name;     // BEGIN_NODE: name offset in the structure block; PROP: name offset in the strings block
-    int name_len; // length of that name (it is NUL-terminated inside its block)
-    int value;    // PROP: value offset in the structure block
-    int len;      // PROP: value length
+    int next;     /* offset of the following token */
+    int name;     /* BEGIN_NODE: name offset in the structure block; PROP: name offset in the strings block */
+    int name_len; /* length of that name (it is NUL-terminated inside its block) */
+    int value;    /* PROP: value offset in the structure block */
+    int len;      /* PROP: value length */
 };
 
 uint32_t fdt_be32(const void *p)
@@ -90,7 +92,7 @@ uint32_t fdt_totalsize(const struct fdt *f)
     return f->totalsize;
 }
 
-// Length of the string at p if a NUL occurs within max bytes, else -1.
+/* Length of the string at p if a NUL occurs within max bytes, else -1. */
 static int fdt_strlen_within(const uint8_t *p, uint32_t max)
 {
     for (uint32_t i = 0; i < max; i++) {
@@ -115,7 +117,7 @@ static const char *fdt_strings_base(const struct fdt *f)
     return (const char *)(f->blob + f->strings_off);
 }
 
-// BEGIN_NODE: the name follows the tag, NUL-terminated, padded to 4 bytes. `rest` = bytes after the tag.
+/* BEGIN_NODE: the name follows the tag, NUL-terminated, padded to 4 bytes. `rest` = bytes after the tag. */
 static int fdt_tok_begin_node(const uint8_t *p, int off, uint32_t rest, struct fdt_tok *t)
 {
     int n = fdt_strlen_within(p + 4, rest);
@@ -131,8 +133,10 @@ static int fdt_tok_begin_node(const uint8_t *p, int off, uint32_t rest, struct f
     return 0;
 }
 
-// PROP: u32 len, u32 nameoff, then len bytes of value padded to 4. The name lives in the strings block and must be
-// terminated there [DT spec 5.4.1, 5.5].
+/*
+ * PROP: u32 len, u32 nameoff, then len bytes of value padded to 4. The name lives in the strings block and must be
+ * terminated there [DT spec 5.4.1, 5.5].
+ */
 static int fdt_tok_prop(const struct fdt *f, const uint8_t *p, int off, uint32_t rest, struct fdt_tok *t)
 {
     if (rest < 8)
@@ -140,7 +144,7 @@ static int fdt_tok_prop(const struct fdt *f, const uint8_t *p, int off, uint32_t
     uint32_t len = fdt_be32(p + 4);
     uint32_t nameoff = fdt_be32(p + 8);
     rest -= 8;
-    // len <= rest < 2^31, so aligning cannot overflow.
+    /* len <= rest < 2^31, so aligning cannot overflow. */
     if (len > rest || fdt_align4(len) > rest)
         return FDT_ERR_TRUNCATED;
     if (nameoff >= f->strings_size)
@@ -156,7 +160,7 @@ static int fdt_tok_prop(const struct fdt *f, const uint8_t *p, int off, uint32_t
     return 0;
 }
 
-// Decodes the token at structure-block offset off. Never reads outside the structure/strings blocks.
+/* Decodes the token at structure-block offset off. Never reads outside the structure/strings blocks. */
 static int fdt_tok_read(const struct fdt *f, int off, struct fdt_tok *t)
 {
     uint32_t size = f->struct_size;
@@ -176,7 +180,7 @@ static int fdt_tok_read(const struct fdt *f, int off, struct fdt_tok *t)
     }
 }
 
-// Reads the token at node and insists it is a BEGIN_NODE: anything else means the caller's offset is not a node.
+/* Reads the token at node and insists it is a BEGIN_NODE: anything else means the caller's offset is not a node. */
 static int fdt_node_tok(const struct fdt *f, int node, struct fdt_tok *t)
 {
     if (fdt_tok_read(f, node, t) < 0 || t->tag != TOK_BEGIN_NODE)
@@ -184,10 +188,12 @@ static int fdt_node_tok(const struct fdt *f, int node, struct fdt_tok *t)
     return 0;
 }
 
-// --- validation ---
+/* --- validation --- */
 
-// [DT spec 5.4.2] One root node, properties only inside nodes, balanced BEGIN/END_NODE, then END.
-// Nesting is bounded by FDT_MAX_DEPTH so that walkers with fixed-size stacks (fdt_parent) never overflow.
+/*
+ * [DT spec 5.4.2] One root node, properties only inside nodes, balanced BEGIN/END_NODE, then END.
+ * Nesting is bounded by FDT_MAX_DEPTH so that walkers with fixed-size stacks (fdt_parent) never overflow.
+ */
 static int fdt_check_structure(struct fdt *f)
 {
     struct fdt_tok t;
@@ -202,7 +208,7 @@ static int fdt_check_structure(struct fdt *f)
         switch (t.tag) {
         case TOK_BEGIN_NODE:
             if (root_done)
-                return FDT_ERR_BADSTRUCTURE; // a second top-level node
+                return FDT_ERR_BADSTRUCTURE; /* a second top-level node */
             if (depth == 0)
                 f->root = off;
             if (++depth > FDT_MAX_DEPTH)
@@ -219,14 +225,13 @@ static int fdt_check_structure(struct fdt *f)
                 return FDT_ERR_BADSTRUCTURE;
             break;
         case TOK_END: return (depth == 0 && root_done) ? 0 : FDT_ERR_BADSTRUCTURE;
-        default: // TOK_NOP
-            break;
+        default: /* TOK_NOP */ break;
         }
         off = t.next;
     }
 }
 
-// [DT spec 5.3] The reservation map: 8-byte aligned (u64 address, u64 size) pairs ending with (0, 0).
+/* [DT spec 5.3] The reservation map: 8-byte aligned (u64 address, u64 size) pairs ending with (0, 0). */
 static int fdt_check_memrsv(struct fdt *f)
 {
     uint32_t off = f->memrsv_off;
@@ -243,13 +248,13 @@ static int fdt_check_memrsv(struct fdt *f)
     }
 }
 
-// True if [off, off+size) lies inside [hdr_len, total).
+/* True if [off, off+size) lies inside [hdr_len, total). */
 static bool fdt_block_inside(uint32_t off, uint32_t size, uint32_t hdr_len, uint32_t total)
 {
     return off >= hdr_len && (uint64_t)off + size <= total;
 }
 
-// [DT spec 5.2] Header sanity: magic, size against the caller's buffer, version, block placement.
+/* [DT spec 5.2] Header sanity: magic, size against the caller's buffer, version, block placement. */
 static int fdt_check_header(struct fdt *f, const uint8_t *b, size_t max_size)
 {
     if (max_size < 4)
@@ -279,9 +284,9 @@ static int fdt_check_header(struct fdt *f, const uint8_t *b, size_t max_size)
     f->memrsv_off = fdt_be32(b + HDR_OFF_MEMRSV);
     if (f->struct_off < hdr_len || f->struct_off > total || f->memrsv_off < hdr_len)
         return FDT_ERR_BADLAYOUT;
-    // Version 16 has no size_dt_struct: the structure block may extend to the end of the blob.
+    /* Version 16 has no size_dt_struct: the structure block may extend to the end of the blob. */
     f->struct_size = version >= 17 ? fdt_be32(b + HDR_SIZE_STRUCT) : total - f->struct_off;
-    // [DT spec 5.4] The structure block is 4-byte aligned; tokens are aligned relative to it.
+    /* [DT spec 5.4] The structure block is 4-byte aligned; tokens are aligned relative to it. */
     if ((f->struct_off & 3u) != 0)
         return FDT_ERR_BADLAYOUT;
     if (!fdt_block_inside(f->struct_off, f->struct_size, hdr_len, total) ||
@@ -306,14 +311,14 @@ int fdt_init(struct fdt *f, const void *blob, size_t max_size)
         if (err == 0)
             err = fdt_check_structure(&tmp);
     }
-    // On failure leave *f empty (struct_size 0): any later call on it fails cleanly instead of reading garbage.
+    /* On failure leave *f empty (struct_size 0): any later call on it fails cleanly instead of reading garbage. */
     if (err < 0)
         memset(&tmp, 0, sizeof(tmp));
     *f = tmp;
     return err;
 }
 
-// --- node walking ---
+/* --- node walking --- */
 
 int fdt_root(const struct fdt *f)
 {
@@ -330,7 +335,7 @@ int fdt_first_child(const struct fdt *f, int node)
 
     if (err < 0)
         return err;
-    // Skip the node's properties (and NOPs) up to its first child or its END_NODE.
+    /* Skip the node's properties (and NOPs) up to its first child or its END_NODE. */
     for (int off = t.next;; off = t.next) {
         err = fdt_tok_read(f, off, &t);
         if (err < 0)
@@ -344,7 +349,7 @@ int fdt_first_child(const struct fdt *f, int node)
     }
 }
 
-// Offset just past the END_NODE closing `node` (skips its whole subtree).
+/* Offset just past the END_NODE closing `node` (skips its whole subtree). */
 static int fdt_node_end(const struct fdt *f, int node)
 {
     struct fdt_tok t;
@@ -363,7 +368,7 @@ static int fdt_node_end(const struct fdt *f, int node)
             return FDT_ERR_BADSTRUCTURE;
         }
         if (depth <= 0)
-            return FDT_ERR_BADOFFSET; // `node` was not a BEGIN_NODE
+            return FDT_ERR_BADOFFSET; /* `node` was not a BEGIN_NODE */
     }
 }
 
@@ -411,7 +416,7 @@ int fdt_next_node(const struct fdt *f, int node)
 
 int fdt_parent(const struct fdt *f, int node)
 {
-    int stack[FDT_MAX_DEPTH]; // stack[d] = the open node at depth d
+    int stack[FDT_MAX_DEPTH]; /* stack[d] = the open node at depth d */
     int depth = 0;
     struct fdt_tok t;
 
@@ -430,7 +435,7 @@ int fdt_parent(const struct fdt *f, int node)
             stack[depth++] = off;
         } else if (t.tag == TOK_END_NODE) {
             if (--depth <= 0)
-                return FDT_ERR_BADOFFSET; // left the root without meeting `node`
+                return FDT_ERR_BADOFFSET; /* left the root without meeting `node` */
         } else if (t.tag == TOK_END) {
             return FDT_ERR_BADOFFSET;
         }
@@ -447,8 +452,10 @@ const char *fdt_node_name(const struct fdt *f, int node, int *len)
     return err < 0 ? NULL : (const char *)fdt_struct_base(f) + t.name;
 }
 
-// Does node name nn[0..nlen) match the path component name[0..len)? Either exactly, or, when the component has no
-// unit address, the node's name up to its '@' ("memory" matches "memory@40000000") [DT spec 2.2.1, 2.2.3].
+/*
+ * Does node name nn[0..nlen) match the path component name[0..len)? Either exactly, or, when the component has no
+ * unit address, the node's name up to its '@' ("memory" matches "memory@40000000") [DT spec 2.2.1, 2.2.3].
+ */
 static bool fdt_name_matches(const char *nn, int nlen, const char *name, size_t len)
 {
     if ((size_t)nlen < len || memcmp(nn, name, len) != 0)
@@ -477,7 +484,7 @@ int fdt_subnode(const struct fdt *f, int parent, const char *name, size_t len)
     return child;
 }
 
-// Follows the '/'-separated components of p[0..end) from node.
+/* Follows the '/'-separated components of p[0..end) from node. */
 static int fdt_path_walk(const struct fdt *f, int node, const char *p, const char *end)
 {
     while (p < end && node >= 0) {
@@ -504,7 +511,7 @@ int fdt_path_offset_len(const struct fdt *f, const char *path, size_t len)
     if (node < 0 || path[0] == '/')
         return node < 0 ? node : fdt_path_walk(f, node, path, end);
 
-    // [DT spec 3.3] A path not starting with '/' begins with an alias name; the alias value is a full path.
+    /* [DT spec 3.3] A path not starting with '/' begins with an alias name; the alias value is a full path. */
     const char *q = path;
     while (q < end && *q != '/')
         q++;
@@ -512,7 +519,7 @@ int fdt_path_offset_len(const struct fdt *f, const char *path, size_t len)
     if (alias == NULL)
         return FDT_ERR_NOTFOUND;
     if (alias[0] != '/')
-        return FDT_ERR_BADPATH; // aliases to aliases are not allowed: this also rules out alias loops
+        return FDT_ERR_BADPATH; /* aliases to aliases are not allowed: this also rules out alias loops */
     node = fdt_path_walk(f, node, alias, alias + strlen(alias));
     return fdt_path_walk(f, node, q, end);
 }
@@ -524,9 +531,9 @@ int fdt_path_offset(const struct fdt *f, const char *path)
     return fdt_path_offset_len(f, path, strlen(path));
 }
 
-// --- properties ---
+/* --- properties --- */
 
-// First PROP token at or after off, before the node's first child or END_NODE.
+/* First PROP token at or after off, before the node's first child or END_NODE. */
 static int fdt_prop_from(const struct fdt *f, int off)
 {
     struct fdt_tok t;
@@ -580,7 +587,7 @@ int fdt_prop_at(const struct fdt *f, int prop, const char **name, const void **v
     return 0;
 }
 
-// Property lookup by a name that need not be NUL-terminated.
+/* Property lookup by a name that need not be NUL-terminated. */
 static const void *fdt_getprop_n(const struct fdt *f, int node, const char *name, size_t namelen, int *lenp)
 {
     struct fdt_tok t;
@@ -589,7 +596,7 @@ static const void *fdt_getprop_n(const struct fdt *f, int node, const char *name
     for (prop = fdt_first_prop(f, node); prop >= 0; prop = fdt_next_prop(f, prop)) {
         if (fdt_tok_read(f, prop, &t) < 0)
             break;
-        // Compare lengths first: memcmp must not run past the stored name's terminator.
+        /* Compare lengths first: memcmp must not run past the stored name's terminator. */
         if ((size_t)t.name_len == namelen && memcmp(fdt_strings_base(f) + t.name, name, namelen) == 0) {
             if (lenp != NULL)
                 *lenp = t.len;
@@ -611,7 +618,7 @@ const void *fdt_getprop(const struct fdt *f, int node, const char *name, int *le
     return fdt_getprop_n(f, node, name, strlen(name), len);
 }
 
-// Fetches a property whose length must be one of the two given sizes.
+/* Fetches a property whose length must be one of the two given sizes. */
 static int fdt_prop_sized(const struct fdt *f, int node, const char *name, int size_a, int size_b,
                           const uint8_t **value, int *len)
 {
@@ -688,7 +695,7 @@ const char *fdt_alias(const struct fdt *f, const char *name, size_t len)
 
 int fdt_node_by_phandle(const struct fdt *f, uint32_t ph)
 {
-    // [DT spec 2.3.3] 0 and 0xffffffff are not valid phandles.
+    /* [DT spec 2.3.3] 0 and 0xffffffff are not valid phandles. */
     if (ph == 0 || ph == 0xffffffffu)
         return FDT_ERR_BADARG;
     int node;
@@ -741,16 +748,16 @@ bool fdt_node_is_okay(const struct fdt *f, int node)
 {
     int len;
 
-    // [DT spec 2.3.4] No status property means "okay". Linux also accepts the older spelling "ok".
+    /* [DT spec 2.3.4] No status property means "okay". Linux also accepts the older spelling "ok". */
     if (fdt_getprop(f, node, "status", &len) == NULL)
         return len == FDT_ERR_NOTFOUND;
     const char *s = fdt_prop_string(f, node, "status");
     return s != NULL && (strcmp(s, "okay") == 0 || strcmp(s, "ok") == 0);
 }
 
-// --- addresses ---
+/* --- addresses --- */
 
-// Reads a #...-cells property, using `dflt` when it is absent.
+/* Reads a #...-cells property, using `dflt` when it is absent. */
 static int fdt_ncells(const struct fdt *f, int bus, const char *name, int dflt, int *out)
 {
     uint32_t v;
@@ -768,7 +775,7 @@ static int fdt_ncells(const struct fdt *f, int bus, const char *name, int dflt, 
 
 int fdt_bus_cells(const struct fdt *f, int bus, int *addr_cells, int *size_cells)
 {
-    // [DT spec 2.3.5] Defaults when a bus does not say: 2 address cells, 1 size cell.
+    /* [DT spec 2.3.5] Defaults when a bus does not say: 2 address cells, 1 size cell. */
     int err = fdt_ncells(f, bus, "#address-cells", 2, addr_cells);
 
     return err < 0 ? err : fdt_ncells(f, bus, "#size-cells", 1, size_cells);
@@ -797,7 +804,7 @@ int fdt_read_reg_cells(const struct fdt *f, int node, int addr_cells, int size_c
         return FDT_ERR_BADARG;
     if (index >= count)
         return FDT_ERR_NOTFOUND;
-    // [DT spec 2.3.6] reg = (address, length) pairs of the parent bus's cell sizes.
+    /* [DT spec 2.3.6] reg = (address, length) pairs of the parent bus's cell sizes. */
     const uint8_t *v = fdt_getprop(f, node, "reg", NULL);
     const uint8_t *entry = v + (size_t)index * 4u * (size_t)(addr_cells + size_cells);
     if (addr != NULL)
@@ -819,7 +826,7 @@ int fdt_read_reg(const struct fdt *f, int node, int index, uint64_t *addr, uint6
     return err < 0 ? err : fdt_read_reg_cells(f, node, ac, sc, index, addr, size);
 }
 
-// --- memory reservation map ---
+/* --- memory reservation map --- */
 
 int fdt_memrsv_count(const struct fdt *f)
 {
@@ -830,7 +837,7 @@ int fdt_memrsv_get(const struct fdt *f, int index, uint64_t *addr, uint64_t *siz
 {
     if (index < 0 || (uint32_t)index >= f->memrsv_count)
         return FDT_ERR_NOTFOUND;
-    // fdt_init checked that all memrsv_count entries lie inside the blob.
+    /* fdt_init checked that all memrsv_count entries lie inside the blob. */
     const uint8_t *e = f->blob + f->memrsv_off + 16u * (uint32_t)index;
     if (addr != NULL)
         *addr = fdt_be64(e);

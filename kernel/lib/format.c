@@ -1,11 +1,13 @@
-// printf-style formatting without libc. One pass over the format string: parse a conversion spec into
-// struct format_spec, fetch its argument, render it into a small buffer, emit with padding.
+/*
+ * printf-style formatting without libc. One pass over the format string: parse a conversion spec into
+ * struct format_spec, fetch its argument, render it into a small buffer, emit with padding.
+ */
 #include "lib/format.h"
 
 #include <stdbool.h>
 #include <stdint.h>
 
-// Sink plus running count, so every helper can report how much it wrote.
+/* Sink plus running count, so every helper can report how much it wrote. */
 struct format_out {
     format_emit_fn emit;
     void *ctx;
@@ -15,17 +17,19 @@ struct format_out {
 enum format_length { LEN_INT, LEN_CHAR, LEN_SHORT, LEN_LONG, LEN_LLONG, LEN_SIZE, LEN_MAX, LEN_PTRDIFF };
 
 struct format_spec {
-    bool left;     // '-' flag
-    bool zero;     // '0' flag
-    bool alt;      // '#' flag: "0x"/"0X" before non-zero hex
-    int width;     // minimum field width, 0 if none
-    int precision; // -1 if none
+    bool left;     /* '-' flag */
+    bool zero;     /* '0' flag */
+    bool alt;      /* '#' flag: "0x"/"0X" before non-zero hex */
+    int width;     /* minimum field width, 0 if none */
+    int precision; /* -1 if none */
     enum format_length length;
-    char conv; // conversion character
+    char conv; /* conversion character */
 };
 
-// Longest rendering of a 64-bit number: 22 octal digits would be the worst case; we only do decimal (20) and hex (16),
-// plus "0x" and a sign. Precision can ask for more digits than that: those come from padding, not this buffer.
+/*
+ * Longest rendering of a 64-bit number: 22 octal digits would be the worst case; we only do decimal (20) and hex (16),
+ * plus "0x" and a sign. Precision can ask for more digits than that: those come from padding, not this buffer.
+ */
 #define FORMAT_NUM_BUF 24
 
 static void format_put(struct format_out *out, char c)
@@ -46,7 +50,7 @@ static void format_puts_n(struct format_out *out, const char *s, size_t n)
         format_put(out, s[i]);
 }
 
-// Parses a non-negative decimal number at *p, saturating instead of overflowing on absurd widths.
+/* Parses a non-negative decimal number at *p, saturating instead of overflowing on absurd widths. */
 static int format_parse_int(const char **p)
 {
     int v = 0;
@@ -73,7 +77,7 @@ static void format_parse_flags(const char **p, struct format_spec *spec)
     }
 }
 
-// Width: digits or '*' (a negative '*' width means left-align, as in C).
+/* Width: digits or '*' (a negative '*' width means left-align, as in C). */
 static void format_parse_width(const char **p, struct format_spec *spec, va_list *ap)
 {
     if (**p == '*') {
@@ -89,7 +93,7 @@ static void format_parse_width(const char **p, struct format_spec *spec, va_list
     }
 }
 
-// Precision: '.' then digits or '*' (a negative '*' precision counts as absent, as in C).
+/* Precision: '.' then digits or '*' (a negative '*' precision counts as absent, as in C). */
 static void format_parse_precision(const char **p, struct format_spec *spec, va_list *ap)
 {
     spec->precision = -1;
@@ -141,8 +145,10 @@ static void format_parse_length(const char **p, struct format_spec *spec)
     }
 }
 
-// Fetches a signed argument of the spec's length, widened to 64 bits. Narrow lengths were promoted to int by the
-// call; convert back down so "%hhd" of 300 prints 44 like libc.
+/*
+ * Fetches a signed argument of the spec's length, widened to 64 bits. Narrow lengths were promoted to int by the
+ * call; convert back down so "%hhd" of 300 prints 44 like libc.
+ */
 static int64_t format_arg_signed(const struct format_spec *spec, va_list *ap)
 {
     switch (spec->length) {
@@ -150,7 +156,7 @@ static int64_t format_arg_signed(const struct format_spec *spec, va_list *ap)
     case LEN_SHORT: return (short)va_arg(*ap, int);
     case LEN_LONG: return va_arg(*ap, long);
     case LEN_LLONG: return va_arg(*ap, long long);
-    case LEN_SIZE: return (int64_t)va_arg(*ap, size_t); // %zd: the signed type matching size_t
+    case LEN_SIZE: return (int64_t)va_arg(*ap, size_t); /* %zd: the signed type matching size_t */
     case LEN_MAX: return va_arg(*ap, intmax_t);
     case LEN_PTRDIFF: return va_arg(*ap, ptrdiff_t);
     default: return va_arg(*ap, int);
@@ -171,8 +177,10 @@ static uint64_t format_arg_unsigned(const struct format_spec *spec, va_list *ap)
     }
 }
 
-// Writes the digits of v in `base` backwards into the end of buf; returns the digit count (0 for v == 0, so that
-// a zero precision with a zero value prints nothing, as C requires).
+/*
+ * Writes the digits of v in `base` backwards into the end of buf; returns the digit count (0 for v == 0, so that
+ * a zero precision with a zero value prints nothing, as C requires).
+ */
 static int format_digits(char *buf_end, uint64_t v, unsigned base, bool upper)
 {
     const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
@@ -186,7 +194,7 @@ static int format_digits(char *buf_end, uint64_t v, unsigned base, bool upper)
     return n;
 }
 
-// Emits prefix ("-", "0x" or ""), then digits, with width/precision/zero/left handling shared by all integers.
+/* Emits prefix ("-", "0x" or ""), then digits, with width/precision/zero/left handling shared by all integers. */
 static void format_emit_number(struct format_out *out, const struct format_spec *spec, const char *prefix,
                                uint64_t magnitude, unsigned base, bool upper)
 {
@@ -198,13 +206,13 @@ static void format_emit_number(struct format_out *out, const struct format_spec 
     while (prefix[prefix_len] != '\0')
         prefix_len++;
 
-    // Without a precision at least one digit is printed; with one, at least `precision` digits.
+    /* Without a precision at least one digit is printed; with one, at least `precision` digits. */
     int min_digits = spec->precision < 0 ? 1 : spec->precision;
     int zeros = min_digits > ndigits ? min_digits - ndigits : 0;
     int body = prefix_len + zeros + ndigits;
     int pad = spec->width > body ? spec->width - body : 0;
 
-    // The '0' flag pads with zeros between the prefix and the digits, unless '-' or a precision overrides it.
+    /* The '0' flag pads with zeros between the prefix and the digits, unless '-' or a precision overrides it. */
     if (spec->zero && !spec->left && spec->precision < 0) {
         zeros += pad;
         pad = 0;
@@ -236,7 +244,7 @@ static void format_emit_string(struct format_out *out, const struct format_spec 
 
     if (s == NULL)
         s = "(null)";
-    // A precision bounds how far we may read: the string need not be terminated within it.
+    /* A precision bounds how far we may read: the string need not be terminated within it. */
     while ((spec->precision < 0 || len < (size_t)spec->precision) && s[len] != '\0')
         len++;
     format_emit_padded(out, spec, s, len);
@@ -244,13 +252,13 @@ static void format_emit_string(struct format_out *out, const struct format_spec 
 
 static void format_emit_signed(struct format_out *out, const struct format_spec *spec, int64_t v)
 {
-    // Negate in unsigned arithmetic: -INT64_MIN overflows a signed type.
+    /* Negate in unsigned arithmetic: -INT64_MIN overflows a signed type. */
     uint64_t magnitude = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
 
     format_emit_number(out, spec, v < 0 ? "-" : "", magnitude, 10, false);
 }
 
-// %x/%X; with '#', a non-zero value gets a "0x"/"0X" prefix, as in C.
+/* %x/%X; with '#', a non-zero value gets a "0x"/"0X" prefix, as in C. */
 static void format_emit_hex(struct format_out *out, const struct format_spec *spec, uint64_t v)
 {
     bool upper = spec->conv == 'X';
@@ -259,7 +267,7 @@ static void format_emit_hex(struct format_out *out, const struct format_spec *sp
     format_emit_number(out, spec, prefix, v, 16, upper);
 }
 
-// Handles one conversion whose spec has been parsed. Returns false for an unknown conversion character.
+/* Handles one conversion whose spec has been parsed. Returns false for an unknown conversion character. */
 static bool format_convert(struct format_out *out, const struct format_spec *spec, va_list *ap)
 {
     char c;
@@ -281,10 +289,10 @@ static bool format_convert(struct format_out *out, const struct format_spec *spe
     }
 }
 
-// Parses and performs the conversion starting just after a '%'. Returns the position after it.
+/* Parses and performs the conversion starting just after a '%'. Returns the position after it. */
 static const char *format_conversion(struct format_out *out, const char *p, va_list *ap)
 {
-    const char *start = p - 1; // the '%'
+    const char *start = p - 1; /* the '%' */
     struct format_spec spec = {0};
 
     format_parse_flags(&p, &spec);
@@ -295,7 +303,7 @@ static const char *format_conversion(struct format_out *out, const char *p, va_l
     if (spec.conv != '\0' && format_convert(out, &spec, ap))
         return p + 1;
 
-    // Unknown or truncated conversion: show it as written (including its conversion character, if any).
+    /* Unknown or truncated conversion: show it as written (including its conversion character, if any). */
     if (spec.conv != '\0')
         p++;
     format_puts_n(out, start, (size_t)(p - start));
@@ -308,7 +316,7 @@ size_t format_v(format_emit_fn emit, void *ctx, const char *fmt, va_list ap)
     va_list args;
     const char *p = fmt;
 
-    // Work on a copy so helpers can take its address portably (va_list may be an array type).
+    /* Work on a copy so helpers can take its address portably (va_list may be an array type). */
     va_copy(args, ap);
     while (*p != '\0') {
         if (*p != '%') {
@@ -331,10 +339,10 @@ size_t format(format_emit_fn emit, void *ctx, const char *fmt, ...)
     return n;
 }
 
-// Sink that stores into a buffer while room remains and silently drops the rest.
+/* Sink that stores into a buffer while room remains and silently drops the rest. */
 struct format_bufsink {
     char *buf;
-    size_t size; // capacity excluding the terminating NUL
+    size_t size; /* capacity excluding the terminating NUL */
     size_t used;
 };
 

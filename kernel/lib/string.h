@@ -1,11 +1,13 @@
-// Kernel string and memory primitives (the freestanding subset of <string.h>).
-//
-// The kernel must define memcpy/memset/memmove/memcmp under their standard names: compilers emit calls to them
-// for struct copies and zeroing even with -ffreestanding.
-//
-// Host unit tests (WREN_HOST_TEST): libc and the sanitizers' interceptors already own those names, so kernel code
-// compiled for the host uses libc's (checked by ASan), and this file's implementations are built under a
-// `kstring_` prefix so tests/host/test_string.c can test them against libc without a symbol clash.
+/*
+ * Kernel string and memory primitives (the freestanding subset of <string.h>).
+ *
+ * The kernel must define memcpy/memset/memmove/memcmp under their standard names: compilers emit calls to them
+ * for struct copies and zeroing even with -ffreestanding.
+ *
+ * Host unit tests (WREN_HOST_TEST): libc and the sanitizers' interceptors already own those names, so kernel code
+ * compiled for the host uses libc's (checked by ASan), and this file's implementations are built under a
+ * `kstring_` prefix so tests/host/test_string.c can test them against libc without a symbol clash.
+ */
 #ifndef WREN_LIB_STRING_H
 #define WREN_LIB_STRING_H
 
@@ -13,7 +15,7 @@
 
 #ifdef WREN_HOST_TEST
 #include <string.h>
-// strnlen is POSIX, not C11: glibc hides it under -std=c11, so declare it (same prototype as glibc's).
+/* strnlen is POSIX, not C11: glibc hides it under -std=c11, so declare it (same prototype as glibc's). */
 size_t strnlen(const char *s, size_t maxlen);
 #define KSTRING(name) kstring_##name
 #else
@@ -29,4 +31,4 @@ size_t KSTRING(strnlen)(const char *s, size_t maxlen);
 int KSTRING(strcmp)(const char *a, const char *b);
 int KSTRING(strncmp)(const char *a, const char *b, size_t n);
 
-#endif // WREN_LIB_STRING_H
+#endif /* WREN_LIB_STRING_H */

@@ -1,23 +1,25 @@
-// Buddy allocator over physical RAM (see pmm.h for the contract).
-//
-// Layout of the state:
-// - RAM is kept as up to PMM_MAX_RAM "zones": the DTB's memory ranges rounded inward to pages, sorted and merged
-//   where they touch or overlap. A zone is one contiguous run of page frame numbers (pfn = pa >> 12).
-// - One struct page per RAM page, zone after zone, in an array carved out of RAM. Page index i of zone z is
-//   pfn z.base_pfn + (i - z.first). Indices are 32-bit, which is what keeps struct page at 16 bytes.
-// - A block of order k is 2^k pages with pfn % 2^k == 0, all in one zone. Its first page (the head) says what the
-//   block is (PG_FREE or PG_ALLOC) and its order; every other page of the block has state 0. Pages outside the
-//   buddy system — reserved ranges, page 0, the metadata itself — are PG_RESERVED, each on its own.
-// - The free blocks of each order form a doubly linked list through their heads (next/prev page indices), so a
-//   buddy can be unlinked from the middle of its list in O(1) when it merges.
-//
-// The buddy of the block at pfn of order k is the block at pfn ^ 2^k: the two halves of the aligned block of
-// order k+1. It merges only if it lies in the same zone and its head says "free block of order k".
-//
-// SMP: one spinlock will guard everything in `pmm` (lists, counters and the struct page array): taken on entry to
-// pmm_alloc*, pmm_free, pmm_split, pmm_get, pmm_put, pmm_refcount, pmm_get_stats and pmm_check, and around the commit
-// at the end of pmm_init. pmm_alloc_zeroed clears the block after dropping the lock; the report hook should be called
-// after dropping it too (or only record, and print later).
+/*
+ * Buddy allocator over physical RAM (see pmm.h for the contract).
+ *
+ * Layout of the state:
+ * - RAM is kept as up to PMM_MAX_RAM "zones": the DTB's memory ranges rounded inward to pages, sorted and merged
+ *   where they touch or overlap. A zone is one contiguous run of page frame numbers (pfn = pa >> 12).
+ * - One struct page per RAM page, zone after zone, in an array carved out of RAM. Page index i of zone z is
+ *   pfn z.base_pfn + (i - z.first). Indices are 32-bit, which is what keeps struct page at 16 bytes.
+ * - A block of order k is 2^k pages with pfn % 2^k == 0, all in one zone. Its first page (the head) says what the
+ *   block is (PG_FREE or PG_ALLOC) and its order; every other page of the block has state 0. Pages outside the
+ *   buddy system — reserved ranges, page 0, the metadata itself — are PG_RESERVED, each on its own.
+ * - The free blocks of each order form a doubly linked list through their heads (next/prev page indices), so a
+ *   buddy can be unlinked from the middle of its list in O(1) when it merges.
+ *
+ * The buddy of the block at pfn of order k is the block at pfn ^ 2^k: the two halves of the aligned block of
+ * order k+1. It merges only if it lies in the same zone and its head says "free block of order k".
+ *
+ * SMP: one spinlock will guard everything in `pmm` (lists, counters and the struct page array): taken on entry to
+ * pmm_alloc*, pmm_free, pmm_split, pmm_get, pmm_put, pmm_refcount, pmm_get_stats and pmm_check, and around the commit
+ * at the end of pmm_init. pmm_alloc_zeroed clears the block after dropping the lock; the report hook should be called
+ * after dropping it too (or only record, and print later).
+ */
 #include <stddef.h>
 #include <stdint.h>
 
@@ -34,35 +36,35 @@
 #define PMM_ASSERT(c) KASSERT(c)
 #endif
 
-#define NONE      0xffffffffu                     // no page: end of a list
-#define PFN_LIMIT (1ull << (64 - PMM_PAGE_SHIFT)) // one past the highest pfn a 64-bit address can have
+#define NONE      0xffffffffu                     /* no page: end of a list */
+#define PFN_LIMIT (1ull << (64 - PMM_PAGE_SHIFT)) /* one past the highest pfn a 64-bit address can have */
 #define PAGE_MASK (PMM_PAGE_SIZE - 1)
-#define MAX_SPANS (PMM_MAX_RESERVED + 2) // reserved ranges + page 0 + the metadata
+#define MAX_SPANS (PMM_MAX_RESERVED + 2) /* reserved ranges + page 0 + the metadata */
 
 enum page_state {
-    PG_NONE = 0,     // inside a block (not its head)
-    PG_FREE = 1,     // head of a free block, on free list `order`
-    PG_ALLOC = 2,    // head of an allocated block of `order`, with `refcount` references
-    PG_RESERVED = 3, // not RAM the allocator hands out: reserved range, page 0, metadata
+    PG_NONE = 0,     /* inside a block (not its head) */
+    PG_FREE = 1,     /* head of a free block, on free list `order` */
+    PG_ALLOC = 2,    /* head of an allocated block of `order`, with `refcount` references */
+    PG_RESERVED = 3, /* not RAM the allocator hands out: reserved range, page 0, metadata */
 };
 
 struct page {
-    uint32_t next, prev; // free-list links (page indices) while PG_FREE
-    uint32_t refcount;   // references while PG_ALLOC (>= 1); 0 otherwise
-    uint8_t order;       // block order while PG_FREE or PG_ALLOC
-    uint8_t state;       // enum page_state
-    uint8_t zone;        // index in pmm.zones
+    uint32_t next, prev; /* free-list links (page indices) while PG_FREE */
+    uint32_t refcount;   /* references while PG_ALLOC (>= 1); 0 otherwise */
+    uint8_t order;       /* block order while PG_FREE or PG_ALLOC */
+    uint8_t state;       /* enum page_state */
+    uint8_t zone;        /* index in pmm.zones */
     uint8_t unused;
 };
 _Static_assert(sizeof(struct page) == 16, "struct page is 16 bytes: 4 MiB of metadata per GiB");
 
 struct zone {
-    uint64_t base_pfn; // first page frame
+    uint64_t base_pfn; /* first page frame */
     uint64_t npages;
-    uint32_t first; // index of its first struct page
+    uint32_t first; /* index of its first struct page */
 };
 
-// A run of page frames [start, end).
+/* A run of page frames [start, end). */
 struct span {
     uint64_t start, end;
 };
@@ -74,7 +76,7 @@ static struct {
     struct zone zones[PMM_MAX_RAM];
     int nzones;
     uint32_t free_head[PMM_MAX_ORDER + 1];
-    struct pmm_stats stats; // allocated_pages is computed on demand
+    struct pmm_stats stats; /* allocated_pages is computed on demand */
 } pmm;
 
 static void (*pmm_report)(const char *call, const char *reason, uint64_t pa);
@@ -102,14 +104,14 @@ uint64_t pmm_virt_to_phys(const void *va)
     return (uint64_t)((uintptr_t)va - pmm.virt_offset);
 }
 
-// --- pages, zones and free lists ---
+/* --- pages, zones and free lists --- */
 
 static uint64_t block_pages(unsigned order)
 {
     return 1ull << order;
 }
 
-// The zone holding pfn, or NULL. At most PMM_MAX_RAM comparisons.
+/* The zone holding pfn, or NULL. At most PMM_MAX_RAM comparisons. */
 static const struct zone *zone_of(uint64_t pfn)
 {
     for (int z = 0; z < pmm.nzones; z++)
@@ -144,7 +146,7 @@ static void list_push(unsigned order, uint32_t idx)
     pmm.stats.free_blocks[order]++;
 }
 
-// Unlinks a free block's head and leaves it as a plain page (state PG_NONE).
+/* Unlinks a free block's head and leaves it as a plain page (state PG_NONE). */
 static void list_remove(unsigned order, uint32_t idx)
 {
     struct page *p = &pmm.pages[idx];
@@ -161,7 +163,7 @@ static void list_remove(unsigned order, uint32_t idx)
     pmm.stats.free_blocks[order]--;
 }
 
-// Frees the block of `order` whose head is page idx (pfn) in zone z, merging it with free buddies as far as they go.
+/* Frees the block of `order` whose head is page idx (pfn) in zone z, merging it with free buddies as far as they go. */
 static void block_free(const struct zone *z, uint32_t idx, uint64_t pfn, unsigned order)
 {
     unsigned k = order;
@@ -171,10 +173,10 @@ static void block_free(const struct zone *z, uint32_t idx, uint64_t pfn, unsigne
     while (k < PMM_MAX_ORDER) {
         uint64_t buddy = pfn ^ block_pages(k);
         if (buddy < z->base_pfn || buddy - z->base_pfn >= z->npages)
-            break; // the other half is not RAM of this zone
+            break; /* the other half is not RAM of this zone */
         uint32_t bidx = index_in(z, buddy);
         if (pmm.pages[bidx].state != PG_FREE || pmm.pages[bidx].order != k)
-            break; // allocated, reserved, or free only in part
+            break; /* allocated, reserved, or free only in part */
         list_remove(k, bidx);
         if (buddy < pfn) {
             pfn = buddy;
@@ -198,8 +200,10 @@ uint64_t pmm_alloc(unsigned order)
 
     uint32_t idx = pmm.free_head[k];
     list_remove(k, idx);
-    // Split: keep the lower half, free the upper half, until the block is the size asked for. The halves stay in
-    // the block's zone, where page indices run parallel to page frames.
+    /*
+     * Split: keep the lower half, free the upper half, until the block is the size asked for. The halves stay in
+     * the block's zone, where page indices run parallel to page frames.
+     */
     while (k > order) {
         k--;
         list_push(k, idx + (uint32_t)block_pages(k));
@@ -212,9 +216,11 @@ uint64_t pmm_alloc(unsigned order)
     return pfn_of(idx) << PMM_PAGE_SHIFT;
 }
 
-// Zeroes whole pages: page-aligned and a multiple of 128 bytes, so none of memset's alignment and tail handling is
-// needed, and 16 stores per iteration (paired by the compiler) keep the loop overhead small. Every demand-zero page
-// fault runs this.
+/*
+ * Zeroes whole pages: page-aligned and a multiple of 128 bytes, so none of memset's alignment and tail handling is
+ * needed, and 16 stores per iteration (paired by the compiler) keep the loop overhead small. Every demand-zero page
+ * fault runs this.
+ */
 static void zero_pages(void *va, uint64_t bytes)
 {
     for (uint64_t *w = va, *end = w + bytes / 8; w < end; w += 16)
@@ -231,7 +237,7 @@ uint64_t pmm_alloc_zeroed(unsigned order)
     return pa;
 }
 
-// Finds the head of the live block starting at pa. Returns its page index, or NONE after reporting why not.
+/* Finds the head of the live block starting at pa. Returns its page index, or NONE after reporting why not. */
 static uint32_t live_block(const char *call, uint64_t pa, const struct zone **zp)
 {
     if (!pmm.ready)
@@ -314,7 +320,7 @@ int pmm_split(uint64_t pa)
         refuse("pmm_split", "block is shared", pa);
         return -E_BUSY;
     }
-    // The body pages (PG_NONE, refcount 0) become heads of their own: the free counters do not change.
+    /* The body pages (PG_NONE, refcount 0) become heads of their own: the free counters do not change. */
     uint64_t n = block_pages(p->order);
     for (uint64_t i = 1; i < n; i++) {
         struct page *q = &pmm.pages[idx + i];
@@ -344,16 +350,18 @@ void pmm_get_stats(struct pmm_stats *out)
         pmm.stats.total_pages - pmm.stats.free_pages - pmm.stats.reserved_pages - pmm.stats.metadata_pages;
 }
 
-// --- pmm_init ---
+/* --- pmm_init --- */
 
-// [base, base + size) rounded inward (RAM) or outward (reserved) to page frames; a range that wraps past 2^64 ends
-// there.
+/*
+ * [base, base + size) rounded inward (RAM) or outward (reserved) to page frames; a range that wraps past 2^64 ends
+ * there.
+ */
 static struct span span_inward(const struct pmm_range *r)
 {
     uint64_t end_pfn = r->size > UINT64_MAX - r->base ? PFN_LIMIT : (r->base + r->size) >> PMM_PAGE_SHIFT;
     struct span s = {(r->base >> PMM_PAGE_SHIFT) + ((r->base & PAGE_MASK) != 0), end_pfn};
     if (s.start > s.end)
-        s.end = s.start; // a range inside one page
+        s.end = s.start; /* a range inside one page */
     return s;
 }
 
@@ -367,12 +375,12 @@ static struct span span_outward(const struct pmm_range *r)
     return s;
 }
 
-// Sorts spans by start, drops empty ones and merges those that overlap or touch. Returns the new count.
+/* Sorts spans by start, drops empty ones and merges those that overlap or touch. Returns the new count. */
 static int spans_normalise(struct span *s, int n)
 {
     int m = 0;
 
-    for (int i = 0; i < n; i++) { // insertion sort of the non-empty spans: n is small
+    for (int i = 0; i < n; i++) { /* insertion sort of the non-empty spans: n is small */
         if (s[i].start >= s[i].end)
             continue;
         struct span v = s[i];
@@ -395,8 +403,10 @@ static int spans_normalise(struct span *s, int n)
     return out;
 }
 
-// Calls fn for each free gap of zone [zs, ze) between the sorted, merged spans `res`; stops early when fn returns
-// true and then returns true.
+/*
+ * Calls fn for each free gap of zone [zs, ze) between the sorted, merged spans `res`; stops early when fn returns
+ * true and then returns true.
+ */
 static bool for_each_gap(uint64_t zs, uint64_t ze, const struct span *res, int nres,
                          bool (*fn)(uint64_t start, uint64_t end, void *arg), void *arg)
 {
@@ -428,8 +438,10 @@ static bool gap_fits(uint64_t start, uint64_t end, void *arg)
     return true;
 }
 
-// Puts a free run of pages into the buddy system as the largest aligned blocks it holds, each through the ordinary
-// free path (block_free), so the lists come out exactly as frees would leave them.
+/*
+ * Puts a free run of pages into the buddy system as the largest aligned blocks it holds, each through the ordinary
+ * free path (block_free), so the lists come out exactly as frees would leave them.
+ */
 static bool gap_release(uint64_t start, uint64_t end, void *arg)
 {
     const struct zone *z = arg;
@@ -453,12 +465,12 @@ int pmm_init(const struct pmm_range *ram, int nram, const struct pmm_range *rese
     struct span zs[PMM_MAX_RAM];
     struct span res[MAX_SPANS];
 
-    memset(&pmm, 0, sizeof(pmm)); // uninitialised until the commit below
+    memset(&pmm, 0, sizeof(pmm)); /* uninitialised until the commit below */
     if (nram < 1 || nram > PMM_MAX_RAM || ram == NULL || nreserved < 0 || nreserved > PMM_MAX_RESERVED ||
         (nreserved > 0 && reserved == NULL))
         return -E_INVAL;
 
-    // RAM: page frames rounded inward, sorted, merged.
+    /* RAM: page frames rounded inward, sorted, merged. */
     for (int i = 0; i < nram; i++)
         zs[i] = span_inward(&ram[i]);
     int nz = spans_normalise(zs, nram);
@@ -471,13 +483,13 @@ int pmm_init(const struct pmm_range *ram, int nram, const struct pmm_range *rese
         total += zs[i].end - zs[i].start;
     }
 
-    // Everything not to hand out: reserved ranges rounded outward, and page 0.
+    /* Everything not to hand out: reserved ranges rounded outward, and page 0. */
     for (int i = 0; i < nreserved; i++)
         res[i] = span_outward(&reserved[i]);
     res[nreserved] = (struct span){0, 1};
     int nres = spans_normalise(res, nreserved + 1);
 
-    // The metadata goes in the lowest free stretch that holds it.
+    /* The metadata goes in the lowest free stretch that holds it. */
     uint64_t meta_pages = (total * sizeof(struct page) + PAGE_MASK) >> PMM_PAGE_SHIFT;
     struct fit fit = {meta_pages, 0};
     bool placed = false;
@@ -488,7 +500,7 @@ int pmm_init(const struct pmm_range *ram, int nram, const struct pmm_range *rese
     res[nres] = (struct span){fit.found, fit.found + meta_pages};
     nres = spans_normalise(res, nres + 1);
 
-    // Commit.
+    /* Commit. */
     pmm.virt_offset = virt_offset;
     pmm.pages = pmm_phys_to_virt(fit.found << PMM_PAGE_SHIFT);
     pmm.nzones = nz;
@@ -511,7 +523,7 @@ int pmm_init(const struct pmm_range *ram, int nram, const struct pmm_range *rese
     return 0;
 }
 
-// --- pmm_check ---
+/* --- pmm_check --- */
 
 static int broken(const char *reason, uint64_t pfn)
 {
@@ -525,7 +537,7 @@ int pmm_check(void)
     if (!pmm.ready)
         return broken("not initialised", 0);
 
-    // Free lists: every node a free head of that order, links consistent, counts match.
+    /* Free lists: every node a free head of that order, links consistent, counts match. */
     uint64_t free_pages = 0;
     for (unsigned k = 0; k <= PMM_MAX_ORDER; k++) {
         uint64_t n = 0;
@@ -544,7 +556,7 @@ int pmm_check(void)
     if (free_pages != pmm.stats.free_pages)
         return broken("free_pages count wrong", 0);
 
-    // Every page: blocks aligned, inside their zone, bodies clear; free buddies merged; reserved count right.
+    /* Every page: blocks aligned, inside their zone, bodies clear; free buddies merged; reserved count right. */
     uint64_t reserved = 0;
     for (int zi = 0; zi < pmm.nzones; zi++) {
         const struct zone *z = &pmm.zones[zi];

@@ -7,7 +7,6 @@
 
 #include "arch/uaccess.h"
 #include "mm/vm.h"
-#include "proc/proc.h"
 #include "user.h"
 #include "user_ptr.h"
 

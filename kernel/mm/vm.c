@@ -19,7 +19,7 @@
  * vm_destroy), so an object lives as long as any mapping of it. Shared pages (REGION_SHM*) are
  * never copy-on-write: fork maps the same pages writable in both spaces.
  *
- * Device regions (REGION_DEVICE*, obj/device.h) map a device's registers: physical pages that are
+ * Device regions (REGION_DEVICE*, objects/device.h) map a device's registers: physical pages that are
  * not RAM, so they carry no page reference, are mapped Device-nGnRE and never reach the page
  * allocator (unmap and destroy report them to nobody); fork maps them in the child as they are.
  */
@@ -33,7 +33,6 @@
 #include "mm/kmap.h"
 #include "mm/pmm.h"
 #include "mm/vm.h"
-#include "obj/object.h"
 #include "panic.h"
 
 #define PAGE        PMM_PAGE_SIZE
@@ -92,7 +91,7 @@ static void page_released(void *ctx, uint64_t pa, uint64_t size)
     account_uncharge_pages(ctx, size / PAGE);
 }
 
-/* Shared-memory pages leaving the table: the object keeps them, and their charge (obj/shm.c). */
+/* Shared-memory pages leaving the table: the object keeps them, and their charge (objects/shm.c). */
 static void shared_released(void *ctx, uint64_t pa, uint64_t size)
 {
     (void)ctx;
@@ -134,7 +133,7 @@ static bool names(const struct vm_space *vs, const void *obj)
 }
 
 /* Calls fn once for each distinct object the regions of vs name. */
-static void for_each_object(const struct vm_space *vs, void (*fn)(struct kobject *))
+static void for_each_object(const struct vm_space *vs, void (*fn)(void *))
 {
     for (int i = 0; i < vs->regions.count; i++) {
         const void *obj = vs->regions.r[i].obj;
@@ -142,13 +141,26 @@ static void for_each_object(const struct vm_space *vs, void (*fn)(struct kobject
         for (int j = 0; first && j < i; j++)
             first = vs->regions.r[j].obj != obj;
         if (first)
-            fn((struct kobject *)obj);
+            fn((void *)obj);
     }
 }
 
-static void object_get(struct kobject *o)
+/* Set once at start-up (kobj_register_backing), before any region names an object. */
+static const struct vm_backing_ops *backing;
+
+void vm_set_backing(const struct vm_backing_ops *ops)
 {
-    kobj_get(o);
+    backing = ops;
+}
+
+static void object_get(void *o)
+{
+    backing->get(o);
+}
+
+static void object_put(void *o)
+{
+    backing->put(o);
 }
 
 void vm_destroy(struct vm_space *vs)
@@ -165,7 +177,7 @@ void vm_destroy(struct vm_space *vs)
         }
     }
     pgtable_destroy(&vs->pt, page_released);
-    for_each_object(vs, kobj_put);
+    for_each_object(vs, object_put);
     /* Its translations must be gone before the ASID or the pages are used again. */
     if (vs->asid_ctx) {
         arch_tlb_invalidate_asid(asid_of(&asids, vs->asid_ctx));
@@ -319,8 +331,7 @@ static int page_for(struct vm_space *vs, uint64_t va, enum vm_access access, boo
         page = pmm_alloc_zeroed(0);
         err = page ? 0 : -E_NOMEM;
     } else {
-        struct kobject *o = r->obj;
-        err = o->ops->map_page(o, r->off + (va - r->start), &page); /* with a reference for this entry */
+        err = backing->map_page(r->obj, r->off + (va - r->start), &page); /* with a reference for this entry */
     }
     if (err)
         return page_failed(vs, err, private);
@@ -403,7 +414,7 @@ static int split_edges(struct vm_space *vs, uint64_t start, uint64_t end)
 struct unmap_ctx {
     struct vm_space *vs;
     int nobjs;
-    struct kobject *objs[REGION_MAX]; /* distinct objects the removed pieces named (one piece per region at most) */
+    void *objs[REGION_MAX]; /* distinct objects the removed pieces named (one piece per region at most) */
 };
 
 static void unmap_piece(void *ctx, const struct region *piece)
@@ -436,8 +447,8 @@ long vm_mmap_anon(struct vm_space *vs, uint64_t addr, uint64_t len, uint32_t pro
     return vm_map(vs, addr, len, prot, fixed, REGION_ANON, NULL, 0);
 }
 
-long vm_map(struct vm_space *vs, uint64_t addr, uint64_t len, uint32_t prot, bool fixed, uint32_t kind,
-            struct kobject *obj, uint64_t off)
+long vm_map(struct vm_space *vs, uint64_t addr, uint64_t len, uint32_t prot, bool fixed, uint32_t kind, void *obj,
+            uint64_t off)
 {
     if (len == 0 || len > VM_USER_TOP || !prot_valid(prot) || (off & (PAGE - 1)))
         return -E_INVAL;
@@ -459,7 +470,7 @@ long vm_map(struct vm_space *vs, uint64_t addr, uint64_t len, uint32_t prot, boo
     if (err)
         return err == -E_EXIST ? -E_NOMEM : err;
     if (obj && !named)
-        kobj_get(obj); /* this space's reference, for all its regions of obj */
+        backing->get(obj); /* this space's reference, for all its regions of obj */
     return (long)start;
 }
 
@@ -480,7 +491,7 @@ int vm_unmap(struct vm_space *vs, uint64_t addr, uint64_t len)
     /* The space's reference to an object goes with its last region (after its pages: they hold their own). */
     for (int i = 0; i < uc.nobjs; i++) {
         if (!names(vs, uc.objs[i]))
-            kobj_put(uc.objs[i]);
+            backing->put(uc.objs[i]);
     }
     return err;
 }

@@ -3,7 +3,7 @@
  * each range of addresses means). Memory is given on demand: a region promises pages, the
  * first touch of each page allocates it (zero-filled) in vm_fault.
  *
- * Syscalls reach user memory only through copy_from_user/copy_to_user (kernel/uaccess.c):
+ * Syscalls reach user memory only through copy_from_user/copy_to_user (kernel/mm/uaccess.c):
  * unprivileged loads and stores with a fault-fixup table, whose faults on untouched pages
  * come back here through vm_fault.
  */
@@ -54,7 +54,17 @@ int vm_load(struct vm_space *vs, uint64_t va, const void *src, size_t len);
 /* fork: child (fresh from vm_create) becomes a copy-on-write copy of parent. */
 int vm_fork(struct vm_space *parent, struct vm_space *child);
 
-struct kobject;
+/*
+ * What an object backing a region does for an address space. Regions name their object as an opaque pointer; the
+ * object layer above (obj/object.c, kobj_register_backing) supplies these at start-up, before any region names one.
+ * Anonymous regions never call them.
+ */
+struct vm_backing_ops {
+    void (*get)(void *obj);                                 /* a reference the space holds for its regions of obj */
+    void (*put)(void *obj);                                 /* drop it */
+    int (*map_page)(void *obj, uint64_t off, uint64_t *pa); /* the page at byte off, with a reference for the entry */
+};
+void vm_set_backing(const struct vm_backing_ops *ops);
 
 /* mmap/munmap/mprotect; the checks of the syscall are done here (an object's rights are the caller's to check). */
 long vm_mmap_anon(struct vm_space *vs, uint64_t addr, uint64_t len, uint32_t prot, bool fixed);
@@ -62,8 +72,8 @@ long vm_mmap_anon(struct vm_space *vs, uint64_t addr, uint64_t len, uint32_t pro
  * A region of `kind` backed by obj from byte `off` (page aligned) on, or by nothing (obj NULL, off 0): anonymous.
  * Its pages come from obj's map_page when first touched. The space takes its own reference to obj.
  */
-long vm_map(struct vm_space *vs, uint64_t addr, uint64_t len, uint32_t prot, bool fixed, uint32_t kind,
-            struct kobject *obj, uint64_t off);
+long vm_map(struct vm_space *vs, uint64_t addr, uint64_t len, uint32_t prot, bool fixed, uint32_t kind, void *obj,
+            uint64_t off);
 int vm_unmap(struct vm_space *vs, uint64_t addr, uint64_t len);
 /* -E_ACCES if prot asks for write on a REGION_SHM_RO part of the range. */
 int vm_protect(struct vm_space *vs, uint64_t addr, uint64_t len, uint32_t prot);

@@ -12,12 +12,20 @@
  * so the outermost release is always the one that empties it before returning.
  */
 #include "mm/account.h"
-#include "objects/event_queue.h"
+#include "mm/vm.h"
 #include "obj/object.h"
 #include "panic.h"
-#include "proc/proc.h"
+#include "user.h"
 
 uint64_t kobj_live[KOBJ_TYPES];
+
+/* Set once at start-up (event_init); an object gets watchers only through the event layer, so never NULL then. */
+const struct kobj_watcher_hooks *kobj_watcher_hooks;
+
+void kobj_set_watcher_hooks(const struct kobj_watcher_hooks *hooks)
+{
+    kobj_watcher_hooks = hooks;
+}
 
 /* Released objects waiting for their destroy, oldest first; `draining` while a release runs. */
 static struct kobject *pending, **pending_tail = &pending;
@@ -70,7 +78,7 @@ void kobj_release(struct kobject *o)
      * object must not be reported on, and nothing can mark it once its watchers are gone.
      */
     if (!list_empty(&o->watchers))
-        event_watchers_drop(o);
+        kobj_watcher_hooks->drop(o);
     if (draining) { /* inside a destroy: the loop below (in an outer call) gets to it */
         *pending_tail = o;
         pending_tail = &o->release_next;
@@ -85,7 +93,7 @@ void kobj_release(struct kobject *o)
 
 struct mem_account *kobj_creator_account(void)
 {
-    return proc_current()->acct;
+    return user_account();
 }
 
 int kobj_charge_begin(uint64_t bytes)
@@ -103,4 +111,27 @@ void kobj_charge_end(struct kobject *o, uint64_t bytes)
 void kobj_charge_cancel(uint64_t bytes)
 {
     account_uncharge(kobj_creator_account(), bytes);
+}
+
+/* Address spaces see a region's object only through these (mm/vm.h). */
+static void backing_get(void *obj)
+{
+    kobj_get(obj);
+}
+
+static void backing_put(void *obj)
+{
+    kobj_put(obj);
+}
+
+static int backing_map_page(void *obj, uint64_t off, uint64_t *pa)
+{
+    struct kobject *o = obj;
+    return o->ops->map_page(o, off, pa);
+}
+
+void kobj_register_backing(void)
+{
+    static const struct vm_backing_ops ops = {backing_get, backing_put, backing_map_page};
+    vm_set_backing(&ops);
 }

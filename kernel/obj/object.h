@@ -67,7 +67,7 @@ struct kobject {
     uint32_t open_flags;          /* WREN_OPEN_* for objects used as descriptors; 0 otherwise */
     uint32_t charged;             /* bytes of kernel memory charged to acct for it (kobj_charge) */
     struct mem_account *acct;     /* its creator's account (mm/account.h), or NULL: charged to nobody */
-    struct list watchers;         /* event subscriptions watching it (obj/event_queue.h); they hold no reference */
+    struct list watchers;         /* event subscriptions watching it (objects/event_queue.h); they hold no reference */
     struct kobject *release_next; /* on the queue of objects waiting for their destroy (object.c) */
 };
 
@@ -81,8 +81,11 @@ void kobj_init(struct kobject *o, const struct kobject_ops *ops, uint16_t type, 
 int kobj_charge_begin(uint64_t bytes);
 void kobj_charge_end(struct kobject *o, uint64_t bytes);
 void kobj_charge_cancel(uint64_t bytes);
-/* The account new objects are charged to: the current process's. */
+/* The account new objects are charged to: the current process's (user_account, user.h). */
 struct mem_account *kobj_creator_account(void);
+
+/* Let address spaces reach the objects their regions name (vm_set_backing): once, at start-up. */
+void kobj_register_backing(void);
 
 /* The last reference went: destroy the object, now or, inside another destroy, right after it (kobj_put's slow path).
  */
@@ -106,12 +109,23 @@ static inline void kobj_put(struct kobject *o)
         kobj_release(o);
 }
 
+/*
+ * An object's watchers (the event subscriptions on `watchers`) belong to the event layer above this one
+ * (objects/event_queue.c), which registers what to do with them at start-up; the object core calls it only when
+ * an object has any, so objects nobody watches never pay for the indirect call.
+ */
+struct kobj_watcher_hooks {
+    void (*notify)(struct kobject *o, uint32_t what); /* wake the queues watching o for any of `what` */
+    void (*drop)(struct kobject *o);                  /* o is being released: end its subscriptions */
+};
+extern const struct kobj_watcher_hooks *kobj_watcher_hooks;
+void kobj_set_watcher_hooks(const struct kobj_watcher_hooks *hooks);
+
 /* Wake the event queues watching o for any of the WREN_EVENT_READY_* bits in `what`. */
-void event_watchers_notify(struct kobject *o, uint32_t what);
 static inline void kobj_notify(struct kobject *o, uint32_t what)
 {
     if (!list_empty(&o->watchers)) /* the common case costs a load and a branch */
-        event_watchers_notify(o, what);
+        kobj_watcher_hooks->notify(o, what);
 }
 
 /* Live objects of each type (index WREN_OBJECT_*; 0 counts objects of no handle type), for leak checks. */

@@ -4,8 +4,8 @@
  * last reference to an end goes, its peer delivers what is queued, then one Close message,
  * then E_PIPE; the peer's senders fail with E_PIPE.
  */
-#ifndef WREN_OBJ_CHANNEL_H
-#define WREN_OBJ_CHANNEL_H
+#ifndef WREN_OBJECTS_CHANNEL_H
+#define WREN_OBJECTS_CHANNEL_H
 
 #include "obj/object.h"
 

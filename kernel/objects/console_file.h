@@ -3,8 +3,8 @@
  * gives. Reads return the bytes typed so far, blocking until there is at least one; there is
  * no line discipline in the kernel (the shell edits lines itself). Writes go to the UART.
  */
-#ifndef WREN_OBJ_CONSOLE_FILE_H
-#define WREN_OBJ_CONSOLE_FILE_H
+#ifndef WREN_OBJECTS_CONSOLE_FILE_H
+#define WREN_OBJECTS_CONSOLE_FILE_H
 
 #include "obj/object.h"
 

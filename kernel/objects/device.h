@@ -6,8 +6,8 @@
  * its last reference (handle or mapping) goes, and a second open of it, or of a device sharing
  * a page of registers with it, is refused.
  */
-#ifndef WREN_OBJ_DEVICE_H
-#define WREN_OBJ_DEVICE_H
+#ifndef WREN_OBJECTS_DEVICE_H
+#define WREN_OBJECTS_DEVICE_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -8,8 +8,8 @@
  * level- and edge-triggered subscriptions differ only in whether a reported subscription
  * stays marked, and what makes a record never describe a state that has already passed.
  */
-#ifndef WREN_OBJ_EVENT_QUEUE_H
-#define WREN_OBJ_EVENT_QUEUE_H
+#ifndef WREN_OBJECTS_EVENT_QUEUE_H
+#define WREN_OBJECTS_EVENT_QUEUE_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -51,10 +51,11 @@ bool event_irq_claimed(uint32_t intid);
 /* Does a subscription of process `pid` hold it? */
 bool event_irq_held_by(uint32_t intid, int pid);
 
-/* Hooks for the sources that are not objects. */
-void event_proc_exited(struct proc *p);            /* p has just become a zombie */
-void event_signal_posted(struct proc *p, int sig); /* sig is now pending for p */
-/* kobj_put: the object is going; its subscriptions go first. */
-void event_watchers_drop(struct kobject *o);
+/*
+ * Register the event layer's hooks in the layers below it (kernel_main, before any process runs): the object core
+ * calls them for objects that have watchers (kobj_set_watcher_hooks), the process layer when a process exits or a
+ * signal is posted (proc_set_event_hooks).
+ */
+void event_init(void);
 
 #endif

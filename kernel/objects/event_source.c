@@ -175,3 +175,11 @@ void event_signal_posted(struct proc *p, int sig)
             event_sub_mark(s);
     }
 }
+
+void event_init(void)
+{
+    static const struct kobj_watcher_hooks watchers = {event_watchers_notify, event_watchers_drop};
+    static const struct proc_event_hooks procs = {event_proc_exited, event_signal_posted};
+    kobj_set_watcher_hooks(&watchers);
+    proc_set_event_hooks(&procs);
+}

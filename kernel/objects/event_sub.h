@@ -2,8 +2,8 @@
  * Inside the event queues: what event_queue.c (the queue, its lists, waiting) and
  * event_source.c (what each type of source means) share. Nothing else includes this.
  */
-#ifndef WREN_OBJ_EVENT_SUB_H
-#define WREN_OBJ_EVENT_SUB_H
+#ifndef WREN_OBJECTS_EVENT_SUB_H
+#define WREN_OBJECTS_EVENT_SUB_H
 
 #include "lib/list.h"
 #include "objects/event_queue.h"
@@ -51,6 +51,11 @@ void event_sub_free(struct event_sub *s);
 long event_source_attach(struct event_sub *s);
 /* Undo event_source_attach's claims beyond the lists (an IRQ handler). */
 void event_source_detach(struct event_sub *s);
+/* The hooks event_init registers (object.h, proc/proc.h). */
+void event_watchers_notify(struct kobject *o, uint32_t what); /* mark the subscriptions o's `what` wakes */
+void event_watchers_drop(struct kobject *o);                  /* the object is going; its subscriptions first */
+void event_proc_exited(struct proc *p);                       /* p has just become a zombie */
+void event_signal_posted(struct proc *p, int sig);            /* sig is now pending for p */
 /* Is s's source ready at time `now`? If so fill in rec (consuming what reporting consumes). */
 bool event_source_check(struct event_sub *s, uint64_t now, struct wren_event *rec);
 

@@ -2,8 +2,8 @@
  * Pipes: a 4 KiB ring between a read end and a write end, each its own object, so closing
  * the last descriptor of one end is seen by the other (EOF for readers, E_PIPE for writers).
  */
-#ifndef WREN_OBJ_PIPE_H
-#define WREN_OBJ_PIPE_H
+#ifndef WREN_OBJECTS_PIPE_H
+#define WREN_OBJECTS_PIPE_H
 
 #include "obj/object.h"
 

@@ -9,8 +9,8 @@
  * or the port is unregistered, its name is freed, waiting clients fail with E_CONNREFUSED
  * and its subscribers' channels are closed.
  */
-#ifndef WREN_OBJ_PORT_H
-#define WREN_OBJ_PORT_H
+#ifndef WREN_OBJECTS_PORT_H
+#define WREN_OBJECTS_PORT_H
 
 #include <stdbool.h>
 #include <stddef.h>

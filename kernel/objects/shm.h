@@ -9,8 +9,8 @@
  * when the object is gone and no mapping is left. The object itself lives while a handle or a
  * mapping (each address space holding a region of it: one reference) names it.
  */
-#ifndef WREN_OBJ_SHM_H
-#define WREN_OBJ_SHM_H
+#ifndef WREN_OBJECTS_SHM_H
+#define WREN_OBJECTS_SHM_H
 
 #include <stdint.h>
 

@@ -4,7 +4,7 @@
  * process may move itself or a child of the same session into a new group or an existing
  * group of that session; setsid makes the caller the leader of a new session and group. A
  * session has no controlling terminal: the console keeps its own foreground group
- * (obj/console_file.c), set by ioctl from any session.
+ * (objects/console_file.c), set by ioctl from any session.
  */
 #ifndef WREN_PROC_PGROUP_H
 #define WREN_PROC_PGROUP_H

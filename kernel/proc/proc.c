@@ -6,14 +6,12 @@
 #include "arch/memlayout.h"
 #include "arch/sysreg_bits.h"
 #include "console.h"
-#include "fs/path.h"
+#include "proc/cwd.h"
 #include "fs/rootfs.h"
 #include "lib/elf.h"
 #include "lib/string.h"
 #include "mm/account.h"
 #include "mm/kmalloc.h"
-#include "objects/console_file.h"
-#include "objects/event_queue.h"
 #include "mm/kmap.h"
 #include "mm/pmm.h"
 #include "panic.h"
@@ -346,6 +344,19 @@ static int check_fd_map(const struct wren_spawn_fd *fds, unsigned nfds, struct p
     return 0;
 }
 
+const struct proc_event_hooks *proc_event_hooks;
+static struct kobject *init_stdio; /* proc_set_init_stdio */
+
+void proc_set_event_hooks(const struct proc_event_hooks *hooks)
+{
+    proc_event_hooks = hooks;
+}
+
+void proc_set_init_stdio(struct kobject *console)
+{
+    init_stdio = console;
+}
+
 static void give_fds(struct proc *p, struct proc *parent, const struct wren_spawn_fd *fds, unsigned nfds)
 {
     if (parent && nfds) {
@@ -361,9 +372,9 @@ static void give_fds(struct proc *p, struct proc *parent, const struct wren_spaw
             p->handles.h[i].flags = 0;
         return;
     }
-    struct kobject *con = console_file_open(WREN_OPEN_READ | WREN_OPEN_WRITE);
-    if (!con)
+    if (!init_stdio)
         return;
+    struct kobject *con = kobj_get(init_stdio);
     uint32_t rights = WREN_RIGHT_READ | WREN_RIGHT_WRITE | WREN_RIGHT_TRANSFER | WREN_RIGHT_DUPLICATE;
     for (int i = 0; i < 3; i++)
         handle_install(&p->handles, i ? kobj_get(con) : con, rights, i);
@@ -398,7 +409,7 @@ long proc_spawn(const char *path, const struct proc_args *a, const struct wren_s
     }
     set_name(p, path);
     give_fds(p, parent, fds, nfds);
-    p->privileged = !parent; /* the kernel's own first process only (obj/port.h) */
+    p->privileged = !parent; /* the kernel's own first process only (objects/port.h) */
     if (parent)
         signal_spawn(&p->sig, &parent->sig);
     return start_proc(p, ppid, SCHED_PRIO_NORMAL);
@@ -538,7 +549,7 @@ static _Noreturn void finish(int status)
             }
         }
     }
-    event_proc_exited(p);
+    proc_event_hooks->exited(p);
     struct proc *parent = proc_find(p->ppid);
     if (parent && parent->waiting == WAIT_CHILD)
         sched_wake(parent);
@@ -629,6 +640,11 @@ struct vm_space *user_vm(void)
 {
     struct proc *p = proc_current();
     return !p || p == &idle_proc || p->state == PROC_ZOMBIE ? 0 : &p->vm;
+}
+
+struct mem_account *user_account(void)
+{
+    return proc_current()->acct;
 }
 
 int user_current_pid(void)

@@ -39,7 +39,7 @@ struct proc {
     uint8_t stop_sig; /* while stopped (proc/signal.c): the signal that stopped it; else 0 */
     bool stop_report; /* a stop its parent has not collected yet (wait with WREN_WAIT_UNTRACED) */
     char name[PROC_NAME_MAX];
-    char *cwd;       /* current directory, canonical and kmalloc'd; NULL is the root (fs/path.h) */
+    char *cwd;       /* current directory, canonical and kmalloc'd; NULL is the root (proc/cwd.h) */
     bool privileged; /* system privilege ("sys." port names, device_open): init's, kept by fork and exec, not spawn */
     uint64_t limits[PROC_LIMITS]; /* indexed by WREN_LIMIT_* (proc/limits.h); inherited from the parent */
     struct mem_account *acct;     /* what its memory is charged to (mm/account.h); may outlive it */
@@ -89,6 +89,18 @@ static inline bool signal_interrupted(const struct proc *p)
 }
 
 void proc_init(void);
+/*
+ * The event layer above (objects/event_source.c) reports process exits and signals to the queues watching them;
+ * it registers these at start-up (event_init), before any process runs.
+ */
+struct proc_event_hooks {
+    void (*exited)(struct proc *p);                 /* p has just become a zombie */
+    void (*signal_posted)(struct proc *p, int sig); /* sig is now pending for p */
+};
+extern const struct proc_event_hooks *proc_event_hooks;
+void proc_set_event_hooks(const struct proc_event_hooks *hooks);
+/* The open console that /bin/init gets as descriptors 0-2 (kernel_main opens it; proc_spawn takes a reference). */
+void proc_set_init_stdio(struct kobject *console);
 /*
  * Start `path` (absolute, in the root file system) with the given arguments and environment;
  * the new pid or a negative E_*. The child's descriptors are the `nfds` entries of `fds`

@@ -4,7 +4,6 @@
  */
 #include "console.h"
 #include "lib/string.h"
-#include "objects/event_queue.h"
 #include "proc/proc.h"
 #include "proc/sched.h"
 #include "proc/signal.h"
@@ -44,7 +43,7 @@ void signal_post(struct proc *p, int sig)
     if (discarded(p, sig))
         return;
     p->sig.pending |= SIG_BIT(sig);
-    event_signal_posted(p, sig); /* a subscribed event queue reports it if p blocks it */
+    proc_event_hooks->signal_posted(p, sig); /* a subscribed event queue reports it if p blocks it */
     if (p->state != PROC_BLOCKED)
         return;
     /* Stopped, it acts on nothing but SIGKILL (and SIGCONT, above) until continued. */

@@ -6,8 +6,10 @@
  *
  *     while (!condition) {
  *         long err = waitq_wait(&obj->readers, deadline);
- *         if (err) return err;        // -E_TIMEDOUT, -E_INTR
+ *         if (err) return err;
  *     }
+ *
+ * (err is -E_TIMEDOUT or -E_INTR.)
  */
 #ifndef WREN_PROC_WAITQ_H
 #define WREN_PROC_WAITQ_H

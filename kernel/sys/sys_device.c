@@ -1,6 +1,6 @@
 /*
  * Device syscalls (interface/syscalls/device.yaml): user-space drivers opening devices of the
- * device tree (obj/device.c). Mapping a device is mmap's (sys_mem.c); its interrupt is an event
+ * device tree (objects/device.c). Mapping a device is mmap's (sys_mem.c); its interrupt is an event
  * subscription (sys_event.c).
  */
 #include "objects/device.h"

@@ -1,6 +1,6 @@
 /*
  * Event syscalls (interface/syscalls/event.yaml). Everything the caller gave is checked here
- * and turned into a `struct event_request`; the queue (obj/event_queue.c) then cannot fail
+ * and turned into a `struct event_request`; the queue (objects/event_queue.c) then cannot fail
  * for a reason the caller could have avoided.
  */
 #include "irq.h"

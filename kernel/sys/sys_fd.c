@@ -3,7 +3,7 @@
  * caller's handle table (obj/handle.h) whose object does byte I/O; its READ and WRITE rights
  * come from the open flags, and each call checks the right it needs before the object sees it.
  */
-#include "fs/path.h"
+#include "proc/cwd.h"
 #include "fs/ramfs_file.h"
 #include "lib/string.h"
 #include "objects/console_file.h"

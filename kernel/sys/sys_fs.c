@@ -1,5 +1,5 @@
-/* File-system syscalls (interface/syscalls/fs.yaml): names in the root ramfs, by path (fs/path.h). */
-#include "fs/path.h"
+/* File-system syscalls (interface/syscalls/fs.yaml): names in the root ramfs, by path (proc/cwd.h). */
+#include "proc/cwd.h"
 #include "fs/ramfs.h"
 #include "fs/rootfs.h"
 #include "lib/string.h"

@@ -29,7 +29,7 @@ static long map_shm(uintptr_t addr, size_t len, uint32_t prot, uint32_t flags, s
     return vm_map(user_vm(), addr, len, prot, flags & WREN_MAP_FIXED, kind, o, offset);
 }
 
-/* MAP_SHARED of a device's registers (obj/device.h): Device memory, never executable. */
+/* MAP_SHARED of a device's registers (objects/device.h): Device memory, never executable. */
 static long map_device(uintptr_t addr, size_t len, uint32_t prot, uint32_t flags, struct kobject *o, uint32_t rights,
                        uint64_t offset)
 {

@@ -1,7 +1,7 @@
 /*
  * Port syscalls (interface/syscalls/port.yaml). Arguments are checked and names copied in
  * first; a call that makes a handle checks for room in the handle table before it changes
- * anything, so the object layer (obj/port.c) never has to undo a step.
+ * anything, so the object layer (objects/port.c) never has to undo a step.
  */
 #include "objects/channel.h"
 #include "obj/handle.h"

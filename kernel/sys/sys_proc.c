@@ -1,5 +1,5 @@
 /* Process syscalls (interface/syscalls/proc.yaml). */
-#include "fs/path.h"
+#include "proc/cwd.h"
 #include "lib/string.h"
 #include "proc/limits.h"
 #include "proc/proc.h"

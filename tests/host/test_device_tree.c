@@ -20,7 +20,7 @@ static struct platform plat;
 static struct dt_range kernel[8];
 static int nkernel;
 
-// What obj/device.c's device_init takes as the kernel's: RAM, reserved memory, console, GIC.
+// What objects/device.c's device_init takes as the kernel's: RAM, reserved memory, console, GIC.
 static bool load(const char *name)
 {
     size_t size;
