@@ -1,4 +1,4 @@
-"""User-space drivers (tests/guest/rtcdriver): the PL031 real-time clock of QEMU virt opened from the
+"""User-space drivers (tests/guest/devicetest): the PL031 real-time clock of QEMU virt opened from the
 device tree, its registers mapped as device memory, two alarms taken through event_wait with the
 interrupt masked until acknowledged, the refusals of bad input, a device handed to an unprivileged
 process, a driver dying with everything held, and 1,000 open/map/close cycles without a leak.

@@ -39,13 +39,13 @@ class Shell:
         self.c.close(force=True)
 
 
-def test_initrd(build):
+def with_guest_tests(build):
     return os.path.join(build, "initrd-test.tar")
 
 
 @pytest.fixture
 def sh(build):
-    s = Shell(build, initrd=test_initrd(build))
+    s = Shell(build, initrd=with_guest_tests(build))
     yield s
     s.close()
 
