@@ -75,7 +75,7 @@ def find_test_python():
     return None
 
 
-def parse_args(argv):
+def make_parser():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--builddir", default="build", help="output directory (default: build)")
     p.add_argument("--toolchain", choices=["clang", "gnu"], default="clang",
@@ -94,7 +94,39 @@ def parse_args(argv):
     p.add_argument("--cpu", default="cortex-a72", help="QEMU CPU model (default cortex-a72)")
     p.add_argument("--bootargs", default="", help="kernel command line, e.g. 'trace=syscalls'")
     p.add_argument("--picolibc", default=PICOLIBC_DIR, help="picolibc for user programs (default: %s)" % PICOLIBC_DIR)
-    return p.parse_args(argv)
+    return p
+
+
+def parse_args(argv):
+    return make_parser().parse_args(argv)
+
+
+# What `ninja bench` needs built: the kernel, the benchmark and /bin/nop it spawns, the init and shell it boots.
+BENCH_INPUTS = "Image kernel.elf initrd-root/bin/init initrd-root/bin/sh tests/bin/bench tests/bin/nop"
+
+
+def bench_edge(args):
+    """`ninja bench` measures a release build only (tools/bench.py refuses anything else). A release configuration
+    measures itself; a debug one configures a release build of its own in <builddir>/bench, with every other option
+    the same (toolchain, picolibc, ...), builds what the benchmark needs there, and measures that."""
+    if args.build_type == "release":
+        return BENCH_INPUTS, "$python $srcdir/tools/bench.py --build $$PWD"
+    p = make_parser()
+    same = []
+    for action in p._actions:
+        if action.dest in ("help", "builddir", "build_type") or not action.option_strings:
+            continue
+        value = getattr(args, action.dest)
+        if value == p.get_default(action.dest):
+            continue
+        same += [action.option_strings[0]] if value is True else [action.option_strings[0], str(value)]
+    configure = " ".join(shlex.quote(a).replace("$", "$$")
+                         for a in same + ["--release", "--builddir"]) + " $$PWD/bench"
+    cmd = ("echo \"bench: a debug configuration; measuring the release build in $$PWD/bench instead\" && "
+           "$python $srcdir/configure.py %s && ninja -C bench %s && "
+           "$python $srcdir/tools/bench.py --build $$PWD/bench --out $$PWD/bench.json"
+           % (configure, BENCH_INPUTS))
+    return "", cmd
 
 
 def picolibc_vars(args):
@@ -200,6 +232,47 @@ def host_test_sources(test):
     return first[len("// sources:"):].split()
 
 
+def library(s, top, out):
+    """A static library of the sources under top (its headers in top/include), for some programs only:
+    the include flag its users need, and the archive; (None, None) if top has no sources."""
+    objs = []
+    inc = "$uincludes -I$srcdir/%s/include" % top
+    for f in sources(top, (".c", ".S")):
+        o = obj_name(f, os.path.dirname(out) or ".")
+        s.append("build %s: %s %s || gen_headers\n  uincludes = %s\n"
+                 % (o, "ucc" if f.endswith(".c") else "uas", "$srcdir/" + esc(f), inc))
+        objs.append(o)
+    if not objs:
+        return None
+    s.append("build %s: ar %s\n" % (out, " ".join(objs)))
+    return (inc, out)
+
+
+def programs(s, top, bindir, lib=None, skip=()):
+    """Each directory top/<name>/ is one program: objects and <name>.elf under the build's top/, stripped into
+    bindir/<name>. Returns the stripped outputs."""
+    out = []
+    root = os.path.join(SRC, top)
+    for prog in sorted(os.listdir(root)) if os.path.isdir(root) else []:
+        files = sources(os.path.join(top, prog), (".c", ".S")) if prog not in skip else []
+        if not files:
+            continue
+        pobjs = []
+        for f in files:
+            o = obj_name(f, top)
+            s.append("build %s: %s %s || gen_headers\n" % (o, "ucc" if f.endswith(".c") else "uas", "$srcdir/" + esc(f)))
+            if lib:
+                s.append("  uincludes = %s\n" % lib[0])
+            pobjs.append(o)
+        s.append("build %s/%s.elf: ulink %s | %suserlib/libwren.a $libc $libgcc $srcdir/userlib/user.ld\n"
+                 % (top, prog, " ".join(pobjs), lib[1] + " " if lib else ""))
+        if lib:
+            s.append("  libs = %s\n" % lib[1])
+        s.append("build %s/%s: ustrip %s/%s.elf\n" % (bindir, prog, top, prog))
+        out.append("%s/%s" % (bindir, prog))
+    return out
+
+
 def build_statements(args):
     s = []
     src = "$srcdir/"
@@ -243,22 +316,18 @@ def build_statements(args):
     uobjs.append("userlib/gen_syscalls.o")
     s.append("build userlib/libwren.a: ar %s\n" % " ".join(uobjs))
 
-    programs = []
-    user_root = os.path.join(SRC, "user")
-    for prog in sorted(os.listdir(user_root)) if os.path.isdir(user_root) else []:
-        files = sources(os.path.join("user", prog), (".c", ".S"))
-        if not files:
-            continue
-        pobjs = []
-        for f in files:
-            o = obj_name(f, "user")
-            s.append("build %s: %s %s || gen_headers\n" % (o, "ucc" if f.endswith(".c") else "uas", src + esc(f)))
-            pobjs.append(o)
-        s.append("build user/%s.elf: ulink %s | userlib/libwren.a $libc $libgcc $srcdir/userlib/user.ld\n"
-                 % (prog, " ".join(pobjs)))
-        s.append("build initrd-root/bin/%s: ustrip user/%s.elf\n" % (prog, prog))
-        programs.append("initrd-root/bin/%s" % prog)
-    s.append("build initrd.tar: mkinitrd %s | $srcdir/tools/mkinitrd.py\n" % " ".join(programs))
+    # User programs and drivers become /bin of the default initrd; guest tests (tests/guest/, with their
+    # check library) get a /bin of their own, packed only into the test initrd (default + tests).
+    driver_lib = library(s, "drivers/lib", "drivers/libdriver.a")
+    check_lib = library(s, "tests/guest/lib", "tests/libcheck.a")
+    system = programs(s, "user", "initrd-root/bin")
+    system += programs(s, "drivers", "initrd-root/bin", driver_lib, skip=("lib",))
+    tests = programs(s, "tests/guest", "tests/bin", check_lib, skip=("lib",))
+    s.append("build initrd.tar: mkinitrd %s | $srcdir/tools/mkinitrd.py\n" % " ".join(system))
+    s.append("build initrd-test.tar: mkinitrd %s %s | $srcdir/tools/mkinitrd.py\n"
+             "  roots = --root initrd-root --root bin=tests/bin\n" % (" ".join(system), " ".join(tests)))
+    s.append("build guest_tests: phony %s\n" % " ".join(tests))
+    s.append("build bench_inputs: phony %s\n" % BENCH_INPUTS)
 
     # Host unit tests (ASan + UBSan) and their DTB fixtures.
     host = []
@@ -276,7 +345,7 @@ def build_statements(args):
         host.append("host/%s" % name)
     s.append("build host_tests: phony %s\n" % " ".join(host))
 
-    s.append("build all: phony Image kernel.elf initrd.tar userlib/libwren.a host_tests\n")
+    s.append("build all: phony Image kernel.elf initrd.tar initrd-test.tar userlib/libwren.a host_tests\n")
     return "".join(s)
 
 
@@ -309,6 +378,7 @@ def main(argv):
         "QEMU_MACHINE": qemu_machine, "QEMU_CPU": args.cpu, "QEMU_MEMORY": args.memory,
         "QEMU_SMP": args.smp, "BOOTARGS": args.bootargs,
         "BUILD_TYPE": args.build_type, "TOOLCHAIN": args.toolchain,
+        "BENCH_DEPS": bench_edge(args)[0], "BENCH_CMD": bench_edge(args)[1],
     }
     with open(os.path.join(SRC, "build.ninja.in")) as f:
         text = f.read()
@@ -318,7 +388,7 @@ def main(argv):
     if left:
         fail("build.ninja.in: configure.py has no value for %s" % ", ".join(sorted(set(left))))
     configure_deps = ["$srcdir/configure.py", "$srcdir/build.ninja.in"] + \
-        ["$srcdir/" + d for d in source_dirs("kernel", "userlib", "user", "tests/host")] + \
+        ["$srcdir/" + d for d in source_dirs("kernel", "userlib", "user", "drivers", "tests/guest", "tests/host")] + \
         ["$srcdir/" + t for t in sources("tests/host", (".c",))]
     text += "\nbuild build.ninja: configure | %s\n" % " ".join(configure_deps)
     text += build_statements(args)

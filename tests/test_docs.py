@@ -84,7 +84,7 @@ def test_docs_name_files_that_exist(build):
     bad = []
     for doc in HAND_DOCS:
         text = open(os.path.join(REPO, doc)).read()
-        for p in re.findall(r"`((?:kernel|user|userlib|tools|tests|gen|interface|docs)/[^` ]*)`", text):
+        for p in re.findall(r"`((?:kernel|user|userlib|drivers|tools|tests|gen|interface|docs)/[^` ]*)`", text):
             p = p.rstrip("/")
             if "<" in p or "*" in p:
                 continue

@@ -1,4 +1,4 @@
-"""Event queues (user/eventtest): subscriptions over 120 pipes, level against edge, channels,
+"""Event queues (tests/guest/eventtest): subscriptions over 120 pipes, level against edge, channels,
 timers, timeouts, child exits, signals, posted values, interrupts and 1,000 queues without a leak; every
 check in the program must pass, and the kernel must get every page back."""
 import re

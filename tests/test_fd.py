@@ -1,4 +1,4 @@
-"""File descriptors and pipes (user/fdtest): every check in the program must pass, and the
+"""File descriptors and pipes (tests/guest/fdtest): every check in the program must pass, and the
 kernel must get every page back."""
 import re
 

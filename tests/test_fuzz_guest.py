@@ -1,4 +1,4 @@
-"""The in-guest syscall fuzzer (user/sysfuzz): random syscalls with hostile arguments must
+"""The in-guest syscall fuzzer (tests/guest/sysfuzz): random syscalls with hostile arguments must
 never panic or hang the kernel, and must not leak memory. The seed is printed; the same seed
 replays the same run. WREN_SYSFUZZ_SYSCALLS sets a longer run."""
 import os

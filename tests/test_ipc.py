@@ -1,4 +1,4 @@
-"""IPC channels (user/ipctest): every check in the program must pass, and the
+"""IPC channels (tests/guest/ipctest): every check in the program must pass, and the
 kernel must get every page back."""
 import re
 

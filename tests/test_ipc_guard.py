@@ -1,4 +1,4 @@
-"""A hostile peer on channels (user/ipcguard): forged kernel-only messages (Close) are refused on every send path,
+"""A hostile peer on channels (tests/guest/ipcguard): forged kernel-only messages (Close) are refused on every send path,
 and every transfer that could close a cycle of handles in flight is refused, with nothing left behind after many
 attempts, while legal chains still work. The old kernel accepted both (a Close from a live peer; cycles that kept
 their channel ends, and a port's name, alive for ever)."""

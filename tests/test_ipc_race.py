@@ -1,4 +1,4 @@
-"""The call fast path against waits that end another way (user/ipcrace): a receive that timed out, a call that
+"""The call fast path against waits that end another way (tests/guest/ipcrace): a receive that timed out, a call that
 timed out, a signal, a SIGKILL and a stop just before a call. The old kernel handed the CPU to a receiver that was
 ready, not blocked (debug: an assertion in sched_handoff; release: a hang or "a finished thread was scheduled
 again"); every check must pass and the kernel must get every page back."""

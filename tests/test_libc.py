@@ -1,4 +1,4 @@
-"""The C library: user/libctest exercises picolibc over userlib's system layer (userlib/libc/)
+"""The C library: tests/guest/libctest exercises picolibc over userlib's system layer (userlib/libc/)
 from inside the guest; this checks its verdicts and what its children printed."""
 import os
 import re
@@ -9,7 +9,7 @@ import subprocess
 import yaml
 
 from qemu import boot
-from test_syscalls import make_initrd
+from test_syscalls import make_initrd, program_bytes
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -25,7 +25,7 @@ def test_libctest(build, tmp_path):
     assert "libctest: printf says 42 3.141593\n" in r.output, r.output
     assert "libctest: fputs to stderr\n" in r.output, r.output
     # A failed assert names the expression, file, line and function before SIGABRT ends the child.
-    assert re.search(r'assertion "1 \+ 1 == 3" failed: file "[^"]*user/libctest/processes\.c", line \d+, '
+    assert re.search(r'assertion "1 \+ 1 == 3" failed: file "[^"]*tests/guest/libctest/processes\.c", line \d+, '
                      r'function: child_main\n', r.output), r.output
     # exit() flushed a line without a newline, and ran the atexit handler.
     assert "libctest child: no newline at the end\n" in r.output, r.output
@@ -49,7 +49,7 @@ def test_errno_table_covers_every_error():
 def test_minimal_program_stays_small(build):
     """Linking every program against picolibc must not cost a program that uses none of it:
     /bin/nop keeps a single loadable segment (its text), under a page."""
-    elf = open(os.path.join(build, "initrd-root", "bin", "nop"), "rb").read()
+    elf = program_bytes(build, "nop")
     phoff = struct.unpack_from("<Q", elf, 32)[0]
     phentsize, phnum = struct.unpack_from("<HH", elf, 54)
     headers = [struct.unpack_from("<II5Q", elf, phoff + i * phentsize) for i in range(phnum)]

@@ -1,4 +1,4 @@
-"""Memory accounting and the out-of-memory policy (issue 11, symptom 6): user/memacct as init."""
+"""Memory accounting and the out-of-memory policy (issue 11, symptom 6): tests/guest/memacct as init."""
 import re
 
 from qemu import boot

@@ -1,5 +1,5 @@
 """Memory management seen from a user program: the kernel's W^X map, mmap/munmap/mprotect
-with demand paging and no leaks (user/memcheck), and faults that end only the program:
+with demand paging and no leaks (tests/guest/memcheck), and faults that end only the program:
 touching an unmapped page, writing a read-only one."""
 import re
 
@@ -90,7 +90,7 @@ def test_out_of_memory_ends_the_program_not_the_kernel(build, tmp_path):
 
 
 def test_big_pages_and_prot_none(build, tmp_path):
-    # user/bigpages: 2 MiB blocks on first touch, split by munmap/mprotect, fork, PROT_NONE; then every page back.
+    # tests/guest/bigpages: 2 MiB blocks on first touch, split by munmap/mprotect, fork, PROT_NONE; then every page back.
     r = boot(build, timeout=60, initrd=make_initrd(tmp_path, build, program="bigpages"))
     r.require_clean_poweroff()
     assert "FAIL" not in r.output, r.output
@@ -104,7 +104,7 @@ def test_big_pages_and_prot_none(build, tmp_path):
 
 
 def test_out_of_memory_ends_or_refuses_only_the_asker(build, tmp_path):
-    # user/oomtest: a hog child is ended, a child filling the ramfs gets E_NOMEM, a forked child breaking
+    # tests/guest/oomtest: a hog child is ended, a child filling the ramfs gets E_NOMEM, a forked child breaking
     # copy-on-write with too little memory is ended; after each every page is back and /bin/nop still runs.
     r = boot(build, memory="256M", timeout=180, initrd=make_initrd(tmp_path, build, program="oomtest", extra=["nop"]))
     r.require_clean_poweroff()

@@ -1,4 +1,4 @@
-"""Named ports (user/porttest): every check in the program must pass, and the kernel must
+"""Named ports (tests/guest/porttest): every check in the program must pass, and the kernel must
 get every page back."""
 import re
 

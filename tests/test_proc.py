@@ -1,12 +1,11 @@
-"""Processes and the scheduler, driven from inside the guest by user/proctest."""
-import os
+"""Processes and the scheduler, driven from inside the guest by tests/guest/proctest."""
 import re
 import struct
 
 import pytest
 
 from qemu import boot
-from test_syscalls import make_initrd
+from test_syscalls import make_initrd, program_bytes
 
 
 def writable_and_executable(elf):
@@ -22,7 +21,7 @@ def writable_and_executable(elf):
 
 @pytest.mark.parametrize("gic", [2, 3])
 def test_proctest(build, tmp_path, gic):
-    child = open(os.path.join(build, "initrd-root", "bin", "child"), "rb").read()
+    child = program_bytes(build, "child")
     files = {"bin/notelf": b"#!/bin/sh\necho not an executable\n" * 8, "bin/wx": writable_and_executable(child),
              "bin/child2": child}
     r = boot(build, gic=gic, timeout=90,

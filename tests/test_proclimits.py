@@ -1,5 +1,5 @@
 """Hostile programs against the process table and the CPU (issue 11, symptoms 7 and 8), driven from inside the
-guest by user/proclimtest: the priority limit, WREN_LIMIT_PROCESSES on a tree, kill(-1) kept to the caller's
+guest by tests/guest/proclimtest: the priority limit, WREN_LIMIT_PROCESSES on a tree, kill(-1) kept to the caller's
 session and off its leader, and the slots kept for init."""
 import re
 

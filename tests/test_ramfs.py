@@ -1,20 +1,18 @@
-"""The RAM file system in the guest: user/fstest drives the file-system syscalls and spawns
+"""The RAM file system in the guest: tests/guest/fstest drives the file-system syscalls and spawns
 programs from nested and renamed paths; initrds written in GNU and pax formats load with
 their long names whole; a malformed entry is reported and skipped while the boot goes on."""
-import io
-import os
 import re
 import tarfile
 
 from qemu import boot
-from test_syscalls import make_initrd
+from test_syscalls import make_initrd, program_bytes
 
 LONG_GNU = "deep/" + "g" * 150 + "/gnu-file"
 LONG_PAX = "pax/" + "p" * 200 + "/pax-file"
 
 
 def program(build, name):
-    return open(os.path.join(build, "initrd-root", "bin", name), "rb").read()
+    return program_bytes(build, name)
 
 
 def fstest_files(build):

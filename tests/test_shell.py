@@ -1,5 +1,6 @@
 """The shell on the console, driven like a person at a terminal (pexpect): /bin/init starts
-/bin/sh from the default initrd; commands are typed with Enter (CR) and their output read back."""
+/bin/sh from the test initrd (build/initrd-test.tar: the default initrd plus the guest tests, since some
+commands typed here are tests: oom, proclimtest); commands are typed with Enter (CR) and their output read back."""
 import os
 import re
 import time
@@ -38,9 +39,13 @@ class Shell:
         self.c.close(force=True)
 
 
+def with_guest_tests(build):
+    return os.path.join(build, "initrd-test.tar")
+
+
 @pytest.fixture
 def sh(build):
-    s = Shell(build)
+    s = Shell(build, initrd=with_guest_tests(build))
     yield s
     s.close()
 

@@ -1,6 +1,6 @@
 """Shared memory and memory-mapped files seen from user programs: shared-memory objects mapped
-by several processes, handed over channels with reduced rights (user/shmtest), and private
-mappings of ramfs files (user/mapfile); every page, object and heap allocation comes back."""
+by several processes, handed over channels with reduced rights (tests/guest/shmtest), and private
+mappings of ramfs files (tests/guest/mapfile); every page, object and heap allocation comes back."""
 import re
 
 from qemu import boot

@@ -1,4 +1,4 @@
-"""Signals, process groups and sessions: user/sigtest checks handlers, sigreturn, masks,
+"""Signals, process groups and sessions: tests/guest/sigtest checks handlers, sigreturn, masks,
 default actions, groups, SIGCHLD, EINTR, SIGPIPE, SIGSEGV handlers and forged frames from
 inside the guest, and job control (stop, continue) and SA_RESTART; Ctrl-C typed on the console reaches the foreground process group."""
 import errno

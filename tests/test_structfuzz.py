@@ -1,4 +1,4 @@
-"""The structure-building guest fuzzer (user/structfuzz): chains and cycles of handles in
+"""The structure-building guest fuzzer (tests/guest/structfuzz): chains and cycles of handles in
 flight, receives with timeouts racing calls, huge address ranges under a watchdog, priority
 and limit changes with fork bursts and kill(-1), forged kernel messages and huge shared
 memory must never panic, hang or stall the kernel, and after every round memory, kernel

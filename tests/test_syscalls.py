@@ -15,16 +15,30 @@ from qemu import boot
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
+def program_path(build, name):
+    """A program as the build packs it: a system program or driver (build/initrd-root/bin, the default
+    initrd's /bin) or a guest test (build/tests/bin, only in test initrds)."""
+    for d in (("initrd-root", "bin"), ("tests", "bin")):
+        path = os.path.join(build, *d, name)
+        if os.path.exists(path):
+            return path
+    raise FileNotFoundError("no program %r in %s/initrd-root/bin or %s/tests/bin" % (name, build, build))
+
+
+def program_bytes(build, name):
+    with open(program_path(build, name), "rb") as f:
+        return f.read()
+
+
 def make_initrd(tmp_path, build, init_bytes=None, program=None, extra=(), files=None):
     """An initrd whose /bin/init is `program` (or raw bytes), plus the programs in `extra`
     and, from `files`, raw files by path inside the archive (e.g. {"bin/junk": b"..."})."""
     root = tmp_path / "root"
     (root / "bin").mkdir(parents=True)
-    data = init_bytes if init_bytes is not None else \
-        open(os.path.join(build, "initrd-root", "bin", program), "rb").read()
+    data = init_bytes if init_bytes is not None else program_bytes(build, program)
     (root / "bin" / "init").write_bytes(data)
     for name in extra:
-        (root / "bin" / name).write_bytes(open(os.path.join(build, "initrd-root", "bin", name), "rb").read())
+        (root / "bin" / name).write_bytes(program_bytes(build, name))
     for path, content in (files or {}).items():
         (root / path).parent.mkdir(parents=True, exist_ok=True)
         (root / path).write_bytes(content)
@@ -62,7 +76,7 @@ def test_user_fault_ends_the_program_not_the_kernel(build, tmp_path):
 
 
 def elf_init(build):
-    return open(os.path.join(build, "initrd-root", "bin", "init"), "rb").read()
+    return program_bytes(build, "init")
 
 
 BAD_EXECUTABLES = {

@@ -1,4 +1,4 @@
-"""Kernel object teardown never recurses (user/teardowntest): a chain of thousands of channel
+"""Kernel object teardown never recurses (tests/guest/teardowntest): a chain of thousands of channel
 ends, each in flight in the queue of the next, goes when its head is closed or its process
 exits, the kernel survives, and every object and page comes back. On a kernel whose destroy
 recursed once per link this overflowed the 16 KiB kernel stack (a panic, or silent corruption

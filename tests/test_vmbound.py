@@ -1,4 +1,4 @@
-"""Long operations are bounded (user/vmbound, issue 11): mprotect, munmap, mmap and fork over a 1 TiB reservation,
+"""Long operations are bounded (tests/guest/vmbound, issue 11): mprotect, munmap, mmap and fork over a 1 TiB reservation,
 event_wait, write and debug_write with vast sizes each finish in milliseconds without pulling in memory, while a
 sleeping process keeps its deadlines; code rewritten and made executable again runs the new code."""
 import re

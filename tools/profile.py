@@ -3,14 +3,15 @@
 
     tools/profile.py [--build build] KEY [N1 N2]
 
-Boots the benchmark initrd twice with `/bin/init KEY N` (user/bench runs only that benchmark,
+Boots the benchmark initrd twice with `/bin/init KEY N` (tests/guest/bench runs only that benchmark,
 N operations), under `qemu -singlestep -d exec`, which logs the PC of every instruction
 executed. Counting the PCs per function in both runs and subtracting, then dividing by
 N2 - N1, leaves exactly the instructions one operation costs: boot, warm-up and reporting
 are the same in both runs and cancel out. Kernel PCs are named from kernel.elf, user PCs
 from the benchmark program's ELF.
 
-Use a --release build: its figures are the ones docs/benchmarks.md reports.
+Use a --release build: its figures are the ones docs/benchmarks.md reports (`ninja -C build bench` leaves one in
+build/bench/, the default --build).
 """
 import argparse
 import bisect
@@ -62,14 +63,15 @@ def histogram(build, key, n, timeout):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--build", default="build")
+    ap.add_argument("--build", default=os.path.join("build", "bench"))
     ap.add_argument("--timeout", type=int, default=600)
     ap.add_argument("key")
     ap.add_argument("n1", type=int, nargs="?", default=200)
     ap.add_argument("n2", type=int, nargs="?", default=400)
     args = ap.parse_args()
+    bench.require_release(args.build)
 
-    syms = Symbols(os.path.join(args.build, "kernel.elf"), os.path.join(args.build, "initrd-root", "bin", "bench"))
+    syms = Symbols(os.path.join(args.build, "kernel.elf"), os.path.join(args.build, "tests", "bin", "bench"))
     a = histogram(args.build, args.key, args.n1, args.timeout)
     b = histogram(args.build, args.key, args.n2, args.timeout)
     per_fn = collections.Counter()

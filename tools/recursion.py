@@ -8,7 +8,7 @@ another function g (a tail call: it does not). Every strongly connected componen
 recursion whose depth the code, not the stack, must bound. Those that are bounded are listed in ALLOWED below, each
 with its bound; anything else is printed and the exit status is 1 (tests/test_teardown.py runs this). Calls through
 function pointers (blr: an object's ops, the page-table ops) do not show here; the guest tests cover those
-(object teardown: user/teardowntest).
+(object teardown: tests/guest/teardowntest).
 """
 import argparse
 import re

@@ -1,12 +1,12 @@
 /*
- * rtcdriver: run as /bin/init by tests/test_devices.py. A user-space driver for a real device,
- * QEMU virt's PL031 real-time clock: it opens the device from the device tree, maps its
- * registers, watches the time advance, programs two alarms and takes both interrupts through an
- * event queue (the kernel masks the level-sensitive line when it fires, until the driver has
- * cleared the device and acknowledged). Then the refusals (bad names, the kernel's own devices,
- * no privilege, bad pointers, mappings beyond the registers), a device passed to an unprivileged
- * process, a driver that dies holding everything, and 1,000 open/map/unmap/close cycles that
- * must give every object, handle and page back.
+ * devicetest: run as /bin/init by tests/test_devices.py. The device syscalls a user-space driver uses, on a real
+ * device, QEMU virt's PL031 real-time clock (the driver itself is drivers/rtc): it opens the device from the device
+ * tree, maps its registers, watches the time advance, programs two alarms and takes both interrupts through an
+ * event queue (the kernel masks the level-sensitive line when it fires, until the driver has cleared the device and
+ * acknowledged). Then the refusals (bad names, the kernel's own devices, no privilege, bad pointers, mappings beyond
+ * the registers), a device passed to an unprivileged process, a driver that dies holding everything, and 1,000
+ * open/map/unmap/close cycles that must give every object, handle and page back. It makes the syscalls itself, not
+ * through drivers/lib, so that each refusal is checked as the kernel gives it.
  *
  * PL031 registers, from the ARM PrimeCell Real Time Clock (PL031) Technical Reference Manual
  * (ARM DDI 0224), section 3.2 "Summary of RTC registers" and 3.3 "Register descriptions": RTCDR
@@ -338,7 +338,7 @@ static void no_leaks(void)
 
 int main(void)
 {
-    wren_check_begin("rtcdriver");
+    wren_check_begin("devicetest");
     struct wren_kernel_stats k0 = wren_check_kstats();
     the_clock();
     refusals();

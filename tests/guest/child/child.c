@@ -1,5 +1,5 @@
 /*
- * child: a helper program for user/proctest. argv[1] says what to do:
+ * child: a helper program for tests/guest/proctest. argv[1] says what to do:
  *   exit N      exit with status N
  *   fault       execute a breakpoint (killed by the kernel)
  *   spin MS     burn the CPU for MS milliseconds, then exit 0
