@@ -130,3 +130,40 @@ def test_docs_numbers_match_the_defines():
                 assert defines[name] == int(value), "%s says %s is %s; the kernel has %d" % (
                     doc, name, value, defines[name])
     assert checked, "no `NAME` (N) claim found to check"
+
+
+def _kernel_sources():
+    return sorted(p for p in _tracked_files() if p.startswith("kernel/"))
+
+
+def _doc_path_names(text):
+    """Every path a backticked word of `text` names, with `x.[ch]` standing for x.c and x.h."""
+    names = set()
+    for word in re.findall(r"`([^`\s]+)`", text):
+        word = word.rstrip(",.;:")
+        m = re.fullmatch(r"(.*)\.\[([a-zA-Z]+)\]", word)
+        names.update(m.group(1) + "." + ext for ext in m.group(2)) if m else names.add(word)
+    return names
+
+
+def test_kernel_md_names_every_kernel_source():
+    """docs/kernel.md names each file under kernel/ by a path with at least its directory
+    (`mm/pmm.c`, `kernel/mm/pmm.c` or `mm/pmm.[ch]`), so a bare `pmm.c` in the wrong section cannot
+    pass for it, and a new file is not done until the walk-through says what it is."""
+    names = _doc_path_names(open(os.path.join(REPO, "docs", "kernel.md")).read())
+    missing = []
+    for path in _kernel_sources():
+        parts = path.split("/")
+        suffixes = {"/".join(parts[i:]) for i in range(len(parts) - 1)}
+        if not suffixes & names:
+            missing.append(path)
+    assert not missing, "docs/kernel.md does not name %d kernel files:\n%s" % (len(missing), "\n".join(missing))
+
+
+def test_kernel_md_names_no_file_that_is_gone():
+    """The other direction: a path under kernel/ that docs/kernel.md names must exist."""
+    sources = set(_kernel_sources())
+    text = open(os.path.join(REPO, "docs", "kernel.md")).read()
+    stale = sorted(n for n in _doc_path_names(text) if n.startswith("kernel/") and
+                   re.search(r"\.(c|h|S|ld)$", n) and not re.search(r"[<*]", n) and n not in sources)
+    assert not stale, "docs/kernel.md names files that do not exist: %s" % stale
