@@ -34,6 +34,11 @@ long handle_close(struct handle_table *t, long h, long bad)
     return 0;
 }
 
+void handle_close_entry(struct handle_table *t, struct handle *e)
+{
+    handle_close(t, handle_number(t, e), 0);
+}
+
 void handle_close_all(struct handle_table *t)
 {
     while (t->top)
