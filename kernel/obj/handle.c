@@ -26,17 +26,17 @@ long handle_close(struct handle_table *t, long h, long bad)
     struct handle *e = handle_entry(t, h);
     if (!e)
         return bad;
-    struct kobject *o = e->obj;
-    *e = (struct handle){0};
-    while (t->top && !t->h[t->top - 1].obj)
-        t->top--;
-    kobj_put(o); /* last: destroy may wake others, who must not see the entry half-closed */
+    handle_close_entry(t, e);
     return 0;
 }
 
 void handle_close_entry(struct handle_table *t, struct handle *e)
 {
-    handle_close(t, handle_number(t, e), 0);
+    struct kobject *o = e->obj;
+    *e = (struct handle){0};
+    while (t->top && !t->h[t->top - 1].obj)
+        t->top--;
+    kobj_put(o); /* last: destroy may wake others, who must not see the entry half-closed */
 }
 
 void handle_close_all(struct handle_table *t)
