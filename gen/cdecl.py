@@ -11,6 +11,10 @@ TRACE_KINDS = ("SYSARG_INT", "SYSARG_UINT", "SYSARG_HEX", "SYSARG_SIZE", "SYSARG
                "SYSARG_HANDLE", "SYSARG_FD", "SYSARG_FLAGS", "SYSARG_ENUM")
 
 KERNEL_PTR_TYPES = {"in": "user_in_ptr", "out": "user_out_ptr", "inout": "user_inout_ptr"}
+# A pointer with a `len:` argument reaches the handler as one of these (pointer + length).
+KERNEL_BUF_TYPES = {"in": "user_in_buf", "out": "user_out_buf", "inout": "user_inout_buf"}
+# What a handler receives for a looked-up handle or fd (ifmodel.PASS_MODES).
+KERNEL_LOOKUP_TYPES = {"object": "struct kobject *", "entry": "struct handle *"}
 
 
 def c_hex(value, width=0):
@@ -53,10 +57,29 @@ def arg_int_ctype(arg, iface):
     return m.HANDLE_TYPES[arg.type]
 
 
+def looked_up(arg):
+    """Does the dispatcher look this handle or fd up (rather than pass its number)?"""
+    return arg.type in m.HANDLE_TYPES and arg.pass_ != "number"
+
+
+def length_args(call):
+    """Names of the arguments that are another argument's `len:`: they travel inside its user_*_buf."""
+    return {arg.len for arg in call.args if arg.type == "ptr" and arg.len is not None}
+
+
+def kernel_args(call):
+    """The arguments sys_<name> has parameters for: all but the lengths of user buffers."""
+    lengths = length_args(call)
+    return [arg for arg in call.args if arg.name not in lengths]
+
+
 def kernel_param(arg, iface):
-    """`user_out_ptr buf`, `uint32_t prot` ... as sys_<name> receives it."""
+    """`user_out_buf buf`, `struct kobject *ch`, `uint32_t prot` ... as sys_<name> receives it."""
     if arg.type == "ptr":
-        return f"{KERNEL_PTR_TYPES[arg.dir]} {arg.name}"
+        kinds = KERNEL_BUF_TYPES if arg.len is not None else KERNEL_PTR_TYPES
+        return f"{kinds[arg.dir]} {arg.name}"
+    if looked_up(arg):
+        return f"{KERNEL_LOOKUP_TYPES[arg.pass_]}{arg.name}"
     return f"{arg_int_ctype(arg, iface)} {arg.name}"
 
 
@@ -96,9 +119,11 @@ def _params(call, fn, iface):
 
 
 def kernel_proto(call, iface):
+    args = kernel_args(call)
+    params = ", ".join(kernel_param(arg, iface) for arg in args) if args else "void"
     if call.noreturn:
-        return f"_Noreturn void sys_{call.name}({_params(call, kernel_param, iface)})"
-    return f"long sys_{call.name}({_params(call, kernel_param, iface)})"
+        return f"_Noreturn void sys_{call.name}({params})"
+    return f"long sys_{call.name}({params})"
 
 
 def user_proto(call, iface):
@@ -107,15 +132,79 @@ def user_proto(call, iface):
     return f"long wren_{call.name}({_params(call, user_param, iface)})"
 
 
-def dispatch_expr(arg, index, iface):
+def dispatch_expr(arg, index, iface, call=None):
     """How the dispatcher turns raw register args[index] into the typed parameter.
 
     Narrow integers are truncated on purpose: AAPCS64 leaves the upper bits of
     a register holding a 32-bit argument undefined, so they carry no meaning.
+    A looked-up handle is the local variable the lookup filled in.
     """
     if arg.type == "ptr":
+        if arg.len is not None and call is not None:
+            at = [a.name for a in call.args].index(arg.len)
+            length = call.args[at]
+            return (f"({KERNEL_BUF_TYPES[arg.dir]}){{ {{ args[{index}] }}, "
+                    f"({arg_int_ctype(length, iface)})args[{at}] }}")
         return f"({KERNEL_PTR_TYPES[arg.dir]}){{ args[{index}] }}"
+    if looked_up(arg):
+        return arg.name if arg.pass_ == "object" else f"entry_{arg.name}"
     return f"({arg_int_ctype(arg, iface)})args[{index}]"
+
+
+def shared_lookup(call, arg):
+    """The earlier argument whose lookup `arg` may share when both name the same handle, or None.
+
+    Two `pass: object` handles of one object type (a server's reply and receive
+    channel, usually one handle): when the numbers are equal the first lookup's
+    validity and type checks hold for the second too, and one reference serves
+    both, which keeps reply_receive as cheap as one lookup.
+    """
+    if arg.type != "handle" or arg.pass_ != "object" or arg.nullable or arg.object in (None, "any"):
+        return None
+    for other in call.args:
+        if other is arg:
+            return None
+        if other.type == "handle" and other.pass_ == "object" and other.object == arg.object:
+            return other
+    return None
+
+
+def lookup_lines(arg, index, iface, call=None):
+    """The dispatcher's lookup of handle or fd args[index]: C statements, one a line.
+
+    Checks only, no reference yet, so a later argument's failure has nothing to
+    undo: validity, then type, then rights, each with the error the interface
+    lists for it (ifcheck._lookup_errors decides which must be listed).
+    """
+    ctype = arg_int_ctype(arg, iface)
+    entry = f"entry_{arg.name}"
+    fd = arg.type == "fd"
+    mask = " | ".join(f"WREN_RIGHT_{name.upper()}" for name, _ in arg.rights)
+    rights = [f"if (~{entry}->rights & ({mask}))",
+              f"\treturn -E_{'BADF' if fd else 'ACCES'}; /* {arg.name} lacks a right */"] if arg.rights else []
+    checks = [f"{entry} = handle_entry(handles, ({ctype})args[{index}]);",
+              f"if (!{entry})",
+              f"\treturn -E_{'BADF' if fd else 'BADHANDLE'}; /* {arg.name} is not open */"]
+    if not fd and arg.object not in (None, "any"):
+        checks += [f"if ({entry}->obj->type != WREN_OBJECT_{arg.object.upper()})",
+                   f"\treturn -E_WRONGTYPE; /* {arg.name} is not a {arg.object} */"]
+    checks += rights
+    shared = shared_lookup(call, arg) if call is not None else None
+    if shared is not None:
+        other = f"entry_{shared.name}"
+        at = call.args.index(shared)
+        return ([f"struct handle *{entry} = {other};",
+                 f"if (!{other} || ({ctype})args[{index}] != ({ctype})args[{at}]) {{"] +
+                ["\t" + line for line in checks] +
+                ["} else {", f"\t/* {arg.name} is the handle {shared.name} is: checked already but for its rights */"] +
+                ["\t" + line for line in rights] + ["}"]) if rights else \
+               ([f"struct handle *{entry} = {other};",
+                 f"if (!{other} || ({ctype})args[{index}] != ({ctype})args[{at}]) {{"] +
+                ["\t" + line for line in checks] + ["}"])
+    if arg.nullable:
+        return ([f"struct handle *{entry} = 0;", f"if (({ctype})args[{index}] != -1) {{"] +
+                ["\t" + line for line in checks] + ["}"])
+    return [f"struct handle *{checks[0]}"] + checks[1:]
 
 
 def trace_kind(arg):

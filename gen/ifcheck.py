@@ -222,6 +222,23 @@ class Checker:
                 self.diag.error(call.where, f"{what} must list error FAULT: '{arg.name}' is a "
                                             f"user pointer")
                 listed = listed | {"FAULT"}
+            for code, why in _lookup_errors(arg):
+                if code not in listed:
+                    self.diag.error(call.where, f"{what} must list error {code}: the generated "
+                                                f"dispatcher returns it when '{arg.name}' {why}")
+                    listed = listed | {code}
+        self._restartable(call, what, listed)
+
+    def _restartable(self, call, what, listed):
+        """Only a call that can be interrupted can be made again after the signal."""
+        if not call.restartable:
+            return
+        if not call.blocking:
+            self.diag.error(call.where, f"{what} is restartable but not blocking: only a call "
+                                        f"that waits can be interrupted by a signal")
+        elif "INTR" not in listed:
+            self.diag.error(call.where, f"{what} is restartable, so it must list error INTR "
+                                        f"(what it returns when the handler does not restart it)")
 
     def _pointer(self, call, arg, what, args):
         pointee_ok = (arg.of in m.INTEGERS or arg.of in m.REGISTER_INTEGERS
@@ -251,6 +268,10 @@ class Checker:
                                            f"length argument, or 'count: <n>'")
 
     def _handle(self, arg, what):
+        if arg.nullable and arg.pass_ != "object":
+            self.diag.error(arg.at("nullable"), f"{what} is nullable, which needs 'pass: object' "
+                                                f"(-1 reaches the handler as NULL), not "
+                                                f"'pass: {arg.pass_}'")
         if arg.object is None:
             return
         if arg.object != "any" and arg.object not in self.objects:
@@ -277,6 +298,25 @@ class Checker:
                 if self.iface.syscall(op) is None:
                     self.diag.error(where, f"scheme '{scheme.name}' lists operation '{op}', "
                                            f"which is not a syscall")
+
+
+def _lookup_errors(arg):
+    """(error, when) for each check the dispatcher makes on a handle or fd it looks up.
+
+    A descriptor that is not open, or lacks the right, is E_BADF (POSIX); a
+    handle gives E_BADHANDLE, E_WRONGTYPE and E_ACCES apart.
+    """
+    if arg.type not in ("handle", "fd") or arg.pass_ == "number":
+        return []
+    if arg.type == "fd":
+        return [("BADF", "is not an open descriptor" +
+                 (" or lacks a right it needs" if arg.rights else ""))]
+    codes = [("BADHANDLE", "is not an open handle")]
+    if arg.object not in (None, "any"):
+        codes.append(("WRONGTYPE", f"is not a {arg.object}"))
+    if arg.rights:
+        codes.append(("ACCES", "lacks a right it needs"))
+    return codes
 
 
 def check(iface, diag):

@@ -22,8 +22,8 @@ MSG_HEADER_STRUCT, MSG_STRUCT, EVENT_STRUCT = "msg_header", "msg", "event"
 # Keys that only make sense for some argument types.
 _ARG_TYPE_KEYS = {
     "dir": ("ptr",), "user": ("ptr",), "of": ("ptr",), "len": ("ptr",),
-    "count": ("ptr",), "nullable": ("ptr",),
-    "object": ("handle",), "rights": ("handle", "fd"),
+    "count": ("ptr",), "nullable": ("ptr", "handle"),
+    "object": ("handle",), "rights": ("handle", "fd"), "pass": ("handle", "fd"),
     "flags": ("flags",), "enum": ("enum",),
 }
 
@@ -355,12 +355,13 @@ class Loader:
         r = MapReader(self.diag, item.path, node, what, line,
                       required=("name", "number", "summary", "doc", "blocking", "returns",
                                 "errors"),
-                      optional=("args", "see_also"))
+                      optional=("args", "see_also", "restartable"))
         name = r.name()
         number = r.integer("number", 0, m.MAX_SYSCALL_NUMBER)
         summary = r.text("summary", one_line=True)
         doc = r.text("doc")
         blocking = r.boolean("blocking")
+        restartable = bool(r.boolean("restartable")) if r.has("restartable") else False
         returns, returns_doc = self._returns(item, r, what)
 
         args = []
@@ -394,7 +395,7 @@ class Loader:
         # Kept even when other keys are broken (those were reported) so that
         # references to it from see_also, schemes and other files still resolve.
         return m.Syscall(name, number, summary, doc, blocking, args, returns, returns_doc,
-                         errors, see_also, family, r.where(), r.where("number"))
+                         errors, see_also, family, r.where(), r.where("number"), restartable)
 
     def _returns(self, item, r, what):
         node = r.mapping("returns")
@@ -445,12 +446,26 @@ class Loader:
                 self.diag.error(r.where(), f"handle {what} needs 'rights:' listing the rights "
                                            f"it requires (may be [])")
             arg.rights = r.names("rights", "right")
+            arg.nullable = bool(r.boolean("nullable")) if r.has("nullable") else False
+            self._pass(r, what, arg)
         elif atype == "fd":
             arg.rights = r.names("rights", "right")
+            self._pass(r, what, arg)
         elif atype in ("flags", "enum"):
             arg.ref = self._set_ref(r, what, atype)
         # Kept without a doc (reported) so that `len:` references still resolve.
         return arg if name is not None else None
+
+    def _pass(self, r, what, arg):
+        """`pass:`, what the handler receives for a handle or fd (ifmodel.PASS_MODES)."""
+        if not r.has("pass"):
+            return
+        mode = r.raw("pass")
+        if mode not in m.PASS_MODES:
+            self.diag.error(r.where("pass"), f"'pass' of {what} must be object, entry or number, "
+                                             f"not {mode!r}")
+            return
+        arg.pass_ = mode
 
     def _pointer(self, r, what, arg):
         """Pointer keys: direction, user-ness, element type and length."""

@@ -39,6 +39,12 @@ POINTEE_EXTRA = {"char": "char"}
 ARG_TYPES = sorted(INTEGERS) + sorted(REGISTER_INTEGERS) + sorted(HANDLE_TYPES) + [
     "flags", "enum", "ptr"]
 RETURN_TYPES = ("i64", "noreturn")
+# What sys_<name> receives for a handle or fd argument (docs/interface.md, "Handle arguments"):
+#  object - the dispatcher looks the handle up, checks type and rights and passes the object
+#           with a reference it drops after the handler returns (the default);
+#  entry  - the same checks, then the caller's handle-table entry itself, no reference taken;
+#  number - the raw number, for calls whose handle work is their whole job (close).
+PASS_MODES = ("object", "entry", "number")
 POINTER_DIRS = ("in", "out", "inout")
 # Widths a flags or enum set may have.
 VALUE_SET_TYPES = ("u8", "u16", "u32", "u64")
@@ -160,6 +166,8 @@ class Arg:
     # handle / fd
     object: Optional[str] = None
     rights: List[str] = field(default_factory=list)
+    # What the handler receives (PASS_MODES): the looked-up object, the checked entry, or the number.
+    pass_: str = "object"
     # flags / enum
     ref: Optional[str] = None
     # positions of individual keys, for cross-reference errors
@@ -191,6 +199,8 @@ class Syscall:
     family: str
     where: object
     number_where: object = None
+    # May the kernel make it again after a signal whose handler has WREN_SIGACTION_RESTART?
+    restartable: bool = False
 
     @property
     def noreturn(self):

@@ -104,7 +104,7 @@ def syscall_view(call, iface, family):
             "index": index,
             "kernel": cdecl.kernel_param(arg, iface),
             "user_type": cdecl.user_type(arg, iface).strip(),
-            "dispatch": cdecl.dispatch_expr(arg, index, iface),
+            "dispatch": cdecl.dispatch_expr(arg, index, iface, call),
             # Pointers to anything wider than a byte must be aligned for it: the kernel copies whole values.
             "align_type": (cdecl.pointee_ctype(arg) if arg.type == "ptr" and
                            cdecl.pointee_ctype(arg) not in ("void", "char") else None),
@@ -116,9 +116,19 @@ def syscall_view(call, iface, family):
             "flags": arg.ref if arg.type == "flags" else None,
             "enum": arg.ref if arg.type == "enum" else None,
         })
+    lookups = [(arg, index) for index, arg in enumerate(call.args) if cdecl.looked_up(arg)]
+    by_name = {a["name"]: a for a in args}
     return {
         "name": call.name,
         "upper": call.upper,
+        "restartable": call.restartable,
+        # What the dispatcher passes sys_<name>, in order (user-buffer lengths ride inside their buffer).
+        "params": [by_name[arg.name] for arg in cdecl.kernel_args(call)],
+        # Lookups of handle and fd arguments: the checks, then the objects given a reference for the call.
+        "lookup_lines": [line for arg, index in lookups for line in cdecl.lookup_lines(arg, index, iface, call)],
+        "refs": [{"name": arg.name, "nullable": arg.nullable,
+                  "shares": getattr(cdecl.shared_lookup(call, arg), "name", None)}
+                 for arg, _ in lookups if arg.pass_ == "object"],
         "number": call.number,
         "hex": cdecl.c_hex(call.number, 3),
         "summary": call.summary,

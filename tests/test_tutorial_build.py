@@ -79,7 +79,7 @@ def test_tutorial_end_to_end(tree):
     assert want in r.stdout, r.stdout
     gen = tree / "build" / "gen"
     assert "#define SYS_GET_ABI_VERSION 0x801" in (gen / "include" / "wren" / "abi.h").read_text()
-    assert "long sys_get_abi_version(user_out_ptr buf, size_t buf_len);" in \
+    assert "long sys_get_abi_version(user_out_buf buf);" in \
         (gen / "kernel" / "syscall_table.h").read_text()
     assert "wren_get_abi_version" in (gen / "userlib" / "syscalls.S").read_text()
     assert "get_abi_version" in (gen / "docs" / "syscalls.md").read_text()

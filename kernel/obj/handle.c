@@ -26,12 +26,17 @@ long handle_close(struct handle_table *t, long h, long bad)
     struct handle *e = handle_entry(t, h);
     if (!e)
         return bad;
+    handle_close_entry(t, e);
+    return 0;
+}
+
+void handle_close_entry(struct handle_table *t, struct handle *e)
+{
     struct kobject *o = e->obj;
     *e = (struct handle){0};
     while (t->top && !t->h[t->top - 1].obj)
         t->top--;
     kobj_put(o); /* last: destroy may wake others, who must not see the entry half-closed */
-    return 0;
 }
 
 void handle_close_all(struct handle_table *t)

@@ -69,6 +69,13 @@ static inline long handle_get(struct handle_table *t, long h, uint16_t type, uin
 
 /* Close entry h: 0 or `bad`. */
 long handle_close(struct handle_table *t, long h, long bad);
+/* Close the open entry `e` of t (one the dispatcher checked for a `pass: entry` argument). */
+void handle_close_entry(struct handle_table *t, struct handle *e);
+/* The number of the open entry `e` of t. */
+static inline long handle_number(const struct handle_table *t, const struct handle *e)
+{
+    return e - t->h;
+}
 /* Close every entry (process exit), or only those marked HANDLE_CLOEXEC (exec). */
 void handle_close_all(struct handle_table *t);
 void handle_close_on_exec(struct handle_table *t);

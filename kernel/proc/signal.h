@@ -7,7 +7,7 @@
  * process, or nothing for SIGCHLD) or a user handler entered with a saved frame on the user
  * stack, which sigreturn restores. Posting a signal that is not blocked to a process blocked
  * in the kernel wakes it; the interrupted call returns -E_INTR (see signal_interrupted),
- * unless it is one of the restartable calls (syscall.c) and the signal's handler has
+ * unless it is a restartable call (`restartable: true` in interface/syscalls/) and the handler has
  * WREN_SIGACTION_RESTART, or no handler runs at all (a stop and a SIGCONT): then the call is
  * made again (signal_syscall_interrupted, signal_deliver).
  *
@@ -62,7 +62,7 @@ void signal_deliver(struct trap_frame *tf);
  */
 void signal_fault(const struct trap_frame *tf, const char *reason, bool far_valid);
 /*
- * The current process's restartable syscall (read, write, wait) returns -E_INTR; x0 was its
+ * The current process's restartable syscall (syscall_restartable) returns -E_INTR; x0 was its
  * first argument. signal_deliver decides whether it is made again.
  */
 void signal_syscall_interrupted(uint64_t x0);

@@ -25,11 +25,11 @@ void test_overflow_kernel_stack(void)
 }
 #endif
 
-long sys_debug_write(user_in_ptr buf, size_t len)
+long sys_debug_write(user_in_buf buf)
 {
 #ifdef WREN_DEBUG
     if (test_kstack_overflow)
         test_overflow_kernel_stack();
 #endif
-    return console_write_user(buf, len);
+    return console_write_user(buf.ptr, buf.len);
 }

@@ -6,45 +6,37 @@
 #include "objects/device.h"
 #include "obj/handle.h"
 #include "proc/proc.h"
+#include "sys/handles.h"
 #include "syscall_table.h"
 
 #define DEVICE_RIGHTS (WREN_RIGHT_READ | WREN_RIGHT_WRITE | WREN_RIGHT_MAP | WREN_RIGHT_TRANSFER | WREN_RIGHT_DUPLICATE)
 
-static struct handle_table *my_table(void)
-{
-    return &proc_current()->handles;
-}
-
-long sys_device_open(user_in_ptr name, size_t name_len)
+long sys_device_open(user_in_buf name)
 {
     char buf[DT_DEVICE_NAME_MAX];
 
     /* The privilege first: an unprivileged caller learns nothing about the tree. */
     if (!proc_current()->privileged)
         return -E_PERM;
-    if (name_len == 0)
+    if (name.len == 0)
         return -E_INVAL;
-    if (name_len > DT_DEVICE_NAME_MAX)
+    if (name.len > DT_DEVICE_NAME_MAX)
         return -E_NAMETOOLONG;
-    if (copy_from_user(buf, name, name_len))
+    if (copy_from_user(buf, name.ptr, name.len))
         return -E_FAULT;
     struct kobject *o;
-    long err = device_open(buf, name_len, &o);
+    long err = device_open(buf, name.len, &o);
     if (err)
         return err;
-    long h = handle_install(my_table(), o, DEVICE_RIGHTS, 0);
+    long h = handle_install(caller_handles(), o, DEVICE_RIGHTS, 0);
     if (h < 0)
         kobj_put(o); /* closes it again */
     return h;
 }
 
-long sys_device_info(wren_handle_t device, user_out_ptr info)
+long sys_device_info(struct kobject *device, user_out_ptr info)
 {
-    struct kobject *o;
-    long err = handle_get(my_table(), device, WREN_OBJECT_DEVICE, WREN_RIGHT_READ, -E_BADHANDLE, &o);
-    if (err)
-        return err;
-    const struct dt_device *dt = device_desc(o);
+    const struct dt_device *dt = device_desc(device);
     struct wren_device_info di = {
         .base = dt->base,
         .size = dt->size,
@@ -53,6 +45,5 @@ long sys_device_info(wren_handle_t device, user_out_ptr info)
         .intid = dt->intid,
         .irq_edge = dt->edge,
     };
-    kobj_put(o);
     return copy_to_user(info, &di, sizeof(di)) ? -E_FAULT : 0;
 }

@@ -9,18 +9,9 @@
 #include "obj/handle.h"
 #include "proc/proc.h"
 #include "proc/waitq.h"
+#include "sys/handles.h"
 #include "syscall_table.h"
 #include "timer.h"
-
-static struct handle_table *my_table(void)
-{
-    return &proc_current()->handles;
-}
-
-static long get_queue(wren_handle_t queue, uint32_t rights, struct kobject **o)
-{
-    return handle_get(my_table(), queue, WREN_OBJECT_EVENT_QUEUE, rights, -E_BADHANDLE, o);
-}
 
 long sys_event_queue_create(void)
 {
@@ -28,7 +19,7 @@ long sys_event_queue_create(void)
     long err = event_queue_create(&q);
     if (err)
         return err;
-    long h = handle_install(my_table(), q, WREN_OBJECT_EVENT_QUEUE_RIGHTS, 0);
+    long h = handle_install(caller_handles(), q, WREN_OBJECT_EVENT_QUEUE_RIGHTS, 0);
     if (h < 0)
         kobj_put(q);
     return h;
@@ -40,7 +31,7 @@ long sys_event_queue_create(void)
  */
 static long watched_object(struct event_request *r)
 {
-    struct handle_table *t = my_table();
+    struct handle_table *t = caller_handles();
     bool ipc = r->type == WREN_EVENT_IPC_READY;
     uint32_t right = r->type == WREN_EVENT_FD_WRITABLE ? WREN_RIGHT_WRITE : WREN_RIGHT_READ;
     long h = r->source >= HANDLE_MAX ? -1 : (long)r->source;
@@ -68,7 +59,7 @@ static long watched_object(struct event_request *r)
 static long device_irq(struct event_request *r)
 {
     long h = r->source >= HANDLE_MAX ? -1 : (long)r->source;
-    long err = handle_get(my_table(), h, WREN_OBJECT_DEVICE, WREN_RIGHT_READ, -E_BADHANDLE, &r->obj);
+    long err = handle_get(caller_handles(), h, WREN_OBJECT_DEVICE, WREN_RIGHT_READ, -E_BADHANDLE, &r->obj);
     if (err)
         return err;
     const struct dt_device *dt = device_desc(r->obj);
@@ -110,10 +101,9 @@ static long check_source(struct event_request *r)
     }
 }
 
-long sys_event_subscribe(wren_handle_t queue, uint32_t type, uint64_t source, uint64_t arg, uint32_t flags,
+long sys_event_subscribe(struct kobject *queue, uint32_t type, uint64_t source, uint64_t arg, uint32_t flags,
                          uint64_t cookie)
 {
-    struct kobject *q;
     struct event_request r = {
         .type = type,
         .flags = flags,
@@ -123,74 +113,49 @@ long sys_event_subscribe(wren_handle_t queue, uint32_t type, uint64_t source, ui
         .owner = proc_current()->pid,
     };
 
-    long ret = get_queue(queue, WREN_RIGHT_READ, &q);
-    if (ret)
-        return ret;
+    long ret;
     if ((type != WREN_EVENT_TIMER && arg) || (type != WREN_EVENT_TIMER && (flags & WREN_SUBSCRIBE_ABSOLUTE)))
         ret = -E_INVAL;
     else
         ret = check_source(&r);
     if (!ret)
-        ret = event_subscribe(q, &r);
+        ret = event_subscribe(queue, &r);
     kobj_put(r.obj); /* the subscription keeps no reference: it ends when the object does */
-    kobj_put(q);
     return ret;
 }
 
-long sys_event_unsubscribe(wren_handle_t queue, uint32_t id)
+long sys_event_unsubscribe(struct kobject *queue, uint32_t id)
 {
-    struct kobject *q;
-    long ret = get_queue(queue, WREN_RIGHT_READ, &q);
-    if (ret)
-        return ret;
-    ret = event_unsubscribe(q, id);
-    kobj_put(q);
-    return ret;
+    return event_unsubscribe(queue, id);
 }
 
-long sys_event_wait(wren_handle_t queue, user_out_ptr events, uint32_t max, int64_t timeout_ns)
+long sys_event_wait(struct kobject *queue, user_out_buf events, int64_t timeout_ns)
 {
-    struct kobject *q;
-    long ret = get_queue(queue, WREN_RIGHT_READ, &q);
-    if (ret)
-        return ret;
-    /* No wait can return more than a queue holds: a bigger `max` must not make the check below fault in (and so
-     * allocate) pages of a vast buffer. */
-    if (max > EVENT_WAIT_MAX)
-        max = EVENT_WAIT_MAX;
-    if (max == 0 || timeout_ns < -1)
+    long ret;
+    /* No wait can return more than a queue holds: a bigger `max` (events.len) must not make the check below fault in
+     * (and so allocate) pages of a vast buffer. */
+    if (events.len > EVENT_WAIT_MAX)
+        events.len = EVENT_WAIT_MAX;
+    if (events.len == 0 || timeout_ns < -1)
         ret = -E_INVAL;
     /* Checked before anything is taken off the queue, so records are not lost to a bad buffer. */
-    else if (!user_writable(events, (size_t)max * sizeof(struct wren_event)))
+    else if (!user_writable(events.ptr, (size_t)events.len * sizeof(struct wren_event)))
         ret = -E_FAULT;
     else {
         uint64_t deadline = timeout_ns < 0 ? WAITQ_FOREVER : waitq_deadline_after((uint64_t)timeout_ns);
-        ret = event_wait(q, events, max, deadline, timeout_ns == 0);
+        ret = event_wait(queue, events.ptr, events.len, deadline, timeout_ns == 0);
     }
-    kobj_put(q);
     return ret;
 }
 
-long sys_event_irq_ack(wren_handle_t queue, uint32_t id)
+long sys_event_irq_ack(struct kobject *queue, uint32_t id)
 {
-    struct kobject *q;
-    long ret = get_queue(queue, WREN_RIGHT_READ, &q);
-    if (ret)
-        return ret;
-    ret = event_irq_ack(q, id);
-    kobj_put(q);
-    return ret;
+    return event_irq_ack(queue, id);
 }
 
-long sys_event_post(wren_handle_t queue, uint64_t data)
+long sys_event_post(struct kobject *queue, uint64_t data)
 {
-    struct kobject *q;
-    long ret = get_queue(queue, WREN_RIGHT_SIGNAL, &q);
-    if (ret)
-        return ret;
-    ret = event_post(q, proc_current()->pid, data);
-    kobj_put(q);
-    return ret;
+    return event_post(queue, proc_current()->pid, data);
 }
 
 long sys_event_irq_raise(uint32_t intid)

@@ -1,7 +1,8 @@
 /*
  * File-descriptor syscalls (interface/syscalls/fd.yaml). A descriptor is an entry of the
  * caller's handle table (obj/handle.h) whose object does byte I/O; its READ and WRITE rights
- * come from the open flags, and each call checks the right it needs before the object sees it.
+ * come from the open flags. The dispatcher looks each descriptor up and checks the right the
+ * call needs (E_BADF when it is missing, as POSIX says) before the object sees it.
  */
 #include "proc/cwd.h"
 #include "fs/ramfs_file.h"
@@ -10,7 +11,7 @@
 #include "obj/handle.h"
 #include "objects/pipe.h"
 #include "panic.h"
-#include "proc/proc.h"
+#include "sys/handles.h"
 #include "syscall_table.h"
 
 /* Rights a descriptor opened with `flags` carries. */
@@ -24,32 +25,14 @@ static uint32_t fd_rights(uint32_t flags)
     return r;
 }
 
-static struct handle_table *my_table(void)
-{
-    return &proc_current()->handles;
-}
-
-/* The object behind fd, which must allow `rights` (a missing right is E_BADF, as POSIX says). */
-static long fd_get(wren_fd_t fd, uint32_t rights, struct kobject **o)
-{
-    long err = handle_get(my_table(), fd, 0, 0, -E_BADF, o);
-    if (err)
-        return err;
-    if ((handle_entry(my_table(), fd)->rights & rights) != rights) {
-        kobj_put(*o);
-        return -E_BADF;
-    }
-    return 0;
-}
-
 /* Give `o` (the caller's reference) a descriptor, or drop it and return the error. */
 static long fd_install(struct kobject *o, uint32_t flags)
 {
-    long fd = handle_install(my_table(), o, fd_rights(flags), 0);
+    long fd = handle_install(caller_handles(), o, fd_rights(flags), 0);
     if (fd < 0)
         kobj_put(o);
     else if (flags & WREN_OPEN_CLOEXEC)
-        handle_entry(my_table(), fd)->flags |= HANDLE_CLOEXEC;
+        handle_entry(caller_handles(), fd)->flags |= HANDLE_CLOEXEC;
     return fd;
 }
 
@@ -64,14 +47,14 @@ static long open_path(const char *path, size_t len, uint32_t flags, struct kobje
     return ramfs_open(path, len, flags, out);
 }
 
-long sys_open(user_in_ptr path, size_t path_len, uint32_t flags)
+long sys_open(user_in_buf path, uint32_t flags)
 {
     static char buf[PATH_BUF_SIZE]; /* one CPU, and open does not block before it is done with it */
     struct kobject *o;
 
     if (!(flags & (WREN_OPEN_READ | WREN_OPEN_WRITE)))
         return -E_INVAL;
-    long len = path_from_user(buf, path, path_len);
+    long len = path_from_user(buf, path.ptr, path.len);
     if (len < 0)
         return len;
     long err = open_path(buf, (size_t)len, flags, &o);
@@ -82,53 +65,38 @@ long sys_open(user_in_ptr path, size_t path_len, uint32_t flags)
 
 long sys_close(wren_fd_t fd)
 {
-    return handle_close(my_table(), fd, -E_BADF);
+    return handle_close(caller_handles(), fd, -E_BADF);
 }
 
-long sys_read(wren_fd_t fd, user_out_ptr buf, size_t count)
+long sys_read(struct kobject *fd, user_out_buf buf)
 {
-    struct kobject *o;
-    long ret = fd_get(fd, WREN_RIGHT_READ, &o);
-    if (ret)
-        return ret;
-    if (o->file_type == WREN_FILE_TYPE_DIRECTORY)
-        ret = -E_ISDIR;
-    else
-        ret = o->ops->read ? o->ops->read(o, buf, count) : -E_NOTSUP;
-    kobj_put(o);
-    return ret;
+    if (fd->file_type == WREN_FILE_TYPE_DIRECTORY)
+        return -E_ISDIR;
+    return fd->ops->read ? fd->ops->read(fd, buf.ptr, buf.len) : -E_NOTSUP;
 }
 
-long sys_write(wren_fd_t fd, user_in_ptr buf, size_t count)
+long sys_write(struct kobject *fd, user_in_buf buf)
 {
-    struct kobject *o;
-    long ret = fd_get(fd, WREN_RIGHT_WRITE, &o);
-    if (ret)
-        return ret;
-    ret = o->ops->write ? o->ops->write(o, buf, count) : -E_NOTSUP;
-    kobj_put(o);
-    return ret;
+    return fd->ops->write ? fd->ops->write(fd, buf.ptr, buf.len) : -E_NOTSUP;
 }
 
-long sys_dup(wren_fd_t fd)
+long sys_dup(struct handle *fd)
 {
-    struct handle *e = handle_entry(my_table(), fd);
-    if (!e)
-        return -E_BADF;
-    long nfd = handle_install(my_table(), kobj_get(e->obj), e->rights, 0);
+    struct handle *e = fd;
+    long nfd = handle_install(caller_handles(), kobj_get(e->obj), e->rights, 0);
     if (nfd < 0)
         kobj_put(e->obj);
     return nfd;
 }
 
-long sys_dup2(wren_fd_t old_fd, wren_fd_t new_fd)
+long sys_dup2(struct handle *old_fd, wren_fd_t new_fd)
 {
-    struct handle_table *t = my_table();
-    struct handle *e = handle_entry(t, old_fd);
+    struct handle_table *t = caller_handles();
+    struct handle *e = old_fd;
 
-    if (!e || new_fd < 0 || new_fd >= HANDLE_MAX)
+    if (new_fd < 0 || new_fd >= HANDLE_MAX)
         return -E_BADF;
-    if (old_fd == new_fd)
+    if (handle_number(t, e) == new_fd)
         return new_fd;
     struct kobject *o = kobj_get(e->obj);
     uint32_t rights = e->rights;
@@ -138,49 +106,33 @@ long sys_dup2(wren_fd_t old_fd, wren_fd_t new_fd)
     return new_fd;
 }
 
-long sys_lseek(wren_fd_t fd, int64_t offset, uint32_t whence)
+long sys_lseek(struct kobject *fd, int64_t offset, uint32_t whence)
 {
-    struct kobject *o;
-    long ret = fd_get(fd, 0, &o);
-    if (ret)
-        return ret;
-    ret = o->ops->lseek ? o->ops->lseek(o, offset, whence) : -E_SPIPE;
-    kobj_put(o);
-    return ret;
+    return fd->ops->lseek ? fd->ops->lseek(fd, offset, whence) : -E_SPIPE;
 }
 
-long sys_fstat(wren_fd_t fd, user_out_ptr st)
+long sys_fstat(struct kobject *fd, user_out_ptr st)
 {
-    struct kobject *o;
     struct wren_stat s = {0};
-    long ret = fd_get(fd, 0, &o);
-    if (ret)
-        return ret;
-    s.type = o->file_type;
-    s.open_flags = o->open_flags;
+    long ret = 0;
+    s.type = fd->file_type;
+    s.open_flags = fd->open_flags;
     s.block_size = 4096;
-    if (o->ops->fstat)
-        ret = o->ops->fstat(o, &s);
-    kobj_put(o);
+    if (fd->ops->fstat)
+        ret = fd->ops->fstat(fd, &s);
     if (!ret && copy_to_user(st, &s, sizeof(s)))
         ret = -E_FAULT;
     return ret;
 }
 
-long sys_ioctl(wren_fd_t fd, uint32_t cmd, uint64_t arg)
+long sys_ioctl(struct kobject *fd, uint32_t cmd, uint64_t arg)
 {
-    struct kobject *o;
-    long ret = fd_get(fd, 0, &o);
-    if (ret)
-        return ret;
-    ret = o->ops->ioctl ? o->ops->ioctl(o, cmd, arg) : -E_NOTTY;
-    kobj_put(o);
-    return ret;
+    return fd->ops->ioctl ? fd->ops->ioctl(fd, cmd, arg) : -E_NOTTY;
 }
 
 long sys_pipe(user_out_ptr fds, uint32_t flags)
 {
-    struct handle_table *t = my_table();
+    struct handle_table *t = caller_handles();
     struct kobject *r, *w;
 
     if (flags & ~(WREN_OPEN_NONBLOCK | WREN_OPEN_CLOEXEC))
@@ -201,11 +153,9 @@ long sys_pipe(user_out_ptr fds, uint32_t flags)
     return 0;
 }
 
-long sys_set_cloexec(wren_fd_t fd, uint32_t enable)
+long sys_set_cloexec(struct handle *fd, uint32_t enable)
 {
-    struct handle *e = handle_entry(my_table(), fd);
-    if (!e)
-        return -E_BADF;
+    struct handle *e = fd;
     long old = (e->flags & HANDLE_CLOEXEC) != 0;
     if (enable)
         e->flags |= HANDLE_CLOEXEC;

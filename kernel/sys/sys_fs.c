@@ -10,44 +10,44 @@
 static char kpath[PATH_BUF_SIZE];
 static char kpath2[PATH_BUF_SIZE];
 
-long sys_mkdir(user_in_ptr path, size_t path_len)
+long sys_mkdir(user_in_buf path)
 {
-    long len = path_from_user(kpath, path, path_len);
+    long len = path_from_user(kpath, path.ptr, path.len);
     return len < 0 ? len : ramfs_mkdir(rootfs(), kpath, (size_t)len, 0755);
 }
 
-long sys_rmdir(user_in_ptr path, size_t path_len)
+long sys_rmdir(user_in_buf path)
 {
-    long len = path_from_user(kpath, path, path_len);
+    long len = path_from_user(kpath, path.ptr, path.len);
     return len < 0 ? len : ramfs_rmdir(rootfs(), kpath, (size_t)len);
 }
 
-long sys_unlink(user_in_ptr path, size_t path_len)
+long sys_unlink(user_in_buf path)
 {
-    long len = path_from_user(kpath, path, path_len);
+    long len = path_from_user(kpath, path.ptr, path.len);
     return len < 0 ? len : ramfs_unlink(rootfs(), kpath, (size_t)len);
 }
 
-long sys_rename(user_in_ptr old, size_t old_len, user_in_ptr new, size_t new_len)
+long sys_rename(user_in_buf old, user_in_buf new)
 {
-    long len = path_from_user(kpath, old, old_len);
-    long len2 = len < 0 ? len : path_from_user(kpath2, new, new_len);
+    long len = path_from_user(kpath, old.ptr, old.len);
+    long len2 = len < 0 ? len : path_from_user(kpath2, new.ptr, new.len);
     return len2 < 0 ? len2 : ramfs_rename(rootfs(), kpath, (size_t)len, kpath2, (size_t)len2);
 }
 
-long sys_truncate(user_in_ptr path, size_t path_len, uint64_t size)
+long sys_truncate(user_in_buf path, uint64_t size)
 {
     struct ramfs_node *n;
-    long len = path_from_user(kpath, path, path_len);
+    long len = path_from_user(kpath, path.ptr, path.len);
     int err = len < 0 ? (int)len : ramfs_lookup(rootfs(), kpath, (size_t)len, &n);
     return err ? err : ramfs_truncate(rootfs(), n, size);
 }
 
-long sys_stat(user_in_ptr path, size_t path_len, user_out_ptr st)
+long sys_stat(user_in_buf path, user_out_ptr st)
 {
     struct ramfs_node *n;
     struct wren_stat ks;
-    long len = path_from_user(kpath, path, path_len);
+    long len = path_from_user(kpath, path.ptr, path.len);
     int err = len < 0 ? (int)len : ramfs_lookup(rootfs(), kpath, (size_t)len, &n);
     if (err)
         return err;
@@ -56,14 +56,14 @@ long sys_stat(user_in_ptr path, size_t path_len, user_out_ptr st)
     return copy_to_user(st, &ks, sizeof(ks)) ? -E_FAULT : 0;
 }
 
-long sys_readdir(user_in_ptr path, size_t path_len, uint64_t index, user_out_ptr entry)
+long sys_readdir(user_in_buf path, uint64_t index, user_out_ptr entry)
 {
     struct ramfs_node *dir, *child;
     struct wren_dirent d;
     struct wren_stat ks;
     const char *name;
     size_t len;
-    long plen = path_from_user(kpath, path, path_len);
+    long plen = path_from_user(kpath, path.ptr, path.len);
     int err = plen < 0 ? (int)plen : ramfs_lookup(rootfs(), kpath, (size_t)plen, &dir);
     if (!err)
         err = ramfs_readdir(dir, index, &name, &len, &child);
@@ -80,17 +80,17 @@ long sys_readdir(user_in_ptr path, size_t path_len, uint64_t index, user_out_ptr
     return copy_to_user(entry, &d, sizeof(d)) ? -E_FAULT : 0;
 }
 
-long sys_chdir(user_in_ptr path, size_t path_len)
+long sys_chdir(user_in_buf path)
 {
-    long len = path_from_user(kpath, path, path_len);
+    long len = path_from_user(kpath, path.ptr, path.len);
     return len < 0 ? len : path_chdir(kpath, (size_t)len);
 }
 
-long sys_getcwd(user_out_ptr buf, size_t buf_len)
+long sys_getcwd(user_out_buf buf)
 {
     const char *cwd = path_cwd(proc_current());
     size_t n = strlen(cwd) + 1;
-    if (buf_len < n)
+    if (buf.len < n)
         return -E_RANGE;
-    return copy_to_user(buf, cwd, n) ? -E_FAULT : (long)(n - 1);
+    return copy_to_user(buf.ptr, cwd, n) ? -E_FAULT : (long)(n - 1);
 }

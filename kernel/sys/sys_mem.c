@@ -5,13 +5,9 @@
 #include "obj/handle.h"
 #include "objects/shm.h"
 #include "proc/proc.h"
+#include "sys/handles.h"
 #include "syscall_table.h"
 #include "user.h"
-
-static struct handle_table *my_table(void)
-{
-    return &proc_current()->handles;
-}
 
 /* MAP_SHARED of a shared-memory object through a handle with `rights`. */
 static long map_shm(uintptr_t addr, size_t len, uint32_t prot, uint32_t flags, struct kobject *o, uint32_t rights,
@@ -84,11 +80,13 @@ long sys_mmap(uintptr_t addr, size_t len, uint32_t prot, uint32_t flags, wren_fd
     }
     if (len == 0 || (offset & (PMM_PAGE_SIZE - 1)))
         return -E_INVAL;
-    struct kobject *o;
-    long ret = handle_get(my_table(), fd, 0, 0, -E_BADF, &o);
-    if (ret)
-        return ret;
-    uint32_t rights = handle_entry(my_table(), fd)->rights;
+    /* `fd` is looked up here, not by the dispatcher (pass: number): an anonymous mapping ignores it. */
+    struct handle *e = handle_entry(caller_handles(), fd);
+    if (!e)
+        return -E_BADF;
+    struct kobject *o = kobj_get(e->obj); /* vm_map may drop other mappings, whose release must not free it */
+    uint32_t rights = e->rights;
+    long ret;
     if (o->type == WREN_OBJECT_SHM)
         ret = map_shm(addr, len, prot, flags, o, rights, offset);
     else if (o->type == WREN_OBJECT_FILE)
@@ -131,19 +129,13 @@ long sys_shm_create(uint64_t size)
     if (err)
         return err;
     uint32_t rights = WREN_RIGHT_READ | WREN_RIGHT_WRITE | WREN_RIGHT_MAP | WREN_RIGHT_TRANSFER | WREN_RIGHT_DUPLICATE;
-    long h = handle_install(my_table(), o, rights, 0);
+    long h = handle_install(caller_handles(), o, rights, 0);
     if (h < 0)
         kobj_put(o);
     return h;
 }
 
-long sys_shm_size(wren_handle_t shm)
+long sys_shm_size(struct kobject *shm)
 {
-    struct kobject *o;
-    long err = handle_get(my_table(), shm, WREN_OBJECT_SHM, 0, -E_BADHANDLE, &o);
-    if (err)
-        return err;
-    long size = (long)shm_size(o);
-    kobj_put(o);
-    return size;
+    return (long)shm_size(shm);
 }

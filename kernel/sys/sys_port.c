@@ -8,19 +8,15 @@
 #include "objects/port.h"
 #include "proc/proc.h"
 #include "proc/waitq.h"
+#include "sys/handles.h"
 #include "syscall_table.h"
 
 /* What a subscriber may do with its end: read, pass on, duplicate; never send. */
 #define SUBSCRIBER_RIGHTS (WREN_OBJECT_CHANNEL_RIGHTS & ~WREN_RIGHT_WRITE)
 
-static struct handle_table *my_table(void)
-{
-    return &proc_current()->handles;
-}
-
 static bool table_full(void)
 {
-    return handle_count(my_table()) >= HANDLE_MAX;
+    return handle_count(caller_handles()) >= HANDLE_MAX;
 }
 
 /* Copy a port name into buf (PORT_NAME_MAX bytes): 0 or E_*. */
@@ -33,38 +29,29 @@ static long fetch_name(char *buf, user_in_ptr name, size_t len)
     return copy_from_user(buf, name, len) ? -E_FAULT : 0;
 }
 
-static long get_port(wren_handle_t port, uint32_t rights, struct kobject **o)
-{
-    return handle_get(my_table(), port, WREN_OBJECT_PORT, rights, -E_BADHANDLE, o);
-}
-
-long sys_port_register(user_in_ptr name, size_t name_len)
+long sys_port_register(user_in_buf name)
 {
     char buf[PORT_NAME_MAX];
     struct kobject *port;
 
-    long err = fetch_name(buf, name, name_len);
+    long err = fetch_name(buf, name.ptr, name.len);
     if (err)
         return err;
-    if (port_name_restricted(buf, name_len) && !proc_current()->privileged)
+    if (port_name_restricted(buf, name.len) && !proc_current()->privileged)
         return -E_PERM;
     if (table_full())
         return -E_MFILE;
-    err = port_register(buf, name_len, &port);
+    err = port_register(buf, name.len, &port);
     if (err)
         return err;
-    return handle_install(my_table(), port, WREN_OBJECT_PORT_RIGHTS, 0);
+    return handle_install(caller_handles(), port, WREN_OBJECT_PORT_RIGHTS, 0);
 }
 
-long sys_port_unregister(wren_handle_t port)
+long sys_port_unregister(struct handle *port)
 {
-    struct kobject *o;
-    long err = get_port(port, 0, &o);
-    if (err)
-        return err;
-    port_unregister(o);
-    kobj_put(o);
-    return handle_close(my_table(), port, -E_BADHANDLE);
+    port_unregister(port->obj); /* the entry still holds the port */
+    handle_close_entry(caller_handles(), port);
+    return 0;
 }
 
 /*
@@ -73,37 +60,34 @@ long sys_port_unregister(wren_handle_t port)
  */
 static long install_end(struct kobject *end, uint32_t rights)
 {
-    long h = handle_install(my_table(), end, rights, 0);
+    long h = handle_install(caller_handles(), end, rights, 0);
     if (h < 0)
         kobj_put(end);
     return h;
 }
 
-long sys_port_connect(user_in_ptr name, size_t name_len, uint64_t timeout_ns)
+long sys_port_connect(user_in_buf name, uint64_t timeout_ns)
 {
     char buf[PORT_NAME_MAX];
     struct kobject *end;
 
-    long err = fetch_name(buf, name, name_len);
+    long err = fetch_name(buf, name.ptr, name.len);
     if (err)
         return err;
     if (table_full())
         return -E_MFILE;
-    err = port_connect(buf, name_len, waitq_deadline_after(timeout_ns), &end);
+    err = port_connect(buf, name.len, waitq_deadline_after(timeout_ns), &end);
     return err ? err : install_end(end, WREN_OBJECT_CHANNEL_RIGHTS);
 }
 
-long sys_port_accept(wren_handle_t port, uint32_t flags, uint64_t timeout_ns)
+long sys_port_accept(struct kobject *port, uint32_t flags, uint64_t timeout_ns)
 {
-    struct kobject *o, *end;
-    long err = get_port(port, WREN_RIGHT_READ, &o);
-    if (err)
-        return err;
+    struct kobject *end;
+    long err;
     if (table_full())
         err = -E_MFILE; /* the request stays queued */
     else
-        err = port_accept(o, flags & WREN_IPC_NONBLOCK, waitq_deadline_after(timeout_ns), &end);
-    kobj_put(o);
+        err = port_accept(port, flags & WREN_IPC_NONBLOCK, waitq_deadline_after(timeout_ns), &end);
     return err ? err : install_end(end, WREN_OBJECT_CHANNEL_RIGHTS);
 }
 
@@ -115,34 +99,30 @@ long sys_port_drop_privilege(void)
     return had;
 }
 
-long sys_port_subscribe(user_in_ptr name, size_t name_len)
+long sys_port_subscribe(user_in_buf name)
 {
     char buf[PORT_NAME_MAX];
     struct kobject *end;
 
-    long err = fetch_name(buf, name, name_len);
+    long err = fetch_name(buf, name.ptr, name.len);
     if (err)
         return err;
     if (table_full())
         return -E_MFILE;
-    err = port_subscribe(buf, name_len, &end);
+    err = port_subscribe(buf, name.len, &end);
     return err ? err : install_end(end, SUBSCRIBER_RIGHTS);
 }
 
-long sys_port_publish(wren_handle_t port, user_in_ptr msg, user_out_ptr skipped)
+long sys_port_publish(struct kobject *port, user_in_ptr msg, user_out_ptr skipped)
 {
-    struct kobject *o;
     struct wren_msg m;
     uint32_t full = 0;
+    long ret = 0;
 
-    long ret = get_port(port, WREN_RIGHT_WRITE, &o);
-    if (ret)
-        return ret;
     if (skipped.addr && !user_writable(skipped, sizeof(full)))
         ret = -E_FAULT;
     else if (!(ret = channel_fetch_msg(&m, msg, 0)))
-        ret = port_publish(o, &m, &full);
-    kobj_put(o);
+        ret = port_publish(port, &m, &full);
     if (ret >= 0 && skipped.addr && copy_to_user(skipped, &full, sizeof(full)))
         return -E_FAULT;
     return ret;

@@ -67,7 +67,7 @@ static int copy_in_program(user_in_ptr path, size_t path_len, user_in_ptr argv, 
     return 0;
 }
 
-long sys_spawn(user_in_ptr path, size_t path_len, user_in_ptr argv, size_t argv_len, user_in_ptr options)
+long sys_spawn(user_in_buf path, user_in_buf argv, user_in_ptr options)
 {
     struct proc_args a;
 
@@ -76,7 +76,7 @@ long sys_spawn(user_in_ptr path, size_t path_len, user_in_ptr argv, size_t argv_
         return -E_FAULT;
     if (kopts.reserved || kopts.fd_count > PROC_SPAWN_FDS)
         return -E_INVAL;
-    int err = copy_in_program(path, path_len, argv, argv_len, (user_in_ptr){kopts.envp}, kopts.envp_len, &a);
+    int err = copy_in_program(path.ptr, path.len, argv.ptr, argv.len, (user_in_ptr){kopts.envp}, kopts.envp_len, &a);
     return err ? err : proc_spawn(kpath, &a, kopts.fds, kopts.fd_count, proc_current()->pid);
 }
 
@@ -87,10 +87,10 @@ long sys_wait(int32_t pid, user_out_ptr status, uint32_t options)
     return proc_wait(pid, status, options);
 }
 
-long sys_exec(user_in_ptr path, size_t path_len, user_in_ptr argv, size_t argv_len, user_in_ptr envp, size_t envp_len)
+long sys_exec(user_in_buf path, user_in_buf argv, user_in_buf envp)
 {
     struct proc_args a;
-    int err = copy_in_program(path, path_len, argv, argv_len, envp, envp_len, &a);
+    int err = copy_in_program(path.ptr, path.len, argv.ptr, argv.len, envp.ptr, envp.len, &a);
     return err ? err : proc_exec(kpath, &a);
 }
 

@@ -75,17 +75,13 @@ long syscall_dispatch_traced(uint64_t nr, const uint64_t *args)
 }
 
 /*
- * The calls a signal handler with WREN_SIGACTION_RESTART (or a stop and SIGCONT) may have made
- * again when they return -E_INTR: they can be, because an interrupted one has done nothing
- * yet. sleep is not among them (POSIX never restarts it), nor are the IPC calls.
+ * Only the calls the interface marks `restartable: true` (syscall_restartable, generated) are
+ * made again after a handler with WREN_SIGACTION_RESTART (or a stop and SIGCONT): an interrupted
+ * one has done nothing yet. sleep is not among them (POSIX never restarts it), nor are the IPC
+ * calls.
  */
-static bool restartable(uint64_t nr)
-{
-    return nr == SYS_READ || nr == SYS_WRITE || nr == SYS_WAIT;
-}
-
 void syscall_interrupted(uint64_t nr, uint64_t x0)
 {
-    if (restartable(nr))
+    if (syscall_restartable(nr))
         signal_syscall_interrupted(x0);
 }

@@ -28,9 +28,9 @@ long sys_send(void) { return 0; }
 """
 
 MISSING = [
-    "interface/syscalls/fd.yaml:36: syscall 'lseek' (0x606) is declared but the kernel does "
+    "interface/syscalls/fd.yaml:39: syscall 'lseek' (0x606) is declared but the kernel does "
     "not implement sys_lseek(); define it in kernel/sys/sys_fd.c",
-    "interface/syscalls/fd.yaml:58: syscall 'fstat' (0x607) is declared but the kernel does "
+    "interface/syscalls/fd.yaml:63: syscall 'fstat' (0x607) is declared but the kernel does "
     "not implement sys_fstat(); define it in kernel/sys/sys_fd.c",
     "interface/syscalls/channel.yaml:5: syscall 'send' (0x12345) is declared but the kernel "
     "does not implement sys_send(); define it in kernel/sys/sys_channel.c",

@@ -77,7 +77,21 @@ def test_large_numbers_use_movz_movk(generated_fixture):
 
 HARNESS = r"""
 #include <stdio.h>
+#include "obj/handle.h"
 #include "syscall_table.h"
+
+/* The caller's table: 3 a file, 4 a file without READ, 5 a readable file, 7 a writable channel,
+ * 8 a channel without WRITE; every other entry free. */
+struct handle_table test_handles;
+static struct kobject file3 = {1, WREN_OBJECT_FILE, 3}, file4 = {1, WREN_OBJECT_FILE, 4},
+		      file5 = {1, WREN_OBJECT_FILE, 5}, chan7 = {1, WREN_OBJECT_CHANNEL, 7},
+		      chan8 = {1, WREN_OBJECT_CHANNEL, 8};
+
+/* What a handler saw of an object: its id, then the references it held during the call. */
+static unsigned long long obj_seen(const struct kobject *o)
+{
+	return o ? o->id * 16 + o->refs : 0;
+}
 
 static unsigned long long seen[6];
 static int seen_n;
@@ -99,14 +113,28 @@ int main(void)
 {
 	const struct syscall_desc *d;
 
+	test_handles.h[3] = (struct handle){&file3, WREN_RIGHT_READ, 0};
+	test_handles.h[4] = (struct handle){&file4, 0, 0};
+	test_handles.h[5] = (struct handle){&file5, WREN_RIGHT_READ, 0};
+	test_handles.h[7] = (struct handle){&chan7, WREN_RIGHT_WRITE, 0};
+	test_handles.h[8] = (struct handle){&chan8, WREN_RIGHT_READ, 0};
 	call("read", SYS_READ, 0xffffffff00000005ull, 0x1234, 10, 0, 0, 0);
+	call("read-no-right", SYS_READ, 4, 0x1234, 10, 0, 0, 0);
+	call("read-not-open", SYS_READ, 9, 0x1234, 10, 0, 0, 0);
+	call("read-negative", SYS_READ, (uint64_t)-5, 0x1234, 10, 0, 0, 0);
 	call("lseek-set", SYS_LSEEK, 3, (uint64_t)-8, WREN_WHENCE_SET, 0, 0, 0);
 	call("lseek-hole", SYS_LSEEK, 3, 0, 1, 0, 0, 0);
 	call("lseek-high", SYS_LSEEK, 3, 0, 0x100000002ull, 0, 0, 0);
 	call("fstat-bit40", SYS_FSTAT, 1, 0x2000, WREN_BIG_HIGH, 0, 0, 0);
 	call("fstat-bit1", SYS_FSTAT, 1, 0x2000, 2, 0, 0, 0);
-	call("send", SYS_SEND, 7, 0x40, 0x80, 0xffffffffffffffffull, 4, 0x1000000ffull);
+	call("send", SYS_SEND, 7, 0x40, 0x80, 3, 4, 0x1000000ffull);
+	call("send-none", SYS_SEND, (uint64_t)-1, 0x40, 0x80, 8, 4, 1);
+	call("send-wrong-type", SYS_SEND, 3, 0x40, 0x80, 3, 4, 1);
+	call("send-no-right", SYS_SEND, 8, 0x40, 0x80, 3, 4, 1);
+	call("send-not-open", SYS_SEND, 6, 0x40, 0x80, 3, 4, 1);
+	call("send-any-not-open", SYS_SEND, 7, 0x40, 0x80, 6, 4, 1);
 	call("send-misaligned", SYS_SEND, 7, 0x41, 2, 0, 0, 0);
+	printf("refs after %%u %%u %%u %%u %%u\n", file3.refs, file4.refs, file5.refs, chan7.refs, chan8.refs);
 	call("unknown", 0xdead, 0, 0, 0, 0, 0, 0);
 	call("retired", 0x1ff, 0, 0, 0, 0, 0, 0);
 	printf("count %%zu\n", syscall_desc_count);
@@ -131,13 +159,24 @@ def _stub_definitions(table):
             stubs.append(f"{ret} {name}({params}) {{ for (;;) {{ }} }}")
             continue
         params_list = [] if params == "void" else params.split(", ")
-        names = [p.split()[-1] for p in params_list]
-        # A user pointer is a struct: record its address; record integers as they are.
-        values = [f"{n}.addr" if p.startswith("user_") else f"(unsigned long long){n}"
-                  for p, n in zip(params_list, names)]
+        names = [p.split()[-1].lstrip("*") for p in params_list]
+        # A user pointer is a struct: record its address (and a buffer's length); an object its
+        # id and references, an entry its object's; integers as they are.
+        values = []
+        for p, n in zip(params_list, names):
+            if p.startswith("user_") and "_buf " in p:
+                values += [f"{n}.ptr.addr", f"{n}.len"]
+            elif p.startswith("user_"):
+                values.append(f"{n}.addr")
+            elif p.startswith("struct kobject *"):
+                values.append(f"obj_seen({n})")
+            elif p.startswith("struct handle *"):
+                values.append(f"obj_seen({n}->obj)")
+            else:
+                values.append(f"(unsigned long long){n}")
         body = " ".join(f"seen[{i}] = {v};" for i, v in enumerate(values))
         number = f"SYS_{name[4:].upper()}"
-        stubs.append(f"long {name}({params}) {{ {body} seen_n = {len(names)}; "
+        stubs.append(f"long {name}({params}) {{ {body} seen_n = {len(values)}; "
                      f"return {number}; }}")
     return "\n".join(stubs)
 
@@ -155,17 +194,33 @@ def test_dispatcher_decodes_checks_and_looks_up(generated_fixture, user_ptr_dir,
     output = subprocess.run([exe], capture_output=True, text=True, check=True).stdout
     assert output.splitlines() == [
         # 32-bit arguments are truncated; pointers and sizes pass through.
-        "read 1538 5 1234 a",
-        "lseek-set 1542 3 fffffffffffffff8 0",
+        # A looked-up descriptor reaches the handler as its object, holding a reference for the
+        # call (5 is file5, 2 references); a buffer as address and length.
+        "read 1538 52 1234 a",
+        # A descriptor without the right, or not open, is E_BADF before the handler runs.
+        "read-no-right -9",
+        "read-not-open -9",
+        "read-negative -9",
+        "lseek-set 1542 32 fffffffffffffff8 0",
         # Enum values outside the set are rejected before the implementation runs...
         "lseek-hole -22",
         # ...but bits above the declared width are ignored, as AAPCS64 allows.
-        "lseek-high 1542 3 0 2",
+        "lseek-high 1542 32 0 2",
         "fstat-bit40 1543 1 2000 10000000000",
         "fstat-bit1 -22",
-        "send 74565 7 40 80 ffffffffffffffff 4 ff",
+        # ch is chan7 with a reference; `any` (pass: entry) is entry 3 (file3, no reference taken).
+        "send 74565 72 40 80 31 4 ff",
+        # -1 for a nullable handle reaches the handler as NULL.
+        "send-none 74565 0 40 80 81 4 1",
+        # Handles: wrong type, missing right, not open, each with its own error.
+        "send-wrong-type -257",
+        "send-no-right -13",
+        "send-not-open -256",
+        "send-any-not-open -256",
         # A pointer to a struct must be aligned for it: the kernel copies whole fields.
         "send-misaligned -14",
+        # Every reference the dispatcher took was dropped again.
+        "refs after 1 1 1 1 1",
         "unknown -38",
         "retired -38",
         "count 6",

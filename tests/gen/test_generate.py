@@ -110,8 +110,8 @@ def test_every_required_syscall_is_declared(generated_real):
     assert set(required) <= set(declared), sorted(set(required) - set(declared))
     assert len(declared) == len(set(declared))
     assert "_Noreturn void sys_exit(int32_t code);" in table
-    assert "long sys_read(wren_fd_t fd, user_out_ptr buf, size_t count);" in table
-    assert "long sys_write(wren_fd_t fd, user_in_ptr buf, size_t count);" in table
+    assert "long sys_read(struct kobject *fd, user_out_buf buf);" in table
+    assert "long sys_write(struct kobject *fd, user_in_buf buf);" in table
 
 
 def test_unknown_interface_dir_is_a_usage_error(tmp_path):

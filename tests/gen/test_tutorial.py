@@ -45,7 +45,7 @@ def stubs_for(table, skip=()):
         if name in skip:
             continue
         body = "for (;;) { }" if ret != "long" else "return -E_NOSYS;"
-        names = [] if params == "void" else [p.split()[-1] for p in params.split(", ")]
+        names = [] if params == "void" else [p.split()[-1].lstrip("*") for p in params.split(", ")]
         unused = " ".join(f"(void){n};" for n in names)
         lines.append(f"{ret} {name}({params}) {{ {unused} {body} }}")
     return "\n".join(lines) + "\n"
@@ -90,7 +90,7 @@ def test_tutorial(tree):
     gen = tree / "build/gen"
     assert "#define SYS_GET_ABI_VERSION 0x801" in (gen / "include/wren/abi.h").read_text()
     table = (gen / "kernel/syscall_table.h").read_text()
-    assert "long sys_get_abi_version(user_out_ptr buf, size_t buf_len);" in table
+    assert "long sys_get_abi_version(user_out_buf buf);" in table
     dispatch = (gen / "kernel/syscall_dispatch.c").read_text()
     assert "static long decode_get_abi_version(const uint64_t args[6])" in dispatch
     assert "[0x1] = decode_get_abi_version," in dispatch

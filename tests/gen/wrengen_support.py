@@ -104,13 +104,42 @@ typedef struct { uintptr_t addr; } user_inout_ptr;
 #endif
 """
 
+# The handle table as the generated dispatcher uses it (kernel/obj/handle.h, kernel/sys/handles.h),
+# cut down to what a host program needs: a table the test fills in, and counted references.
+HANDLE_H = """\
+#ifndef HANDLE_H
+#define HANDLE_H
+#include <stdint.h>
+struct kobject { unsigned refs; uint16_t type; unsigned id; };
+struct handle { struct kobject *obj; uint32_t rights; uint32_t flags; };
+struct handle_table { struct handle h[16]; };
+static inline struct handle *handle_entry(struct handle_table *t, long h)
+{
+    return h < 0 || h >= 16 || !t->h[h].obj ? 0 : &t->h[h];
+}
+static inline struct kobject *kobj_get(struct kobject *o) { o->refs++; return o; }
+static inline void kobj_put(struct kobject *o) { if (o) o->refs--; }
+#endif
+"""
+HANDLES_H = """\
+#ifndef HANDLES_H
+#define HANDLES_H
+extern struct handle_table test_handles;
+static inline struct handle_table *caller_handles(void) { return &test_handles; }
+#endif
+"""
+
 
 @pytest.fixture
 def user_ptr_dir(tmp_path):
-    """A directory holding the stub user_ptr.h, for -I."""
+    """A directory holding the stub user_ptr.h, obj/handle.h and sys/handles.h, for -I."""
     path = tmp_path / "stub_include"
     path.mkdir()
     (path / "user_ptr.h").write_text(USER_PTR_H)
+    (path / "obj").mkdir()
+    (path / "obj/handle.h").write_text(HANDLE_H)
+    (path / "sys").mkdir()
+    (path / "sys/handles.h").write_text(HANDLES_H)
     return path
 
 

@@ -1,12 +1,17 @@
 /* GENERATED from interface/errors.yaml, interface/types.yaml, interface/rights.yaml, interface/ipc.yaml, interface/events.yaml, interface/schemes.yaml, interface/syscalls/channel.yaml, interface/syscalls/fd.yaml, interface/syscalls/proc.yaml by gen/wrengen.py; do not edit — edit the YAML. */
-/* Interface version: 95b3a9615367ba6e */
+/* Interface version: c7d338cfbc6f03e7 */
 
 /*
  * Syscall dispatch: the only place that turns raw registers into typed
  * arguments.  Decoding is uniform (truncate, check flags and enums, wrap user
- * pointers) so that every implementation starts from checked values.
+ * pointers and buffers, look up handles and check their type and rights) so
+ * that every implementation starts from checked values.  A looked-up object
+ * carries a reference for the call, dropped here after the handler returns
+ * (Zircon's GetDispatcherWithRights, generated from the YAML).
  */
 
+#include "obj/handle.h"
+#include "sys/handles.h"
 #include "syscall_table.h"
 
 /* Is `value` one of WREN_WHENCE_*? */
@@ -44,10 +49,18 @@ static long decode_get_pid(const uint64_t args[6])
 static long decode_read(const uint64_t args[6])
 {
 	(void)args;
-	return sys_read(
-		(wren_fd_t)args[0], /* fd */
-		(user_out_ptr){ args[1] }, /* buf */
-		(size_t)args[2]); /* count */
+	struct handle_table *handles = caller_handles();
+	struct handle *entry_fd = handle_entry(handles, (wren_fd_t)args[0]);
+	if (!entry_fd)
+		return -E_BADF; /* fd is not open */
+	if (~entry_fd->rights & (WREN_RIGHT_READ))
+		return -E_BADF; /* fd lacks a right */
+	struct kobject *fd = kobj_get(entry_fd->obj);
+	long ret = sys_read(
+		fd, /* fd */
+		(user_out_buf){ { args[1] }, (size_t)args[2] }); /* buf */
+	kobj_put(fd);
+	return ret;
 }
 
 static long decode_lseek(const uint64_t args[6])
@@ -55,10 +68,17 @@ static long decode_lseek(const uint64_t args[6])
 	(void)args;
 	if (!whence_is_valid((uint32_t)args[2]))
 		return -E_INVAL; /* unknown whence */
-	return sys_lseek(
-		(wren_fd_t)args[0], /* fd */
+	struct handle_table *handles = caller_handles();
+	struct handle *entry_fd = handle_entry(handles, (wren_fd_t)args[0]);
+	if (!entry_fd)
+		return -E_BADF; /* fd is not open */
+	struct kobject *fd = kobj_get(entry_fd->obj);
+	long ret = sys_lseek(
+		fd, /* fd */
 		(int64_t)args[1], /* offset */
 		(uint32_t)args[2]); /* whence */
+	kobj_put(fd);
+	return ret;
 }
 
 static long decode_fstat(const uint64_t args[6])
@@ -81,13 +101,29 @@ static long decode_send(const uint64_t args[6])
 		return -E_FAULT; /* msg is not aligned for struct wren_msg */
 	if (args[2] & (_Alignof(wren_handle_t) - 1))
 		return -E_FAULT; /* handles is not aligned for wren_handle_t */
-	return sys_send(
-		(wren_handle_t)args[0], /* ch */
+	struct handle_table *handles = caller_handles();
+	struct handle *entry_ch = 0;
+	if ((wren_handle_t)args[0] != -1) {
+		entry_ch = handle_entry(handles, (wren_handle_t)args[0]);
+		if (!entry_ch)
+			return -E_BADHANDLE; /* ch is not open */
+		if (entry_ch->obj->type != WREN_OBJECT_CHANNEL)
+			return -E_WRONGTYPE; /* ch is not a channel */
+		if (~entry_ch->rights & (WREN_RIGHT_WRITE))
+			return -E_ACCES; /* ch lacks a right */
+	}
+	struct handle *entry_any = handle_entry(handles, (wren_handle_t)args[3]);
+	if (!entry_any)
+		return -E_BADHANDLE; /* any is not open */
+	struct kobject *ch = entry_ch ? kobj_get(entry_ch->obj) : 0;
+	long ret = sys_send(
+		ch, /* ch */
 		(user_in_ptr){ args[1] }, /* msg */
 		(user_inout_ptr){ args[2] }, /* handles */
-		(wren_handle_t)args[3], /* any */
-		(user_in_ptr){ args[4] }, /* text */
-		(uint32_t)args[5]); /* text_len */
+		entry_any, /* any */
+		(user_in_buf){ { args[4] }, (uint32_t)args[5] }); /* text */
+	kobj_put(ch);
+	return ret;
 }
 
 static const syscall_decoder block_0x100[] = {
@@ -216,9 +252,20 @@ const struct syscall_desc *syscall_desc_lookup(uint64_t nr)
 	return NULL;
 }
 
+bool syscall_restartable(uint64_t nr)
+{
+	switch (nr) {
+	case SYS_READ:
+		return true;
+	default:
+		return false;
+	}
+}
+
 const char *syscall_error_name(long err)
 {
 	switch (err < 0 ? -err : err) {
+	case E_INTR: return "E_INTR";
 	case E_BADF: return "E_BADF";
 	case E_AGAIN: return "E_AGAIN";
 	case E_ACCES: return "E_ACCES";
@@ -226,6 +273,7 @@ const char *syscall_error_name(long err)
 	case E_INVAL: return "E_INVAL";
 	case E_NOSYS: return "E_NOSYS";
 	case E_BADHANDLE: return "E_BADHANDLE";
+	case E_WRONGTYPE: return "E_WRONGTYPE";
 	default: return "E_?";
 	}
 }

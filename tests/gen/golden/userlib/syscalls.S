@@ -1,5 +1,5 @@
 /* GENERATED from interface/errors.yaml, interface/types.yaml, interface/rights.yaml, interface/ipc.yaml, interface/events.yaml, interface/schemes.yaml, interface/syscalls/channel.yaml, interface/syscalls/fd.yaml, interface/syscalls/proc.yaml by gen/wrengen.py; do not edit — edit the YAML. */
-/* Interface version: 95b3a9615367ba6e */
+/* Interface version: c7d338cfbc6f03e7 */
 
 /*
  * System call stubs.  A C call already leaves its arguments in x0-x5

@@ -1,5 +1,5 @@
 /* GENERATED from interface/errors.yaml, interface/types.yaml, interface/rights.yaml, interface/ipc.yaml, interface/events.yaml, interface/schemes.yaml, interface/syscalls/channel.yaml, interface/syscalls/fd.yaml, interface/syscalls/proc.yaml by gen/wrengen.py; do not edit — edit the YAML. */
-/* Interface version: 95b3a9615367ba6e */
+/* Interface version: c7d338cfbc6f03e7 */
 #ifndef WREN_ABI_H
 #define WREN_ABI_H
 
@@ -18,7 +18,7 @@
 #endif
 
 /* Hash of the interface YAML this header was generated from. */
-#define WREN_INTERFACE_VERSION "95b3a9615367ba6e"
+#define WREN_INTERFACE_VERSION "c7d338cfbc6f03e7"
 
 /* ---- Syscall numbers: svc #0 with the number in x8 ---------------------- */
 
@@ -46,6 +46,7 @@
 
 /* ---- Errors: a failing syscall returns -E_<NAME> in x0 ------------------ */
 
+#define E_INTR 4 /* Interrupted by a signal. */
 #define E_BADF 9 /* Bad file descriptor. */
 #define E_AGAIN 11 /* Try again. */
 #define E_ACCES 13 /* Access denied. */
@@ -53,6 +54,7 @@
 #define E_INVAL 22 /* Invalid argument. */
 #define E_NOSYS 38 /* No such syscall. */
 #define E_BADHANDLE 256 /* Bad handle. */
+#define E_WRONGTYPE 257 /* Handle names the wrong type of object. */
 /* x0 in [-WREN_ERROR_MAX, -1] is an error; every other value is a result. */
 #define WREN_ERROR_MAX 4095
 
