@@ -2,12 +2,13 @@
  * rtc [-s] [-w seconds] | rtc -d: the PL031 real-time clock driver. Prints the wall-clock time as
  * "YYYY-MM-DD HH:MM:SS UTC" (-s: seconds since 1970-01-01 00:00:00 UTC instead).
  *
- * A caller with the system privilege (init, what init forks) reads the clock itself; with -w it first waits that
- * many seconds (1 to 86400) on the clock's own alarm interrupt, not on a kernel timer (pl031.c). Any other caller (a
- * program the shell starts) asks the RTC service on the port "sys.rtc" instead (client.c); -w needs the alarm, which
- * the service does not lend (one alarm, one client at a time), so there it is refused. `rtc -d` is the service
- * (service.c): init starts it at boot by fork and exec, so it keeps the privilege to open the clock; on a machine
- * without a PL031 it exits 1 at once, quietly.
+ * A caller with the system privilege (init, what init forks) reads the clock itself; with -w it first waits that many
+ * seconds (1 to 86400) on the clock's own alarm interrupt, not on a kernel timer (pl031.c). Any other caller (a
+ * program the shell starts) asks the RTC service on the port "sys.rtc" instead (client.c), and so does a privileged
+ * caller while the service holds the clock (a device opens once: E_BUSY); -w needs the alarm, which the service does
+ * not lend (one alarm, and a wait of up to a day would hold it from everyone else), so there it is refused. `rtc -d`
+ * is the service (service.c): init starts it at boot by fork and exec, so it keeps the privilege to open the clock; on
+ * a machine without a PL031 it exits 1 at once, quietly.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,7 +67,8 @@ static int serve(void)
 static int ask(long wait, uint32_t *now)
 {
     if (wait) {
-        fprintf(stderr, "rtc: -w needs the clock's alarm, which only a privileged caller (init's) may use\n");
+        fprintf(stderr, "rtc: -w needs the clock's alarm, which only a privileged caller (init's) may use while no "
+                        "RTC service holds the clock\n");
         return 1;
     }
     long r = rtc_ask(now);
@@ -103,7 +105,7 @@ int main(int argc, char **argv)
     uint32_t now;
     struct driver_device rtc;
     long r = pl031_open(&rtc);
-    if (r == -E_PERM) {
+    if (r == -E_PERM || r == -E_BUSY) {
         int status = ask(wait, &now);
         if (status)
             return status;

@@ -1,18 +1,18 @@
 /*
- * /bin/init: the first user program. It greets, checks its pid, and then, if the system has a shell (/bin/sh),
- * keeps one running on the console, with the environment every program starts from (PATH, HOME): it restarts the
- * shell whenever it exits, and reaps the orphans the kernel hands it meanwhile. Before the first shell it starts the
+ * /bin/init: the first user program. It greets, checks its pid, and then, if the system has a shell (/bin/sh), keeps
+ * one running on the console, with the environment every program starts from (PATH, HOME): it restarts the shell
+ * whenever it exits, and reaps the orphans the kernel hands it meanwhile. Before the first shell it starts the
  * system's services, today the RTC service (`/bin/rtc -d`, if that exists), by fork and exec, so that they keep the
  * privilege spawn would drop; it does not wait for them (one that has nothing to serve exits and is reaped with the
- * orphans). When the shell ends, its session ends with it: init ends whatever is left (SIGKILL to every process
- * but itself and its services: everything else is the old shell's) and reaps it before the next shell starts, so
- * nothing a program left behind (a fork bomb that killed its shell, say) holds the process table against the new
- * shell, whose built-in kill could not reach another session. When the shell exits with WREN_SH_EXIT_POWEROFF (its `poweroff` built-in), init exits,
- * and the kernel powers off. Without /bin/sh (the test initrds) init exits after the greeting, as it always did,
- * and the machine powers off.
+ * orphans). When the shell ends, its session ends with it: init ends whatever is left (SIGKILL to every process but
+ * itself and its services: everything else is the old shell's) and reaps it before the next shell starts, so nothing a
+ * program left behind (a fork bomb that killed its shell, say) holds the process table against the new shell, whose
+ * built-in kill could not reach another session. When the shell exits with WREN_SH_EXIT_POWEROFF (its `poweroff`
+ * built-in), init exits, and the kernel powers off. Without /bin/sh (the test initrds) init exits after the greeting,
+ * as it always did, and the machine powers off.
  *
- * Kept to the wren_* stubs, without the C library: the first program stays small and its path
- * from the syscall stubs to the kernel easy to follow.
+ * Kept to the wren_* stubs, without the C library: the first program stays small and its path from the syscall stubs
+ * to the kernel easy to follow.
  */
 #include <wren/init.h>
 #include <wren/print.h>
