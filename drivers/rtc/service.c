@@ -56,7 +56,7 @@ static void serve_connection(struct driver_device *rtc, wren_handle_t ch)
         long left = (long)RTC_CONN_BUDGET_NS - (wren_get_time(WREN_CLOCK_MONOTONIC) - start);
         if (left <= 0)
             return;
-        struct wren_msg m;
+        struct wren_msg m = {0}; /* the payload past header.length is then zeros, not an old message's bytes */
         if (wren_receive(ch, &m, 0, (uint64_t)left) < 0 || m.header.type == WREN_MSG_CLOSE)
             return; /* timed out, the client went, or its message brings a handle we have no room for */
         if (serve_msg(rtc, ch, &m) < 0)
