@@ -1,16 +1,19 @@
 """The PL031 driver (drivers/rtc, /bin/rtc in the default initrd): the time it prints is the host's (QEMU's PL031
-starts from the host clock, in UTC), in the documented format; -w waits on the clock's alarm interrupt, which it
-takes, clears and acknowledges; and where it may not open the device (a program the shell starts has no privilege)
-it says why and exits 1. The device syscalls themselves are tests/guest/devicetest's (tests/test_devices.py)."""
+starts from the host clock, in UTC), in the documented format; run privileged (as init here) it reads the clock
+itself and -w waits on the clock's alarm interrupt, which it takes, clears and acknowledges; at the shell (no
+privilege) it asks the RTC service (`rtc -d`, which init starts at boot) over sys.rtc, prints the same, refuses -w,
+and says so when no service runs; the service survives bad clients (tests/guest/rtcabuse). The device syscalls
+themselves are tests/guest/devicetest's (tests/test_devices.py)."""
 import calendar
+import os
 import re
 import time
 
 import pytest
 
 from qemu import boot
-from test_shell import Shell
-from test_syscalls import make_initrd
+from test_shell import PROMPT, Shell, with_guest_tests
+from test_syscalls import make_initrd, program_bytes
 
 DATE = re.compile(r"^(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d) UTC$", re.M)
 
@@ -54,15 +57,71 @@ def test_waits_on_the_alarm_interrupt(build, tmp_path, gic):
     assert re.search(r"^\[trace\] pid 1 event_irq_ack\(.*\) = 0$", out, re.M), out
 
 
-def test_from_the_shell_it_explains_the_missing_privilege(build):
+def host_time_in(out):
+    m = DATE.search(out)
+    assert m, out
+    return calendar.timegm(tuple(int(x) for x in m.groups()) + (0, 0, 0))
+
+
+def test_at_the_shell_it_asks_the_service(build):
+    """The default boot: init starts `rtc -d` before the shell; `rtc` at the prompt (no privilege) asks it."""
     sh = Shell(build)
     try:
-        out = sh.run("rtc")
-        assert "rtc: opening a device needs the privilege" in out and "[exit 1]" in out, out
+        before = time.time()
+        t = host_time_in(sh.run("rtc"))
+        assert int(before) - 2 <= t <= time.time() + 2, (t, before)
+        before = time.time()
+        out = sh.run("rtc -s")
+        m = re.search(r"^(\d+)$", out, re.M)
+        assert m and int(before) - 2 <= int(m.group(1)) <= time.time() + 2, (out, before)
+        ps = sh.run("ps")
+        assert re.search(r"^\s+\d+\s+1 sleep .* /bin/rtc$", ps, re.M), ps
+        # The alarm is not lent out: refused clearly. Bad arguments are still usage errors.
+        out = sh.run("rtc -w 1")
+        assert "rtc: -w needs the clock's alarm" in out and "[exit 1]" in out, out
         out = sh.run("rtc -w 0")
         assert "usage: rtc" in out and "[exit 2]" in out, out
         out = sh.run("rtc -x")
         assert "usage: rtc" in out and "[exit 2]" in out, out
+        # The service itself needs the privilege; a second one from the shell cannot start.
+        out = sh.run("rtc -d")
+        assert "rtc: the service opens the clock, which needs the privilege" in out and "[exit 1]" in out, out
+        # A new shell session: init's cleanup of the old one leaves the service running.
+        sh.c.send("exit\r")
+        sh.c.expect("restarting it")
+        sh.c.expect(PROMPT)
+        assert re.search(r"^\s+\d+\s+1 sleep .* /bin/rtc$", sh.run("ps"), re.M)
+        assert DATE.search(sh.run("rtc"))
+        sh.poweroff()
+    finally:
+        sh.close()
+
+
+def test_the_service_survives_bad_clients(build):
+    """tests/guest/rtcabuse: garbage, handles, floods, clients that leave mid-call or say nothing, too many at once."""
+    sh = Shell(build, initrd=with_guest_tests(build))
+    try:
+        sh.c.timeout = 90
+        out = sh.run("rtcabuse")
+        assert "FAIL" not in out and re.search(r"rtcabuse: (\d+) passed, 0 failed", out), out
+        assert int(re.search(r"rtcabuse: (\d+) passed", out).group(1)) >= 25, out
+        before = time.time()
+        t = host_time_in(sh.run("rtc"))
+        assert int(before) - 2 <= t <= time.time() + 2, (t, before)
+        sh.poweroff()
+    finally:
+        sh.close()
+
+
+def test_without_a_service_it_says_so(build, tmp_path):
+    """An initrd whose init starts the shell but has no /bin/rtc at boot: copied in later, rtc finds no service."""
+    progs = [p for p in os.listdir(os.path.join(build, "initrd-root", "bin")) if p not in ("init", "rtc")]
+    initrd = make_initrd(tmp_path, build, program="init", extra=progs, files={"bin/rtc2": program_bytes(build, "rtc")})
+    sh = Shell(build, initrd=initrd)
+    try:
+        assert "/bin/rtc" not in sh.run("ps")
+        out = sh.run("rtc2")
+        assert "rtc: no RTC service is running" in out and "[exit 1]" in out, out
         sh.poweroff()
     finally:
         sh.close()

@@ -1,29 +1,28 @@
 /*
- * rtc [-s] [-w seconds]: the PL031 real-time clock driver. Reads the wall-clock time from the PL031 and prints it
- * as "YYYY-MM-DD HH:MM:SS UTC" (-s: seconds since 1970-01-01 00:00:00 UTC instead). With -w it first waits that
- * many seconds (1 to 86400) on the clock's own alarm interrupt, not on a kernel timer: the alarm is set to the
- * count plus the seconds, the driver sleeps in event_wait until the interrupt arrives, clears it at the device and
- * acknowledges it to the kernel (which kept the level-sensitive line masked meanwhile).
+ * rtc [-s] [-w seconds] | rtc -d: the PL031 real-time clock driver. Prints the wall-clock time as
+ * "YYYY-MM-DD HH:MM:SS UTC" (-s: seconds since 1970-01-01 00:00:00 UTC instead).
  *
- * PL031 registers, from the ARM PrimeCell Real Time Clock (PL031) Technical Reference Manual (ARM DDI 0224),
- * 3.2 "Summary of RTC registers" and 3.3 "Register descriptions": RTCDR 0x00 (the count of seconds, read only),
- * RTCMR 0x04 (match: the interrupt is raised when RTCDR equals it), RTCCR 0x0C (control, bit 0 starts the
- * counter), RTCIMSC 0x10 (bit 0 enables the interrupt), RTCRIS 0x14 (raw status), RTCICR 0x1C (write 1 to clear).
- * QEMU virt's PL031 counts seconds since 1970 in UTC, from the host's clock at start (its -rtc base=utc default).
+ * A caller with the system privilege (init, what init forks) reads the clock itself; with -w it first waits that many
+ * seconds (1 to 86400) on the clock's own alarm interrupt, not on a kernel timer (pl031.c). Any other caller (a
+ * program the shell starts) asks the RTC service on the port "sys.rtc" instead (client.c), and so does a privileged
+ * caller while the service holds the clock (a device opens once: E_BUSY); -w needs the alarm, which the service does
+ * not lend (one alarm, and a wait of up to a day would hold it from everyone else), so there it is refused. `rtc -d`
+ * is the service (service.c): init starts it at boot by fork and exec, so it keeps the privilege to open the clock; on
+ * a machine without a PL031 it exits 1 at once, quietly.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <wren/driver.h>
+#include <wren/syscalls.h>
 
-enum { RTCDR = 0x00, RTCMR = 0x04, RTCCR = 0x0c, RTCIMSC = 0x10, RTCRIS = 0x14, RTCICR = 0x1c };
+#include "pl031.h"
+#include "rtc.h"
 
-#define SECOND   1000000000ll
 #define MAX_WAIT 86400
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: rtc [-s] [-w seconds]\n");
+    fprintf(stderr, "usage: rtc [-s] [-w seconds] | rtc -d\n");
     return 2;
 }
 
@@ -47,34 +46,49 @@ static void print_utc(uint32_t t)
            rest % 60);
 }
 
-/* Wait until the counter reaches `until` on the alarm interrupt: 0, or a message for the failure. */
-static const char *wait_alarm(struct driver_device *rtc, uint32_t until, long seconds)
+/* The service: only a quiet exit when there is no clock to serve (init starts it on every machine). */
+static int serve(void)
 {
-    long r = driver_irq_claim(rtc);
+    struct driver_device rtc;
+    long r = pl031_open(&rtc);
+    if (r == -E_PERM) {
+        fprintf(stderr, "rtc: the service opens the clock, which needs the privilege init and what it forks have\n");
+        return 1;
+    }
     if (r < 0)
-        return "cannot take its interrupt";
-    driver_write32(rtc, RTCIMSC, 0);
-    driver_write32(rtc, RTCICR, 1);
-    driver_write32(rtc, RTCMR, until);
-    driver_write32(rtc, RTCIMSC, 1);
-    const char *err = 0;
-    /* A second of slack: the match may land just after a count was read. */
-    r = driver_irq_wait(rtc, (seconds + 2) * SECOND);
-    if (r < 0)
-        err = "the alarm interrupt did not arrive";
-    driver_write32(rtc, RTCIMSC, 0);
-    driver_write32(rtc, RTCICR, 1);
-    if (!err && (driver_read32(rtc, RTCRIS) & 1))
-        err = "the alarm would not clear";
-    if (!err && driver_irq_ack(rtc) < 0)
-        err = "cannot acknowledge the interrupt";
-    return err;
+        return 1;
+    int status = rtc_serve(&rtc);
+    fprintf(stderr, "rtc: cannot serve sys.rtc (registered already?)\n");
+    driver_close(&rtc);
+    return status;
+}
+
+/* Without the privilege: the service's answer. */
+static int ask(long wait, uint32_t *now)
+{
+    if (wait) {
+        fprintf(stderr, "rtc: -w needs the clock's alarm, which only a privileged caller (init's) may use while no "
+                        "RTC service holds the clock\n");
+        return 1;
+    }
+    long r = rtc_ask(now);
+    if (r == -E_NOENT || r == -E_CONNREFUSED) {
+        fprintf(stderr, "rtc: no RTC service is running (sys.rtc), and opening the clock needs the privilege\n");
+        return 1;
+    }
+    if (r < 0) {
+        fprintf(stderr, "rtc: the RTC service did not answer: error %ld\n", -r);
+        return 1;
+    }
+    return 0;
 }
 
 int main(int argc, char **argv)
 {
     int epoch = 0;
     long wait = 0;
+    if (argc == 2 && !strcmp(argv[1], "-d"))
+        return serve();
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "-s")) {
             epoch = 1;
@@ -88,32 +102,26 @@ int main(int argc, char **argv)
         }
     }
 
+    uint32_t now;
     struct driver_device rtc;
-    long r = driver_open(&rtc, "arm,pl031");
-    if (r == -E_PERM) {
-        fprintf(stderr, "rtc: opening a device needs the privilege, which init and what it forks have\n");
-        return 1;
-    }
-    if (r < 0 || (r = driver_map(&rtc)) < 0) {
+    long r = pl031_open(&rtc);
+    if (r == -E_PERM || r == -E_BUSY) {
+        int status = ask(wait, &now);
+        if (status)
+            return status;
+    } else if (r < 0) {
         fprintf(stderr, "rtc: cannot open the PL031 (arm,pl031): error %ld\n", -r);
-        driver_close(&rtc);
         return 1;
-    }
-    if (!(driver_read32(&rtc, RTCCR) & 1))
-        driver_write32(&rtc, RTCCR, 1); /* QEMU's starts at reset; a real PL031 may need it */
-    if (wait) {
-        uint32_t until = driver_read32(&rtc, RTCDR) + (uint32_t)wait;
-        const char *err = wait_alarm(&rtc, until, wait);
-        if (!err && driver_read32(&rtc, RTCDR) < until)
-            err = "woken before the alarm's time";
+    } else {
+        const char *err = wait ? pl031_wait(&rtc, wait) : 0;
         if (err) {
             fprintf(stderr, "rtc: %s\n", err);
             driver_close(&rtc);
             return 1;
         }
+        now = pl031_now(&rtc);
+        driver_close(&rtc);
     }
-    uint32_t now = driver_read32(&rtc, RTCDR);
-    driver_close(&rtc);
     if (epoch)
         printf("%lu\n", (unsigned long)now);
     else

@@ -1,22 +1,25 @@
 /*
- * /bin/init: the first user program. It greets, checks its pid, and then, if the system has a shell (/bin/sh),
- * keeps one running on the console, with the environment every program starts from (PATH, HOME): it restarts the
- * shell whenever it exits, and reaps the orphans the kernel hands it meanwhile. When the shell ends, its session
- * ends with it: init ends whatever is left (SIGKILL to every process but itself: init starts nothing but the shell,
- * so that is all the old shell's) and reaps it before the next shell starts, so nothing a program left behind (a
- * fork bomb that killed its shell, say) holds the process table against the new shell, whose built-in kill could
- * not reach another session. When the shell exits with WREN_SH_EXIT_POWEROFF (its `poweroff` built-in), init exits,
- * and the kernel powers off. Without /bin/sh (the test initrds) init exits after the greeting, as it always did,
- * and the machine powers off.
+ * /bin/init: the first user program. It greets, checks its pid, and then, if the system has a shell (/bin/sh), keeps
+ * one running on the console, with the environment every program starts from (PATH, HOME): it restarts the shell
+ * whenever it exits, and reaps the orphans the kernel hands it meanwhile. Before the first shell it starts the
+ * system's services, today the RTC service (`/bin/rtc -d`, if that exists), by fork and exec, so that they keep the
+ * privilege spawn would drop; it does not wait for them (one that has nothing to serve exits and is reaped with the
+ * orphans). When the shell ends, its session ends with it: init ends whatever is left (SIGKILL to every process but
+ * itself and its services: everything else is the old shell's) and reaps it before the next shell starts, so nothing a
+ * program left behind (a fork bomb that killed its shell, say) holds the process table against the new shell, whose
+ * built-in kill could not reach another session. When the shell exits with WREN_SH_EXIT_POWEROFF (its `poweroff`
+ * built-in), init exits, and the kernel powers off. Without /bin/sh (the test initrds) init exits after the greeting,
+ * as it always did, and the machine powers off.
  *
- * Kept to the wren_* stubs, without the C library: the first program stays small and its path
- * from the syscall stubs to the kernel easy to follow.
+ * Kept to the wren_* stubs, without the C library: the first program stays small and its path from the syscall stubs
+ * to the kernel easy to follow.
  */
 #include <wren/init.h>
 #include <wren/print.h>
 #include <wren/syscalls.h>
 
 #define SHELL "/bin/sh"
+#define RTC   "/bin/rtc"
 
 /*
  * The processes the shell's tree (the shell, its jobs, and everything they start, zombies and orphans included)
@@ -26,20 +29,66 @@
  */
 #define SHELL_PROCESSES 32
 
-static int has_shell(void)
+static int is_file(const char *path, uint64_t len)
 {
     struct wren_stat st;
-    return wren_stat(SHELL, sizeof(SHELL) - 1, &st) == 0 && st.type == WREN_FILE_TYPE_REGULAR;
+    return wren_stat(path, len, &st) == 0 && st.type == WREN_FILE_TYPE_REGULAR;
 }
 
-/* The old shell's session is over: end and reap everything but init. */
+static long service_pid; /* the RTC service, while it runs; 0 if there is none */
+
+/*
+ * Start the RTC service: fork, and exec in the child, which keeps the system privilege (spawn would drop it) to open
+ * the clock and register sys.rtc. It leads a session of its own, so no signal meant for init's group reaches it.
+ */
+static void start_services(void)
+{
+    static const char args[] = "rtc\0-d";
+    static const char env[] = "PATH=/bin";
+    if (!is_file(RTC, sizeof(RTC) - 1))
+        return;
+    long pid = wren_fork();
+    if (pid == 0) {
+        wren_setsid();
+        wren_exec(RTC, sizeof(RTC) - 1, args, sizeof(args), env, sizeof(env));
+        wren_exit(127);
+    }
+    if (pid > 0)
+        service_pid = pid;
+}
+
+/* SIGKILL every process but init and the service: how many there were (zombies included, which a kill skips). */
+static int kill_all_but_services(void)
+{
+    struct wren_proc_info pi;
+    int left = 0;
+    for (long c = 0; (c = wren_proc_info((uint32_t)c, &pi)) > 0;) {
+        if (pi.pid == 1 || pi.pid == service_pid)
+            continue;
+        left++;
+        if (pi.state != WREN_PROC_STATE_ZOMBIE)
+            wren_kill(pi.pid, WREN_SIGNAL_SIGKILL);
+    }
+    return left;
+}
+
+/*
+ * The old shell's session is over: end and reap everything but init and the service. A kill(-1) from init would
+ * reach the service too, and a blocking wait(-1) would wait for it, so the processes are named one by one and reaped
+ * without blocking until none is left; the killed die when next scheduled, and their children, handed to init, are
+ * killed in the next round. The rounds are bounded (about 5 s): a process that would not go must not keep the next
+ * shell from starting.
+ */
 static void end_leftovers(void)
 {
-    if (wren_kill(-1, WREN_SIGNAL_SIGKILL) < 0)
-        return; /* nobody left */
-    int32_t status;
-    while (wren_wait(-1, &status, 0) > 0)
-        ;
+    for (int round = 0; round < 500 && kill_all_but_services() > 0; round++) {
+        int32_t status;
+        long w;
+        while ((w = wren_wait(-1, &status, WREN_WAIT_NOHANG)) > 0)
+            if (w == service_pid)
+                service_pid = 0;
+        wren_sleep(10000000);
+    }
 }
 
 /* Run the shell until it asks for power-off; restart it whenever it ends otherwise. */
@@ -56,6 +105,7 @@ static int run_shell(void)
     };
     int quick_exits = 0;
 
+    start_services();
     for (;;) {
         long t0 = wren_get_time(WREN_CLOCK_MONOTONIC);
         long pid = wren_spawn(SHELL, sizeof(SHELL) - 1, args, sizeof(args), &opts);
@@ -73,9 +123,12 @@ static int run_shell(void)
         int32_t status = 0;
         long w;
         /* Any child may end here: orphans of the shell's jobs become init's to reap. */
-        while ((w = wren_wait(-1, &status, 0)) != pid)
+        while ((w = wren_wait(-1, &status, 0)) != pid) {
             if (w < 0)
                 return 1; /* no children at all: cannot happen while the shell lives */
+            if (w == service_pid)
+                service_pid = 0; /* ended (no clock to serve): its pid may be reused */
+        }
         if (status == WREN_SH_EXIT_POWEROFF) {
             wren_print("init: powering off\n");
             return 0;
@@ -101,5 +154,5 @@ int main(void)
         wren_print("init: wrong pid\n");
         return 1;
     }
-    return has_shell() ? run_shell() : 0;
+    return is_file(SHELL, sizeof(SHELL) - 1) ? run_shell() : 0;
 }
