@@ -1,7 +1,7 @@
 /*
  * /bin/init: the first user program. It greets, checks its pid, and then, if the system has a shell (/bin/sh), keeps
  * one running on the console, with the environment every program starts from (PATH, HOME): it restarts the shell
- * whenever it exits, and reaps the orphans the kernel hands it meanwhile. Before the first shell it starts the
+ * whenever it exits, and reaps the orphans the kernel hands it meanwhile. Right after the first shell it starts the
  * system's services, today the RTC service (`/bin/rtc -d`, if that exists), by fork and exec, so that they keep the
  * privilege spawn would drop; it does not wait for them (one that has nothing to serve exits and is reaped with the
  * orphans). When the shell ends, its session ends with it: init ends whatever is left (SIGKILL to every process but
@@ -104,8 +104,8 @@ static int run_shell(void)
         .fds = {{0, 0}, {1, 1}, {2, 2}},
     };
     int quick_exits = 0;
+    int services_started = 0;
 
-    start_services();
     for (;;) {
         long t0 = wren_get_time(WREN_CLOCK_MONOTONIC);
         long pid = wren_spawn(SHELL, sizeof(SHELL) - 1, args, sizeof(args), &opts);
@@ -120,6 +120,14 @@ static int run_shell(void)
          * did start before this would still be counted in its tree, and so under this limit.
          */
         wren_set_limit((int32_t)pid, WREN_LIMIT_PROCESSES, SHELL_PROCESSES);
+        /*
+         * The services start after the first shell, so they never delay its prompt: the shell is ahead of them in the
+         * ready queue and runs first, and they start while it waits for the first line.
+         */
+        if (!services_started) {
+            start_services();
+            services_started = 1;
+        }
         int32_t status = 0;
         long w;
         /* Any child may end here: orphans of the shell's jobs become init's to reap. */
