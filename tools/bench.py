@@ -190,7 +190,7 @@ operations after a warm-up) and two runs of one build give identical numbers. Ke
 %s
 
 `boot_to_shell` comes from a second boot with the real `/bin/init`, `/bin/sh` and `/bin/rtc` (init starts the RTC
-service before the shell, as in the default boot): the shell prints the counter just
+service right after the shell, as in the default boot): the shell prints the counter just
 before its first prompt when `/etc/sh-bench` exists.
 
 The IPC and pipe figures do not depend on where the benchmark's buffers fall: moving its stack by 24, 40 or 136
