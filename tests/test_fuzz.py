@@ -16,6 +16,7 @@ TARGETS = {
     "fuzz_elf": ("corpus/elf", 4096),
     "fuzz_pmm": ("corpus/pmm", 4096),
     "fuzz_path": ("corpus/path", 4096),
+    "fuzz_scheme_path": ("corpus/scheme_path", 4096),
 }
 
 
