@@ -13,7 +13,7 @@ import pytest
 
 from qemu import boot
 from test_shell import PROMPT, Shell, with_guest_tests
-from test_syscalls import make_initrd, program_bytes
+from test_syscalls import make_initrd, program_bytes, system_programs
 
 DATE = re.compile(r"^(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d) UTC$", re.M)
 
@@ -115,7 +115,7 @@ def test_the_service_survives_bad_clients(build):
 
 def test_without_a_service_it_says_so(build, tmp_path):
     """An initrd whose init starts the shell but has no /bin/rtc at boot: copied in later, rtc finds no service."""
-    progs = [p for p in os.listdir(os.path.join(build, "initrd-root", "bin")) if p not in ("init", "rtc")]
+    progs = [p for p in system_programs() if p not in ("init", "rtc")]
     initrd = make_initrd(tmp_path, build, program="init", extra=progs, files={"bin/rtc2": program_bytes(build, "rtc")})
     sh = Shell(build, initrd=initrd)
     try:

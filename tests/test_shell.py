@@ -9,7 +9,7 @@ import pexpect
 import pytest
 
 from qemu import boot_interactive
-from test_syscalls import make_initrd
+from test_syscalls import make_initrd, system_programs
 
 PROMPT = r"\S+ \$ "
 NL = r"\r*\n"  # the kernel sends CRLF, and the pseudo-terminal may add a CR of its own
@@ -107,7 +107,7 @@ def test_errors_usage_and_exit_status(sh):
 
 
 def test_bad_elf_fails_clearly_and_shell_goes_on(build, tmp_path):
-    progs = [p for p in os.listdir(os.path.join(build, "initrd-root", "bin")) if p != "init"]
+    progs = [p for p in system_programs() if p != "init"]
     initrd = make_initrd(tmp_path, build, program="init", extra=progs, files={"bin/junk": b"\x7fELF not really" * 8})
     s = Shell(build, initrd=initrd)
     try:

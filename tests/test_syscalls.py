@@ -17,12 +17,23 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 def program_path(build, name):
     """A program as the build packs it: a system program or driver (build/initrd-root/bin, the default
-    initrd's /bin) or a guest test (build/tests/bin, only in test initrds)."""
-    for d in (("initrd-root", "bin"), ("tests", "bin")):
-        path = os.path.join(build, *d, name)
-        if os.path.exists(path):
-            return path
-    raise FileNotFoundError("no program %r in %s/initrd-root/bin or %s/tests/bin" % (name, build, build))
+    initrd's /bin) or a guest test (build/tests/bin, only in test initrds). Where its source lives decides,
+    not which file exists: a build directory from before the guest tests moved still holds their old copies
+    in initrd-root/bin, which ninja no longer updates."""
+    guest = os.path.isdir(os.path.join(REPO, "tests", "guest", name))
+    path = os.path.join(build, *(("tests", "bin") if guest else ("initrd-root", "bin")), name)
+    if not os.path.exists(path):
+        raise FileNotFoundError("no program %r at %s: run ninja -C %s" % (name, path, build))
+    return path
+
+
+def system_programs():
+    """The programs of the default initrd's /bin, by their sources: user/<name> and drivers/<name>."""
+    names = []
+    for top in ("user", "drivers"):
+        d = os.path.join(REPO, top)
+        names += [n for n in os.listdir(d) if n != "lib" and os.path.isdir(os.path.join(d, n))]
+    return sorted(names)
 
 
 def program_bytes(build, name):

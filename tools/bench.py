@@ -58,11 +58,12 @@ DESCRIPTIONS = {
 
 
 def program_path(build, prog):
-    """A system program (initrd-root/bin) or a guest test (tests/bin: the benchmark and /bin/nop are those)."""
-    for d in ("initrd-root", "tests"):
-        path = os.path.join(build, d, "bin", prog)
-        if os.path.exists(path):
-            return path
+    """A system program (initrd-root/bin) or a guest test (tests/bin: the benchmark and /bin/nop are those), by
+    where its source is: a build directory from before the guest tests moved keeps stale copies in initrd-root/bin."""
+    guest = os.path.isdir(os.path.join(REPO, "tests", "guest", prog))
+    path = os.path.join(build, "tests" if guest else "initrd-root", "bin", prog)
+    if os.path.exists(path):
+        return path
     sys.exit("bench: %s is not built in %s (ninja -C %s bench_inputs)" % (prog, build, build))
 
 
