@@ -258,6 +258,7 @@ static long us_open(struct scheme *s, const char *path, size_t len, uint32_t fla
         return err;
     }
     kobj_init(&f->obj, &file_ops, WREN_OBJECT_FILE, WREN_FILE_TYPE_SCHEME);
+    f->obj.open_flags = flags & ~(WREN_OPEN_CREATE | WREN_OPEN_TRUNCATE | WREN_OPEN_EXCL | WREN_OPEN_CLOEXEC);
     kobj_charge_end(&f->obj, sizeof(struct us_file) + sizeof(struct us_note));
     f->core = c;
     f->id = id;

@@ -4,6 +4,7 @@
  * come from the open flags. The dispatcher looks each descriptor up and checks the right the
  * call needs (E_BADF when it is missing, as POSIX says) before the object sees it.
  */
+#include "scheme/scheme.h"
 #include "proc/cwd.h"
 #include "fs/ramfs_file.h"
 #include "lib/string.h"
@@ -57,6 +58,15 @@ long sys_open(user_in_buf path, uint32_t flags)
     long len = path_from_user(buf, path.ptr, path.len);
     if (len < 0)
         return len;
+    /* TEMPORARY (uscheme branch, until the scheme core is merged): a registered scheme's open. */
+    struct scheme_path sp;
+    if (scheme_path_parse(buf, (size_t)len, &sp) == 0 && sp.kind == SCHEME_PATH_NAMED) {
+        struct scheme *s = scheme_find(sp.name, sp.name_len);
+        if (s && s->ops->open) {
+            long e = s->ops->open(s, sp.rest_len ? sp.rest : "/", sp.rest_len ? sp.rest_len : 1, flags, &o);
+            return e ? e : fd_install(o, flags);
+        }
+    }
     long err = open_path(buf, (size_t)len, flags, &o);
     if (err)
         return err;
