@@ -32,3 +32,14 @@ void scheme_unregister(struct scheme *s)
     if (list_linked(&s->link))
         list_del(&s->link);
 }
+
+/* TEMPORARY: the registered scheme a /scheme/<name>/... or <name>:... path names, and the path inside it. */
+struct scheme *scheme_stub_target(const char *buf, size_t len, const char **rest, size_t *rest_len)
+{
+    struct scheme_path sp;
+    if (scheme_path_parse(buf, len, &sp) != 0 || sp.kind != SCHEME_PATH_NAMED)
+        return NULL;
+    *rest = sp.rest_len ? sp.rest : "/";
+    *rest_len = sp.rest_len ? sp.rest_len : 1;
+    return scheme_find(sp.name, sp.name_len);
+}

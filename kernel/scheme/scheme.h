@@ -92,4 +92,7 @@ long scheme_resolve(char *buf, size_t len, struct scheme_target *t);
  * scheme, whose struct is s; s may be NULL for a name that is not registered.) */
 bool scheme_visible(const char *name, size_t len, const struct scheme *s);
 
+/* TEMPORARY (scheme/registry_stub.c, until the scheme core is merged). */
+struct scheme *scheme_stub_target(const char *buf, size_t len, const char **rest, size_t *rest_len);
+
 #endif
