@@ -52,7 +52,7 @@ struct scheme {
     const struct scheme_ops *ops;
     char name[SCHEME_NAME_MAX + 1]; /* NUL-terminated */
     uint8_t name_len;
-    bool privileged; /* reaching it at all needs the system privilege (mmio, irq) */
+    bool privileged;  /* reaching it at all needs the system privilege (mmio, irq) */
     struct list link; /* on the registry's list, in registration order */
     void *priv;       /* the provider's own */
 };
@@ -91,8 +91,5 @@ long scheme_resolve(char *buf, size_t len, struct scheme_target *t);
 /* May the calling process reach the scheme called name[0..len)? (Its namespace, and privilege for a privileged
  * scheme, whose struct is s; s may be NULL for a name that is not registered.) */
 bool scheme_visible(const char *name, size_t len, const struct scheme *s);
-
-/* TEMPORARY (scheme/registry_stub.c, until the scheme core is merged). */
-struct scheme *scheme_stub_target(const char *buf, size_t len, const char **rest, size_t *rest_len);
 
 #endif

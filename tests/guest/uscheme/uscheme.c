@@ -206,7 +206,7 @@ static long p_unlink(void *c, const struct wren_scheme_request *r, const char *p
 static long p_mkdir(void *c, const struct wren_scheme_request *r, const char *path, uint32_t mode)
 {
     (void)c, (void)r;
-    return mode == 0 ? p_path_only(path, "/newdir") : -E_INVAL;
+    return mode == 0755 ? p_path_only(path, "/newdir") : -E_INVAL; /* what mkdir passes */
 }
 
 static long p_rmdir(void *c, const struct wren_scheme_request *r, const char *path)
@@ -255,6 +255,7 @@ static void registration(void)
     long h = wren_scheme_register_name("ustreg");
     wren_check("init registers a scheme", h >= 0, 1);
     wren_check("the same name again (E_EXIST)", wren_scheme_register_name("ustreg"), -E_EXIST);
+    wren_check("a kernel scheme's name (E_EXIST)", wren_scheme_register_name("console"), -E_EXIST);
     wren_check("a bad name (E_INVAL)", wren_scheme_register_name("Bad"), -E_INVAL);
     wren_check("an empty name (E_INVAL)", wren_scheme_register(0, 0), -E_INVAL);
     wren_check("a name over 32 bytes (E_NAMETOOLONG)",
