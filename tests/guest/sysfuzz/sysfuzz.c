@@ -15,7 +15,16 @@
  * /scheme itself, bad and unregistered names, "..", the schemes' own names), often cut short
  * or with a byte changed, so resolution sees near-misses rather than random bytes. What the
  * run creates in the file system is removed before memory is compared (remove_new).
+ *
+ * A hostile scheme server: each child registers a scheme of its own ("fz<generation>") and forks one client,
+ * which makes random file operations on it (small and large reads and writes, good and bad buffers, paths). A
+ * quarter of the child's calls are then server calls that draw the same random numbers whatever happens: receives
+ * into good and bad memory, replies with wrong tags, lengths beyond what was asked, errors that are no error code,
+ * replies to cancelled requests and notifications, twice or never; signals to the waiting client (its cancels);
+ * unmapping a grant before answering. When the child ends, its client's requests must fail with E_IO and the
+ * client end too: everything is reaped before memory is compared.
  */
+#include <signal.h>
 #include <stdint.h>
 
 #include <wren/print.h>
@@ -145,8 +154,123 @@ static void scheme_path(int which, uint64_t *p, uint64_t *len)
     *len = n;
 }
 
+/* ---- the hostile scheme server and its client ---------------------------------------------------------------- */
+
+static long server = -1, client_pid = -1;
+static char scheme_dir[32]; /* "/scheme/fz<gen>/" */
+static size_t scheme_dir_len;
+static struct wren_scheme_request sreq;
+static uint8_t sbuf[16384] __attribute__((aligned(16)));
+
+static void client_poke(int sig)
+{
+    (void)sig;
+}
+
+/* The client: random operations on the child's scheme, then exit. Everything it waits for ends with its server. */
+static void client_loop(void)
+{
+    struct sigaction a = {.sa_handler = client_poke};
+    sigaction(SIGUSR1, &a, 0);
+    static const uint64_t lens[] = {0, 1, 100, 4096, 5000, 16383, 16384, 20000, 70000, 1 << 20};
+    uint8_t *big = (uint8_t *)wren_mmap(0, 1 << 17, WREN_PROT_READ | WREN_PROT_WRITE,
+                                        WREN_MAP_PRIVATE | WREN_MAP_ANONYMOUS, -1, 0);
+    long fds[4] = {-1, -1, -1, -1};
+    char path[48];
+    for (int i = 0; i < 64; i++) {
+        uint64_t r = rng(), len = lens[r % 10], which = (r >> 8) % 4;
+        uint8_t *buf = (r >> 12) % 8 == 0 ? (uint8_t *)(uintptr_t)hostile() : big + (r >> 16) % 4096;
+        if (len > (1 << 17) - 4096 && buf >= big && buf < big + (1 << 17))
+            len = (1 << 17) - 4096;
+        for (size_t k = 0; k < scheme_dir_len; k++)
+            path[k] = scheme_dir[k];
+        path[scheme_dir_len] = (char)('a' + (r >> 20) % 4);
+        size_t plen = scheme_dir_len + 1;
+        switch ((r >> 24) % 10) {
+        case 0:
+        case 1:
+            if (fds[which] < 0)
+                fds[which] = wren_open(path, plen, WREN_OPEN_READ | WREN_OPEN_WRITE);
+            break;
+        case 2:
+        case 3: wren_read((int32_t)fds[which], buf, len); break;
+        case 4: wren_write((int32_t)fds[which], buf, len); break;
+        case 5: wren_lseek((int32_t)fds[which], (int64_t)hostile(), (uint32_t)(r >> 32) % 4); break;
+        case 6: wren_fstat((int32_t)fds[which], (struct wren_stat *)big); break;
+        case 7: wren_stat(path, plen, (struct wren_stat *)big); break;
+        case 8: wren_readdir(path, plen, (r >> 32) % 4, (struct wren_dirent *)big); break;
+        default:
+            wren_close((int32_t)fds[which]);
+            fds[which] = -1;
+            break;
+        }
+    }
+    wren_exit(0);
+}
+
+/* One server call; the same random numbers are drawn whatever the calls return, so a seed replays the run. */
+static void server_step(void)
+{
+    uint64_t r = rng(), h = hostile(), tag_delta = rng() % 4;
+    static const int64_t results[] = {0, 1, 3, -E_NOENT, -E_IO, -5000, INT64_MIN, 1 << 21};
+    struct wren_scheme_reply rep = {.tag = sreq.tag + tag_delta - 1, .result = results[(r >> 8) % 8], .id = h};
+    if ((r >> 16) % 4 == 0)
+        rep.result = (int64_t)sreq.len + (int64_t)((r >> 20) % 3) - 1; /* about what was asked */
+    const struct wren_scheme_reply *reply = (r >> 24) % 8 == 0 ? (const struct wren_scheme_reply *)h : &rep;
+    struct wren_scheme_request *into = (r >> 28) % 8 == 0 ? (struct wren_scheme_request *)ro_page : &sreq;
+    uint8_t *buf = (r >> 32) % 8 == 0 ? (uint8_t *)ro_page : sbuf;
+    size_t buf_len = (r >> 36) % 8 == 0 ? (size_t)h : sizeof(sbuf);
+    switch ((r >> 40) % 8) {
+    case 0:
+    case 1: wren_scheme_receive((wren_handle_t)server, into, buf, buf_len, WREN_IPC_NONBLOCK); break;
+    case 2:
+    case 3: wren_scheme_reply((wren_handle_t)server, reply); break;
+    case 4: /* (reply_receive would block when the client has nothing queued: whether it has depends on timing) */
+        wren_scheme_reply((wren_handle_t)server, reply);
+        break;
+    case 5: wren_kill((int32_t)client_pid, WREN_SIGNAL_SIGUSR1); break; /* the client's request is cancelled */
+    case 6: /* unmap what may be a grant, before answering it */
+        if (sreq.len >= 16384 && sreq.buf)
+            wren_munmap((void *)(uintptr_t)(sreq.buf & ~4095ull), (size_t)sreq.len + 4096);
+        break;
+    default: break; /* never answering */
+    }
+}
+
+/* At the start of each child: register its scheme and fork its client. */
+static void start_scheme(long gen)
+{
+    char name[24] = "fz";
+    int n = 2;
+    char digits[20];
+    int d = 0;
+    do
+        digits[d++] = (char)('0' + gen % 10);
+    while ((gen /= 10) && d < 19);
+    while (d)
+        name[n++] = digits[--d];
+    scheme_dir_len = 0;
+    for (const char *p = "/scheme/"; *p; p++)
+        scheme_dir[scheme_dir_len++] = *p;
+    for (int i = 0; i < n; i++)
+        scheme_dir[scheme_dir_len++] = name[i];
+    scheme_dir[scheme_dir_len++] = '/';
+    server = wren_scheme_register(name, (size_t)n);
+    uint64_t client_seed = rng();
+    client_pid = wren_fork();
+    if (client_pid == 0) {
+        wren_close((int32_t)server); /* else its own handle would keep the scheme alive after the server */
+        rng_state = client_seed;
+        client_loop();
+    }
+}
+
 static void fuzz_one(void)
 {
+    if (server >= 0 && rng() % 4 == 0) {
+        server_step();
+        return;
+    }
     uint64_t nr = rng() % 10 == 0 ? rng() % 0x1000 : numbers[rng() % NNUMBERS];
     uint64_t a[6];
     for (int i = 0; i < 6; i++)
@@ -167,6 +291,18 @@ static void fuzz_one(void)
         a[2] |= WREN_IPC_NONBLOCK;
     if (nr == SYS_CALL)
         a[2] = 1 + a[2] % 1000000; /* a timeout of at most 1 ms */
+    /*
+     * A scheme server's receive waits for its client, whose requests come when they come: non-blocking only, and
+     * reply_receive (which always waits) only on what is no registration at all (a probe says), so that a seed
+     * replays the same run.
+     */
+    if (nr == SYS_SCHEME_RECEIVE)
+        a[4] |= WREN_IPC_NONBLOCK;
+    if (nr == SYS_SCHEME_REPLY_RECEIVE) {
+        long probe = wren_scheme_receive((wren_handle_t)a[0], &sreq, sbuf, sizeof(sbuf), WREN_IPC_NONBLOCK);
+        if (probe != -E_BADHANDLE && probe != -E_WRONGTYPE && probe != -E_ACCES)
+            return;
+    }
     /* A child would be the only client of its own ports, and the only server of its connects. */
     if (nr == SYS_PORT_ACCEPT)
         a[1] |= WREN_IPC_NONBLOCK;
@@ -371,6 +507,7 @@ int main(int argc, char **argv)
             for (int fd = 0; fd < 3; fd++)
                 wren_close(fd);
             ro_page = (uint64_t)wren_mmap(0, PAGE, WREN_PROT_READ, WREN_MAP_PRIVATE | WREN_MAP_ANONYMOUS, -1, 0);
+            start_scheme(gen);
             for (int i = 0; i < PER_CHILD; i++)
                 fuzz_one();
             wren_exit(0);
