@@ -32,3 +32,38 @@ def test_virtio_library_without_the_device(build, tmp_path):
     r = boot(build, timeout=60, initrd=make_initrd(tmp_path, build, program="virtiotest"))
     r.require_clean_poweroff()
     assert "virtiotest: FAIL virtio_find(entropy) -> -2 (want 0)" in r.output, r.output
+
+
+def boot_rng(build, tmp_path, args, extra=()):
+    r = boot(build, timeout=60, bootargs=" ".join(["--"] + args), extra=list(extra),
+             initrd=make_initrd(tmp_path, build, program="rng"))
+    r.require_clean_poweroff()
+    return r.output
+
+
+@pytest.mark.parametrize("modern", [False, True], ids=["legacy", "modern"])
+def test_rng_reads_the_device(build, tmp_path, modern):
+    """/bin/rng -t N (privileged, as init here) reads N bytes from the device itself: 5000 bytes take two requests of
+    one page (drivers/rng/entropy.c), and random bytes neither repeat a line nor leave a byte value unused."""
+    out = boot_rng(build, tmp_path, ["-t", "5000"], RNG + (MODERN if modern else []))
+    m = re.search(r"rng: 5000 bytes from /virtio_mmio@[0-9a-f]+ \(virtio-mmio version (\d)\)\n", out)
+    assert m and m.group(1) == ("2" if modern else "1"), out
+    lines = re.findall(r"^([0-9a-f]+)\r?$", out, re.M)
+    data = bytes.fromhex("".join(lines))
+    assert len(data) == 5000, out
+    assert len(set(lines)) == len(lines), out
+    assert len(set(data)) == 256, out  # 5000 uniform bytes miss a value with probability ~ 256 * e^-19.5
+    assert "/bin/init (pid 1) exited with status 0" in out, out
+
+
+def test_rng_without_the_device(build, tmp_path):
+    out = boot_rng(build, tmp_path, ["-t", "8"])
+    assert "rng: no virtio entropy device (-2)" in out, out
+    assert "/bin/init (pid 1) exited with status 1" in out, out
+
+
+def test_rng_bad_arguments(build, tmp_path):
+    for i, args in enumerate((["-t", "0"], ["-t", "65537"], ["-t", "x"], ["-x"])):
+        (tmp_path / str(i)).mkdir()
+        out = boot_rng(build, tmp_path / str(i), args, RNG)
+        assert "usage: rng" in out and "/bin/init (pid 1) exited with status 2" in out, (args, out)
