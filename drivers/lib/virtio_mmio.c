@@ -2,6 +2,7 @@
  * The virtio-mmio transport (<wren/virtio.h>): checking a transport, the status handshake, feature negotiation,
  * queue setup in both the legacy (Version 1) and modern (Version 2) register sets, and the interrupt.
  */
+#include <string.h>
 #include <wren/syscalls.h>
 #include <wren/virtio.h>
 
@@ -164,21 +165,32 @@ long virtio_queue_setup(struct virtio_dev *v, struct virtq *q, unsigned index, u
     q->desc = (volatile struct virtq_desc *)q->mem.virt;
     q->avail = (volatile struct virtq_avail *)((char *)q->mem.virt + 16 * (size_t)n);
     q->used = (volatile struct virtq_used *)((char *)q->mem.virt + used_offset(n));
+    r = virtio_queue_restart(v, q);
+    if (r < 0)
+        virtio_dma_free(&q->mem);
+    return r;
+}
+
+long virtio_queue_restart(struct virtio_dev *v, struct virtq *q)
+{
+    unsigned n = q->size;
+    memset(q->mem.virt, 0, q->mem.size); /* empty rings, indices 0: as a freshly reset device expects */
     for (unsigned i = 0; i < n; i++)
         q->desc[i].next = (uint16_t)(i + 1); /* every descriptor free, chained in order */
     q->free_head = 0;
     q->num_free = (uint16_t)n;
+    q->last_used = 0;
+    memset(q->chain_len, 0, sizeof(q->chain_len));
 
+    wr(v, VIRTIO_MMIO_QUEUE_SEL, q->index);
     wr(v, VIRTIO_MMIO_QUEUE_NUM, n);
     uint64_t pa = q->mem.phys;
     if (v->version == 1) {
         /* §4.2.4: the page size the PFN counts in, the used ring's alignment, then the PFN itself. */
+        if ((pa >> 12) > UINT32_MAX)
+            return -E_NOTSUP; /* beyond what a 32-bit page number reaches (16 TiB): not on these machines */
         wr(v, VIRTIO_MMIO_GUEST_PAGE_SIZE, 4096);
         wr(v, VIRTIO_MMIO_QUEUE_ALIGN, 4096);
-        if ((pa >> 12) > UINT32_MAX) {
-            virtio_dma_free(&q->mem);
-            return -E_NOTSUP; /* beyond what a 32-bit page number reaches (16 TiB): not on these machines */
-        }
         driver_dma_barrier(); /* the zeroed rings before the device learns where they are */
         wr(v, VIRTIO_MMIO_QUEUE_PFN, (uint32_t)(pa >> 12));
     } else {

@@ -51,6 +51,19 @@ long entropy_read(struct entropy *e, void *buf, size_t len)
     return (long)done;
 }
 
+long entropy_restart(struct entropy *e)
+{
+    long r = virtio_negotiate(&e->dev, 0);
+    if (r == 0)
+        r = virtio_queue_restart(&e->dev, &e->q);
+    if (r < 0) {
+        virtio_fail(&e->dev);
+        return r;
+    }
+    virtio_driver_ok(&e->dev);
+    return 0;
+}
+
 void entropy_close(struct entropy *e)
 {
     virtio_dma_free(&e->buf);

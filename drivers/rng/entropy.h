@@ -19,6 +19,9 @@ long entropy_open(struct entropy *e);
 /* Fill buf[0..len) with the device's bytes (several requests if need be): len, or a negative E_* (E_IO: the device
  * failed; E_TIMEDOUT: it did not answer in time). */
 long entropy_read(struct entropy *e, void *buf, size_t len);
+/* Reset the device and bring it up again on the same queue and memory (after it failed): 0 or a negative E_*. Needs
+ * no privilege, so it works in the service after it gave the privilege up. */
+long entropy_restart(struct entropy *e);
 void entropy_close(struct entropy *e);
 
 #endif

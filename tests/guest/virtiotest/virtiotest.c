@@ -194,6 +194,16 @@ static void check_device(void)
         ok &= request(&v, &q, &buf, 0, 16) == 16;
     wren_check("100 more requests, the ring index wrapping the queue 12 times", ok, 1);
 
+    /* Back from a reset on the same memory (a driver that no longer may allocate DMA memory does this). */
+    struct virtq_buf lost = {buf.phys, 8, 1};
+    virtq_add(&q, &lost, 1); /* in flight when the device is reset: forgotten by both sides */
+    wren_check("negotiate again", virtio_negotiate(&v, 0), 0);
+    wren_check("the device was reset: DRIVER_OK gone", virtio_status(&v) & VIRTIO_STATUS_DRIVER_OK, 0);
+    wren_check("virtio_queue_restart", virtio_queue_restart(&v, &q), 0);
+    wren_check("restarted: every descriptor free", q.num_free, 8);
+    virtio_driver_ok(&v);
+    wren_check("a request after the restart", request(&v, &q, &buf, 0, 24), 24);
+
     virtio_dma_free(&buf);
     virtio_close(&v, &q);
     wren_check("closed: the node opens again", virtio_find(&v, VIRTIO_ID_ENTROPY, 0, 0), 0);

@@ -155,6 +155,11 @@ long virtio_reset(struct virtio_dev *v);
 long virtio_negotiate(struct virtio_dev *v, uint64_t wanted);
 /* Set up queue `index` with at most `size` descriptors (§4.2.3.2, legacy §4.2.4): E_NOENT if it does not exist. */
 long virtio_queue_setup(struct virtio_dev *v, struct virtq *q, unsigned index, unsigned size);
+/*
+ * Give queue q (set up before, on this device) to the device again, empty, after a reset and virtio_negotiate: the
+ * way back from a device failure that needs no new memory (so it works after the driver gave up its privilege).
+ */
+long virtio_queue_restart(struct virtio_dev *v, struct virtq *q);
 /* §3.1.1 step 8: DRIVER_OK, the device is live. */
 void virtio_driver_ok(struct virtio_dev *v);
 /* Tell the device the driver gave up on it (FAILED). */
