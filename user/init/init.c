@@ -85,13 +85,14 @@ static void reaped(long pid)
             service_pid[i] = 0;
 }
 
-/* SIGKILL every process but init and the services: how many there were (zombies included, which a kill skips). */
+/* SIGKILL every process but init, the services and their children: how many there were (zombies included, which a kill
+ * skips). */
 static int kill_all_but_services(void)
 {
     struct wren_proc_info pi;
     int left = 0;
     for (long c = 0; (c = wren_proc_info((uint32_t)c, &pi)) > 0;) {
-        if (pi.pid == 1 || is_service(pi.pid))
+        if (pi.pid == 1 || is_service(pi.pid) || is_service(pi.ppid)) /* a service's helper (rtc's scheme) too */
             continue;
         left++;
         if (pi.state != WREN_PROC_STATE_ZOMBIE)
