@@ -36,6 +36,7 @@ class Checker:
             for call in family.syscalls:
                 self.syscall(call)
         self.schemes()
+        self.scheme_ops()
 
     # -- whole-file rules --------------------------------------------------
 
@@ -298,6 +299,14 @@ class Checker:
                 if self.iface.syscall(op) is None:
                     self.diag.error(where, f"scheme '{scheme.name}' lists operation '{op}', "
                                            f"which is not a syscall")
+
+
+    def scheme_ops(self):
+        for op in self.iface.scheme_ops:
+            for error in op.errors:
+                if error.name not in self.error_names:
+                    self.diag.error(error.where, f"scheme operation '{op.name}' lists unknown error "
+                                                 f"'{error.name}'{_hint(error.name, self.error_names)}")
 
 
 def _lookup_errors(arg):

@@ -1,8 +1,8 @@
 """Find the interface's YAML files, read them, and stamp their version.
 
 The file set is fixed by convention (see docs/interface.md): six files at the
-top of the interface directory plus one file per syscall family under
-`syscalls/`.  Everything is read up front so that the version stamp and the
+top of the interface directory, the optional scheme protocol, plus one file
+per syscall family under `syscalls/`.  Everything is read up front so that the version stamp and the
 parse see exactly the same bytes.
 """
 
@@ -26,6 +26,10 @@ REQUIRED_FILES = (
     "events.yaml",
     "schemes.yaml",
 )
+# Read after those when present: a tree without it (the generator's test fixtures) simply has no scheme protocol.
+OPTIONAL_FILES = (
+    "scheme_protocol.yaml",
+)
 SYSCALL_DIR = "syscalls"
 
 
@@ -48,6 +52,7 @@ def display_path(iface_dir, rel):
 def collect(iface_dir, diag):
     """Read every interface file; report missing or unreadable ones to `diag`."""
     rels = list(REQUIRED_FILES)
+    rels += [rel for rel in OPTIONAL_FILES if os.path.exists(display_path(iface_dir, rel))]
     pattern = os.path.join(glob.escape(iface_dir), SYSCALL_DIR, "*.yaml")
     family_files = sorted(os.path.basename(p) for p in glob.glob(pattern))
     if not family_files:

@@ -18,6 +18,7 @@ from yamllines import LineList, YamlSyntaxError, load
 # types.yaml; types.yaml may not redefine them.
 MSG_SET, EVENT_SET, OBJECT_SET, RIGHT_SET = "msg", "event", "object", "right"
 MSG_HEADER_STRUCT, MSG_STRUCT, EVENT_STRUCT = "msg_header", "msg", "event"
+SCHEME_OP_SET, SCHEME_REQUEST_STRUCT, SCHEME_REPLY_STRUCT = "scheme_op", "scheme_request", "scheme_reply"
 
 # Keys that only make sense for some argument types.
 _ARG_TYPE_KEYS = {
@@ -317,6 +318,37 @@ class Loader:
                 self.iface.schemes.append(m.Scheme(name, doc, ops, sr.where()))
         self._unique(self.iface.schemes, "name", "scheme")
 
+    def scheme_protocol(self, item, data):
+        """The scheme server protocol: its operations (an enum) and the request and reply records."""
+        r = self._top(item, data, ("doc", "request", "reply", "ops"))
+        self.iface.scheme_protocol_doc = r.text("doc") or ""
+        ops = []
+        for node, line in r.items("ops"):
+            what = label("operation", node)
+            orr = MapReader(self.diag, item.path, node, what, line,
+                            required=("name", "value", "doc", "errors"))
+            name, value, doc = orr.name(), orr.integer("value", 1, 0xFFFF), orr.text("doc")
+            errors = []
+            for enode, eline in orr.items("errors"):
+                er = MapReader(self.diag, item.path, enode, label("error", enode) + f" of {what}",
+                               eline, required=("name", "reason"))
+                ename, reason = er.name(style="upper"), er.text("reason")
+                if ename and reason:
+                    errors.append(m.SyscallError(ename, reason, er.where()))
+            self._unique(errors, "name", "error", f" of {what}")
+            if name and value and doc:
+                ops.append(m.SchemeOp(name, value, doc, errors, orr.where()))
+        self._unique(ops, "name", "operation")
+        self._unique(ops, "value", "operation")
+        self.iface.scheme_ops = ops
+        members = [m.Member(o.name, o.value, o.doc, o.where) for o in ops]
+        self._add_set(m.ValueSet("enum", SCHEME_OP_SET, "u32", "Operations of the scheme server protocol.",
+                                 members, r.where("ops"), item.rel))
+        # The records name the op enum, so they come after it.
+        for key, struct_name in (("request", SCHEME_REQUEST_STRUCT), ("reply", SCHEME_REPLY_STRUCT)):
+            if r.has(key):
+                self._struct(item, r.raw(key), r.where(key).line, fixed_name=struct_name)
+
     # -- syscall families -------------------------------------------------
 
     def family(self, item, data):
@@ -507,6 +539,8 @@ def load_interface(files, diag, version):
                          ("rights.yaml", loader.rights), ("ipc.yaml", loader.ipc),
                          ("events.yaml", loader.events), ("schemes.yaml", loader.schemes)):
         handler(by_rel[rel], trees[rel])
+    if "scheme_protocol.yaml" in by_rel and trees["scheme_protocol.yaml"] is not None:
+        loader.scheme_protocol(by_rel["scheme_protocol.yaml"], trees["scheme_protocol.yaml"])
     for item in files:
         if item.rel.startswith("syscalls/"):
             loader.family(item, trees[item.rel])

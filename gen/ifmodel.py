@@ -151,6 +151,16 @@ class Scheme:
 
 
 @dataclass
+class SchemeOp:
+    """One operation of the scheme server protocol (scheme_protocol.yaml)."""
+    name: str
+    value: int
+    doc: str
+    errors: List["SyscallError"]
+    where: object
+
+
+@dataclass
 class Arg:
     name: str
     type: str
@@ -255,6 +265,8 @@ class Interface:
     events_doc: str = ""
     rights_doc: str = ""
     schemes_doc: str = ""
+    scheme_protocol_doc: str = ""
+    scheme_ops: List[SchemeOp] = field(default_factory=list)
 
     def syscalls(self):
         """All syscalls, sorted by number."""

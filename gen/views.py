@@ -222,5 +222,7 @@ def context(iface, files):
         "events_doc": iface.events_doc,
         "rights_doc": iface.rights_doc,
         "schemes_doc": iface.schemes_doc,
+        "scheme_protocol_doc": iface.scheme_protocol_doc,
+        "scheme_ops": sorted(iface.scheme_ops, key=lambda o: o.value),
         "trace_kinds": cdecl.TRACE_KINDS,
     }

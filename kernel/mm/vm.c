@@ -374,6 +374,24 @@ int vm_check(struct vm_space *vs, uint64_t va, size_t len, enum vm_access access
     return 0;
 }
 
+int vm_pin(struct vm_space *vs, uint64_t va, enum vm_access access, uint64_t *pa)
+{
+    if (va < VM_USER_BASE || va >= VM_USER_TOP)
+        return -E_FAULT;
+    const struct region *r = region_find(&vs->regions, va);
+    if (!r || is_device(r->kind))
+        return -E_FAULT; /* registers are nobody's pages: they have no reference to take */
+    uint64_t page;
+    int err = page_for(vs, page_down(va), access, false, &page);
+    if (err)
+        return err == -E_NOMEM || err == ACCOUNT_E_LIMIT ? -E_NOMEM : -E_FAULT;
+    page = page_down(page);
+    if (pmm_get(page) != 0)
+        return -E_FAULT;
+    *pa = page;
+    return 0;
+}
+
 uint64_t vm_resident_pages(const struct vm_space *vs)
 {
     return pgtable_mapped_pages(&vs->pt);

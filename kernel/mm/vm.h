@@ -86,6 +86,14 @@ int vm_protect(struct vm_space *vs, uint64_t addr, uint64_t len, uint32_t prot);
  */
 int vm_fault(struct vm_space *vs, uint64_t va, enum vm_access access);
 
+/*
+ * The RAM page holding va in vs, there now and allowing `access` (faulted in as a touch would, copy-on-write broken
+ * for a write), with a page reference (pmm_get) the caller drops with pmm_put: it stays the caller's to read or write
+ * through the linear map whatever the space does meanwhile. 0 and *pa (the page's address, va's offset not added),
+ * -E_FAULT (no region allows the access, or device registers), -E_NOMEM. For a user scheme's copies and grants.
+ */
+int vm_pin(struct vm_space *vs, uint64_t va, enum vm_access access, uint64_t *pa);
+
 /* Pages mapped in the space now (its resident set; copy-on-write pages shared by a fork count in each space). */
 uint64_t vm_resident_pages(const struct vm_space *vs);
 

@@ -129,7 +129,7 @@ static inline void kobj_notify(struct kobject *o, uint32_t what)
 }
 
 /* Live objects of each type (index WREN_OBJECT_*; 0 counts objects of no handle type), for leak checks. */
-#define KOBJ_TYPES 8
+#define KOBJ_TYPES 9
 extern uint64_t kobj_live[KOBJ_TYPES];
 
 #endif

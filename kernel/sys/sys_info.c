@@ -5,6 +5,7 @@
 #include "mm/vm.h"
 #include "obj/object.h"
 #include "proc/proc.h"
+#include "scheme/user_scheme.h"
 #include "syscall_table.h"
 
 static uint32_t state_of(const struct proc *p)
@@ -54,6 +55,8 @@ long sys_kernel_stats(user_out_ptr stats)
     ks.channels = kobj_live[WREN_OBJECT_CHANNEL];
     ks.files = kobj_live[WREN_OBJECT_FILE];
     ks.shm_objects = (uint32_t)kobj_live[WREN_OBJECT_SHM];
+    ks.scheme_pages_granted = us_pages_granted;
+    ks.scheme_bytes_copied = us_bytes_copied;
     kmalloc_get_stats(&km);
     ks.heap_objects = km.live_objects;
     ks.heap_pages = km.pages;
