@@ -42,18 +42,26 @@ static void copy_node(char *out, size_t size, const char *node)
     out[n] = 0;
 }
 
-/* Every transport node the mmio scheme lists: 0 on a match, E_NOENT if none matched, else why listing failed. */
+/*
+ * Every transport node the mmio scheme lists: 0 on a match, E_NOENT if none matched, E_NOSYS if nothing could be
+ * listed at all (no mmio scheme, or one that does not list its nodes yet).
+ */
 static long find_listed(struct virtio_dev *v, uint32_t device_id, char *node, size_t node_size)
 {
     DIR *d = opendir("/scheme/mmio");
     if (!d)
         return -E_NOSYS;
-    long r = -E_NOENT;
+    long r = -E_NOSYS;
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
+        if (r == -E_NOSYS)
+            r = -E_NOENT; /* the scheme lists nodes: its answer is final */
+        /* A node below the root is listed by its path ("soc/virtio@..."): the last part names it. */
+        const char *base = strrchr(e->d_name, '/');
+        base = base ? base + 1 : e->d_name;
         char path[NODE_MAX + 1];
         size_t n = strlen(e->d_name);
-        if (!is_transport_name(e->d_name) || n + 1 > NODE_MAX)
+        if (!is_transport_name(base) || n + 1 > NODE_MAX)
             continue;
         path[0] = '/';
         memcpy(path + 1, e->d_name, n + 1);
@@ -70,7 +78,7 @@ static long find_listed(struct virtio_dev *v, uint32_t device_id, char *node, si
 /*
  * Until the mmio scheme lists its nodes (issue 13, its kernel-schemes part): QEMU virt's transports, which its
  * device tree names virtio_mmio@<0xa000000 + 0x200 * i> for i in 0..31 (QEMU hw/arm/virt.c, create_virtio_devices).
- * Used only when /scheme/mmio cannot be listed; delete it once it can.
+ * Used only when /scheme/mmio lists nothing; delete it once the mmio scheme lists its nodes.
  */
 static long find_qemu_virt(struct virtio_dev *v, uint32_t device_id, char *node, size_t node_size)
 {
