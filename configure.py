@@ -322,7 +322,9 @@ def build_statements(args):
     check_lib = library(s, "tests/guest/lib", "tests/libcheck.a")
     system = programs(s, "user", "initrd-root/bin")
     system += programs(s, "drivers", "initrd-root/bin", driver_lib, skip=("lib",))
-    tests = programs(s, "tests/guest", "tests/bin", check_lib, skip=("lib",))
+    # Guest tests also get the driver layer, so a test can exercise drivers/lib itself (tests/guest/virtiotest).
+    test_libs = (check_lib[0] + " " + driver_lib[0].replace("$uincludes ", ""), check_lib[1] + " " + driver_lib[1])
+    tests = programs(s, "tests/guest", "tests/bin", test_libs, skip=("lib",))
     s.append("build initrd.tar: mkinitrd %s | $srcdir/tools/mkinitrd.py\n" % " ".join(system))
     s.append("build initrd-test.tar: mkinitrd %s %s | $srcdir/tools/mkinitrd.py\n"
              "  roots = --root initrd-root --root bin=tests/bin\n" % (" ".join(system), " ".join(tests)))

@@ -42,6 +42,17 @@ def test_ninja_run_and_debug(build):
     assert names_its_network(line.split()), line
 
 
+def test_ninja_run_attaches_the_entropy_device(build):
+    """`ninja -C build run` gives the guest a virtio-rng device (drivers/rng serves it as /scheme/rand), on a
+    virtio-mmio transport, and still no network."""
+    with open(os.path.join(build, "build.ninja")) as f:
+        words = next(l for l in f if l.startswith("qemu_cmd = ")).split()
+    pairs = list(zip(words, words[1:]))
+    assert ("-device", "virtio-rng-device") in pairs, words
+    assert ("-nic", "none") in pairs, words
+    assert not any(w.startswith("virtio-rng-pci") for w in words), words
+
+
 def tracked_files():
     out = subprocess.run(["git", "ls-files"], cwd=REPO, stdout=subprocess.PIPE, text=True, check=True).stdout
     return [p for p in out.split("\n") if p]

@@ -125,3 +125,53 @@ def test_without_a_service_it_says_so(build, tmp_path):
         sh.poweroff()
     finally:
         sh.close()
+
+
+def test_date_reads_the_rtc_scheme(build):
+    """`date` at the shell reads /scheme/rtc (served by the RTC service's child): the host's time of day, in POSIX
+    date's default layout and with a format; the scheme's file itself is one line of seconds, read-only."""
+    sh = Shell(build)
+    try:
+        before = time.time()
+        out = sh.run("date")
+        after = time.time()
+        m = re.search(r"^([A-Z][a-z]{2}) ([A-Z][a-z]{2}) ([ \d]\d) (\d\d):(\d\d):(\d\d) UTC (\d{4})$", out, re.M)
+        assert m, out
+        t = calendar.timegm(time.strptime(m.group(0), "%a %b %d %H:%M:%S UTC %Y"))
+        assert int(before) - 2 <= t <= after + 2, (out, before)
+        assert time.strftime("%a", time.gmtime(t)) == m.group(1), out  # the weekday is the date's
+        out = sh.run("date +%s")
+        s = int(re.search(r"^(\d+)$", out, re.M).group(1))
+        assert int(before) - 2 <= s <= time.time() + 2, out
+        assert re.search(r"^\d{4}-\d\d-\d\d$", sh.run("date +%Y-%m-%d"), re.M)
+        out = sh.run("cat /scheme/rtc")
+        assert re.search(r"^\d{10}$", out, re.M), out
+        out = sh.run("echo 0 > /scheme/rtc")
+        assert "denied" in out.lower(), out
+        out = sh.run("cat /scheme/rtc/x")
+        assert "[exit 1]" in out, out
+        out = sh.run("date -x")
+        assert "usage: date" in out and "[exit 2]" in out, out
+        # The scheme's server is a child of the service; both outlive a shell session.
+        sh.c.send("exit\r")
+        sh.c.expect("restarting it")
+        sh.c.expect(PROMPT)
+        ps = sh.run("ps")
+        svc = re.search(r"^\s+(\d+)\s+1 sleep .* /bin/rtc$", ps, re.M)
+        assert svc and re.search(r"^\s+\d+\s+%s sleep .* /bin/rtc$" % svc.group(1), ps, re.M), ps
+        assert re.search(r"UTC \d{4}$", sh.run("date"), re.M)
+        sh.poweroff()
+    finally:
+        sh.close()
+
+
+def test_date_without_a_clock_says_so(build, tmp_path):
+    """No RTC service (no /bin/rtc at boot): /scheme/rtc does not exist, and date says so."""
+    progs = [p for p in system_programs() if p not in ("init", "rtc")]
+    sh = Shell(build, initrd=make_initrd(tmp_path, build, program="init", extra=progs))
+    try:
+        out = sh.run("date")
+        assert "date: /scheme/rtc:" in out and "[exit 1]" in out, out
+        sh.poweroff()
+    finally:
+        sh.close()

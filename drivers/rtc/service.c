@@ -10,6 +10,7 @@
  * service's handle table.
  */
 #include <string.h>
+#include <wren/scheme_server.h>
 #include <wren/syscalls.h>
 
 #include "pl031.h"
@@ -64,11 +65,32 @@ static void serve_connection(struct driver_device *rtc, wren_handle_t ch)
     }
 }
 
+/*
+ * The scheme `rtc` (scheme.c) is served by a child of the service: the port's accept and a scheme's receive each
+ * block, and no event queue waits on both, so each gets a process of its own. Both names are taken here, while the
+ * privilege is still held; the child keeps the clock's mapping (fork gives it) and the registration, the parent the
+ * port. If the scheme cannot be registered (the name is taken), the service still answers on the port.
+ */
+static void start_scheme(struct driver_device *rtc, long port)
+{
+    long server = wren_scheme_register_name("rtc");
+    if (server < 0)
+        return;
+    long pid = wren_fork();
+    if (pid == 0) {
+        wren_close((wren_fd_t)port);
+        wren_port_drop_privilege();
+        wren_exit(rtc_serve_scheme(rtc, (wren_handle_t)server));
+    }
+    wren_close((wren_fd_t)server); /* the child's now (or nobody's, if the fork failed: the name is free again) */
+}
+
 int rtc_serve(struct driver_device *rtc)
 {
     long port = wren_port_register(RTC_PORT, sizeof(RTC_PORT) - 1);
     if (port < 0)
         return 1;
+    start_scheme(rtc, port);
     wren_port_drop_privilege();
     for (;;) {
         long ch = wren_port_accept((wren_handle_t)port, 0, 0);

@@ -97,3 +97,47 @@ uint64_t shm_size(const struct kobject *o)
 {
     return shm_of(o)->npages << PMM_PAGE_SHIFT;
 }
+
+long shm_create_contiguous(uint64_t size, struct kobject **out, uint64_t *phys)
+{
+    if (size == 0)
+        return -E_INVAL;
+    if (size > SHM_DMA_MAX_SIZE)
+        return -E_NOMEM;
+    struct kobject *o;
+    long err = shm_create(size, &o);
+    if (err)
+        return err;
+    struct shm *s = shm_of(o);
+    unsigned order = 0;
+    while ((1ull << order) < s->npages)
+        order++;
+    uint64_t bytes = s->npages * PMM_PAGE_SIZE;
+    if (account_charge(s->obj.acct, bytes) != 0) {
+        kobj_put(o);
+        return -E_NOMEM;
+    }
+    uint64_t block = pmm_alloc_zeroed(order);
+    if (!block) {
+        account_uncharge(s->obj.acct, bytes);
+        kobj_put(o);
+        return -E_NOMEM;
+    }
+    /* One reference per page, so the object and each mapping's entries count pages as they do for any shm; the
+     * pages of the block past the object's end go straight back to the allocator. */
+    int split = pmm_split(block);
+    KASSERT(split == 0);
+    for (uint64_t i = 0; i < (1ull << order); i++) {
+        uint64_t page = block + i * PMM_PAGE_SIZE;
+        if (i < s->npages) {
+            KASSERT((page >> PMM_PAGE_SHIFT) <= UINT32_MAX);
+            s->pfn[i] = (uint32_t)(page >> PMM_PAGE_SHIFT);
+        } else {
+            pmm_put(page);
+        }
+    }
+    s->touched = s->npages;
+    *phys = block;
+    *out = o;
+    return 0;
+}

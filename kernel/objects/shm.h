@@ -14,12 +14,22 @@
 
 #include <stdint.h>
 
+#include "mm/pmm.h"
 #include "obj/object.h"
 
 #define SHM_MAX_SIZE (1ull << 30) /* 1 GiB: larger objects are refused with E_NOMEM */
 
 /* A new object of `size` bytes rounded up to whole pages: 0 and *out (one reference), -E_INVAL (size 0) or -E_NOMEM. */
 long shm_create(uint64_t size, struct kobject **out);
+
+/*
+ * dma_create's object (interface/syscalls/mem.yaml): as shm_create, but its pages are one physically contiguous
+ * block, allocated, zeroed and charged at once (never on demand: the device may write them before any mapping
+ * touches them), so the driver can give a device the address in *phys. At most SHM_DMA_MAX_SIZE: one buddy block.
+ * 0, or -E_INVAL (size 0), -E_NOMEM (too large, no block that large is free, or over the creator's limit).
+ */
+#define SHM_DMA_MAX_SIZE (PMM_PAGE_SIZE << PMM_MAX_ORDER)
+long shm_create_contiguous(uint64_t size, struct kobject **out, uint64_t *phys);
 
 /* Its size in bytes (a multiple of the page size). */
 uint64_t shm_size(const struct kobject *o);

@@ -139,3 +139,24 @@ long sys_shm_size(struct kobject *shm)
 {
     return (long)shm_size(shm);
 }
+
+long sys_dma_create(uint64_t size, user_out_ptr phys)
+{
+    /* The privilege first: a physical address given to a device reaches any memory, so only a driver may ask. */
+    if (!proc_current()->privileged)
+        return -E_PERM;
+    struct kobject *o;
+    uint64_t pa;
+    long err = shm_create_contiguous(size, &o, &pa);
+    if (err)
+        return err;
+    if (copy_to_user(phys, &pa, sizeof(pa))) {
+        kobj_put(o); /* nothing was created, as far as the caller can tell */
+        return -E_FAULT;
+    }
+    uint32_t rights = WREN_RIGHT_READ | WREN_RIGHT_WRITE | WREN_RIGHT_MAP | WREN_RIGHT_TRANSFER | WREN_RIGHT_DUPLICATE;
+    long h = handle_install(caller_handles(), o, rights, 0);
+    if (h < 0)
+        kobj_put(o);
+    return h;
+}

@@ -3,14 +3,14 @@
  * one running on the console, with the environment every program starts from (PATH, HOME) and a namespace without
  * the drivers' schemes (mmio, irq), which only init and its services reach: it restarts the shell
  * whenever it exits, and reaps the orphans the kernel hands it meanwhile. Right after the first shell it starts the
- * system's services, today the RTC service (`/bin/rtc -d`, if that exists), by fork and exec, so that they keep the
- * privilege spawn would drop; it does not wait for them (one that has nothing to serve exits and is reaped with the
- * orphans). When the shell ends, its session ends with it: init ends whatever is left (SIGKILL to every process but
- * itself and its services: everything else is the old shell's) and reaps it before the next shell starts, so nothing a
- * program left behind (a fork bomb that killed its shell, say) holds the process table against the new shell, whose
- * built-in kill could not reach another session. When the shell exits with WREN_SH_EXIT_POWEROFF (its `poweroff`
- * built-in), init exits, and the kernel powers off. Without /bin/sh (the test initrds) init exits after the greeting,
- * as it always did, and the machine powers off.
+ * system's services, the drivers: the RTC service (`/bin/rtc -d`) and the entropy driver (`/bin/rng -d`), each if
+ * its program exists, by fork and exec, so that they keep the privilege spawn would drop; it does not wait for them
+ * (one that has nothing to serve exits and is reaped with the orphans). When the shell ends, its session ends with
+ * it: init ends whatever is left (SIGKILL to every process but itself and its services: everything else is the old
+ * shell's) and reaps it before the next shell starts, so nothing a program left behind (a fork bomb that killed its
+ * shell, say) holds the process table against the new shell, whose built-in kill could not reach another session.
+ * When the shell exits with WREN_SH_EXIT_POWEROFF (its `poweroff` built-in), init exits, and the kernel powers off.
+ * Without /bin/sh (the test initrds) init exits after the greeting, as it always did, and the machine powers off.
  *
  * Kept to the wren_* stubs, without the C library: the first program stays small and its path from the syscall stubs
  * to the kernel easy to follow.
@@ -20,7 +20,17 @@
 #include <wren/syscalls.h>
 
 #define SHELL "/bin/sh"
-#define RTC   "/bin/rtc"
+/* The services, in the order they start: a program and its arguments (NUL-separated, as exec takes them). */
+static const struct service {
+    const char *path;
+    uint64_t path_len;
+    const char *args;
+    uint64_t args_len;
+} services[] = {
+    {"/bin/rtc", 8, "rtc\0-d", 7},
+    {"/bin/rng", 8, "rng\0-d", 7},
+};
+#define SERVICES (sizeof(services) / sizeof(services[0]))
 
 /*
  * The processes the shell's tree (the shell, its jobs, and everything they start, zombies and orphans included)
@@ -36,35 +46,54 @@ static int is_file(const char *path, uint64_t len)
     return wren_stat(path, len, &st) == 0 && st.type == WREN_FILE_TYPE_REGULAR;
 }
 
-static long service_pid; /* the RTC service, while it runs; 0 if there is none */
+static long service_pid[SERVICES]; /* each service, while it runs; 0 if there is none */
 
 /*
- * Start the RTC service: fork, and exec in the child, which keeps the system privilege (spawn would drop it) to open
- * the clock and register sys.rtc. It leads a session of its own, so no signal meant for init's group reaches it.
+ * Start the services: fork, and exec in the child, which keeps the system privilege (spawn would drop it) to open
+ * its device and register its name. Each leads a session of its own, so no signal meant for init's group reaches it.
  */
 static void start_services(void)
 {
-    static const char args[] = "rtc\0-d";
     static const char env[] = "PATH=/bin";
-    if (!is_file(RTC, sizeof(RTC) - 1))
-        return;
-    long pid = wren_fork();
-    if (pid == 0) {
-        wren_setsid();
-        wren_exec(RTC, sizeof(RTC) - 1, args, sizeof(args), env, sizeof(env));
-        wren_exit(127);
+    for (unsigned i = 0; i < SERVICES; i++) {
+        const struct service *s = &services[i];
+        if (!is_file(s->path, s->path_len))
+            continue;
+        long pid = wren_fork();
+        if (pid == 0) {
+            wren_setsid();
+            wren_exec(s->path, s->path_len, s->args, s->args_len, env, sizeof(env));
+            wren_exit(127);
+        }
+        if (pid > 0)
+            service_pid[i] = pid;
     }
-    if (pid > 0)
-        service_pid = pid;
 }
 
-/* SIGKILL every process but init and the service: how many there were (zombies included, which a kill skips). */
+static int is_service(long pid)
+{
+    for (unsigned i = 0; i < SERVICES; i++)
+        if (service_pid[i] == pid)
+            return 1;
+    return 0;
+}
+
+/* A child ended: if it was a service, forget its pid (which may be reused). */
+static void reaped(long pid)
+{
+    for (unsigned i = 0; i < SERVICES; i++)
+        if (service_pid[i] == pid)
+            service_pid[i] = 0;
+}
+
+/* SIGKILL every process but init, the services and their children: how many there were (zombies included, which a kill
+ * skips). */
 static int kill_all_but_services(void)
 {
     struct wren_proc_info pi;
     int left = 0;
     for (long c = 0; (c = wren_proc_info((uint32_t)c, &pi)) > 0;) {
-        if (pi.pid == 1 || pi.pid == service_pid)
+        if (pi.pid == 1 || is_service(pi.pid) || is_service(pi.ppid)) /* a service's helper (rtc's scheme) too */
             continue;
         left++;
         if (pi.state != WREN_PROC_STATE_ZOMBIE)
@@ -74,8 +103,8 @@ static int kill_all_but_services(void)
 }
 
 /*
- * The old shell's session is over: end and reap everything but init and the service. A kill(-1) from init would
- * reach the service too, and a blocking wait(-1) would wait for it, so the processes are named one by one and reaped
+ * The old shell's session is over: end and reap everything but init and the services. A kill(-1) from init would
+ * reach the services too, and a blocking wait(-1) would wait for them, so the processes are named one by one and reaped
  * without blocking until none is left; the killed die when next scheduled, and their children, handed to init, are
  * killed in the next round. The rounds are bounded (about 5 s): a process that would not go must not keep the next
  * shell from starting.
@@ -86,8 +115,7 @@ static void end_leftovers(void)
         int32_t status;
         long w;
         while ((w = wren_wait(-1, &status, WREN_WAIT_NOHANG)) > 0)
-            if (w == service_pid)
-                service_pid = 0;
+            reaped(w);
         wren_sleep(10000000);
     }
 }
@@ -140,8 +168,7 @@ static int run_shell(void)
         while ((w = wren_wait(-1, &status, 0)) != pid) {
             if (w < 0)
                 return 1; /* no children at all: cannot happen while the shell lives */
-            if (w == service_pid)
-                service_pid = 0; /* ended (no clock to serve): its pid may be reused */
+            reaped(w);    /* a service that ended (no device to serve), or an orphan */
         }
         if (status == WREN_SH_EXIT_POWEROFF) {
             wren_print("init: powering off\n");

@@ -36,6 +36,13 @@ long driver_irq_ack(struct driver_device *dev);
 /* Give everything back: the subscription, the mapping, the handle. Safe after a failed open. */
 void driver_close(struct driver_device *dev);
 
+/*
+ * A memory barrier as devices see it (drivers/lib/barrier.S): every access before it is observed by a device (and
+ * by other CPUs) before every access after it. Between filling memory a device reads by DMA and the register write
+ * that tells the device to read it, and between seeing a device's completion in memory and reading its data.
+ */
+void driver_dma_barrier(void);
+
 /* 32-bit register access at a byte offset from the first register. */
 static inline uint32_t driver_read32(const struct driver_device *dev, unsigned off)
 {
