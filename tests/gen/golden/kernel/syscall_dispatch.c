@@ -130,34 +130,70 @@ static const syscall_decoder block_0x100[] = {
 	[0x0] = decode_exit,
 	[0x1] = decode_get_pid,
 };
+/* Calls and negative results of each number of the block, by the same index. */
+static uint64_t calls_0x100[sizeof(block_0x100) / sizeof(syscall_decoder)];
+static uint64_t errors_0x100[sizeof(block_0x100) / sizeof(syscall_decoder)];
 
 static const syscall_decoder block_0x600[] = {
 	[0x2] = decode_read,
 	[0x6] = decode_lseek,
 	[0x7] = decode_fstat,
 };
+/* Calls and negative results of each number of the block, by the same index. */
+static uint64_t calls_0x600[sizeof(block_0x600) / sizeof(syscall_decoder)];
+static uint64_t errors_0x600[sizeof(block_0x600) / sizeof(syscall_decoder)];
 
 static const syscall_decoder block_0x12300[] = {
 	[0x45] = decode_send,
 };
+/* Calls and negative results of each number of the block, by the same index. */
+static uint64_t calls_0x12300[sizeof(block_0x12300) / sizeof(syscall_decoder)];
+static uint64_t errors_0x12300[sizeof(block_0x12300) / sizeof(syscall_decoder)];
 
+/* The counters sit beside the decoders, so counting a call costs a load, an add and a store. */
 static const struct {
 	const syscall_decoder *decoders;
+	uint64_t *calls;
+	uint64_t *errors;
 	unsigned count;
 } syscall_blocks[] = {
-	[0x1] = { block_0x100, sizeof(block_0x100) / sizeof(syscall_decoder) },
-	[0x6] = { block_0x600, sizeof(block_0x600) / sizeof(syscall_decoder) },
-	[0x123] = { block_0x12300, sizeof(block_0x12300) / sizeof(syscall_decoder) },
+	[0x1] = { block_0x100, calls_0x100, errors_0x100, sizeof(block_0x100) / sizeof(syscall_decoder) },
+	[0x6] = { block_0x600, calls_0x600, errors_0x600, sizeof(block_0x600) / sizeof(syscall_decoder) },
+	[0x123] = { block_0x12300, calls_0x12300, errors_0x12300, sizeof(block_0x12300) / sizeof(syscall_decoder) },
 };
+
+/* Is `nr` a syscall that exists? (Its block and index are then valid.) */
+static int syscall_known(uint64_t nr)
+{
+	uint64_t block = nr >> 8, index = nr & 0xff;
+
+	return block < sizeof(syscall_blocks) / sizeof(syscall_blocks[0]) && index < syscall_blocks[block].count &&
+	       syscall_blocks[block].decoders[index];
+}
 
 long syscall_dispatch(uint64_t nr, const uint64_t args[6])
 {
 	uint64_t block = nr >> 8, index = nr & 0xff;
 
-	if (block >= sizeof(syscall_blocks) / sizeof(syscall_blocks[0]) || index >= syscall_blocks[block].count ||
-	    !syscall_blocks[block].decoders[index])
+	if (!syscall_known(nr))
 		return -E_NOSYS;
+	syscall_blocks[block].calls[index]++;
 	return syscall_blocks[block].decoders[index](args);
+}
+
+void syscall_count_error(uint64_t nr)
+{
+	if (syscall_known(nr))
+		syscall_blocks[nr >> 8].errors[nr & 0xff]++;
+}
+
+bool syscall_counts(uint64_t nr, uint64_t *calls, uint64_t *errors)
+{
+	int known = syscall_known(nr);
+
+	*calls = known ? syscall_blocks[nr >> 8].calls[nr & 0xff] : 0;
+	*errors = known ? syscall_blocks[nr >> 8].errors[nr & 0xff] : 0;
+	return known;
 }
 
 const struct syscall_desc syscall_descs[] = {
