@@ -31,6 +31,7 @@
 #include "timer.h"
 #include "proc/proc.h"
 #include "proc/sched.h"
+#include "scheme/scheme.h"
 #include "scheme/sys_files.h"
 
 #ifndef WREN_VERSION
@@ -212,7 +213,7 @@ static bool start_init(void)
     struct proc_args args = {argv, argv_len, 0, 0};
     struct kobject *con = console_file_open(WREN_OPEN_READ | WREN_OPEN_WRITE); /* NULL: init starts without */
     proc_set_init_stdio(con);
-    long pid = proc_spawn("/bin/init", &args, 0, 0, 0);
+    long pid = proc_spawn("/bin/init", &args, 0, 0, 0, 0);
     proc_set_init_stdio(0);
     kobj_put(con); /* init's descriptors hold it now */
     if (pid < 0)
@@ -247,6 +248,7 @@ _Noreturn void kernel_main(uintptr_t dtb)
     kobj_register_backing();
     event_init();
     device_init(&fdt, &plat); /* what user drivers may open: the rest of the tree (the blob stays reserved) */
+    scheme_init();
     syscall_trace_enable(cmdline_has(plat.bootargs, "trace=syscalls"));
 #ifdef WREN_DEBUG
     /* Lets the tests see what an unexpected kernel exception prints. */

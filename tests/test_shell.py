@@ -81,6 +81,27 @@ def test_echo_ls_and_files(sh):
     sh.poweroff()
 
 
+def test_schemes_from_the_shell(sh):
+    """`ls /scheme` lists the schemes, both spellings reach the console, cd works into /scheme, and the shell's
+    namespace (init's: every scheme but mmio and irq) refuses the drivers' schemes."""
+    out = sh.run("ls /scheme")
+    names = re.findall(r"^\S +\d+ ([^\s/]+)/?$", out, re.M)
+    assert "file" in names and "console" in names, out
+    assert "mmio" not in names and "irq" not in names, out
+    assert sh.run("echo via-scheme > /scheme/console") == "via-scheme\n"
+    assert sh.run("echo via-colon > console:") == "via-colon\n"
+    assert sh.run("cat /scheme/file/tmp/../bin/../tmp/nothing").count("No such file") == 1
+    sh.c.send("cd /scheme\r")
+    sh.c.expect_exact("/scheme $ ")
+    assert sh.run("pwd") == "/scheme\n"
+    assert re.search(r"^c +\d+ console$", sh.run("ls"), re.M)  # the scheme's root is the console itself
+    sh.c.send("cd file/bin\r")
+    sh.c.expect_exact("/bin $ ")
+    out = sh.run("cat /scheme/mmio/pl031@9010000")
+    assert "ermission denied" in out and "[exit 1]" in out, out
+    sh.poweroff()
+
+
 def test_pipes(sh):
     assert sh.run("echo a b | cat") == "a b\n"
     out = sh.run("ls /bin | cat | cat")

@@ -1,8 +1,6 @@
 /* Paths relative to a directory the caller names, and directories to change to (fs/path.h). */
 #include "fs/path.h"
 
-#include "fs/rootfs.h"
-#include "lib/pathname.h"
 #include "lib/string.h"
 #include "syscall_table.h"
 
@@ -39,19 +37,4 @@ long path_join_user(char *buf, user_in_ptr path, size_t len, const char *cwd)
     }
     buf[pre + len] = 0;
     return (long)(pre + len);
-}
-
-long path_directory(char *canon, const char *path, size_t len)
-{
-    struct ramfs_node *n;
-
-    if (len == 0)
-        return -E_NOENT;
-    int err = ramfs_lookup(rootfs(), path, len, &n);
-    if (err)
-        return err;
-    if (ramfs_type(n) != RAMFS_DIR)
-        return -E_NOTDIR;
-    memcpy(canon, path, len);
-    return (long)path_canonical(canon, len);
 }

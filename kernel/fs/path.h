@@ -24,10 +24,4 @@
  * the caller's own check.
  */
 long path_join_user(char *buf, user_in_ptr path, size_t len, const char *cwd);
-/*
- * The absolute path (len bytes, from path_join_user) as a directory to change to: its canonical form in canon
- * (PATH_BUF_SIZE bytes, NUL-terminated) and that form's length; or the lookup's error, -E_NOTDIR for a file.
- */
-long path_directory(char *canon, const char *path, size_t len);
-
 #endif

@@ -37,19 +37,16 @@ void path_cwd_release(struct proc *p)
     p->cwd = 0;
 }
 
-int path_chdir(const char *path, size_t len)
+int path_set_cwd(const char *canon, size_t len)
 {
-    static char canon[PATH_BUF_SIZE]; /* one CPU, non-preemptible kernel */
-    long clen = path_directory(canon, path, len);
-    if (clen < 0)
-        return (int)clen;
     struct proc *p = proc_current();
     char *copy = 0;
-    if (clen > 1) {
-        copy = kmalloc((size_t)clen + 1);
+    if (len > 1) {
+        copy = kmalloc(len + 1);
         if (!copy)
             return -E_NOMEM;
-        memcpy(copy, canon, (size_t)clen + 1);
+        memcpy(copy, canon, len);
+        copy[len] = 0;
     }
     kfree(p->cwd);
     p->cwd = copy;

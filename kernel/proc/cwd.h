@@ -24,9 +24,9 @@ int path_cwd_inherit(struct proc *child, const struct proc *parent);
 /* Forget p's current directory (when its slot is freed). */
 void path_cwd_release(struct proc *p);
 /*
- * Make the absolute path (len bytes, from path_from_user) the caller's current directory:
- * 0, or the lookup's error, -E_NOTDIR for a file, -E_NOMEM.
+ * Make the canonical absolute path canon[0..len) (a directory the caller has checked) the caller's current
+ * directory: 0 or -E_NOMEM.
  */
-int path_chdir(const char *path, size_t len);
+int path_set_cwd(const char *canon, size_t len);
 
 #endif

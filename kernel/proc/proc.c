@@ -16,6 +16,7 @@
 #include "mm/pmm.h"
 #include "panic.h"
 #include "proc/limits.h"
+#include "proc/namespace.h"
 #include "proc/oom.h"
 #include "proc/proc.h"
 #include "proc/sched.h"
@@ -246,6 +247,7 @@ static void free_slot(struct proc *p)
     if (p->kstack)
         free_stack(p);
     path_cwd_release(p);
+    namespace_put(p->ns);
     if (p->acct)
         account_put(p->acct); /* freed now, or with the last object still charged to it */
     memset(p, 0, sizeof(*p)); /* new_proc relies on it */
@@ -380,7 +382,8 @@ static void give_fds(struct proc *p, struct proc *parent, const struct wren_spaw
         handle_install(&p->handles, i ? kobj_get(con) : con, rights, i);
 }
 
-long proc_spawn(const char *path, const struct proc_args *a, const struct wren_spawn_fd *fds, unsigned nfds, int ppid)
+long proc_spawn(const char *path, const struct proc_args *a, const struct wren_spawn_fd *fds, unsigned nfds,
+                const struct scheme_set *ns, int ppid)
 {
     const void *file;
     void *copy;
@@ -398,6 +401,10 @@ long proc_spawn(const char *path, const struct proc_args *a, const struct wren_s
     kfree(copy);
     if (p && !err) {
         err = path_cwd_inherit(p, parent);
+        if (!err && ns)
+            err = (int)namespace_narrow(parent ? parent->ns : 0, ns, &p->ns);
+        else if (!err)
+            p->ns = namespace_get(parent ? parent->ns : 0);
         if (err)
             vm_destroy(&p->vm);
     }
@@ -469,6 +476,8 @@ long proc_fork(void)
             err = path_cwd_inherit(child, parent);
         if (err)
             vm_destroy(&child->vm);
+        else
+            child->ns = namespace_get(parent->ns);
     }
     if (err) {
         free_slot(child);

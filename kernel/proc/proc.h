@@ -39,7 +39,8 @@ struct proc {
     uint8_t stop_sig; /* while stopped (proc/signal.c): the signal that stopped it; else 0 */
     bool stop_report; /* a stop its parent has not collected yet (wait with WREN_WAIT_UNTRACED) */
     char name[PROC_NAME_MAX];
-    char *cwd;       /* current directory, canonical and kmalloc'd; NULL is the root (proc/cwd.h) */
+    char *cwd;            /* current directory, canonical and kmalloc'd; NULL is the root (proc/cwd.h) */
+    struct namespace *ns; /* the schemes it may reach (proc/namespace.h); NULL: all. Kept by fork and exec */
     bool privileged; /* system privilege ("sys." port names, device_open): init's, kept by fork and exec, not spawn */
     uint64_t limits[PROC_LIMITS]; /* indexed by WREN_LIMIT_* (proc/limits.h); inherited from the parent */
     struct mem_account *acct;     /* what its memory is charged to (mm/account.h); may outlive it */
@@ -104,9 +105,12 @@ void proc_set_init_stdio(struct kobject *console);
 /*
  * Start `path` (absolute, in the root file system) with the given arguments and environment;
  * the new pid or a negative E_*. The child's descriptors are the `nfds` entries of `fds`
- * (spawn's map), or with nfds 0 the parent's 0-2 (the console for init, whose ppid is 0).
+ * (spawn's map), or with nfds 0 the parent's 0-2 (the console for init, whose ppid is 0). Its
+ * namespace is the parent's narrowed to `ns`, or with ns NULL the parent's (proc/namespace.h).
  */
-long proc_spawn(const char *path, const struct proc_args *a, const struct wren_spawn_fd *fds, unsigned nfds, int ppid);
+struct scheme_set;
+long proc_spawn(const char *path, const struct proc_args *a, const struct wren_spawn_fd *fds, unsigned nfds,
+                const struct scheme_set *ns, int ppid);
 /*
  * Replace the calling process's program with `path`, keeping its pid, parent and children.
  * Returns argc (the syscall result becomes the new program's x0) or a negative E_*, in which

@@ -7,7 +7,7 @@
  * and a descriptor opened for reading has no write right, so write() on it is E_BADF before it gets here. stat and
  * readdir give the size a snapshot made now would have (the text is written and measured, not kept).
  */
-#include "scheme/sys_scheme.h"
+#include "scheme/kernel_schemes.h"
 
 #include "lib/string.h"
 #include "lib/textbuf.h"
@@ -230,6 +230,5 @@ static struct scheme sys_scheme = {
 
 void sys_scheme_init(void)
 {
-    if (scheme_register(&sys_scheme) != 0)
-        panic("sys: cannot register the scheme");
+    kernel_scheme_register(&sys_scheme);
 }

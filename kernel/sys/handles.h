@@ -14,4 +14,10 @@ static inline struct handle_table *caller_handles(void)
     return &proc_current()->handles;
 }
 
+/*
+ * Give `o` (the caller's reference) the lowest free descriptor, with the rights its WREN_OPEN_* flags give and
+ * close-on-exec if they ask; or drop the reference and return the error (sys_fd.c).
+ */
+long fd_install(struct kobject *o, uint32_t flags);
+
 #endif

@@ -4,13 +4,10 @@
  * come from the open flags. The dispatcher looks each descriptor up and checks the right the
  * call needs (E_BADF when it is missing, as POSIX says) before the object sees it.
  */
-#include "proc/cwd.h"
-#include "fs/ramfs_file.h"
-#include "lib/string.h"
-#include "objects/console_file.h"
 #include "obj/handle.h"
 #include "objects/pipe.h"
 #include "panic.h"
+#include "scheme/scheme_call.h"
 #include "sys/handles.h"
 #include "syscall_table.h"
 
@@ -25,8 +22,7 @@ static uint32_t fd_rights(uint32_t flags)
     return r;
 }
 
-/* Give `o` (the caller's reference) a descriptor, or drop it and return the error. */
-static long fd_install(struct kobject *o, uint32_t flags)
+long fd_install(struct kobject *o, uint32_t flags)
 {
     long fd = handle_install(caller_handles(), o, fd_rights(flags), 0);
     if (fd < 0)
@@ -36,31 +32,18 @@ static long fd_install(struct kobject *o, uint32_t flags)
     return fd;
 }
 
-/* Open a kernel-named resource: the console scheme, or a path in the RAM file system. */
-static long open_path(const char *path, size_t len, uint32_t flags, struct kobject **out)
-{
-    static const char console[] = "console:";
-    if (len == sizeof(console) - 1 && memcmp(path, console, len) == 0) {
-        *out = console_file_open(flags);
-        return *out ? 0 : -E_NOMEM;
-    }
-    return ramfs_open(path, len, flags, out);
-}
-
 long sys_open(user_in_buf path, uint32_t flags)
 {
-    static char buf[PATH_BUF_SIZE]; /* one CPU, and open does not block before it is done with it */
+    static char buf[PATH_BUF_SIZE]; /* one CPU; a scheme operation that blocks copies the path first (scheme.h) */
+    struct scheme_target t;
     struct kobject *o;
 
     if (!(flags & (WREN_OPEN_READ | WREN_OPEN_WRITE)))
         return -E_INVAL;
-    long len = path_from_user(buf, path.ptr, path.len);
-    if (len < 0)
-        return len;
-    long err = open_path(buf, (size_t)len, flags, &o);
-    if (err)
-        return err;
-    return fd_install(o, flags);
+    long err = scheme_resolve_user(buf, path, &t);
+    if (!err)
+        err = scheme_target_open(&t, flags, &o);
+    return err ? err : fd_install(o, flags);
 }
 
 long sys_close(wren_fd_t fd)
@@ -114,12 +97,7 @@ long sys_lseek(struct kobject *fd, int64_t offset, uint32_t whence)
 long sys_fstat(struct kobject *fd, user_out_ptr st)
 {
     struct wren_stat s = {0};
-    long ret = 0;
-    s.type = fd->file_type;
-    s.open_flags = fd->open_flags;
-    s.block_size = 4096;
-    if (fd->ops->fstat)
-        ret = fd->ops->fstat(fd, &s);
+    long ret = scheme_object_stat(fd, &s);
     if (!ret && copy_to_user(st, &s, sizeof(s)))
         ret = -E_FAULT;
     return ret;

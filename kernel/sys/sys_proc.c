@@ -4,6 +4,8 @@
 #include "proc/limits.h"
 #include "proc/proc.h"
 #include "proc/sched.h"
+#include "lib/scheme_set.h"
+#include "scheme/scheme.h"
 #include "syscall_table.h"
 
 #define PATH_MAX_LEN 255
@@ -45,7 +47,7 @@ static int copy_strings(char *buf, size_t max, user_in_ptr from, size_t len)
  * checked as far as they can be here (the string blocks' ends: find_program in proc.c).
  */
 static int copy_in_program(user_in_ptr path, size_t path_len, user_in_ptr argv, size_t argv_len, user_in_ptr envp,
-                           size_t envp_len, struct proc_args *a)
+                           size_t envp_len, struct proc_args *a, const char **program)
 {
     if (path_len == 0)
         return -E_INVAL;
@@ -61,23 +63,53 @@ static int copy_in_program(user_in_ptr path, size_t path_len, user_in_ptr argv, 
         err = copy_strings(kenvp, sizeof(kenvp), envp, envp_len);
     if (err)
         return err;
-    if (strlen(kpath) != (size_t)len)
-        return -E_INVAL; /* a NUL inside the path */
+    /* Programs are files of the file scheme, reached through the caller's namespace like any open. */
+    struct scheme_target t;
+    err = (int)scheme_resolve(kpath, (size_t)len, &t);
+    if (err)
+        return err;
+    if (t.kind == SCHEME_PATH_LIST || t.s != scheme_find(SCHEME_DEFAULT, sizeof(SCHEME_DEFAULT) - 1))
+        return -E_NOTSUP;
+    *program = t.path;
     *a = (struct proc_args){kargv, argv_len, kenvp, envp_len};
     return 0;
+}
+
+/* spawn's namespace option, parsed (kns), or NULL to inherit the caller's: 0 or -E_INVAL / -E_FAULT. */
+static struct scheme_set kns;
+static char knames[1024];
+
+static int copy_namespace(const struct wren_spawn_options *o, const struct scheme_set **req)
+{
+    *req = 0;
+    if (o->namespace == WREN_NAMESPACE_MODE_INHERIT)
+        return o->schemes_len ? -E_INVAL : 0;
+    if (o->schemes_len > sizeof(knames))
+        return -E_INVAL;
+    if (o->schemes_len && copy_from_user(knames, (user_in_ptr){o->schemes}, o->schemes_len))
+        return -E_FAULT;
+    int err = scheme_set_parse(o->namespace, knames, o->schemes_len, &kns);
+    if (!err)
+        *req = &kns;
+    return err;
 }
 
 long sys_spawn(user_in_buf path, user_in_buf argv, user_in_ptr options)
 {
     struct proc_args a;
+    const struct scheme_set *ns;
+    const char *program;
 
     memset(&kopts, 0, sizeof(kopts));
     if (options.addr && copy_from_user(&kopts, options, sizeof(kopts)))
         return -E_FAULT;
-    if (kopts.reserved || kopts.fd_count > PROC_SPAWN_FDS)
+    if (kopts.fd_count > PROC_SPAWN_FDS)
         return -E_INVAL;
-    int err = copy_in_program(path.ptr, path.len, argv.ptr, argv.len, (user_in_ptr){kopts.envp}, kopts.envp_len, &a);
-    return err ? err : proc_spawn(kpath, &a, kopts.fds, kopts.fd_count, proc_current()->pid);
+    int err = copy_namespace(&kopts, &ns);
+    if (!err)
+        err = copy_in_program(path.ptr, path.len, argv.ptr, argv.len, (user_in_ptr){kopts.envp}, kopts.envp_len, &a,
+                              &program);
+    return err ? err : proc_spawn(program, &a, kopts.fds, kopts.fd_count, ns, proc_current()->pid);
 }
 
 long sys_wait(int32_t pid, user_out_ptr status, uint32_t options)
@@ -90,8 +122,9 @@ long sys_wait(int32_t pid, user_out_ptr status, uint32_t options)
 long sys_exec(user_in_buf path, user_in_buf argv, user_in_buf envp)
 {
     struct proc_args a;
-    int err = copy_in_program(path.ptr, path.len, argv.ptr, argv.len, envp.ptr, envp.len, &a);
-    return err ? err : proc_exec(kpath, &a);
+    const char *program;
+    int err = copy_in_program(path.ptr, path.len, argv.ptr, argv.len, envp.ptr, envp.len, &a, &program);
+    return err ? err : proc_exec(program, &a);
 }
 
 long sys_fork(void)

@@ -1,6 +1,7 @@
 /*
  * /bin/init: the first user program. It greets, checks its pid, and then, if the system has a shell (/bin/sh), keeps
- * one running on the console, with the environment every program starts from (PATH, HOME): it restarts the shell
+ * one running on the console, with the environment every program starts from (PATH, HOME) and a namespace without
+ * the drivers' schemes (mmio, irq), which only init and its services reach: it restarts the shell
  * whenever it exits, and reaps the orphans the kernel hands it meanwhile. Right after the first shell it starts the
  * system's services, today the RTC service (`/bin/rtc -d`, if that exists), by fork and exec, so that they keep the
  * privilege spawn would drop; it does not wait for them (one that has nothing to serve exits and is reaped with the
@@ -96,12 +97,17 @@ static int run_shell(void)
 {
     static const char args[] = "sh";
     static const char env[] = "PATH=/bin\0HOME=/";
+    /* Drivers' schemes stay with init and the services it starts: the shell reaches every scheme but these. */
+    static const char not_for_the_shell[] = "mmio,irq";
     /* The console (init's 0-2) as the shell's 0-2: the default, spelt out. */
     static const struct wren_spawn_options opts = {
         .envp = (uint64_t)(uintptr_t)env,
         .envp_len = sizeof(env),
         .fd_count = 3,
         .fds = {{0, 0}, {1, 1}, {2, 2}},
+        .namespace = WREN_NAMESPACE_MODE_ALL_EXCEPT,
+        .schemes = (uint64_t)(uintptr_t)not_for_the_shell,
+        .schemes_len = sizeof(not_for_the_shell) - 1,
     };
     int quick_exits = 0;
     int services_started = 0;

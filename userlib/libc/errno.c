@@ -24,6 +24,7 @@ static const uint8_t errno_of[] = {
     [E_FAULT] = EFAULT,
     [E_BUSY] = EBUSY,
     [E_EXIST] = EEXIST,
+    [E_XDEV] = EXDEV,
     [E_NOTDIR] = ENOTDIR,
     [E_ISDIR] = EISDIR,
     [E_INVAL] = EINVAL,

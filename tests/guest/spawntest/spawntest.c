@@ -226,8 +226,10 @@ static void test_fd_map(void)
     wren_check("the same child fd twice: E_INVAL", spawn(fds, sizeof(fds), &d), -E_INVAL);
     d.fd_count = 17;
     wren_check("17 map entries: E_INVAL", spawn(fds, sizeof(fds), &d), -E_INVAL);
-    d = (struct wren_spawn_options){.reserved = 1};
-    wren_check("reserved not 0: E_INVAL", spawn(fds, sizeof(fds), &d), -E_INVAL);
+    d = (struct wren_spawn_options){.namespace = 3};
+    wren_check("unknown namespace mode: E_INVAL", spawn(fds, sizeof(fds), &d), -E_INVAL);
+    d = (struct wren_spawn_options){.schemes = (uint64_t)(uintptr_t) "file", .schemes_len = 4};
+    wren_check("scheme names without a namespace mode: E_INVAL", spawn(fds, sizeof(fds), &d), -E_INVAL);
     d = (struct wren_spawn_options){.fd_count = 0};
     static const char fds_std[] = "spawntest\0fds\0+0\0+1\0+2";
     wren_check("fd_count 0: 0-2 inherited", status_of(spawn(fds_std, sizeof(fds_std), &d)), 0);
@@ -278,12 +280,14 @@ static void test_paths(void)
     wren_check("chdir /", wren_chdir("/", 1), 0);
     wren_check("a relative path not found from /: E_NOENT", wren_spawn("spawntest", 9, args, sizeof(args), 0),
                -E_NOENT);
-    wren_check("a scheme path: E_INVAL", wren_spawn("console:x", 9, args, sizeof(args), 0), -E_INVAL);
+    wren_check("a program outside the file scheme: E_NOTSUP", wren_spawn("console:x", 9, args, sizeof(args), 0),
+               -E_NOTSUP);
     wren_check("a NUL inside the path: E_INVAL", wren_spawn("/bin/spawntest\0x", 16, args, sizeof(args), 0), -E_INVAL);
     wren_check("path_len 0: E_INVAL", wren_spawn(SELF, 0, args, sizeof(args), 0), -E_INVAL);
     wren_check("a directory: E_ISDIR", wren_spawn("/bin", 4, args, sizeof(args), 0), -E_ISDIR);
     wren_check("a file as a directory: E_NOTDIR", wren_spawn("/bin/spawntest/x", 16, args, sizeof(args), 0), -E_NOTDIR);
-    wren_check("exec of a scheme path: E_INVAL", wren_exec("console:x", 9, args, sizeof(args), 0, 0), -E_INVAL);
+    wren_check("exec outside the file scheme: E_NOTSUP", wren_exec("console:x", 9, args, sizeof(args), 0, 0),
+               -E_NOTSUP);
     wren_check("exec, path_len 0: E_INVAL", wren_exec(SELF, 0, args, sizeof(args), 0, 0), -E_INVAL);
 }
 

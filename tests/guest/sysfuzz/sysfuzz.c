@@ -10,6 +10,11 @@
  * depends only on the seed and its generation, so a seed replays the same run. At the end
  * every child has been reaped and free memory must be back where it started: anything
  * else is a kernel leak. The kernel must not panic or hang (the test's timeout).
+ *
+ * Path-taking calls get, half the time, a path from a pool of scheme paths (both spellings,
+ * /scheme itself, bad and unregistered names, "..", the schemes' own names), often cut short
+ * or with a byte changed, so resolution sees near-misses rather than random bytes. What the
+ * run creates in the file system is removed before memory is compared (remove_new).
  */
 #include <stdint.h>
 
@@ -62,6 +67,84 @@ static uint64_t hostile(void)
     }
 }
 
+static const char *const scheme_paths[] = {
+    "/scheme",
+    "/scheme/",
+    "/scheme/console",
+    "/scheme/console/",
+    "/scheme/console/x",
+    "console:",
+    "console:x",
+    "/scheme/file",
+    "/scheme/file/",
+    "/scheme/file/fz",
+    "/scheme/file/fz/a",
+    "file:fz",
+    "file:/fz/b",
+    "file:../fz",
+    "/scheme/file/../console",
+    "/scheme//file//fz",
+    "/scheme/nosuch",
+    "/scheme/nosuch/x",
+    "nosuch:",
+    "/scheme/Bad",
+    "Bad:x",
+    ":x",
+    "a b:x",
+    "/scheme/..",
+    "/scheme/.",
+    "/scheme/sys",
+    "/scheme/sys/proc",
+    "sys:",
+    "/scheme/null",
+    "null:",
+    "/scheme/zero",
+    "/scheme/memory",
+    "/scheme/memory/fz",
+    "memory:",
+    "/scheme/pipe/fz",
+    "pipe:fz",
+    "/scheme/time/monotonic",
+    "time:realtime",
+    "/scheme/mmio",
+    "/scheme/mmio/pl031@9010000",
+    "mmio:/x",
+    "/scheme/irq/pl031@9010000",
+    "/scheme/rand",
+    "rand:",
+    "/scheme/rtc",
+    "/fz",
+    "/fz/c",
+    "fz",
+    "fz:",
+    "/scheme/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/x",
+    "/scheme/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/x",
+};
+#define NPATHS (sizeof(scheme_paths) / sizeof(scheme_paths[0]))
+
+static char path_buf[2][128];
+
+/* Put a pool path, perhaps cut or with a byte changed, into path_buf[which]: its address and length in *p, *len. */
+static void scheme_path(int which, uint64_t *p, uint64_t *len)
+{
+    const char *s = scheme_paths[rng() % NPATHS];
+    uint64_t n = 0;
+    while (s[n])
+        n++;
+    for (uint64_t i = 0; i < n; i++)
+        path_buf[which][i] = s[i];
+    switch (rng() % 4) {
+    case 0: n = n ? rng() % n : 0; break; /* cut short */
+    case 1:
+        if (n)
+            path_buf[which][rng() % n] = "/:.\0aZ-_"[rng() % 9];
+        break; /* one byte changed */
+    default: break;
+    }
+    *p = (uint64_t)(uintptr_t)path_buf[which];
+    *len = n;
+}
+
 static void fuzz_one(void)
 {
     uint64_t nr = rng() % 10 == 0 ? rng() % 0x1000 : numbers[rng() % NNUMBERS];
@@ -104,6 +187,20 @@ static void fuzz_one(void)
         a[0] = WREN_SIGNAL_SIGUSR1;
     if (nr == SYS_SIGRETURN && rng() % 16)
         return;
+    if (rng() % 2 && (nr == SYS_OPEN || nr == SYS_STAT || nr == SYS_READDIR || nr == SYS_UNLINK || nr == SYS_MKDIR ||
+                      nr == SYS_RMDIR || nr == SYS_TRUNCATE || nr == SYS_CHDIR || nr == SYS_RENAME))
+        scheme_path(0, &a[0], &a[1]);
+    if (nr == SYS_RENAME && rng() % 2)
+        scheme_path(1, &a[2], &a[3]);
+    if (nr == SYS_SCHEME_OPEN && rng() % 2) {
+        static const char *const names[] = {"console", "file", "sys", "null", "nosuch", "Bad", "", "a/b"};
+        const char *nm = names[rng() % 8];
+        a[0] = (uint64_t)(uintptr_t)nm;
+        for (a[1] = 0; nm[a[1]]; a[1]++)
+            ;
+        scheme_path(1, &a[2], &a[3]);
+        a[4] |= WREN_OPEN_NONBLOCK;
+    }
     if (only && nr != only)
         return;
     if (nr == SYS_EXIT && rng() % 256) /* an exit ends this child: let one in 256 through */
@@ -134,6 +231,115 @@ static uint64_t free_bytes(void)
     return wren_mem_info(&mi) == 0 ? mi.free : 0;
 }
 
+/*
+ * What the file system held before the run (full paths, at most 64), so that remove_new can take away what the
+ * run made: files and directories through any spelling, named pipes and memory objects.
+ */
+static char before_paths[64][64];
+static int nbefore;
+
+static uint64_t length(const char *s)
+{
+    uint64_t n = 0;
+    while (s[n])
+        n++;
+    return n;
+}
+
+static int was_there(const char *path)
+{
+    for (int i = 0; i < nbefore; i++) {
+        uint64_t j = 0;
+        while (before_paths[i][j] && before_paths[i][j] == path[j])
+            j++;
+        if (before_paths[i][j] == path[j])
+            return 1;
+    }
+    return 0;
+}
+
+/* path[0..n) + "/" + name into out (at most 512 bytes): its length, or 0 if it does not fit. */
+static uint64_t join(char *out, const char *path, uint64_t n, const uint8_t *name, uint32_t name_len)
+{
+    if (n + 1 + name_len + 1 > 512)
+        return 0;
+    for (uint64_t i = 0; i < n; i++)
+        out[i] = path[i];
+    if (n != 1) /* "/" + "x", not "//x" */
+        out[n++] = '/';
+    for (uint32_t i = 0; i < name_len; i++)
+        out[n++] = (char)name[i];
+    out[n] = 0;
+    return n;
+}
+
+/* Walk the tree under path: with record, remember every path; else remove every one that was not there. */
+static void walk(const char *path, uint64_t n, int record, int depth)
+{
+    struct wren_dirent d;
+    char child[512];
+    uint64_t i = 0;
+
+    if (depth > 8)
+        return;
+    while (wren_readdir(path, n, i, &d) == 0) {
+        uint64_t m = join(child, path, n, d.name, d.name_len);
+        i++;
+        if (!m)
+            continue;
+        if (record) {
+            if (nbefore < 64 && m < 64) {
+                for (uint64_t k = 0; k <= m; k++)
+                    before_paths[nbefore][k] = child[k];
+                nbefore++;
+            }
+            if (d.type == WREN_FILE_TYPE_DIRECTORY)
+                walk(child, m, 1, depth + 1);
+            continue;
+        }
+        if (d.type == WREN_FILE_TYPE_DIRECTORY)
+            walk(child, m, 0, depth + 1);
+        if (!was_there(child) && (wren_unlink(child, m) == 0 || wren_rmdir(child, m) == 0))
+            i--; /* the entries after it moved up one */
+    }
+}
+
+/*
+ * A directory keeps the room its entry array grew to (ramfs.c doubles it) when entries go: grow the root's before
+ * the baseline, so that files the run makes there and remove_new takes away leave memory as it was.
+ */
+static void grow_root(void)
+{
+    char name[8] = "/fzg";
+    for (int pass = 0; pass < 2; pass++)
+        for (int i = 0; i < 512; i++) {
+            name[4] = (char)('a' + i / 26 / 26 % 26);
+            name[5] = (char)('a' + i / 26 % 26);
+            name[6] = (char)('a' + i % 26);
+            if (pass == 0)
+                wren_close((int32_t)wren_open(name, 7, WREN_OPEN_WRITE | WREN_OPEN_CREATE));
+            else
+                wren_unlink(name, 7);
+        }
+}
+
+static void remove_new(void)
+{
+    static const char *const kernel_dirs[] = {"/scheme/pipe", "/scheme/memory"};
+    wren_chdir("/", 1);
+    walk("/", 1, 0, 0);
+    for (int k = 0; k < 2; k++) {
+        struct wren_dirent d;
+        char child[512];
+        uint64_t n = length(kernel_dirs[k]);
+        while (wren_readdir(kernel_dirs[k], n, 0, &d) == 0) {
+            uint64_t m = join(child, kernel_dirs[k], n, d.name, d.name_len);
+            if (!m || wren_unlink(child, m) != 0)
+                break; /* nothing the run made is left, or what is left cannot go: report what it holds */
+        }
+    }
+}
+
 /* Reap every child (and re-parented grandchild) there is. */
 static void reap_all(void)
 {
@@ -153,6 +359,8 @@ int main(int argc, char **argv)
     wren_print(", ");
     wren_print_dec(total);
     wren_print(" syscalls\n");
+    walk("/", 1, 1, 0);
+    grow_root();
     uint64_t before = free_bytes();
     struct wren_kernel_stats k0 = {0}, k1 = {0};
     wren_kernel_stats(&k0);
@@ -189,12 +397,13 @@ int main(int argc, char **argv)
         reap_all();
     }
     reap_all();
+    remove_new();
     uint64_t after = free_bytes();
     wren_kernel_stats(&k1);
     /*
-     * The kernel heap is reported but not required to match: a fuzzed mkdir or open may
-     * really create a file (a one-byte name found in our own data, say), which the ramfs
-     * keeps. Objects, handles and processes have no such excuse.
+     * The kernel heap is reported but not required to match: remove_new takes away what the
+     * run made in the file system, but a rename may have moved something that was there
+     * before. Objects, handles and processes have no such excuse.
      */
     int objects_back = k1.objects == k0.objects && k1.handles == k0.handles && k1.processes == k0.processes;
     wren_print("sysfuzz: ");

@@ -1,0 +1,17 @@
+/* Registering the kernel's schemes at boot (kernel_schemes.h), in the order `ls /scheme` lists them. */
+#include "scheme/kernel_schemes.h"
+
+#include "panic.h"
+
+void kernel_scheme_register(struct scheme *s)
+{
+    if (scheme_register(s) != 0)
+        panic("scheme: cannot register kernel scheme %s", s->name);
+}
+
+void scheme_init(void)
+{
+    file_scheme_init();
+    console_scheme_init();
+    sys_scheme_init();
+}
