@@ -1,16 +1,11 @@
 /* The kernel log ring (dev/klog.h). One CPU: kprintf and a reader never run at once. */
 #include "dev/klog.h"
 
-static char klog_buf[KLOG_SIZE];
+char klog_buf[KLOG_SIZE];
 /* Statically set up, so the very first kprintf (before any init function has run) is kept. */
-static struct logring klog = {klog_buf, KLOG_SIZE, 0};
-
-void klog_putc(char c)
-{
-    logring_putc(&klog, c);
-}
+struct logring klog_ring = {klog_buf, KLOG_SIZE, 0};
 
 void klog_view(struct logring_view *v, size_t max)
 {
-    logring_view(&klog, v, max);
+    logring_view(&klog_ring, v, max);
 }

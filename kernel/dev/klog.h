@@ -10,8 +10,15 @@
 
 #define KLOG_SIZE (32u << 10) /* a power of two: a boot's messages several times over */
 
-/* One byte of kprintf's output (console.c's emit, panic). */
-void klog_putc(char c);
+/* The ring itself, for klog_putc only: its buffer and size are constants, so a byte costs a few instructions. */
+extern char klog_buf[KLOG_SIZE];
+extern struct logring klog_ring;
+
+/* One byte of kprintf's output (console.c's emit, panic): logring_putc with the buffer and size known. */
+static inline void klog_putc(char c)
+{
+    klog_buf[klog_ring.written++ & (KLOG_SIZE - 1)] = c;
+}
 /* The newest at most `max` bytes the log holds now, from a line start (valid until the next kprintf). */
 void klog_view(struct logring_view *v, size_t max);
 

@@ -81,9 +81,10 @@ long syscall_dispatch_traced(uint64_t nr, const uint64_t *args)
  * one has done nothing yet. sleep is not among them (POSIX never restarts it), nor are the IPC
  * calls.
  */
-void syscall_failed(uint64_t nr, uint64_t x0, long r)
+long syscall_failed(uint64_t nr, uint64_t x0, long r)
 {
     syscall_count_error(nr);
     if (r == -E_INTR && syscall_restartable(nr))
         signal_syscall_interrupted(x0);
+    return r;
 }
