@@ -32,6 +32,7 @@
 #include "proc/proc.h"
 #include "proc/sched.h"
 #include "scheme/scheme.h"
+#include "scheme/sys_files.h"
 
 #ifndef WREN_VERSION
 #define WREN_VERSION "0.0.0"
@@ -237,6 +238,8 @@ _Noreturn void kernel_main(uintptr_t dtb)
     }
 
     print_banner();
+    sys_set_boot_facts(&(struct sys_boot_facts){plat.cpu_count, plat.gic.version, boot_entry_el,
+                                                cpu_part_name(arch_midr()), plat.model});
     init_memory(dtb);
     init_psci();
     init_irq();

@@ -7,12 +7,14 @@
 #include "arch/cpu.h"
 #include "arch/psci.h"
 #include "console.h"
+#include "dev/klog.h"
 #include "lib/format.h"
 #include "panic.h"
 
 static void emit(void *ctx, char c)
 {
     (void)ctx;
+    klog_putc(c);
     console_write(&c, 1);
 }
 

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 
 #include "console.h"
+#include "dev/klog.h"
 #include "dev/uart.h"
 #include "irq.h"
 #include "lib/format.h"
@@ -94,9 +95,11 @@ size_t console_read(char *buf, size_t len)
     return n;
 }
 
+/* kprintf's output goes to the kernel log as well as the UART: dmesg reads what nobody saw. */
 static void emit(void *ctx, char c)
 {
     (void)ctx;
+    klog_putc(c);
     console_write(&c, 1);
 }
 

@@ -13,4 +13,5 @@ void scheme_init(void)
 {
     file_scheme_init();
     console_scheme_init();
+    sys_scheme_init();
 }

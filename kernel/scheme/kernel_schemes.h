@@ -9,5 +9,6 @@ void kernel_scheme_register(struct scheme *s);
 
 void file_scheme_init(void);
 void console_scheme_init(void);
+void sys_scheme_init(void); /* scheme/sys_scheme.c */
 
 #endif

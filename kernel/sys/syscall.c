@@ -75,13 +75,16 @@ long syscall_dispatch_traced(uint64_t nr, const uint64_t *args)
 }
 
 /*
- * Only the calls the interface marks `restartable: true` (syscall_restartable, generated) are
+ * Every failure is counted per syscall (the generated syscall_count_error). Of the ones that
+ * failed with E_INTR, only the calls the interface marks `restartable: true` (syscall_restartable, generated) are
  * made again after a handler with WREN_SIGACTION_RESTART (or a stop and SIGCONT): an interrupted
  * one has done nothing yet. sleep is not among them (POSIX never restarts it), nor are the IPC
  * calls.
  */
-void syscall_interrupted(uint64_t nr, uint64_t x0)
+long syscall_failed(uint64_t nr, uint64_t x0, long r)
 {
-    if (syscall_restartable(nr))
+    syscall_count_error(nr);
+    if (r == -E_INTR && syscall_restartable(nr))
         signal_syscall_interrupted(x0);
+    return r;
 }

@@ -110,15 +110,29 @@ el1_entry:
 	msr	cpacr_el1, x1
 	isb
 
-	/* Zero .bss (it holds the boot page tables), by physical address. */
+	/*
+	 * Zero .bss (it holds the boot page tables), by physical address: 64 bytes an iteration while
+	 * 64 remain, then 16 at a time (kernel.ld aligns both ends to 16). About a MiB, so the unrolled
+	 * loop saves some 150,000 instructions of every boot. (DC ZVA would be faster, but with the MMU
+	 * off data accesses are Device memory, where it faults.)
+	 */
 	adrp	x1, __bss_start
 	add	x1, x1, :lo12:__bss_start
 	adrp	x2, __bss_end
 	add	x2, x2, :lo12:__bss_end
-2:	cmp	x1, x2
+	sub	x3, x2, #64
+2:	cmp	x1, x3
+	b.hi	4f
+	stp	xzr, xzr, [x1]
+	stp	xzr, xzr, [x1, #16]
+	stp	xzr, xzr, [x1, #32]
+	stp	xzr, xzr, [x1, #48]
+	add	x1, x1, #64
+	b	2b
+4:	cmp	x1, x2
 	b.hs	3f
 	stp	xzr, xzr, [x1], #16
-	b	2b
+	b	4b
 3:
 	bl	build_boot_tables
 	bl	enable_mmu

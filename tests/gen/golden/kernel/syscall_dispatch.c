@@ -29,9 +29,16 @@ static int whence_is_valid(uint32_t value)
 /*
  * One decoder per syscall, reached through a table per block of 256 numbers: the cost of
  * reaching a syscall is the same few instructions whatever its number or how many blocks
- * there are. Unused numbers in a block are NULL.
+ * there are. An unused number below a block's last decodes to decode_nosys, so a number
+ * inside a table needs no NULL test on the way.
  */
 typedef long (*syscall_decoder)(const uint64_t args[6]);
+
+static long decode_nosys(const uint64_t args[6])
+{
+	(void)args;
+	return -E_NOSYS;
+}
 
 static long decode_exit(const uint64_t args[6])
 {
@@ -130,34 +137,151 @@ static const syscall_decoder block_0x100[] = {
 	[0x0] = decode_exit,
 	[0x1] = decode_get_pid,
 };
+/* Calls and negative results of each number of the block, by the same index. */
+static uint64_t calls_0x100[sizeof(block_0x100) / sizeof(syscall_decoder)];
+static uint64_t errors_0x100[sizeof(block_0x100) / sizeof(syscall_decoder)];
 
 static const syscall_decoder block_0x600[] = {
+	[0x0] = decode_nosys,
+	[0x1] = decode_nosys,
 	[0x2] = decode_read,
+	[0x3] = decode_nosys,
+	[0x4] = decode_nosys,
+	[0x5] = decode_nosys,
 	[0x6] = decode_lseek,
 	[0x7] = decode_fstat,
 };
+/* Calls and negative results of each number of the block, by the same index. */
+static uint64_t calls_0x600[sizeof(block_0x600) / sizeof(syscall_decoder)];
+static uint64_t errors_0x600[sizeof(block_0x600) / sizeof(syscall_decoder)];
 
 static const syscall_decoder block_0x12300[] = {
+	[0x0] = decode_nosys,
+	[0x1] = decode_nosys,
+	[0x2] = decode_nosys,
+	[0x3] = decode_nosys,
+	[0x4] = decode_nosys,
+	[0x5] = decode_nosys,
+	[0x6] = decode_nosys,
+	[0x7] = decode_nosys,
+	[0x8] = decode_nosys,
+	[0x9] = decode_nosys,
+	[0xa] = decode_nosys,
+	[0xb] = decode_nosys,
+	[0xc] = decode_nosys,
+	[0xd] = decode_nosys,
+	[0xe] = decode_nosys,
+	[0xf] = decode_nosys,
+	[0x10] = decode_nosys,
+	[0x11] = decode_nosys,
+	[0x12] = decode_nosys,
+	[0x13] = decode_nosys,
+	[0x14] = decode_nosys,
+	[0x15] = decode_nosys,
+	[0x16] = decode_nosys,
+	[0x17] = decode_nosys,
+	[0x18] = decode_nosys,
+	[0x19] = decode_nosys,
+	[0x1a] = decode_nosys,
+	[0x1b] = decode_nosys,
+	[0x1c] = decode_nosys,
+	[0x1d] = decode_nosys,
+	[0x1e] = decode_nosys,
+	[0x1f] = decode_nosys,
+	[0x20] = decode_nosys,
+	[0x21] = decode_nosys,
+	[0x22] = decode_nosys,
+	[0x23] = decode_nosys,
+	[0x24] = decode_nosys,
+	[0x25] = decode_nosys,
+	[0x26] = decode_nosys,
+	[0x27] = decode_nosys,
+	[0x28] = decode_nosys,
+	[0x29] = decode_nosys,
+	[0x2a] = decode_nosys,
+	[0x2b] = decode_nosys,
+	[0x2c] = decode_nosys,
+	[0x2d] = decode_nosys,
+	[0x2e] = decode_nosys,
+	[0x2f] = decode_nosys,
+	[0x30] = decode_nosys,
+	[0x31] = decode_nosys,
+	[0x32] = decode_nosys,
+	[0x33] = decode_nosys,
+	[0x34] = decode_nosys,
+	[0x35] = decode_nosys,
+	[0x36] = decode_nosys,
+	[0x37] = decode_nosys,
+	[0x38] = decode_nosys,
+	[0x39] = decode_nosys,
+	[0x3a] = decode_nosys,
+	[0x3b] = decode_nosys,
+	[0x3c] = decode_nosys,
+	[0x3d] = decode_nosys,
+	[0x3e] = decode_nosys,
+	[0x3f] = decode_nosys,
+	[0x40] = decode_nosys,
+	[0x41] = decode_nosys,
+	[0x42] = decode_nosys,
+	[0x43] = decode_nosys,
+	[0x44] = decode_nosys,
 	[0x45] = decode_send,
 };
+/* Calls and negative results of each number of the block, by the same index. */
+static uint64_t calls_0x12300[sizeof(block_0x12300) / sizeof(syscall_decoder)];
+static uint64_t errors_0x12300[sizeof(block_0x12300) / sizeof(syscall_decoder)];
 
-static const struct {
-	const syscall_decoder *decoders;
+/* The counters sit beside the decoders, so counting a call costs a load, an add and a store. */
+struct syscall_block {
 	unsigned count;
-} syscall_blocks[] = {
-	[0x1] = { block_0x100, sizeof(block_0x100) / sizeof(syscall_decoder) },
-	[0x6] = { block_0x600, sizeof(block_0x600) / sizeof(syscall_decoder) },
-	[0x123] = { block_0x12300, sizeof(block_0x12300) / sizeof(syscall_decoder) },
+	const syscall_decoder *decoders;
+	uint64_t *calls;
+	uint64_t *errors;
 };
+
+static const struct syscall_block syscall_blocks[] = {
+	[0x1] = { sizeof(block_0x100) / sizeof(syscall_decoder), block_0x100, calls_0x100, errors_0x100 },
+	[0x6] = { sizeof(block_0x600) / sizeof(syscall_decoder), block_0x600, calls_0x600, errors_0x600 },
+	[0x123] = { sizeof(block_0x12300) / sizeof(syscall_decoder), block_0x12300, calls_0x12300, errors_0x12300 },
+};
+
+/* The block of syscall `nr` if it exists (its index nr & 0xff is then valid there), else NULL. */
+static inline const struct syscall_block *syscall_block_of(uint64_t nr)
+{
+	uint64_t block = nr >> 8, index = nr & 0xff;
+
+	if (block >= sizeof(syscall_blocks) / sizeof(syscall_blocks[0]))
+		return 0;
+	const struct syscall_block *b = &syscall_blocks[block];
+	return index < b->count && b->decoders[index] != decode_nosys ? b : 0;
+}
 
 long syscall_dispatch(uint64_t nr, const uint64_t args[6])
 {
 	uint64_t block = nr >> 8, index = nr & 0xff;
 
-	if (block >= sizeof(syscall_blocks) / sizeof(syscall_blocks[0]) || index >= syscall_blocks[block].count ||
-	    !syscall_blocks[block].decoders[index])
+	if (block >= sizeof(syscall_blocks) / sizeof(syscall_blocks[0]) || index >= syscall_blocks[block].count)
 		return -E_NOSYS;
+	/* An unused number (decode_nosys) is counted too, but has no name: /scheme/sys/syscalls never lists it. */
+	syscall_blocks[block].calls[index]++;
 	return syscall_blocks[block].decoders[index](args);
+}
+
+void syscall_count_error(uint64_t nr)
+{
+	const struct syscall_block *b = syscall_block_of(nr);
+
+	if (b)
+		b->errors[nr & 0xff]++;
+}
+
+bool syscall_counts(uint64_t nr, uint64_t *calls, uint64_t *errors)
+{
+	const struct syscall_block *b = syscall_block_of(nr);
+
+	*calls = b ? b->calls[nr & 0xff] : 0;
+	*errors = b ? b->errors[nr & 0xff] : 0;
+	return b != 0;
 }
 
 const struct syscall_desc syscall_descs[] = {

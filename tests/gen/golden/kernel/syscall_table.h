@@ -123,4 +123,15 @@ static inline int msg_type_user_may_send(uint32_t type)
  */
 long syscall_dispatch(uint64_t nr, const uint64_t args[6]);
 
+/*
+ * Per-syscall statistics (/scheme/sys/syscalls).  syscall_dispatch counts each
+ * call of a known number before its decoder runs (a call that never returns,
+ * or is restarted after a signal, counts once per entry); the syscall layer
+ * reports each negative result with syscall_count_error.  Unknown numbers
+ * (E_NOSYS) are counted nowhere.  One CPU: plain increments.
+ */
+void syscall_count_error(uint64_t nr);
+/* The counts of syscall `nr` so far: false (and zeros) if there is no such syscall. */
+bool syscall_counts(uint64_t nr, uint64_t *calls, uint64_t *errors);
+
 #endif /* WREN_KERNEL_SYSCALL_TABLE_H */
