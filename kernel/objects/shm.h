@@ -21,6 +21,18 @@
 /* A new object of `size` bytes rounded up to whole pages: 0 and *out (one reference), -E_INVAL (size 0) or -E_NOMEM. */
 long shm_create(uint64_t size, struct kobject **out);
 
+/* A new object of size 0 (the memory scheme's: its size is set later): 0 and *out, or -E_NOMEM. */
+long shm_create_empty(struct kobject **out);
+
+/*
+ * Set its size to `size` bytes rounded up to whole pages (ftruncate's job, through the memory scheme): the pages
+ * kept keep their bytes, new ones read as zeros, pages cut off go back (their bytes are gone: growing again gives
+ * zero pages). 0, -E_NOMEM (over SHM_MAX_SIZE, the creator's limit or memory), or -E_BUSY: a page past the new end
+ * is still mapped somewhere (unmap it first; nothing changed). Existing mappings keep their length: a page of one
+ * that lies past the end faults (SIGSEGV) until the object grows again.
+ */
+long shm_resize(struct kobject *o, uint64_t size);
+
 /* Its size in bytes (a multiple of the page size). */
 uint64_t shm_size(const struct kobject *o);
 
