@@ -2,13 +2,48 @@
 #include <wren/driver.h>
 #include <wren/syscalls.h>
 
+#define MMIO        "/scheme/mmio"
+#define MMIO_COMPAT "/scheme/mmio/_compatible/"
+
+static uint64_t append(char *buf, uint64_t at, uint64_t cap, const char *s)
+{
+    while (*s && at < cap)
+        buf[at++] = *s++;
+    return *s ? cap + 1 : at; /* cap + 1: it did not fit */
+}
+
+/*
+ * The mmio scheme's path of the device `name` names: a node path appended to /scheme/mmio, or for a compatible
+ * string the first device its _compatible directory lists (document order, as device_open picks). Its length, or a
+ * negative E_*.
+ */
+static long mmio_path(const char *name, char *path, uint64_t cap)
+{
+    uint64_t n;
+    if (name[0] == '/') {
+        n = append(path, append(path, 0, cap, MMIO), cap, name);
+    } else {
+        char dir[DRIVER_PATH_MAX];
+        struct wren_dirent d;
+        uint64_t dl = append(dir, append(dir, 0, sizeof(dir), MMIO_COMPAT), sizeof(dir), name);
+        if (dl > sizeof(dir))
+            return -E_NAMETOOLONG;
+        long r = wren_readdir(dir, dl, 0, &d);
+        if (r < 0)
+            return r; /* -E_NOENT: no device a driver may open lists it */
+        n = append(path, append(path, 0, cap, MMIO "/"), cap, (const char *)d.name);
+    }
+    return n > cap ? -E_NAMETOOLONG : (long)n;
+}
+
 long driver_open(struct driver_device *dev, const char *name)
 {
-    uint64_t len = 0;
-    while (name[len])
-        len++;
+    char path[DRIVER_PATH_MAX];
     *dev = (struct driver_device){.handle = -1, .queue = -1};
-    long h = wren_device_open(name, len);
+    long len = mmio_path(name, path, sizeof(path));
+    if (len < 0)
+        return len;
+    long h = wren_open(path, (uint64_t)len, WREN_OPEN_READ | WREN_OPEN_WRITE);
     if (h < 0)
         return h;
     dev->handle = (wren_handle_t)h;

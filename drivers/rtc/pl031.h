@@ -5,7 +5,8 @@
 #include <stdint.h>
 #include <wren/driver.h>
 
-/* Open, map and start the clock: 0, or the negative E_* code of the step that failed (E_PERM: no privilege). */
+/* Open, map and start the clock: 0, or the negative E_* code of the step that failed (E_ACCES: no privilege, so
+ * the mmio scheme is out of reach). */
 long pl031_open(struct driver_device *rtc);
 /* Seconds since 1970-01-01 00:00:00 UTC. */
 uint32_t pl031_now(const struct driver_device *rtc);

@@ -51,7 +51,7 @@ static int serve(void)
 {
     struct driver_device rtc;
     long r = pl031_open(&rtc);
-    if (r == -E_PERM) {
+    if (r == -E_ACCES) { /* the mmio scheme is out of reach without the privilege */
         fprintf(stderr, "rtc: the service opens the clock, which needs the privilege init and what it forks have\n");
         return 1;
     }
@@ -105,7 +105,7 @@ int main(int argc, char **argv)
     uint32_t now;
     struct driver_device rtc;
     long r = pl031_open(&rtc);
-    if (r == -E_PERM || r == -E_BUSY) {
+    if (r == -E_ACCES || r == -E_BUSY) {
         int status = ask(wait, &now);
         if (status)
             return status;

@@ -130,12 +130,19 @@ static int file_map_page(struct kobject *o, uint64_t offset, uint64_t *pa)
     return 0;
 }
 
+static long file_truncate(struct kobject *o, uint64_t size)
+{
+    struct ramfs_file *f = file_of(o);
+    return o->file_type == WREN_FILE_TYPE_DIRECTORY ? -E_ISDIR : ramfs_truncate(rootfs(), f->node, size);
+}
+
 static const struct kobject_ops ramfs_file_ops = {
     .destroy = file_destroy,
     .read = file_read,
     .write = file_write,
     .lseek = file_lseek,
     .fstat = file_fstat,
+    .truncate = file_truncate,
     .poll = file_poll,
     .map_page = file_map_page,
 };

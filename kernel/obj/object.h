@@ -44,6 +44,8 @@ struct kobject_ops {
     /* Fill in what the object knows; type, open_flags and block_size are preset by the caller. */
     long (*fstat)(struct kobject *o, struct wren_stat *st);
     long (*ioctl)(struct kobject *o, uint32_t cmd, uint64_t arg);
+    /* Set the size (ftruncate; the caller has checked the descriptor's write right): 0 or E_*. */
+    long (*truncate)(struct kobject *o, uint64_t size);
     /*
      * Readiness now, as WREN_EVENT_READY_* bits (readable, writable, hung up), for event
      * queues. An object that has it calls kobj_notify whenever one of those bits may have

@@ -82,29 +82,94 @@ static const struct kobject_ops device_ops = {
     .map_page = device_map_page,
 };
 
-long device_open(const char *name, size_t len, struct kobject **out)
+long device_decode_node(int node, struct dt_device *dt)
 {
     if (!tree)
         return -E_NOENT;
-    int node = dt_device_find(tree, name, len);
-    if (node < 0)
-        return node;
-    struct dt_device dt;
-    long err = dt_device_decode(tree, node, gic_dist, kernel_ranges, nkernel, &dt);
+    long err = dt_device_decode(tree, node, gic_dist, kernel_ranges, nkernel, dt);
     if (err)
         return err;
-    if (dt.intid && !irq_valid(dt.intid))
+    if (dt->intid && !irq_valid(dt->intid))
         return -E_INVAL; /* an SPI this interrupt controller does not have */
+    return 0;
+}
+
+long device_open_node(int node, struct kobject **out)
+{
+    struct dt_device dt;
+    long err = device_decode_node(node, &dt);
+    if (err)
+        return err;
     for (struct list *l = open_devices.next; l != &open_devices; l = l->next) {
         if (dt_device_overlap(&list_entry(l, struct device, open)->dt, &dt))
             return -E_BUSY;
     }
-    struct device *d = kmalloc(sizeof(*d));
-    if (!d)
+    uint64_t cost = kmalloc_size(sizeof(struct device));
+    if (kobj_charge_begin(cost) != 0)
         return -E_NOMEM;
-    kobj_init(&d->obj, &device_ops, WREN_OBJECT_DEVICE, 0);
+    struct device *d = kmalloc(sizeof(*d));
+    if (!d) {
+        kobj_charge_cancel(cost);
+        return -E_NOMEM;
+    }
+    kobj_init(&d->obj, &device_ops, WREN_OBJECT_DEVICE, WREN_FILE_TYPE_CHAR_DEVICE);
+    kobj_charge_end(&d->obj, cost);
     d->dt = dt;
     list_add_tail(&open_devices, &d->open);
     *out = &d->obj;
     return 0;
+}
+
+long device_find(const char *name, size_t len)
+{
+    return tree ? dt_device_find(tree, name, len) : -E_NOENT;
+}
+
+long device_open(const char *name, size_t len, struct kobject **out)
+{
+    long node = device_find(name, len);
+    return node < 0 ? node : device_open_node((int)node, out);
+}
+
+/* The nodes a driver may open, in document order: found on first use, not at boot (it decodes the whole tree). */
+static int listed[DEVICE_LIST_MAX];
+static int nlisted = -1;
+
+int device_list(const int **nodes)
+{
+    if (nlisted < 0) {
+        nlisted = 0;
+        for (int node = tree ? fdt_next_node(tree, -1) : -1; node >= 0 && nlisted < DEVICE_LIST_MAX;
+             node = fdt_next_node(tree, node)) {
+            struct dt_device dt;
+            if (fdt_node_is_okay(tree, node) && device_decode_node(node, &dt) == 0)
+                listed[nlisted++] = node;
+        }
+    }
+    *nodes = listed;
+    return nlisted;
+}
+
+const char *device_node_name(int node, int *len)
+{
+    return fdt_node_name(tree, node, len);
+}
+
+const char *device_node_compatible(int node, int *len)
+{
+    const char *c = fdt_getprop(tree, node, "compatible", len);
+    if (!c || *len <= 0 || c[*len - 1] != 0) {
+        *len = 0;
+        return 0; /* absent, or not a list of NUL-terminated strings: nothing to match */
+    }
+    return c;
+}
+
+bool device_node_busy(int node)
+{
+    for (struct list *l = open_devices.next; l != &open_devices; l = l->next) {
+        if (list_entry(l, struct device, open)->dt.node == node)
+            return true;
+    }
+    return false;
 }

@@ -19,6 +19,7 @@ struct pipe {
     struct waitq can_read;   /* readers wait for data or the last writer's close */
     struct waitq can_write;  /* writers wait for room or the last reader's close */
     struct kobject *rd, *wr; /* the ends, while open: their event watchers are told of changes */
+    struct kobject *owner;   /* a named pipe's name (pipe_fifo_*), which each end holds a reference to; else NULL */
 };
 
 struct pipe_end {
@@ -33,6 +34,12 @@ static struct pipe *pipe_of(struct kobject *o)
 
 static void pipe_release(struct pipe *p)
 {
+    if (p->owner) {
+        if (p->readers == 0 && p->writers == 0)
+            p->tail = p->head; /* POSIX: what is left in a FIFO when its last end closes is discarded */
+        kobj_put(p->owner);    /* the end's reference: the owner frees the pipe (pipe_fifo_free) when it goes */
+        return;
+    }
     if (p->readers == 0 && p->writers == 0) {
         kmalloc_pages_free(p->buf, 0);
         kfree(p);
@@ -206,4 +213,96 @@ long pipe_create(uint32_t flags, struct kobject **read_end, struct kobject **wri
     *read_end = &r->obj;
     *write_end = &w->obj;
     return 0;
+}
+
+long pipe_fifo_create(struct kobject *owner, struct pipe **out)
+{
+    struct pipe *p = kzalloc(sizeof(*p));
+    char *buf = kmalloc_pages_alloc(0);
+    if (!p || !buf) {
+        if (buf)
+            kmalloc_pages_free(buf, 0);
+        kfree(p);
+        return -E_NOMEM;
+    }
+    p->buf = buf;
+    p->owner = owner;
+    *out = p;
+    return 0;
+}
+
+void pipe_fifo_free(struct pipe *p)
+{
+    KASSERT(!p->readers && !p->writers); /* every end holds the owner */
+    kmalloc_pages_free(p->buf, 0);
+    kfree(p);
+}
+
+/* A new end of the named pipe p, holding a reference to its owner: 0, or -E_NOMEM. */
+static long fifo_new_end(struct pipe *p, bool write, uint32_t flags, struct kobject **out)
+{
+    uint64_t cost = kmalloc_size(sizeof(struct pipe_end));
+    if (kobj_charge_begin(cost) != 0)
+        return -E_NOMEM;
+    struct pipe_end *e = kmalloc(sizeof(*e));
+    if (!e) {
+        kobj_charge_cancel(cost);
+        return -E_NOMEM;
+    }
+    kobj_init(&e->obj, write ? &write_end_ops : &read_end_ops, WREN_OBJECT_FILE, WREN_FILE_TYPE_PIPE);
+    kobj_charge_end(&e->obj, cost);
+    e->obj.open_flags = (write ? WREN_OPEN_WRITE : WREN_OPEN_READ) | (flags & WREN_OPEN_NONBLOCK);
+    e->pipe = p;
+    kobj_get(p->owner);
+    if (write) {
+        p->writers = 1;
+        p->wr = &e->obj;
+    } else {
+        p->readers = 1;
+        p->rd = &e->obj;
+    }
+    *out = &e->obj;
+    return 0;
+}
+
+long pipe_fifo_open(struct pipe *p, bool write, uint32_t flags, struct kobject **out)
+{
+    struct kobject *mine = write ? p->wr : p->rd;
+    if (mine) {
+        kobj_get(mine); /* this side is open already: share its end, as dup would */
+    } else {
+        long err = fifo_new_end(p, write, flags, &mine);
+        if (err)
+            return err;
+        /* The other side waits in its open for this one, or blocks in read or write: look again. */
+        waitq_wake_all(write ? &p->can_read : &p->can_write);
+        struct kobject *peer = write ? p->rd : p->wr;
+        if (peer)
+            kobj_notify(peer, write ? WREN_POLL_READABLE : WREN_POLL_WRITABLE);
+    }
+    if (!(flags & WREN_OPEN_NONBLOCK)) {
+        /* POSIX: opening one side waits until the other is open, so a reader does not see end of file at once. */
+        while (!(write ? p->readers : p->writers)) {
+            long err = waitq_wait(write ? &p->can_write : &p->can_read, WAITQ_FOREVER);
+            if (err) {
+                kobj_put(mine);
+                return err; /* -E_INTR */
+            }
+        }
+    } else if (write && !p->readers) {
+        kobj_put(mine);
+        return -E_AGAIN; /* nobody would read it: POSIX's ENXIO */
+    }
+    *out = mine;
+    return 0;
+}
+
+uint64_t pipe_fifo_cost(void)
+{
+    return kmalloc_size(sizeof(struct pipe)) + PIPE_SIZE;
+}
+
+uint32_t pipe_fifo_waiting(const struct pipe *p)
+{
+    return p->head - p->tail;
 }

@@ -62,24 +62,37 @@ static int shm_map_page(struct kobject *o, uint64_t offset, uint64_t *pa)
     return 0;
 }
 
+static long shm_fstat(struct kobject *o, struct wren_stat *st)
+{
+    st->size = shm_of(o)->npages << PMM_PAGE_SHIFT;
+    return 0;
+}
+
 static const struct kobject_ops shm_ops = {
     .destroy = shm_destroy,
+    .fstat = shm_fstat,
+    .truncate = shm_resize,
     .map_page = shm_map_page,
 };
 
-long shm_create(uint64_t size, struct kobject **out)
+/* What the page table of an object of npages pages takes from the heap (none for an empty object). */
+static uint64_t table_cost(uint64_t npages)
 {
-    if (size == 0)
-        return -E_INVAL;
+    return npages ? kmalloc_size(npages * sizeof(uint32_t)) : 0;
+}
+
+/* A new object of `size` bytes (0 allowed: shm_create_empty). */
+static long shm_new(uint64_t size, struct kobject **out)
+{
     if (size > SHM_MAX_SIZE)
         return -E_NOMEM;
     uint64_t npages = (size + PMM_PAGE_SIZE - 1) >> PMM_PAGE_SHIFT;
-    uint64_t cost = kmalloc_size(sizeof(struct shm)) + kmalloc_size(npages * sizeof(uint32_t));
+    uint64_t cost = kmalloc_size(sizeof(struct shm)) + table_cost(npages);
     if (kobj_charge_begin(cost) != 0)
         return -E_NOMEM; /* over the creator's limit: nothing allocated */
     struct shm *s = kzalloc(sizeof(*s));
-    uint32_t *pfn = kzalloc(npages * sizeof(uint32_t));
-    if (!s || !pfn) {
+    uint32_t *pfn = npages ? kzalloc(npages * sizeof(uint32_t)) : 0;
+    if (!s || (npages && !pfn)) {
         kfree(s);
         kfree(pfn);
         kobj_charge_cancel(cost);
@@ -90,6 +103,63 @@ long shm_create(uint64_t size, struct kobject **out)
     kobj_init(&s->obj, &shm_ops, WREN_OBJECT_SHM, 0);
     kobj_charge_end(&s->obj, cost);
     *out = &s->obj;
+    return 0;
+}
+
+long shm_create(uint64_t size, struct kobject **out)
+{
+    return size ? shm_new(size, out) : -E_INVAL;
+}
+
+long shm_create_empty(struct kobject **out)
+{
+    return shm_new(0, out);
+}
+
+long shm_resize(struct kobject *o, uint64_t size)
+{
+    struct shm *s = shm_of(o);
+
+    if (size > SHM_MAX_SIZE)
+        return -E_NOMEM;
+    uint64_t npages = (size + PMM_PAGE_SIZE - 1) >> PMM_PAGE_SHIFT;
+    if (npages == s->npages)
+        return 0;
+    /*
+     * A page past the new end that a mapping still holds cannot go: the mapping would keep it, uncharged, and a
+     * later growth would hand out a second page for the same offset. Pages nobody maps (only the object's
+     * reference) go back at once.
+     */
+    for (uint64_t i = npages; i < s->npages; i++) {
+        if (s->pfn[i] && pmm_refcount((uint64_t)s->pfn[i] << PMM_PAGE_SHIFT) > 1)
+            return -E_BUSY;
+    }
+    uint64_t old_cost = table_cost(s->npages), new_cost = table_cost(npages);
+    if (new_cost > old_cost && o->acct && account_charge(o->acct, new_cost - old_cost) != 0)
+        return -E_NOMEM;
+    uint32_t *pfn = npages ? kzalloc(npages * sizeof(uint32_t)) : 0;
+    if (npages && !pfn) {
+        if (new_cost > old_cost && o->acct)
+            account_uncharge(o->acct, new_cost - old_cost);
+        return -E_NOMEM;
+    }
+    uint64_t keep = npages < s->npages ? npages : s->npages;
+    for (uint64_t i = 0; i < keep; i++)
+        pfn[i] = s->pfn[i];
+    for (uint64_t i = npages; i < s->npages; i++) {
+        if (s->pfn[i]) {
+            pmm_put((uint64_t)s->pfn[i] << PMM_PAGE_SHIFT);
+            s->touched--;
+            if (o->acct)
+                account_uncharge(o->acct, PMM_PAGE_SIZE);
+        }
+    }
+    kfree(s->pfn);
+    s->pfn = pfn;
+    s->npages = npages;
+    if (new_cost < old_cost && o->acct)
+        account_uncharge(o->acct, old_cost - new_cost);
+    o->charged = (uint32_t)(o->charged + new_cost - old_cost);
     return 0;
 }
 

@@ -30,6 +30,17 @@ long shm_create(uint64_t size, struct kobject **out);
  */
 #define SHM_DMA_MAX_SIZE (PMM_PAGE_SIZE << PMM_MAX_ORDER)
 long shm_create_contiguous(uint64_t size, struct kobject **out, uint64_t *phys);
+/* A new object of size 0 (the memory scheme's: its size is set later): 0 and *out, or -E_NOMEM. */
+long shm_create_empty(struct kobject **out);
+
+/*
+ * Set its size to `size` bytes rounded up to whole pages (ftruncate's job, through the memory scheme): the pages
+ * kept keep their bytes, new ones read as zeros, pages cut off go back (their bytes are gone: growing again gives
+ * zero pages). 0, -E_NOMEM (over SHM_MAX_SIZE, the creator's limit or memory), or -E_BUSY: a page past the new end
+ * is still mapped somewhere (unmap it first; nothing changed). Existing mappings keep their length: a page of one
+ * that lies past the end faults (SIGSEGV) until the object grows again.
+ */
+long shm_resize(struct kobject *o, uint64_t size);
 
 /* Its size in bytes (a multiple of the page size). */
 uint64_t shm_size(const struct kobject *o);

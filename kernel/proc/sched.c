@@ -19,9 +19,22 @@ uint32_t sched_ready_mask; /* bit p set: ready[p] is not empty; sched.h reads it
 _Static_assert(SCHED_PRIOS <= 32, "sched_ready_mask has a bit per priority");
 struct proc *sched_current; /* the running thread; proc.h reads it inline */
 static struct proc *idle;
-bool sched_need_resched;            /* a better thread is ready, or the slice is over: switch at the next safe point */
-static struct proc *sleepers;       /* blocked in sleep, earliest deadline first (linked by next) */
+bool sched_need_resched;         /* a better thread is ready, or the slice is over: switch at the next safe point */
+static struct proc *sleepers;    /* blocked in sleep, earliest deadline first (linked by next) */
+static struct callout *callouts; /* pending callouts, earliest deadline first */
+/* The earlier of the first sleeper's wake-up and the first callout's deadline, or NULL for neither: a pointer, so that
+ * rearm tests it exactly as it tested the sleeper list alone (a load and a branch when there is nothing). */
+static const uint64_t *wake_next;
 static uint64_t armed = UINT64_MAX; /* the deadline the timer is set for; UINT64_MAX = off */
+
+/* Keep wake_next right after a change to either list. */
+static void wake_next_update(void)
+{
+    const uint64_t *t = sleepers ? &sleepers->wake_at : 0;
+    if (callouts && (!t || callouts->deadline < *t))
+        t = &callouts->deadline;
+    wake_next = t;
+}
 
 static void enqueue(struct proc *p)
 {
@@ -102,8 +115,8 @@ static void rearm(const struct proc *running, uint64_t now)
 {
     uint64_t next = running != idle && running->slice_end > now ? running->slice_end : UINT64_MAX;
 
-    if (sleepers && sleepers->wake_at < next)
-        next = sleepers->wake_at;
+    if (wake_next && *wake_next < next)
+        next = *wake_next;
     if (next == armed)
         return; /* already set: spare the timer registers */
     armed = next;
@@ -183,6 +196,7 @@ static void sleeper_insert(struct proc *p, uint64_t ns)
     p->next = *link;
     *link = p;
     p->sleeping = true;
+    wake_next_update();
 }
 
 static void sleeper_remove(struct proc *p)
@@ -195,6 +209,7 @@ static void sleeper_remove(struct proc *p)
     }
     p->next = 0;
     p->sleeping = false;
+    wake_next_update();
 }
 
 void sched_wake(struct proc *p)
@@ -299,9 +314,47 @@ void sched_timer_expired(void)
         waitq_timed_out(p); /* off its wait queue too: a queue holds only blocked waiters */
         sched_make_ready(p);
     }
+    while (callouts && callouts->deadline <= now) {
+        struct callout *c = callouts;
+        callouts = c->next;
+        c->next = 0;
+        c->pending = false;
+        c->fn(c); /* may add it again (a periodic timer) */
+    }
+    wake_next_update();
     if (sched_current != idle && sched_current->slice_end <= now)
         sched_need_resched = true;
     rearm(sched_current, now);
+}
+
+void callout_cancel(struct callout *c)
+{
+    if (!c->pending)
+        return;
+    for (struct callout **link = &callouts; *link; link = &(*link)->next) {
+        if (*link == c) {
+            *link = c->next;
+            break;
+        }
+    }
+    c->next = 0;
+    c->pending = false;
+    wake_next_update(); /* the timer may fire early for it once: harmless, as for a sleeper woken early */
+}
+
+void callout_add(struct callout *c, uint64_t deadline)
+{
+    callout_cancel(c);
+    struct callout **link = &callouts;
+    while (*link && (*link)->deadline <= deadline) /* FIFO among equal deadlines */
+        link = &(*link)->next;
+    c->deadline = deadline;
+    c->next = *link;
+    *link = c;
+    c->pending = true;
+    wake_next_update();
+    if (deadline < armed) /* sooner than the timer is set for: set it now, not at the next switch */
+        rearm(sched_current, timer_now_ns());
 }
 
 void sched_cond_resched(void)

@@ -54,6 +54,25 @@ static inline bool sched_can_handoff(const struct proc *to)
 }
 /* sched_block_handoff(why, WAITQ_FOREVER, to) where sched_can_handoff(to) holds: block and switch straight to `to`. */
 void sched_handoff(enum proc_wait_on why, struct proc *to);
+/*
+ * Callouts: a function the timer interrupt runs once a monotonic deadline has passed, for an object that must act
+ * when time passes while nobody waits on it (a timer descriptor that an event queue watches: scheme/time_scheme.c).
+ * fn runs in interrupt context, with the callout already off the list: it may wake threads, notify watchers and add
+ * the callout again, never block. The owner cancels it before freeing it. The timer is armed for the earliest of the
+ * running slice's end, the first sleeper and the first callout; a switch finds the earlier of the last two through
+ * one pointer (kept up to date when either list changes), at the cost it paid for the sleeper list alone.
+ */
+struct callout {
+    uint64_t deadline; /* monotonic ns */
+    void (*fn)(struct callout *c);
+    struct callout *next;
+    bool pending; /* on the list */
+};
+/* Run c->fn at `deadline` (a pending callout moves to the new deadline); a deadline already past runs it at the
+ * next timer interrupt, which is armed for it at once. */
+void callout_add(struct callout *c, uint64_t deadline);
+/* Take c off the list if it is on it. */
+void callout_cancel(struct callout *c);
 /* The armed deadline passed (IRQ context): wake sleepers, end the slice, re-arm. */
 void sched_timer_expired(void);
 /* At a safe point (returning to user space, idle): switch if a switch is pending. */

@@ -14,4 +14,10 @@ void scheme_init(void)
     file_scheme_init();
     console_scheme_init();
     sys_scheme_init();
+    null_scheme_init();
+    time_scheme_init();
+    pipe_scheme_init();
+    memory_scheme_init();
+    mmio_scheme_init();
+    irq_scheme_init();
 }

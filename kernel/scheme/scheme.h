@@ -52,7 +52,10 @@ struct scheme {
     const struct scheme_ops *ops;
     char name[SCHEME_NAME_MAX + 1]; /* NUL-terminated */
     uint8_t name_len;
-    bool privileged;  /* reaching it at all needs the system privilege (mmio, irq) */
+    bool privileged; /* reaching it at all needs the system privilege (mmio, irq) */
+    /* Rights a descriptor opened from it gets beyond those its open flags give (READ, WRITE, TRANSFER, DUPLICATE):
+     * WREN_RIGHT_MAP where its objects are mapped (memory, mmio). */
+    uint32_t open_rights;
     struct list link; /* on the registry's list, in registration order */
     void *priv;       /* the provider's own */
 };

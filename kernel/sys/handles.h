@@ -19,5 +19,7 @@ static inline struct handle_table *caller_handles(void)
  * close-on-exec if they ask; or drop the reference and return the error (sys_fd.c).
  */
 long fd_install(struct kobject *o, uint32_t flags);
+/* fd_install with `extra_rights` besides: a scheme's open_rights (WREN_RIGHT_MAP for memory and mmio objects). */
+long fd_install_extra(struct kobject *o, uint32_t flags, uint32_t extra_rights);
 
 #endif

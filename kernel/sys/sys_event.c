@@ -8,6 +8,7 @@
 #include "objects/event_queue.h"
 #include "obj/handle.h"
 #include "proc/proc.h"
+#include "scheme/irq_scheme.h"
 #include "proc/waitq.h"
 #include "sys/handles.h"
 #include "syscall_table.h"
@@ -162,7 +163,8 @@ long sys_event_irq_raise(uint32_t intid)
 {
     /* Only an interrupt the caller has claimed as a driver: the kernel's own devices and other drivers' are not to
      * be fooled. */
-    if (!event_irq_held_by(intid, proc_current()->pid))
+    int pid = proc_current()->pid;
+    if (!event_irq_held_by(intid, pid) && !irq_scheme_held_by(intid, pid))
         return -E_PERM;
     irq_raise(intid);
     return 0;

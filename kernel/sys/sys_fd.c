@@ -24,7 +24,12 @@ static uint32_t fd_rights(uint32_t flags)
 
 long fd_install(struct kobject *o, uint32_t flags)
 {
-    long fd = handle_install(caller_handles(), o, fd_rights(flags), 0);
+    return fd_install_extra(o, flags, 0);
+}
+
+long fd_install_extra(struct kobject *o, uint32_t flags, uint32_t extra_rights)
+{
+    long fd = handle_install(caller_handles(), o, fd_rights(flags) | extra_rights, 0);
     if (fd < 0)
         kobj_put(o);
     else if (flags & WREN_OPEN_CLOEXEC)
@@ -41,9 +46,10 @@ long sys_open(user_in_buf path, uint32_t flags)
     if (!(flags & (WREN_OPEN_READ | WREN_OPEN_WRITE)))
         return -E_INVAL;
     long err = scheme_resolve_user(buf, path, &t);
+    uint32_t extra = !err && t.s ? t.s->open_rights : 0; /* read before the open, which may block */
     if (!err)
         err = scheme_target_open(&t, flags, &o);
-    return err ? err : fd_install(o, flags);
+    return err ? err : fd_install_extra(o, flags, extra);
 }
 
 long sys_close(wren_fd_t fd)
@@ -101,6 +107,11 @@ long sys_fstat(struct kobject *fd, user_out_ptr st)
     if (!ret && copy_to_user(st, &s, sizeof(s)))
         ret = -E_FAULT;
     return ret;
+}
+
+long sys_ftruncate(struct kobject *fd, uint64_t size)
+{
+    return fd->ops->truncate ? fd->ops->truncate(fd, size) : -E_INVAL; /* POSIX: EINVAL for what cannot be sized */
 }
 
 long sys_ioctl(struct kobject *fd, uint32_t cmd, uint64_t arg)

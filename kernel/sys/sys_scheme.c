@@ -33,7 +33,8 @@ long sys_scheme_open(user_in_buf scheme, user_in_buf path, uint32_t flags)
         return -E_FAULT;
     buf[n + path.len] = 0;
     long err = scheme_resolve(buf, n + path.len, &t);
+    uint32_t extra = !err && t.s ? t.s->open_rights : 0; /* read before the open, which may block */
     if (!err)
         err = scheme_target_open(&t, flags, &o);
-    return err ? err : fd_install(o, flags);
+    return err ? err : fd_install_extra(o, flags, extra);
 }

@@ -1,9 +1,10 @@
 /*
  * The layer every user-space driver (drivers/<name>/) shares: open a device-tree node, map its registers, take and
- * acknowledge its interrupt. Each call wraps the device_open, device_info, mmap and event_* syscalls and returns 0 or
- * a negative E_* code; a driver that wants one of them alone can still make the syscall.
+ * acknowledge its interrupt. A device is opened through the mmio scheme (/scheme/mmio/<node>; a compatible string
+ * is looked up in /scheme/mmio/_compatible/), and each call wraps open, device_info, mmap and the event_* syscalls
+ * and returns 0 or a negative E_* code; a driver that wants one of them alone can still make the syscall.
  *
- * Opening a device needs the privilege only init (and what it forks) has: see device_open in docs/syscalls.md.
+ * Opening a device needs the privilege only init (and what it forks) has: see the mmio scheme in docs/syscalls.md.
  */
 #ifndef WREN_DRIVER_H
 #define WREN_DRIVER_H
@@ -11,8 +12,10 @@
 #include <stdint.h>
 #include <wren/abi.h>
 
+#define DRIVER_PATH_MAX 256 /* the longest /scheme/mmio/... path driver_open makes */
+
 struct driver_device {
-    wren_handle_t handle;         /* from device_open; -1 when closed */
+    wren_handle_t handle;         /* from open of /scheme/mmio/...; -1 when closed */
     struct wren_device_info info; /* registers and interrupt, from device_info */
     volatile uint32_t *regs;      /* the first register, once mapped; 0 before */
     uint64_t mapping;             /* the mapping's start (page aligned), for munmap */
@@ -20,7 +23,10 @@ struct driver_device {
     uint32_t irq_id;              /* the interrupt's subscription on queue */
 };
 
-/* Open the device by compatible string or node path ("arm,pl031", "/pl031@9010000") and describe it. */
+/*
+ * Open the device by compatible string or node path ("arm,pl031", "/pl031@9010000": the first device listing the
+ * string, or /scheme/mmio/pl031@9010000) and describe it.
+ */
 long driver_open(struct driver_device *dev, const char *name);
 /* Map its registers read-write (device memory, shared): dev->regs. */
 long driver_map(struct driver_device *dev);
