@@ -13,7 +13,7 @@ def test_user_schemes(build, tmp_path):
     assert "FAIL" not in r.output, r.output
     assert "panic" not in r.output.lower(), r.output
     m = re.search(r"uscheme: (\d+) passed, (\d+) failed", r.output)
-    assert m and int(m.group(1)) >= 89 and m.group(2) == "0", r.output
+    assert m and int(m.group(1)) >= 91 and m.group(2) == "0", r.output
     free_boot = int(re.search(r"memory: (\d+) KiB free before pid 1", r.output).group(1))
     free_end = int(re.search(r"memory: (\d+) KiB free after pid 1", r.output).group(1))
     assert free_end == free_boot, r.output

@@ -64,6 +64,8 @@ enum region_kind {
     REGION_FILE = 6,      /* a private mapping of a file: each page a copy of the file's bytes, made on first touch */
     REGION_DEVICE = 7,    /* a device's registers (objects/device.h): Device memory, not RAM, never executable */
     REGION_DEVICE_RO = 8, /* as REGION_DEVICE, through a handle without the write right: never made writable */
+    REGION_GRANT = 9,     /* another process's pages lent for one request (a user scheme's read): shared, not forked */
+    REGION_GRANT_RO = 10, /* as REGION_GRANT, lent to be read (a write): never made writable */
 };
 
 struct region {

@@ -101,7 +101,12 @@ static void shared_released(void *ctx, uint64_t pa, uint64_t size)
 
 static bool is_shared(uint32_t kind)
 {
-    return kind == REGION_SHM || kind == REGION_SHM_RO;
+    return kind == REGION_SHM || kind == REGION_SHM_RO || kind == REGION_GRANT || kind == REGION_GRANT_RO;
+}
+
+static bool is_grant(uint32_t kind)
+{
+    return kind == REGION_GRANT || kind == REGION_GRANT_RO;
 }
 
 static struct asid_allocator asids;
@@ -118,6 +123,7 @@ int vm_create(struct vm_space *vs, struct mem_account *acct)
     vs->regions.count = 0;
     vs->asid_ctx = 0;
     vs->blocks = false;
+    vs->grants = false;
     vs->acct = acct;
     return pgtable_create(&vs->pt, &acct->pt_ops, 0, true);
 }
@@ -185,6 +191,7 @@ void vm_destroy(struct vm_space *vs)
     }
     vs->asid_ctx = 0;
     vs->blocks = false;
+    vs->grants = false;
     /* Empty the set: only the used slots can be nonzero (region.h), so only they need clearing. */
     memset(vs->regions.r, 0, (size_t)vs->regions.count * sizeof(vs->regions.r[0]));
     vs->regions.count = 0;
@@ -489,6 +496,8 @@ long vm_map(struct vm_space *vs, uint64_t addr, uint64_t len, uint32_t prot, boo
         return err == -E_EXIST ? -E_NOMEM : err;
     if (obj && !named)
         backing->get(obj); /* this space's reference, for all its regions of obj */
+    if (is_grant(kind))
+        vs->grants = true;
     return (long)start;
 }
 
@@ -562,7 +571,8 @@ struct refuse_ctx {
 static void note_refused(void *ctx, const struct region *piece)
 {
     struct refuse_ctx *rc = ctx;
-    if (((rc->prot & WREN_PROT_WRITE) && (piece->kind == REGION_SHM_RO || piece->kind == REGION_DEVICE_RO)) ||
+    if (((rc->prot & WREN_PROT_WRITE) &&
+         (piece->kind == REGION_SHM_RO || piece->kind == REGION_DEVICE_RO || piece->kind == REGION_GRANT_RO)) ||
         ((rc->prot & WREN_PROT_EXEC) && is_device(piece->kind)))
         rc->refused = true;
 }
@@ -591,7 +601,7 @@ int vm_protect(struct vm_space *vs, uint64_t addr, uint64_t len, uint32_t prot)
 static bool fork_cow(void *ctx, uint64_t va)
 {
     const struct region *r = region_find(ctx, va);
-    return !r || (r->kind != REGION_SHM && r->kind != REGION_SHM_RO && !is_device(r->kind));
+    return !r || (!is_shared(r->kind) && !is_device(r->kind));
 }
 
 /*
@@ -641,5 +651,13 @@ int vm_fork(struct vm_space *parent, struct vm_space *child)
      * page by page in the walk, then held against the child's limit (its tables were, as they were allocated).
      */
     account_force_pages(child->acct, parent->acct->user_pages);
+    /* Pages lent for one request stay the borrower's alone: the child of a scheme server gets none of them. */
+    if (parent->grants) {
+        for (int i = child->regions.count - 1; i >= 0; i--) {
+            const struct region *r = &child->regions.r[i];
+            if (is_grant(r->kind))
+                vm_unmap(child, r->start, r->end - r->start); /* (cannot fail: 4 KiB pages, no split) */
+        }
+    }
     return account_fits(child->acct, 0) ? 0 : -E_NOMEM;
 }

@@ -32,6 +32,7 @@ struct vm_space {
     struct mem_account *acct; /* charged for its private pages and its tables (mm/account.h); the owner's */
     uint64_t asid_ctx;        /* generation and ASID (mm/asid.h); 0 until first activated */
     bool blocks;              /* a 2 MiB block has been mapped here: region changes must split at their edges first */
+    bool grants;              /* a REGION_GRANT* was mapped here: fork leaves them out of the child */
     struct region_set regions;
 };
 

@@ -129,9 +129,11 @@ static long deliver_note(struct us_core *c, user_out_ptr out)
 static long deliver_request(struct us_core *c, user_out_ptr out, user_inout_buf buf)
 {
     struct us_req *req = list_entry(c->pending.next, struct us_req, link);
+    req->busy = true; /* the copies below may fault and sleep: its client must not withdraw it meanwhile */
     long err = us_data_deliver(req, buf.ptr.addr, buf.len);
     if (!err && copy_to_user(out, &req->msg, sizeof(req->msg)))
         err = -E_FAULT;
+    req->busy = false;
     if (err) {
         us_data_undeliver(req);
         if (err == -E_FAULT)
@@ -205,10 +207,12 @@ static long reply_one(struct us_core *c, user_in_ptr in, struct proc **client)
         err = -E_INVAL;
         result = -E_IO;
     } else if (result >= 0) {
+        req->busy = true; /* as in deliver_request */
         if (req->kout && copy_from_user(req->kout, (user_in_ptr){req->server_buf}, req->kout_len))
             err = -E_FAULT;
         else if (req->msg.op == WREN_SCHEME_OP_READ)
             err = us_data_answer(req, (size_t)result);
+        req->busy = false;
         if (err)
             result = -E_IO;
     }

@@ -66,7 +66,11 @@ long us_call(struct us_req *req)
         waitq_wake_all(&c->servers);
     }
     while (req->state != US_DONE) {
-        if (err) { /* a signal; a wait without a deadline ends no other way */
+        if (err) {            /* a signal; a wait without a deadline ends no other way */
+            while (req->busy) /* a server's copy slept on a fault: rare, and short */
+                sched_yield();
+            if (req->state == US_DONE)
+                break; /* it was answered meanwhile: the answer stands */
             abandon(req);
             us_core_put(c);
             return -E_INTR;

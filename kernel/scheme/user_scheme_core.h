@@ -64,6 +64,12 @@ struct us_req {
     struct us_core *core;
     struct wren_scheme_request msg; /* what the server receives (buf filled in at delivery) */
     enum us_state state;
+    /*
+     * A server is copying to or from it (its copies may fault, and a fault may sleep while memory is short): its
+     * client, interrupted meanwhile, waits for the copy to end before it withdraws the request and frees what the
+     * copy uses (its pinned pages, its path, the record on its stack).
+     */
+    bool busy;
     long result;
     uint64_t id;     /* open: the id the server chose */
     struct waitq wq; /* the client, waiting for the end */

@@ -10,8 +10,9 @@
  *    the server's buffer into the pinned pages (copy_from_user): one copy each, no bounce.
  *  - A grant: a us_grant object lists, page by page, what the server sees: the client's own pages for every page
  *    the request fills, a fresh page for a partial first or last one (holding only the requested bytes, so the
- *    server never sees the client's other bytes there). The server gets a shared mapping of it (read-only for a
- *    write), prefaulted at delivery, unmapped at the reply or, from elsewhere, when the request ends another way.
+ *    server never sees the client's other bytes there). The server gets a mapping of it (REGION_GRANT, read-only
+ *    for a write and never made writable, left out of the server's forks), prefaulted at delivery, unmapped at the
+ *    reply or, from elsewhere, when the request ends another way.
  */
 #include "arch/memlayout.h"
 #include "lib/string.h"
@@ -232,7 +233,7 @@ long us_data_deliver(struct us_req *req, uint64_t buf, size_t buf_len)
     uint64_t len = (uint64_t)g->npages * US_PAGE;
     bool writable = req->write_client;
     long addr = vm_map(&self->vm, 0, len, writable ? WREN_PROT_READ | WREN_PROT_WRITE : WREN_PROT_READ, false,
-                       writable ? REGION_SHM : REGION_SHM_RO, &g->obj, 0);
+                       writable ? REGION_GRANT : REGION_GRANT_RO, &g->obj, 0);
     if (addr < 0)
         return addr;
     /* Prefault every page now: one table walk each instead of an exception per page when the server touches it. */
@@ -247,11 +248,31 @@ long us_data_deliver(struct us_req *req, uint64_t buf, size_t buf_len)
     return 0;
 }
 
+/*
+ * Unmap req's grant from vs: only what still maps this grant (the server may have unmapped some of it, and mapped
+ * something else there since, which stays).
+ */
+static void grant_unmap(struct vm_space *vs, struct us_req *req)
+{
+    uint64_t a = req->map_addr, end = req->map_addr + req->map_len;
+    while (a < end) {
+        const struct region *r = region_find(&vs->regions, a);
+        if (!r) {
+            a += US_PAGE;
+            continue;
+        }
+        uint64_t stop = r->end < end ? r->end : end;
+        if (r->obj == &req->grant->obj)
+            vm_unmap(vs, a, stop - a);
+        a = stop;
+    }
+    req->map_addr = 0;
+}
+
 void us_data_undeliver(struct us_req *req)
 {
     if (req->map_addr)
-        vm_unmap(&proc_current()->vm, req->map_addr, req->map_len);
-    req->map_addr = 0;
+        grant_unmap(&proc_current()->vm, req);
 }
 
 long us_data_answer(struct us_req *req, size_t n)
@@ -290,6 +311,6 @@ void us_data_unmap_remote(struct us_req *req)
     /* The server that received it, if it still has its address space (its exit closes handles before that). */
     struct proc *p = proc_find(req->server_pid);
     if (p && p->state != PROC_ZOMBIE && p->state != PROC_FREE)
-        vm_unmap(&p->vm, req->map_addr, req->map_len);
+        grant_unmap(&p->vm, req);
     req->map_addr = 0;
 }

@@ -407,6 +407,16 @@ static long z_read(void *ctx, const struct wren_scheme_request *req, void *file,
         in_place &= shared[i] == b[i]; /* the server's own view of the client's buffer shows it at once */
     }
     proof[0] = in_place;
+    /* A fork of the server gets none of the lent pages: its child faults where they are. */
+    long pid = wren_fork();
+    if (pid == 0) {
+        volatile uint8_t x = *(volatile uint8_t *)buf;
+        (void)x;
+        wren_exit(0);
+    }
+    int32_t status = 0;
+    wren_wait((int32_t)pid, &status, 0);
+    proof[3] = status;
     return (long)len;
 }
 
@@ -422,6 +432,7 @@ static long z_write(void *ctx, const struct wren_scheme_request *req, void *file
         shared[i] ^= 0xff;
     }
     proof[1] = in_place;
+    proof[2] = wren_mprotect((void *)((uintptr_t)buf & ~4095ul), 4096, RW); /* lent to be read: never writable */
     return (long)len;
 }
 
@@ -455,6 +466,8 @@ static void zero_copy(void)
     wren_check("a 64 KiB read into the shared buffer", wren_read((int32_t)fd, (void *)shared, BIG), BIG);
     struct wren_kernel_stats after = wren_check_kstats();
     wren_check("the server saw its bytes in the client's own pages before replying", proof[0], 1);
+    wren_check("a fork of the server does not get the lent pages (its child faults)", proof[3],
+               WREN_WAIT_STATUS_SIGNALED | WREN_SIGNAL_SIGSEGV);
     wren_check("16 pages granted", (long)(after.scheme_pages_granted - before.scheme_pages_granted), 16);
     wren_check("no byte copied", (long)(after.scheme_bytes_copied - before.scheme_bytes_copied), 0);
     int good = 1;
@@ -465,6 +478,7 @@ static void zero_copy(void)
     wren_check("a 64 KiB write from the shared buffer", wren_write((int32_t)fd, (const void *)shared, BIG), BIG);
     after = wren_check_kstats();
     wren_check("the server read the client's own pages (a change to them showed through)", proof[1], 1);
+    wren_check("the server cannot make a write's read-only grant writable (E_ACCES)", proof[2], -E_ACCES);
     wren_check("16 pages granted for the write", (long)(after.scheme_pages_granted - before.scheme_pages_granted), 16);
     wren_check("no byte copied for the write", (long)(after.scheme_bytes_copied - before.scheme_bytes_copied), 0);
     /* An unaligned one: whole pages granted, only the partial first and last copied. */
