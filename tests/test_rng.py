@@ -3,6 +3,7 @@
 tests/guest/randtest as init: bad requests that must not take the driver down, and the driver's death (a waiting
 reader and an open fd get E_IO) and restart (reads work again). The device side alone is tests/test_virtio.py's."""
 import re
+import time
 
 import pytest
 
@@ -39,6 +40,13 @@ def test_head_of_scheme_rand_at_the_shell(build, modern):
     """The default boot: init starts `rng -d`; at the prompt (no privilege) /scheme/rand gives random bytes."""
     sh = Shell(build, extra=RNG + (MODERN if modern else []))
     try:
+        # init starts the driver right after the first prompt: wait until its scheme is listed.
+        for _ in range(50):
+            listing = sh.run("ls /scheme")
+            if re.search(r"\brand$", listing, re.M):
+                break
+            time.sleep(0.2)
+        assert re.search(r"\brand$", listing, re.M) and re.search(r"\brtc$", listing, re.M), listing
         seen = []
         for _ in range(2):
             out = sh.run("head -c 32 /scheme/rand | hexdump")
@@ -67,7 +75,12 @@ def test_without_the_device_the_driver_exits_and_the_shell_says_so(build):
     """The default boot without -device virtio-rng-device: rng -d finds nothing and exits; /scheme/rand does not exist."""
     sh = Shell(build)
     try:
-        assert "/bin/rng" not in sh.run("ps")
+        for _ in range(50):  # it may still be looking through the transports when the prompt comes
+            ps = sh.run("ps")
+            if "/bin/rng" not in ps:
+                break
+            time.sleep(0.2)
+        assert "/bin/rng" not in ps, ps
         out = sh.run("head -c 32 /scheme/rand")
         assert "head: /scheme/rand:" in out and "[exit 1]" in out, out
         sh.poweroff()

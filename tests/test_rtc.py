@@ -132,6 +132,10 @@ def test_date_reads_the_rtc_scheme(build):
     date's default layout and with a format; the scheme's file itself is one line of seconds, read-only."""
     sh = Shell(build)
     try:
+        for _ in range(50):  # init starts the RTC service right after the first prompt
+            if re.search(r"\brtc$", sh.run("ls /scheme"), re.M):
+                break
+            time.sleep(0.2)
         before = time.time()
         out = sh.run("date")
         after = time.time()
