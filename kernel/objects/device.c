@@ -164,12 +164,3 @@ const char *device_node_compatible(int node, int *len)
     }
     return c;
 }
-
-bool device_node_busy(int node)
-{
-    for (struct list *l = open_devices.next; l != &open_devices; l = l->next) {
-        if (list_entry(l, struct device, open)->dt.node == node)
-            return true;
-    }
-    return false;
-}

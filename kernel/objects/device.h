@@ -40,8 +40,6 @@ int device_list(const int **nodes);
 /* A node's name ("pl031@9010000") and its compatible property (NUL-separated strings; NULL and 0 if none). */
 const char *device_node_name(int node, int *len);
 const char *device_node_compatible(int node, int *len);
-/* Is `node` open now (as a device)? */
-bool device_node_busy(int node);
 
 /* What the tree says of an open device. */
 const struct dt_device *device_desc(const struct kobject *o);

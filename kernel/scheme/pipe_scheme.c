@@ -67,9 +67,6 @@ static long name_of(const char *path, size_t len, const char **name, size_t *nam
     return *name_len <= FIFO_NAME_MAX ? 0 : -E_NAMETOOLONG;
 }
 
-/* The pipe path names, or NULL. */
-static struct fifo *fifo_at(const char *path, size_t len);
-
 static bool is_root(const char *path, size_t len)
 {
     return len == 1 && path[0] == '/';
@@ -85,6 +82,7 @@ static struct fifo *fifo_find(const char *name, size_t len)
     return 0;
 }
 
+/* The pipe path names, or NULL. */
 static struct fifo *fifo_at(const char *path, size_t len)
 {
     const char *name;
