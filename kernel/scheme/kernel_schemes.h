@@ -9,7 +9,7 @@ void kernel_scheme_register(struct scheme *s);
 
 void file_scheme_init(void);
 void console_scheme_init(void);
-void sys_scheme_init(void); /* scheme/sys_scheme.c */
+void sys_scheme_init(void);    /* scheme/sys_scheme.c */
 void null_scheme_init(void);   /* null and zero (null_scheme.c) */
 void time_scheme_init(void);   /* time_scheme.c */
 void pipe_scheme_init(void);   /* pipe_scheme.c */
