@@ -103,6 +103,11 @@ int wren_scheme_dispatch(const struct wren_scheme_ops *ops, void *ctx, const str
         if (ops->truncate)
             r = ops->truncate(ctx, req, path, req->offset);
         break;
+    case WREN_SCHEME_OP_FTRUNCATE:
+        if (ops->ftruncate)
+            r = ops->ftruncate(ctx, req, file, req->offset);
+        break;
+    case WREN_SCHEME_OP_FSYNC: r = ops->fsync ? ops->fsync(ctx, req, file) : 0; break;
     default: break;
     }
     reply->result = r;

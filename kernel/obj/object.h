@@ -46,6 +46,8 @@ struct kobject_ops {
     long (*ioctl)(struct kobject *o, uint32_t cmd, uint64_t arg);
     /* Set the size (ftruncate; the caller has checked the descriptor's write right): 0 or E_*. */
     long (*truncate)(struct kobject *o, uint64_t size);
+    /* Write back what the object's provider holds (fsync): 0 or E_*. NULL: nothing to write back (see sys_fsync). */
+    long (*sync)(struct kobject *o);
     /*
      * Readiness now, as WREN_EVENT_READY_* bits (readable, writable, hung up), for event
      * queues. An object that has it calls kobj_notify whenever one of those bits may have

@@ -225,12 +225,37 @@ static long file_fstat(struct kobject *o, struct wren_stat *st)
     return 0;
 }
 
+/* ftruncate and fsync: a request on the open file with no data, the size (if any) in `offset`. */
+static long file_simple(struct kobject *o, uint32_t op, uint64_t offset)
+{
+    struct us_file *f = (struct us_file *)o;
+    struct us_req req;
+    if (f->core->dead)
+        return -E_IO;
+    req_init(&req, f->core, op);
+    req.msg.id = f->id;
+    req.msg.offset = offset;
+    return us_call(&req); /* 0 or E_*: the reply check refuses any other result (E_IO) */
+}
+
+static long file_truncate(struct kobject *o, uint64_t size)
+{
+    return file_simple(o, WREN_SCHEME_OP_FTRUNCATE, size);
+}
+
+static long file_sync(struct kobject *o)
+{
+    return file_simple(o, WREN_SCHEME_OP_FSYNC, 0);
+}
+
 static const struct kobject_ops file_ops = {
     .destroy = file_destroy,
     .read = file_read,
     .write = file_write,
     .lseek = file_lseek,
     .fstat = file_fstat,
+    .truncate = file_truncate,
+    .sync = file_sync,
 };
 
 /* ---- the scheme's operations ------------------------------------------------------------------------------- */

@@ -114,6 +114,15 @@ long sys_ftruncate(struct kobject *fd, uint64_t size)
     return fd->ops->truncate ? fd->ops->truncate(fd, size) : -E_INVAL; /* POSIX: EINVAL for what cannot be sized */
 }
 
+long sys_fsync(struct kobject *fd)
+{
+    if (fd->ops->sync)
+        return fd->ops->sync(fd);
+    /* The kernel's files live in RAM, with nothing to write back; a stream has nothing to write back at all. */
+    bool stored = fd->file_type == WREN_FILE_TYPE_REGULAR || fd->file_type == WREN_FILE_TYPE_DIRECTORY;
+    return stored ? 0 : -E_INVAL;
+}
+
 long sys_ioctl(struct kobject *fd, uint32_t cmd, uint64_t arg)
 {
     return fd->ops->ioctl ? fd->ops->ioctl(fd, cmd, arg) : -E_NOTTY;

@@ -182,6 +182,18 @@ static void spellings(void)
     wren_check("create through /scheme/file", f >= 0, 1);
     wren_close((int32_t)f);
     wren_check("it is /moveme", sstat("/moveme", &b), 0);
+    f = sopen("/moveme", WREN_OPEN_READ);
+    wren_check("fsync of a ramfs file: 0 (nothing to write back)", wren_fsync((int32_t)f), 0);
+    wren_close((int32_t)f);
+    f = sopen("/scheme/console", WREN_OPEN_WRITE);
+    wren_check("fsync of the console: E_INVAL (a stream)", wren_fsync((int32_t)f), -E_INVAL);
+    wren_close((int32_t)f);
+    int32_t p[2];
+    wren_check("a pipe", wren_pipe(p, 0), 0);
+    wren_check("fsync of a pipe: E_INVAL", wren_fsync(p[1]), -E_INVAL);
+    wren_close(p[0]);
+    wren_close(p[1]);
+    wren_check("fsync of no descriptor: E_BADF", wren_fsync(200), -E_BADF);
     wren_check("rename into another scheme: E_XDEV", wren_rename("/moveme", 7, "console:m", 9), -E_XDEV);
     wren_check("rename through both spellings of file", wren_rename("file:moveme", 11, "/scheme/file/moved", 18), 0);
     wren_check("it moved", sstat("/moved", &b) == 0 && sstat("/moveme", &a) == -E_NOENT, 1);

@@ -227,7 +227,27 @@ static long p_truncate(void *c, const struct wren_scheme_request *r, const char 
     return size == 4321 ? p_path_only(path, "/short") : -E_INVAL;
 }
 
+static long p_ftruncate(void *c, const struct wren_scheme_request *r, void *file, uint64_t size)
+{
+    (void)c, (void)r;
+    struct pfile *f = file;
+    if (size > FILE_MAX)
+        return -E_NOSPC;
+    f->size = size;
+    return 0;
+}
+
+/* File 6 answers E_IO, the rest 0: the client can tell a forwarded fsync from the kernel's own answer (0). */
+static long p_fsync(void *c, const struct wren_scheme_request *r, void *file)
+{
+    (void)c, (void)r;
+    struct pfile *f = file;
+    return f->number == 6 ? -E_IO : 0;
+}
+
 static const struct wren_scheme_ops pattern_ops = {
+    .ftruncate = p_ftruncate,
+    .fsync = p_fsync,
     .open = p_open,
     .read = p_read,
     .write = p_write,
@@ -332,6 +352,12 @@ static void operations(void)
     wren_check("rename forwarded with both paths", wren_rename("/scheme/ust/from", 16, "/scheme/ust/to/there", 20), 0);
     wren_check("truncate forwarded with path and size", wren_truncate("/scheme/ust/short", 17, 4321), 0);
     wren_check("a read into a bad buffer (E_FAULT, nothing sent)", wren_read((int32_t)fd, (void *)0x10, 10), -E_FAULT);
+    wren_check("ftruncate forwarded: 0", wren_ftruncate((int32_t)fd, 50), 0);
+    wren_check("...fstat gives the server's new size", wren_fstat((int32_t)fd, &st) == 0 ? (long)st.size : -1, 50);
+    wren_check("ftruncate past what the server holds: its E_NOSPC", wren_ftruncate((int32_t)fd, 1ull << 40), -E_NOSPC);
+    wren_check("ftruncate of a read-only descriptor: E_BADF (never sent)", wren_ftruncate((int32_t)fd2, 1), -E_BADF);
+    wren_check("fsync forwarded: file 5 says 0", wren_fsync((int32_t)fd), 0);
+    wren_check("fsync forwarded: file 6 says E_IO", wren_fsync((int32_t)fd2), -E_IO);
     wren_close((int32_t)fd);
     wren_close((int32_t)fd2);
     wren_kill((int32_t)srv, WREN_SIGNAL_SIGKILL);

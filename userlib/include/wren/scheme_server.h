@@ -43,6 +43,8 @@ struct wren_scheme_ops {
     long (*rmdir)(void *ctx, const struct wren_scheme_request *req, const char *path);
     long (*rename)(void *ctx, const struct wren_scheme_request *req, const char *old_path, const char *new_path);
     long (*truncate)(void *ctx, const struct wren_scheme_request *req, const char *path, uint64_t size);
+    long (*ftruncate)(void *ctx, const struct wren_scheme_request *req, void *file, uint64_t size);
+    long (*fsync)(void *ctx, const struct wren_scheme_request *req, void *file); /* NULL: 0, nothing to write back */
     /* The client of request `tag` gave up (a signal); a synchronous server has nothing to do. */
     void (*cancel)(void *ctx, uint64_t tag);
 };
