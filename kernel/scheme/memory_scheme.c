@@ -23,63 +23,32 @@
 #include "mm/account.h"
 #include "mm/kmalloc.h"
 #include "objects/shm.h"
+#include "scheme/flat_dir.h"
 #include "scheme/kernel_schemes.h"
 #include "scheme/scheme.h"
 #include "user.h"
 
-#define MEMORY_NAME_MAX  255 /* one path component */
 #define MEMORY_NAMES_MAX 256 /* names at once, for everyone: a bound on the list every lookup walks */
 
 struct memory_name {
-    struct list link;
+    struct flat_entry e;      /* first: its name in the scheme's directory */
     struct kobject *obj;      /* a reference: the name keeps the object */
     struct mem_account *acct; /* charged for this entry (a reference) */
-    uint64_t id;
-    uint32_t name_len;
-    char name[MEMORY_NAME_MAX + 1];
 };
 
-static struct list names = LIST_INIT(names);
-static uint32_t nnames;
-static uint64_t next_id = 1;
-
-static bool is_root(const char *path, size_t len)
-{
-    return len == 1 && path[0] == '/';
-}
-
-/* The name "/<name>" gives: 0, or -E_NOENT (the root, or a path below a name: no directories here), -E_NAMETOOLONG. */
-static long name_of(const char *path, size_t len, const char **name, size_t *name_len)
-{
-    if (len < 2 || path[0] != '/')
-        return -E_NOENT;
-    for (size_t i = 1; i < len; i++) {
-        if (path[i] == '/')
-            return -E_NOENT;
-    }
-    *name = path + 1;
-    *name_len = len - 1;
-    return *name_len <= MEMORY_NAME_MAX ? 0 : -E_NAMETOOLONG;
-}
+static void name_free(struct flat_entry *e);
+static struct flat_dir names = FLAT_DIR_INIT(names, MEMORY_NAMES_MAX, name_free);
 
 static struct memory_name *name_at(const char *path, size_t len)
 {
-    const char *name;
-    size_t name_len;
-    if (name_of(path, len, &name, &name_len))
-        return 0;
-    for (struct list *l = names.next; l != &names; l = l->next) {
-        struct memory_name *m = list_entry(l, struct memory_name, link);
-        if (m->name_len == name_len && memcmp(m->name, name, name_len) == 0)
-            return m;
-    }
-    return 0;
+    return (struct memory_name *)flat_at(&names, path, len);
 }
 
-static void name_free(struct memory_name *m)
+/* The name goes, and its reference to the object with it. */
+static void name_free(struct flat_entry *e)
 {
-    list_del(&m->link);
-    nnames--;
+    struct memory_name *m = (struct memory_name *)e;
+    flat_del(&names, e);
     struct kobject *o = m->obj;
     account_uncharge(m->acct, kmalloc_size(sizeof(*m)));
     account_put(m->acct);
@@ -99,8 +68,9 @@ static long new_object(struct kobject **out)
 
 static long name_create(const char *name, size_t len, struct memory_name **out)
 {
-    if (nnames >= MEMORY_NAMES_MAX)
-        return -E_NOSPC;
+    long err = flat_reserve(&names);
+    if (err)
+        return err;
     struct mem_account *acct = user_account();
     uint64_t cost = kmalloc_size(sizeof(struct memory_name));
     if (account_charge(acct, cost) != 0)
@@ -112,11 +82,7 @@ static long name_create(const char *name, size_t len, struct memory_name **out)
         return -E_NOMEM;
     }
     m->acct = account_get(acct);
-    m->id = next_id++;
-    m->name_len = (uint32_t)len;
-    memcpy(m->name, name, len);
-    list_add_tail(&names, &m->link);
-    nnames++;
+    flat_add(&names, &m->e, name, len);
     *out = m;
     return 0;
 }
@@ -124,7 +90,7 @@ static long name_create(const char *name, size_t len, struct memory_name **out)
 static long memory_open(struct scheme *s, const char *path, size_t len, uint32_t flags, struct kobject **out)
 {
     (void)s;
-    if (is_root(path, len)) {
+    if (flat_is_root(path, len)) {
         if (!(flags & WREN_OPEN_WRITE))
             return -E_ISDIR; /* the directory of names: a new object is asked for with write access */
         long err = new_object(out);
@@ -134,7 +100,7 @@ static long memory_open(struct scheme *s, const char *path, size_t len, uint32_t
     }
     const char *name;
     size_t name_len;
-    long err = name_of(path, len, &name, &name_len);
+    long err = flat_name_of(path, len, &name, &name_len);
     if (err)
         return err;
     struct memory_name *m = name_at(path, len);
@@ -159,10 +125,10 @@ static long memory_open(struct scheme *s, const char *path, size_t len, uint32_t
 static long memory_stat(struct scheme *s, const char *path, size_t len, struct wren_stat *st)
 {
     (void)s;
-    if (is_root(path, len)) {
+    st->block_size = 4096;
+    if (flat_is_root(path, len)) {
         st->type = WREN_FILE_TYPE_DIRECTORY;
-        st->size = nnames;
-        st->block_size = 4096;
+        st->size = names.count;
         return 0;
     }
     struct memory_name *m = name_at(path, len);
@@ -170,46 +136,37 @@ static long memory_stat(struct scheme *s, const char *path, size_t len, struct w
         return -E_NOENT;
     st->type = WREN_FILE_TYPE_REGULAR;
     st->size = shm_size(m->obj);
-    st->id = m->id;
-    st->block_size = 4096;
+    st->id = m->e.id;
     return 0;
 }
 
 static long memory_readdir(struct scheme *s, const char *path, size_t len, uint64_t index, struct wren_dirent *d)
 {
     (void)s;
-    if (!is_root(path, len))
-        return name_at(path, len) ? -E_NOTDIR : -E_NOENT;
-    for (struct list *l = names.next; l != &names; l = l->next, index--) {
-        if (index == 0) {
-            struct memory_name *m = list_entry(l, struct memory_name, link);
-            d->type = WREN_FILE_TYPE_REGULAR;
-            d->size = shm_size(m->obj);
-            d->id = m->id;
-            d->name_len = m->name_len;
-            memcpy(d->name, m->name, m->name_len + 1);
-            return 0;
-        }
-    }
-    return -E_NOENT;
+    long err = flat_readdir_check(&names, path, len);
+    if (err)
+        return err;
+    struct memory_name *m = (struct memory_name *)flat_nth(&names, index);
+    if (!m)
+        return -E_NOENT;
+    d->type = WREN_FILE_TYPE_REGULAR;
+    d->size = shm_size(m->obj);
+    d->id = m->e.id;
+    d->name_len = m->e.name_len;
+    memcpy(d->name, m->e.name, m->e.name_len + 1);
+    return 0;
 }
 
 static long memory_unlink(struct scheme *s, const char *path, size_t len)
 {
     (void)s;
-    if (is_root(path, len))
-        return -E_ISDIR;
-    struct memory_name *m = name_at(path, len);
-    if (!m)
-        return -E_NOENT;
-    name_free(m);
-    return 0;
+    return flat_unlink(&names, path, len);
 }
 
 static long memory_truncate(struct scheme *s, const char *path, size_t len, uint64_t size)
 {
     (void)s;
-    if (is_root(path, len))
+    if (flat_is_root(path, len))
         return -E_ISDIR;
     struct memory_name *m = name_at(path, len);
     return m ? shm_resize(m->obj, size) : -E_NOENT;
@@ -218,26 +175,7 @@ static long memory_truncate(struct scheme *s, const char *path, size_t len, uint
 static long memory_rename(struct scheme *s, const char *old, size_t old_len, const char *new, size_t new_len)
 {
     (void)s;
-    const char *to;
-    size_t to_len;
-
-    if (is_root(old, old_len) || is_root(new, new_len))
-        return -E_BUSY; /* the directory itself */
-    struct memory_name *m = name_at(old, old_len);
-    if (!m)
-        return -E_NOENT;
-    long err = name_of(new, new_len, &to, &to_len);
-    if (err)
-        return err;
-    struct memory_name *there = name_at(new, new_len);
-    if (there == m)
-        return 0;
-    if (there)
-        name_free(there); /* replaced, as POSIX rename replaces */
-    m->name_len = (uint32_t)to_len;
-    memcpy(m->name, to, to_len);
-    m->name[to_len] = 0;
-    return 0;
+    return flat_rename(&names, old, old_len, new, new_len);
 }
 
 static const struct scheme_ops memory_scheme_ops = {

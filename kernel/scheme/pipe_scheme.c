@@ -22,28 +22,29 @@
 #include "lib/string.h"
 #include "mm/kmalloc.h"
 #include "objects/pipe.h"
+#include "scheme/flat_dir.h"
 #include "scheme/kernel_schemes.h"
 #include "scheme/scheme.h"
 
-#define FIFO_NAME_MAX 255 /* one path component */
-#define FIFOS_MAX     256 /* names at once, for everyone: a bound on the list every lookup walks */
+#define FIFOS_MAX 256 /* names at once, for everyone: a bound on the list every lookup walks */
 
 struct fifo {
-    struct kobject obj; /* no handle names it: the list and the ends hold it */
-    struct list link;   /* on fifos while it has a name */
-    uint64_t id;
+    struct flat_entry e; /* first: its name in the scheme's directory */
+    struct kobject obj;  /* no handle names it: the directory and the ends hold it */
     struct pipe *pipe;
-    uint32_t name_len;
-    char name[FIFO_NAME_MAX + 1];
 };
 
-static struct list fifos = LIST_INIT(fifos);
-static uint32_t nfifos;
-static uint64_t next_id = 1;
+static void fifo_unname(struct flat_entry *e);
+static struct flat_dir fifos = FLAT_DIR_INIT(fifos, FIFOS_MAX, fifo_unname);
+
+static struct fifo *fifo_of(struct flat_entry *e)
+{
+    return (struct fifo *)e;
+}
 
 static void fifo_destroy(struct kobject *o)
 {
-    struct fifo *f = (struct fifo *)o;
+    struct fifo *f = (struct fifo *)((char *)o - offsetof(struct fifo, obj));
     pipe_fifo_free(f->pipe);
     kfree(f);
 }
@@ -52,56 +53,18 @@ static const struct kobject_ops fifo_ops = {
     .destroy = fifo_destroy,
 };
 
-/* The name "/<name>" gives: 0, or -E_NOENT (the root, or a path below a name: there are no directories here) or
- * -E_NAMETOOLONG. */
-static long name_of(const char *path, size_t len, const char **name, size_t *name_len)
+/* The name goes: the directory's reference goes with it (f lives on while an end holds it). */
+static void fifo_unname(struct flat_entry *e)
 {
-    if (len < 2 || path[0] != '/')
-        return -E_NOENT;
-    for (size_t i = 1; i < len; i++) {
-        if (path[i] == '/')
-            return -E_NOENT;
-    }
-    *name = path + 1;
-    *name_len = len - 1;
-    return *name_len <= FIFO_NAME_MAX ? 0 : -E_NAMETOOLONG;
-}
-
-static bool is_root(const char *path, size_t len)
-{
-    return len == 1 && path[0] == '/';
-}
-
-static struct fifo *fifo_find(const char *name, size_t len)
-{
-    for (struct list *l = fifos.next; l != &fifos; l = l->next) {
-        struct fifo *f = list_entry(l, struct fifo, link);
-        if (f->name_len == len && memcmp(f->name, name, len) == 0)
-            return f;
-    }
-    return 0;
-}
-
-/* The pipe path names, or NULL. */
-static struct fifo *fifo_at(const char *path, size_t len)
-{
-    const char *name;
-    size_t name_len;
-    return name_of(path, len, &name, &name_len) == 0 ? fifo_find(name, name_len) : 0;
-}
-
-/* Take f off the list: the list's reference goes (f lives on while an end holds it). */
-static void fifo_unname(struct fifo *f)
-{
-    list_del(&f->link);
-    nfifos--;
-    kobj_put(&f->obj);
+    flat_del(&fifos, e);
+    kobj_put(&fifo_of(e)->obj);
 }
 
 static long fifo_create(const char *name, size_t len, struct fifo **out)
 {
-    if (nfifos >= FIFOS_MAX)
-        return -E_NOSPC;
+    long err = flat_reserve(&fifos);
+    if (err)
+        return err;
     uint64_t cost = kmalloc_size(sizeof(struct fifo)) + pipe_fifo_cost();
     if (kobj_charge_begin(cost) != 0)
         return -E_NOMEM;
@@ -113,11 +76,7 @@ static long fifo_create(const char *name, size_t len, struct fifo **out)
     }
     kobj_init(&f->obj, &fifo_ops, 0, WREN_FILE_TYPE_PIPE);
     kobj_charge_end(&f->obj, cost);
-    f->id = next_id++;
-    f->name_len = (uint32_t)len;
-    memcpy(f->name, name, len);
-    list_add_tail(&fifos, &f->link);
-    nfifos++;
+    flat_add(&fifos, &f->e, name, len);
     *out = f;
     return 0;
 }
@@ -128,14 +87,15 @@ static long pipe_open(struct scheme *s, const char *path, size_t len, uint32_t f
     const char *name;
     size_t name_len;
 
-    if (is_root(path, len))
+    if (flat_is_root(path, len))
         return -E_ISDIR;
-    long bad = name_of(path, len, &name, &name_len);
+    long bad = flat_name_of(path, len, &name, &name_len);
     if (bad)
         return bad;
     if ((flags & WREN_OPEN_READ) && (flags & WREN_OPEN_WRITE))
         return -E_INVAL;
-    struct fifo *f = fifo_find(name, name_len);
+    struct flat_entry *e = flat_find(&fifos, name, name_len);
+    struct fifo *f = e ? fifo_of(e) : 0;
     if (f && (flags & WREN_OPEN_CREATE) && (flags & WREN_OPEN_EXCL))
         return -E_EXIST;
     if (!f) {
@@ -152,21 +112,26 @@ static long pipe_open(struct scheme *s, const char *path, size_t len, uint32_t f
     return err;
 }
 
+static void describe(struct fifo *f, uint32_t *type, uint64_t *size, uint64_t *id)
+{
+    *type = WREN_FILE_TYPE_PIPE;
+    *size = pipe_fifo_waiting(f->pipe);
+    *id = f->e.id;
+}
+
 static long pipe_stat(struct scheme *s, const char *path, size_t len, struct wren_stat *st)
 {
     (void)s;
-    if (is_root(path, len)) {
+    if (flat_is_root(path, len)) {
         st->type = WREN_FILE_TYPE_DIRECTORY;
-        st->size = nfifos;
+        st->size = fifos.count;
         st->block_size = 4096;
         return 0;
     }
-    struct fifo *f = fifo_at(path, len);
-    if (!f)
+    struct flat_entry *e = flat_at(&fifos, path, len);
+    if (!e)
         return -E_NOENT;
-    st->type = WREN_FILE_TYPE_PIPE;
-    st->size = pipe_fifo_waiting(f->pipe);
-    st->id = f->id;
+    describe(fifo_of(e), &st->type, &st->size, &st->id);
     st->block_size = PIPE_SIZE;
     return 0;
 }
@@ -174,57 +139,28 @@ static long pipe_stat(struct scheme *s, const char *path, size_t len, struct wre
 static long pipe_readdir(struct scheme *s, const char *path, size_t len, uint64_t index, struct wren_dirent *d)
 {
     (void)s;
-    if (!is_root(path, len))
-        return fifo_at(path, len) ? -E_NOTDIR : -E_NOENT;
-    for (struct list *l = fifos.next; l != &fifos; l = l->next, index--) {
-        if (index == 0) {
-            struct fifo *f = list_entry(l, struct fifo, link);
-            d->type = WREN_FILE_TYPE_PIPE;
-            d->size = pipe_fifo_waiting(f->pipe);
-            d->id = f->id;
-            d->name_len = f->name_len;
-            memcpy(d->name, f->name, f->name_len + 1);
-            return 0;
-        }
-    }
-    return -E_NOENT;
+    long err = flat_readdir_check(&fifos, path, len);
+    if (err)
+        return err;
+    struct flat_entry *e = flat_nth(&fifos, index);
+    if (!e)
+        return -E_NOENT;
+    describe(fifo_of(e), &d->type, &d->size, &d->id);
+    d->name_len = e->name_len;
+    memcpy(d->name, e->name, e->name_len + 1);
+    return 0;
 }
 
 static long pipe_unlink(struct scheme *s, const char *path, size_t len)
 {
     (void)s;
-    if (is_root(path, len))
-        return -E_ISDIR;
-    struct fifo *f = fifo_at(path, len);
-    if (!f)
-        return -E_NOENT;
-    fifo_unname(f);
-    return 0;
+    return flat_unlink(&fifos, path, len);
 }
 
 static long pipe_rename(struct scheme *s, const char *old, size_t old_len, const char *new, size_t new_len)
 {
     (void)s;
-    const char *to;
-    size_t to_len;
-
-    if (is_root(old, old_len) || is_root(new, new_len))
-        return -E_BUSY; /* the directory itself */
-    struct fifo *f = fifo_at(old, old_len);
-    if (!f)
-        return -E_NOENT;
-    long bad = name_of(new, new_len, &to, &to_len);
-    if (bad)
-        return bad;
-    struct fifo *there = fifo_find(to, to_len);
-    if (there == f)
-        return 0;
-    if (there)
-        fifo_unname(there); /* replaced, as POSIX rename replaces */
-    f->name_len = (uint32_t)to_len;
-    memcpy(f->name, to, to_len);
-    f->name[to_len] = 0;
-    return 0;
+    return flat_rename(&fifos, old, old_len, new, new_len);
 }
 
 static const struct scheme_ops pipe_scheme_ops = {
