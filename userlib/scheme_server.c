@@ -9,6 +9,15 @@ long wren_scheme_register_name(const char *name)
     return wren_scheme_register(name, strlen(name));
 }
 
+long wren_scheme_open_root_read_only(const char *path, uint32_t flags)
+{
+    if (strcmp(path, "/") != 0)
+        return -E_NOENT;
+    if (flags & (WREN_OPEN_WRITE | WREN_OPEN_CREATE | WREN_OPEN_TRUNCATE | WREN_OPEN_APPEND))
+        return -E_ACCES;
+    return 0;
+}
+
 static long default_seek(int64_t offset, uint32_t whence, uint64_t pos)
 {
     int64_t base;

@@ -31,12 +31,10 @@ static long rand_open(void *ctx, const struct wren_scheme_request *req, const ch
 {
     (void)ctx;
     (void)req;
-    if (strcmp(path, "/") != 0)
-        return -E_NOENT;
-    if (flags & (WREN_OPEN_WRITE | WREN_OPEN_CREATE | WREN_OPEN_TRUNCATE | WREN_OPEN_APPEND))
-        return -E_ACCES;
-    *file = &open_file;
-    return 0;
+    long err = wren_scheme_open_root_read_only(path, flags);
+    if (!err)
+        *file = &open_file;
+    return err;
 }
 
 static long rand_read(void *ctx, const struct wren_scheme_request *req, void *file, void *buf, size_t len,

@@ -45,12 +45,10 @@ static size_t format_line(uint32_t seconds, char *out)
 static long rtc_open(void *ctx, const struct wren_scheme_request *req, const char *path, uint32_t flags, void **file)
 {
     (void)req;
-    if (strcmp(path, "/") != 0)
-        return -E_NOENT;
-    if (flags & (WREN_OPEN_WRITE | WREN_OPEN_CREATE | WREN_OPEN_TRUNCATE | WREN_OPEN_APPEND))
-        return -E_ACCES;
-    *file = file_of(pl031_now(ctx));
-    return 0;
+    long err = wren_scheme_open_root_read_only(path, flags);
+    if (!err)
+        *file = file_of(pl031_now(ctx));
+    return err;
 }
 
 static long rtc_read(void *ctx, const struct wren_scheme_request *req, void *file, void *buf, size_t len,

@@ -74,15 +74,21 @@ long sys_truncate(user_in_buf path, uint64_t size)
     return t.s->ops->truncate ? t.s->ops->truncate(t.s, t.path, t.len, size) : -E_NOTSUP;
 }
 
+/* Resolve the user's path (into kpath) and describe what it names: stat's and chdir's first steps. */
+static long stat_path(user_in_buf path, struct scheme_target *t, struct wren_stat *ks)
+{
+    long err = scheme_resolve_user(kpath, path, t);
+    if (err)
+        return err;
+    memset(ks, 0, sizeof(*ks));
+    return scheme_target_stat(t, ks);
+}
+
 long sys_stat(user_in_buf path, user_out_ptr st)
 {
     struct scheme_target t;
     struct wren_stat ks;
-    long err = scheme_resolve_user(kpath, path, &t);
-    if (err)
-        return err;
-    memset(&ks, 0, sizeof(ks));
-    err = scheme_target_stat(&t, &ks);
+    long err = stat_path(path, &t, &ks);
     if (err)
         return err;
     return copy_to_user(st, &ks, sizeof(ks)) ? -E_FAULT : 0;
@@ -109,11 +115,7 @@ long sys_chdir(user_in_buf path)
 {
     struct scheme_target t;
     struct wren_stat ks;
-    long err = scheme_resolve_user(kpath, path, &t);
-    if (err)
-        return err;
-    memset(&ks, 0, sizeof(ks));
-    err = scheme_target_stat(&t, &ks);
+    long err = stat_path(path, &t, &ks);
     if (err)
         return err;
     if (ks.type != WREN_FILE_TYPE_DIRECTORY)

@@ -68,7 +68,7 @@ static int copy_in_program(user_in_ptr path, size_t path_len, user_in_ptr argv, 
     err = (int)scheme_resolve(kpath, (size_t)len, &t);
     if (err)
         return err;
-    if (t.kind == SCHEME_PATH_LIST || t.s != scheme_find(SCHEME_DEFAULT, sizeof(SCHEME_DEFAULT) - 1))
+    if (t.kind == SCHEME_PATH_LIST || strcmp(t.s->name, SCHEME_DEFAULT) != 0) /* names are unique: this is file */
         return -E_NOTSUP;
     *program = t.path;
     *a = (struct proc_args){kargv, argv_len, kenvp, envp_len};

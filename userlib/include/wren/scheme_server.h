@@ -55,6 +55,12 @@ struct wren_scheme_ops {
 /* Register scheme `name` (NUL terminated): its server handle, or a negative -E_* (E_PERM without privilege). */
 long wren_scheme_register_name(const char *name);
 
+/*
+ * The open check of a scheme that is one read-only stream at its root (a device such as rand or rtc): 0 if `path` is
+ * "/" and `flags` ask only to read, -E_NOENT for any other path, -E_ACCES for write, create, truncate or append.
+ */
+long wren_scheme_open_root_read_only(const char *path, uint32_t flags);
+
 /* Answer one request with the callbacks: fills *reply (tag and result; id for an open). 0 if the request needs a
  * reply, 1 for a notification (close, cancel), which needs none. For servers with a loop of their own. */
 int wren_scheme_dispatch(const struct wren_scheme_ops *ops, void *ctx, const struct wren_scheme_request *req,
