@@ -319,6 +319,8 @@ static long start_proc(struct proc *p, int ppid, uint8_t prio)
      */
     p->prio_limit = parent ? parent->prio : SCHED_PRIOS - 1;
     p->prio = prio < p->prio_limit ? prio : p->prio_limit;
+    p->affinity = parent ? parent->affinity : UINT32_MAX; /* init may run anywhere; the rest inherit */
+    p->cpu = parent ? parent->cpu : 0;
     p->ctx.lr = (uint64_t)(uintptr_t)trap_return;
     p->ctx.sp = (uint64_t)(uintptr_t)proc_user_frame(p);
     sched_make_ready(p);

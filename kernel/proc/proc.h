@@ -54,6 +54,8 @@ struct proc {
     /* Scheduling: sched.c owns these. */
     uint8_t prio;       /* higher runs first; SCHED_PRIO_* */
     uint8_t prio_limit; /* the highest priority it may be given (proc_set_priority): its parent's priority */
+    uint32_t affinity;  /* the CPUs it may run on, bit i = cpus[i] (sched_set_affinity); inherited, never 0 */
+    int cpu;            /* the CPU it runs on, last ran on, or whose ready queue or sleeper list holds it */
     uint64_t slice_end; /* when its current time slice ends (ns); 0 = a fresh slice next time it runs */
     enum proc_wait_on waiting;
     uint64_t wake_at; /* WAIT_SLEEP, and WAIT_QUEUE with a deadline: when to wake (ns) */

@@ -2,10 +2,13 @@
  * Scheduler (see sched.h). One CPU for now: the ready queues and `sched_current` would become
  * per-CPU, each with its own lock, when SMP arrives.
  */
+#include <wren/abi.h>
+
 #include "arch/context.h"
 #include "arch/cpu.h"
 #include "mm/kmap.h"
 #include "panic.h"
+#include "proc/cpu.h"
 #include "proc/sched.h"
 #include "proc/waitq.h"
 #include "timer.h"
@@ -233,6 +236,15 @@ void sched_set_priority(struct proc *p, uint8_t prio)
     /* Whoever now has the best claim should run: re-decide at the next safe point. */
     if (best_ready_prio() > sched_current->prio)
         sched_need_resched = true;
+}
+
+int sched_set_affinity(struct proc *p, uint32_t mask)
+{
+    mask &= cpu_count >= 32 ? UINT32_MAX : (1u << cpu_count) - 1;
+    if (!mask)
+        return -E_INVAL;
+    p->affinity = mask;
+    return 0;
 }
 
 _Noreturn void sched_exit_current(void)

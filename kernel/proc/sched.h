@@ -28,6 +28,11 @@ void sched_block(enum proc_wait_on why);
 void sched_wake(struct proc *p);
 /* Change p's priority, requeueing it if it is ready; a switch follows if it now outranks current. */
 void sched_set_priority(struct proc *p, uint8_t prio);
+/*
+ * Restrict p to the CPUs in `mask` (bit i = cpus[i]); bits of CPUs that do not exist are ignored. 0, or -E_INVAL if
+ * no CPU of the mask exists. A thread running or queued on a CPU it may no longer use moves at its next switch.
+ */
+int sched_set_affinity(struct proc *p, uint32_t mask);
 /* The current thread has exited: run something else, never return. */
 _Noreturn void sched_exit_current(void);
 void sched_sleep_until(uint64_t ns);
