@@ -90,7 +90,7 @@ def make_parser():
     p.add_argument("--gic", choices=["2", "3"], default="2", help="QEMU virt GIC version for run/debug")
     p.add_argument("--el2", action="store_true", help="QEMU enters the kernel at EL2 (virtualization=on)")
     p.add_argument("--memory", default="1G", help="QEMU RAM size (default 1G)")
-    p.add_argument("--smp", default="1", help="QEMU CPU count (default 1)")
+    p.add_argument("--smp", default="4", help="QEMU CPU count for ninja run (default 4, as the BPI-R4 has)")
     p.add_argument("--cpu", default="cortex-a72", help="QEMU CPU model (default cortex-a72)")
     p.add_argument("--bootargs", default="", help="kernel command line, e.g. 'trace=syscalls'")
     p.add_argument("--picolibc", default=PICOLIBC_DIR, help="picolibc for user programs (default: %s)" % PICOLIBC_DIR)

@@ -30,7 +30,9 @@
 #include "syscall.h"
 #include "timer.h"
 #include "proc/proc.h"
+#include "proc/cpu.h"
 #include "proc/sched.h"
+#include "proc/smp.h"
 #include "scheme/scheme.h"
 #include "scheme/sys_files.h"
 
@@ -201,6 +203,7 @@ static bool start_init(void)
     timer_set_handler(sched_timer_expired);
     if (!initrd)
         return false;
+    smp_init(&plat); /* the other CPUs go idle, ready for init and whatever it starts */
     size_t argv_len = cmdline_init_args(plat.bootargs, "/bin/init", argv, sizeof(argv));
     if (!argv_len) {
         kprintf("cmdline: arguments for init too long, ignored\n");
@@ -228,6 +231,10 @@ _Noreturn void kernel_main(uintptr_t dtb);
 
 _Noreturn void kernel_main(uintptr_t dtb)
 {
+    /* This CPU's struct cpu (proc/cpu.h) through TPIDR_EL1, before anything asks for it. */
+    arch_set_this_cpu(&cpus[0].arch);
+    cpus[0].arch.fpsimd_enabled = true; /* boot.S left CPACR_EL1.FPEN on */
+    cpus[0].online = true;
     /* Without a valid DTB there is no console to complain on: park (a debugger shows why). */
     if (fdt_init(&fdt, phys_to_virt(dtb), DTB_MAX_SIZE) != 0 || platform_from_fdt(&fdt, &plat) != 0)
         park();

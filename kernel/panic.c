@@ -10,6 +10,7 @@
 #include "dev/klog.h"
 #include "lib/format.h"
 #include "panic.h"
+#include "proc/smp.h"
 
 static void emit(void *ctx, char c)
 {
@@ -33,6 +34,7 @@ _Noreturn void panic(const char *fmt, ...)
     va_list ap;
 
     arch_irq_disable();
+    smp_stop_others(); /* one CPU reports; the others stop where they are */
     kprintf("\nKERNEL PANIC: ");
     va_start(ap, fmt);
     format_v(emit, 0, fmt, ap);

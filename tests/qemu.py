@@ -21,8 +21,13 @@ class Boot:
         assert self.returncode == 0, "QEMU exited %d\n%s" % (self.returncode, self.output)
 
 
-def qemu_command(build, gic=2, el2=False, memory="1G", cpu="cortex-a72", smp=1, bootargs="",
+# Tests boot one CPU unless they name another count; WREN_TEST_SMP=4 runs the whole suite on four.
+DEFAULT_SMP = int(os.environ.get("WREN_TEST_SMP", "1"))
+
+
+def qemu_command(build, gic=2, el2=False, memory="1G", cpu="cortex-a72", smp=None, bootargs="",
                  initrd=True, kernel=None, extra=()):
+    smp = DEFAULT_SMP if smp is None else smp
     machine = "virt,gic-version=%d%s" % (gic, ",virtualization=on" if el2 else "")
     cmd = ["qemu-system-aarch64", "-M", machine, "-cpu", cpu, "-smp", str(smp), "-m", memory,
            "-nographic", "-no-reboot", "-nic", "none", "-kernel", kernel or os.path.join(build, "Image")]

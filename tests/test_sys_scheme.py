@@ -57,7 +57,7 @@ def test_sys_files_from_a_guest(build, tmp_path, gic, el2, smp):
     assert cpu["implementer"] == "0x41" and cpu["part"] == "0xd08", cpu
     assert cpu["timer_hz"] == re.search(r"^timer: (\d+) Hz counter", out, re.M).group(1), cpu
     assert cpu["gic"] == str(gic) and cpu["el"] == "1" and cpu["entry_el"] == ("2" if el2 else "1"), cpu
-    assert cpu["cpus"] == str(smp) and cpu["cpus_online"] == "1", cpu
+    assert cpu["cpus"] == str(smp) and cpu["cpus_online"] == str(smp), cpu
     assert cpu["model"] == "linux,dummy-virt", cpu
 
     # The log: nothing dropped yet; it starts with the banner, and each of its lines is one the console showed.

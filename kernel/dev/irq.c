@@ -3,6 +3,8 @@
  */
 #include <wren/abi.h>
 
+#include "arch/percpu.h"
+#include "dev/platform.h"
 #include "irq.h"
 
 struct irq_slot {
@@ -11,8 +13,12 @@ struct irq_slot {
     bool edge;
 };
 
+#define IRQ_NO_TARGET UINT64_MAX
+
 static const struct irqchip_ops *chip;
 static struct irq_slot handlers[IRQ_MAX_INTID];
+static uint64_t ipi_target[PLATFORM_MAX_CPUS]; /* what each CPU's cpu_init returned; IRQ_NO_TARGET: not started */
+static uint8_t spi_cpu[IRQ_MAX_INTID];         /* the CPU each SPI goes to (0: the boot CPU, the default) */
 
 int irq_init(const struct irqchip_desc *desc)
 {
@@ -20,7 +26,52 @@ int irq_init(const struct irqchip_desc *desc)
         chip = gicv2_init(desc);
     else if (desc->version == 3)
         chip = gicv3_init(desc);
-    return chip ? 0 : -E_NOTSUP;
+    if (!chip)
+        return -E_NOTSUP;
+    for (unsigned i = 0; i < PLATFORM_MAX_CPUS; i++)
+        ipi_target[i] = IRQ_NO_TARGET;
+    int err = irq_cpu_init();
+    if (err)
+        chip = 0;
+    return err;
+}
+
+int irq_cpu_init(void)
+{
+    uint64_t t = chip->cpu_init();
+    if (t == IRQ_NO_TARGET)
+        return -E_NOTSUP;
+    ipi_target[arch_cpu_index()] = t;
+    for (uint32_t intid = 0; intid < 32; intid++)
+        if (handlers[intid].fn)
+            chip->enable(intid, handlers[intid].edge);
+    return 0;
+}
+
+void irq_cpu_off(void)
+{
+    chip->cpu_off();
+    ipi_target[arch_cpu_index()] = IRQ_NO_TARGET;
+}
+
+void irq_send_ipi(unsigned cpu, uint32_t sgi)
+{
+    if (cpu < PLATFORM_MAX_CPUS && ipi_target[cpu] != IRQ_NO_TARGET && sgi < 16)
+        chip->send_sgi(ipi_target[cpu], sgi);
+}
+
+int irq_set_affinity(uint32_t intid, unsigned cpu)
+{
+    if (!irq_valid(intid) || intid < 32 || cpu >= PLATFORM_MAX_CPUS || ipi_target[cpu] == IRQ_NO_TARGET)
+        return -E_INVAL;
+    chip->set_affinity(intid, ipi_target[cpu]);
+    spi_cpu[intid] = (uint8_t)cpu;
+    return 0;
+}
+
+unsigned irq_affinity(uint32_t intid)
+{
+    return irq_valid(intid) ? spi_cpu[intid] : 0;
 }
 
 const char *irq_chip_name(void)
@@ -52,6 +103,7 @@ void irq_unregister(uint32_t intid)
     if (intid >= 32)
         chip->clear_pending(intid);
     handlers[intid] = (struct irq_slot){0};
+    spi_cpu[intid] = 0; /* a new owner starts on the boot CPU, where enable routes it */
 }
 
 void irq_mask(uint32_t intid)
@@ -75,7 +127,8 @@ void irq_raise(uint32_t intid)
 void irq_dispatch(void)
 {
     for (;;) {
-        uint32_t intid = chip->ack();
+        uint32_t token = chip->ack();
+        uint32_t intid = token & 0xffffff;
         /* 1020-1023 are special (spurious or secure-group) IDs: nothing more to do. */
         if (intid >= IRQ_MAX_INTID)
             return;
@@ -83,6 +136,6 @@ void irq_dispatch(void)
             handlers[intid].fn(intid, handlers[intid].arg);
         else
             chip->disable(intid); /* nobody wants it: stop a level IRQ storming */
-        chip->eoi(intid);
+        chip->eoi(token);
     }
 }

@@ -27,6 +27,7 @@
 
 #include "arch/memlayout.h"
 #include "arch/mmu.h"
+#include "arch/percpu.h"
 #include "lib/string.h"
 #include "mm/account.h"
 #include "mm/asid.h"
@@ -198,23 +199,28 @@ void vm_destroy(struct vm_space *vs)
 }
 
 /* vm_activate when the space needs an ASID of a new generation, or this CPU owes a flush. */
-static __attribute__((noinline)) void activate_slow(struct vm_space *vs)
+static __attribute__((noinline)) void activate_slow(struct vm_space *vs, unsigned cpu)
 {
     bool flush_all = false;
-    vs->pt.asid = asid_activate(&asids, &vs->asid_ctx, 0 /* one CPU for now */, &flush_all);
+    vs->pt.asid = asid_activate(&asids, &vs->asid_ctx, cpu, &flush_all);
     if (flush_all)
         arch_tlb_invalidate_all(); /* a new ASID generation: no stale translation may survive */
     arch_set_user_table(pgtable_ttbr(&vs->pt));
 }
 
-void vm_activate(struct vm_space *vs)
+void vm_activate_on(struct vm_space *vs, unsigned cpu)
 {
     /* Usually the space's ASID is still its own (and pt.asid already holds it): no allocator call. */
-    if (!asid_activate_current(&asids, vs->asid_ctx, 0 /* one CPU for now */)) {
-        activate_slow(vs);
+    if (!asid_activate_current(&asids, vs->asid_ctx, cpu)) {
+        activate_slow(vs, cpu);
         return;
     }
     arch_set_user_table(pgtable_ttbr(&vs->pt));
+}
+
+void vm_activate(struct vm_space *vs)
+{
+    vm_activate_on(vs, arch_cpu_index());
 }
 
 int vm_reserve(struct vm_space *vs, uint64_t start, uint64_t len, uint32_t prot, uint32_t kind)

@@ -46,6 +46,8 @@ int vm_create(struct vm_space *vs, struct mem_account *acct);
 void vm_destroy(struct vm_space *vs);
 /* Install vs in TTBR0, giving it a current-generation ASID (flushing the TLB on rollover). */
 void vm_activate(struct vm_space *vs);
+/* vm_activate where the caller knows it runs on CPU `cpu` (the scheduler's switch). */
+void vm_activate_on(struct vm_space *vs, unsigned cpu);
 
 /* A region of demand-zero memory (prot: WREN_PROT_*). */
 int vm_reserve(struct vm_space *vs, uint64_t start, uint64_t len, uint32_t prot, uint32_t kind);

@@ -32,7 +32,6 @@ struct cpu_queue {
 
 struct cpu {
     struct arch_cpu arch; /* first: TPIDR_EL1 points at it */
-    unsigned index;       /* 0 = the boot CPU */
     uint64_t mpidr;       /* MPIDR_EL1 affinity, from the DTB's /cpus */
     bool online;          /* taking work; written under the kernel lock */
 
@@ -40,8 +39,8 @@ struct cpu {
     struct proc *current;
     struct proc *idle;
     bool need_resched;
+    bool lock_used;      /* the kernel lock is in use (proc/smp.h): a copy per CPU, read where this_cpu() is at hand */
     uint32_t ready_mask; /* bit p: ready[p] is not empty */
-    unsigned nr_ready;
     struct cpu_queue ready[CPU_SCHED_PRIOS];
     struct proc *sleepers;    /* blocked with a deadline, earliest first */
     struct callout *callouts; /* pending callouts, earliest first */
@@ -56,6 +55,14 @@ extern struct cpu cpus[CPU_MAX];
 extern unsigned cpu_count;                /* CPUs the kernel knows (started or not) */
 extern volatile uint32_t cpu_online_mask; /* bit i: cpus[i] is online */
 
+/* Bits set in a CPU mask (without __builtin_popcount: GCC turns it into a libgcc call under -mgeneral-regs-only). */
+static inline unsigned cpu_mask_count(uint32_t m)
+{
+    m = m - ((m >> 1) & 0x55555555u);
+    m = (m & 0x33333333u) + ((m >> 2) & 0x33333333u);
+    return (((m + (m >> 4)) & 0x0f0f0f0fu) * 0x01010101u) >> 24;
+}
+
 static inline struct cpu *this_cpu(void)
 {
     return (struct cpu *)arch_this_cpu();
@@ -63,7 +70,7 @@ static inline struct cpu *this_cpu(void)
 
 static inline unsigned cpu_index(void)
 {
-    return this_cpu()->index;
+    return this_cpu()->arch.index;
 }
 
 #endif

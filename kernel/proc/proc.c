@@ -23,7 +23,8 @@
 #include "user.h"
 
 static struct proc table[PROC_MAX];
-static struct proc idle_proc; /* pid 0: the boot thread, which becomes the idle loop */
+static struct proc idle_proc;                   /* pid 0: the boot thread, which becomes the idle loop */
+static struct proc idle_secondary[CPU_MAX - 1]; /* the other CPUs' idle threads (proc/smp.c starts them) */
 static int next_pid = 1;
 static int slots_used; /* slots not PROC_FREE: new_proc counts them in, free_slot out */
 
@@ -34,6 +35,17 @@ void proc_init(void)
     memcpy(idle_proc.name, "idle", 5);
     idle_proc.acct = &account_kernel; /* what the kernel creates for itself (init's console) */
     sched_init(&idle_proc);
+}
+
+struct proc *proc_idle_thread(unsigned cpu)
+{
+    if (cpu == 0)
+        return &idle_proc;
+    struct proc *p = &idle_secondary[cpu - 1];
+    p->pid = 0;
+    memcpy(p->name, "idle", 5);
+    p->acct = &account_kernel;
+    return p;
 }
 
 struct proc *proc_slot(int i)
@@ -563,8 +575,10 @@ static _Noreturn void finish(int status)
     proc_event_hooks->exited(p);
     struct proc *parent = proc_find(p->ppid);
     if (parent && parent->waiting == WAIT_CHILD)
-        sched_wake(parent);
+        sched_wake_sync(parent); /* on this CPU, which this thread is about to leave, if the parent may run here */
     signal_post(parent, WREN_SIGNAL_SIGCHLD);
+    if (p->pid == 1)
+        sched_kick(&cpus[0]); /* the boot CPU's idle loop reaps init and powers off (proc_idle_work) */
     sched_exit_current();
 }
 

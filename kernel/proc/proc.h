@@ -14,6 +14,7 @@
 #include "mm/account.h"
 #include "mm/vm.h"
 #include "obj/handle.h"
+#include "proc/cpu.h"
 #include "proc/signal.h"
 #include "user_ptr.h"
 
@@ -133,12 +134,13 @@ _Noreturn void proc_kill_current(const struct trap_frame *tf, const char *reason
 /* Run by the idle loop: when init has exited, reap it and power off. */
 void proc_idle_work(void);
 
-/* The running process; NULL until sched_init. Read on every syscall, hence inline. */
-extern struct proc *sched_current;
+/* The thread running on this CPU; NULL until sched_init. Read on every syscall, hence inline. */
 static inline struct proc *proc_current(void)
 {
-    return sched_current;
+    return this_cpu()->current;
 }
+/* CPU `cpu`'s idle thread (pid 0, outside the process table; 0 is the boot thread). */
+struct proc *proc_idle_thread(unsigned cpu);
 /* Slot i of the process table (0 <= i < PROC_MAX), whatever its state. */
 struct proc *proc_slot(int i);
 /* The process with this pid (zombies included), or NULL. */

@@ -1,6 +1,7 @@
 /*
- * Scheduler (see sched.h). One CPU for now: the ready queues and `sched_current` would become
- * per-CPU, each with its own lock, when SMP arrives.
+ * Scheduler (see sched.h): per-CPU ready queues, sleeper lists, callouts and timers, all in struct cpu
+ * (proc/cpu.h). Every function here runs under the kernel lock (proc/smp.h), so another CPU's queues may be read and
+ * changed here too; what a CPU must do itself (switch, arm its own timer) it is asked to with an IPI.
  */
 #include <wren/abi.h>
 
@@ -10,38 +11,30 @@
 #include "panic.h"
 #include "proc/cpu.h"
 #include "proc/sched.h"
+#include "proc/smp.h"
 #include "proc/waitq.h"
 #include "timer.h"
 
-struct queue {
-    struct proc *head, *tail;
-};
+_Static_assert(SCHED_PRIOS == CPU_SCHED_PRIOS, "struct cpu has a queue per priority");
+_Static_assert(SCHED_PRIOS <= 32, "ready_mask has a bit per priority");
 
-static struct queue ready[SCHED_PRIOS];
-uint32_t sched_ready_mask; /* bit p set: ready[p] is not empty; sched.h reads it inline */
-_Static_assert(SCHED_PRIOS <= 32, "sched_ready_mask has a bit per priority");
-struct proc *sched_current; /* the running thread; proc.h reads it inline */
-static struct proc *idle;
-bool sched_need_resched;         /* a better thread is ready, or the slice is over: switch at the next safe point */
-static struct proc *sleepers;    /* blocked in sleep, earliest deadline first (linked by next) */
-static struct callout *callouts; /* pending callouts, earliest deadline first */
-/* The earlier of the first sleeper's wake-up and the first callout's deadline, or NULL for neither: a pointer, so that
- * rearm tests it exactly as it tested the sleeper list alone (a load and a branch when there is nothing). */
-static const uint64_t *wake_next;
-static uint64_t armed = UINT64_MAX; /* the deadline the timer is set for; UINT64_MAX = off */
-
-/* Keep wake_next right after a change to either list. */
-static void wake_next_update(void)
+static inline struct cpu *cpu_of(const struct proc *p)
 {
-    const uint64_t *t = sleepers ? &sleepers->wake_at : 0;
-    if (callouts && (!t || callouts->deadline < *t))
-        t = &callouts->deadline;
-    wake_next = t;
+    return &cpus[p->cpu];
 }
 
-static void enqueue(struct proc *p)
+/* Keep c->wake_next right after a change to either of c's lists. */
+static void wake_next_update(struct cpu *c)
 {
-    struct queue *q = &ready[p->prio];
+    const uint64_t *t = c->sleepers ? &c->sleepers->wake_at : 0;
+    if (c->callouts && (!t || c->callouts->deadline < *t))
+        t = &c->callouts->deadline;
+    c->wake_next = t;
+}
+
+static void enqueue(struct cpu *c, struct proc *p)
+{
+    struct cpu_queue *q = &c->ready[p->prio];
     p->next = 0;
     p->prev = q->tail;
     if (q->tail)
@@ -49,12 +42,12 @@ static void enqueue(struct proc *p)
     else
         q->head = p;
     q->tail = p;
-    sched_ready_mask |= 1u << p->prio;
+    c->ready_mask |= 1u << p->prio;
 }
 
-static void unlink(struct proc *p)
+static void unlink(struct cpu *c, struct proc *p)
 {
-    struct queue *q = &ready[p->prio];
+    struct cpu_queue *q = &c->ready[p->prio];
     if (p->prev)
         p->prev->next = p->next;
     else
@@ -65,64 +58,173 @@ static void unlink(struct proc *p)
         q->tail = p->prev;
     p->next = p->prev = 0;
     if (!q->head)
-        sched_ready_mask &= ~(1u << p->prio);
+        c->ready_mask &= ~(1u << p->prio);
 }
 
-/* The highest priority with a ready thread, or -1. */
-static int best_ready_prio(void)
+/* The highest priority with a ready thread on c, or -1. */
+static int best_ready_prio(const struct cpu *c)
 {
-    return sched_ready_mask ? 31 - __builtin_clz(sched_ready_mask) : -1;
+    return c->ready_mask ? 31 - __builtin_clz(c->ready_mask) : -1;
 }
 
-static struct proc *dequeue_best(void)
+static bool may_run_on(const struct proc *p, const struct cpu *c)
 {
-    int prio = best_ready_prio();
-    if (prio < 0)
-        return idle;
-    struct queue *q = &ready[prio];
+    return (p->affinity >> c->arch.index) & 1;
+}
+
+static bool cpu_is_idle(const struct cpu *c)
+{
+    return c->current == c->idle && c->ready_mask == 0;
+}
+
+/* How much c has queued, for balancing: the priorities with a ready thread (cheaper to keep than a count). */
+static unsigned queued(const struct cpu *c)
+{
+    return cpu_mask_count(c->ready_mask);
+}
+
+/*
+ * Take a ready thread from the busiest other CPU for c, which has nothing to run: the best one there that may run
+ * on c. NULL if no other CPU has one.
+ */
+static struct proc *steal_for(struct cpu *c)
+{
+    struct cpu *from = 0;
+    for (unsigned i = 0; i < cpu_count; i++) {
+        struct cpu *o = &cpus[i];
+        if (o != c && o->ready_mask && (!from || queued(o) > queued(from)))
+            from = o;
+    }
+    if (!from)
+        return 0;
+    for (int prio = best_ready_prio(from); prio >= 0; prio--) {
+        for (struct proc *p = from->ready[prio].head; p; p = p->next) {
+            if (may_run_on(p, c)) {
+                unlink(from, p);
+                p->cpu = (int)c->arch.index;
+                c->stats.migrations++;
+                return p;
+            }
+        }
+    }
+    return 0;
+}
+
+/* Nothing queued here, or this CPU is going offline (its queue is handed on from its idle thread). */
+static __attribute__((noinline)) struct proc *dequeue_slow(struct cpu *c)
+{
+    struct proc *p = c->online && cpu_count > 1 ? steal_for(c) : 0;
+    return p ? p : c->idle;
+}
+
+static inline struct proc *dequeue_best(struct cpu *c)
+{
+    if (__builtin_expect(!c->ready_mask || !c->online, 0))
+        return dequeue_slow(c);
+    int prio = best_ready_prio(c);
+    struct cpu_queue *q = &c->ready[prio];
     struct proc *p = q->head;
     q->head = p->next;
     if (q->head)
         q->head->prev = 0;
     else {
         q->tail = 0;
-        sched_ready_mask &= ~(1u << prio);
+        c->ready_mask &= ~(1u << prio);
     }
     p->next = p->prev = 0;
     return p;
 }
 
+/*
+ * Where p should wait for a CPU: the CPU it last ran on if that is idle (its cache may still be warm), else an idle
+ * CPU it may use, this one first, else the least loaded one it may use, its last one on a tie. A thread whose
+ * affinity names only CPUs that are offline runs on any online CPU rather than never.
+ */
+static struct cpu *pick_cpu(const struct proc *p)
+{
+    if (cpu_count == 1)
+        return &cpus[0];
+    uint32_t allowed = p->affinity & cpu_online_mask;
+    if (!allowed)
+        allowed = cpu_online_mask;
+    struct cpu *last = cpu_of(p);
+    if (((allowed >> last->arch.index) & 1) && cpu_is_idle(last))
+        return last;
+    struct cpu *me = this_cpu();
+    if (((allowed >> me->arch.index) & 1) && cpu_is_idle(me))
+        return me;
+    struct cpu *best = 0;
+    unsigned best_load = UINT32_MAX;
+    for (unsigned i = 0; i < cpu_count; i++) {
+        struct cpu *o = &cpus[i];
+        if (!((allowed >> i) & 1))
+            continue;
+        if (cpu_is_idle(o))
+            return o;
+        unsigned load = queued(o) + (o->current != o->idle);
+        if (load < best_load || (load == best_load && o == last)) {
+            best = o;
+            best_load = load;
+        }
+    }
+    return best ? best : me;
+}
+
+void sched_kick(struct cpu *c)
+{
+    bool was = c->need_resched;
+    c->need_resched = true;
+    if (c != this_cpu() && !was)
+        smp_send_resched(c);
+}
+
+void sched_cpu_init(struct proc *idle_proc)
+{
+    struct cpu *c = this_cpu();
+    c->idle = c->current = idle_proc;
+    c->armed = UINT64_MAX;
+    idle_proc->state = PROC_RUNNING;
+    idle_proc->prio = SCHED_PRIO_IDLE;
+    idle_proc->cpu = (int)c->arch.index;
+    idle_proc->affinity = 1u << c->arch.index;
+}
+
 void sched_init(struct proc *idle_proc)
 {
-    idle = sched_current = idle_proc;
-    idle->state = PROC_RUNNING;
-    idle->prio = SCHED_PRIO_IDLE;
+    sched_cpu_init(idle_proc);
+}
+
+/* Queue p on c and ask c to switch if p should run there before what it runs now. */
+static void make_ready_on(struct cpu *c, struct proc *p)
+{
+    p->state = PROC_READY;
+    p->waiting = WAIT_NONE;
+    p->cpu = (int)c->arch.index;
+    enqueue(c, p);
+    if (p->prio > c->current->prio || c->current == c->idle)
+        sched_kick(c);
 }
 
 void sched_make_ready(struct proc *p)
 {
-    p->state = PROC_READY;
-    p->waiting = WAIT_NONE;
-    enqueue(p);
-    if (p->prio > sched_current->prio || sched_current == idle)
-        sched_need_resched = true;
+    make_ready_on(pick_cpu(p), p);
 }
 
 /*
- * Arm the timer for the next thing that must happen: the end of `running`'s slice (unless
- * it is idle) or the earliest sleeper's wake-up; with neither, leave it off. A slice that
- * has already ended is not armed: the switch it calls for is pending (sched_need_resched) and
- * re-arms; arming a past deadline would re-raise the interrupt before it could happen.
+ * Arm this CPU's timer for the next thing that must happen: the end of `running`'s slice (unless it is idle) or the
+ * earliest sleeper's or callout's time; with neither, leave it off. A slice that has already ended is not armed: the
+ * switch it calls for is pending (need_resched) and re-arms; arming a past deadline would re-raise the interrupt
+ * before it could happen.
  */
-static void rearm(const struct proc *running, uint64_t now)
+static void rearm(struct cpu *c, const struct proc *running, uint64_t now)
 {
-    uint64_t next = running != idle && running->slice_end > now ? running->slice_end : UINT64_MAX;
+    uint64_t next = running != c->idle && running->slice_end > now ? running->slice_end : UINT64_MAX;
 
-    if (wake_next && *wake_next < next)
-        next = *wake_next;
-    if (next == armed)
+    if (c->wake_next && *c->wake_next < next)
+        next = *c->wake_next;
+    if (next == c->armed)
         return; /* already set: spare the timer registers */
-    armed = next;
+    c->armed = next;
     if (next == UINT64_MAX)
         timer_disarm();
     else
@@ -130,68 +232,84 @@ static void rearm(const struct proc *running, uint64_t now)
 }
 
 /* Save what belongs to the running thread and load `next`'s: registers, FP/SIMD, address space. */
-static void switch_context(struct proc *next)
+static void switch_context(struct cpu *c, struct proc *next)
 {
-    struct proc *prev = sched_current;
+    struct proc *prev = c->current;
 
-    next->state = PROC_RUNNING;
+    next->state = PROC_RUNNING; /* next->cpu is c already: queued here, stolen for here, or c's idle thread */
     if (next == prev)
         return;
-    fpsimd_switch(prev != idle ? &prev->fp : 0, next != idle ? &next->fp : 0);
-    if (next != idle)
-        vm_activate(&next->vm);
-    sched_current = next;
+    fpsimd_switch(prev != c->idle ? &prev->fp : 0, next != c->idle ? &next->fp : 0);
+    if (next != c->idle)
+        vm_activate_on(&next->vm, c->arch.index);
+    c->current = next;
+    c->stats.switches++;
     arch_switch_context(&prev->ctx, &next->ctx);
 }
 
 /* switch_context between two different threads, neither of them idle (so both have FP state and a space). */
-static inline void switch_thread_to(struct proc *next)
+static inline void switch_thread_to(struct cpu *c, struct proc *next)
 {
-    struct proc *prev = sched_current;
+    struct proc *prev = c->current;
 
-    KASSERT(prev != next && prev != idle && next != idle);
+    KASSERT(prev != next && prev != c->idle && next != c->idle);
     next->state = PROC_RUNNING;
+    next->cpu = (int)c->arch.index;
     fpsimd_switch(&prev->fp, &next->fp);
-    vm_activate(&next->vm);
-    sched_current = next;
-    arch_switch_context(&prev->ctx, &next->ctx);
+    vm_activate_on(&next->vm, c->arch.index);
+    c->current = next;
+    arch_switch_context(&prev->ctx, &next->ctx); /* not counted in stats.switches: the IPC path's own */
 }
 
-/* Switch to `next`, taken off the ready queues; `sched_current` has already been queued, blocked or ended. */
-static void switch_to(struct proc *next)
+/* Switch to `next`, taken off the ready queues; the current thread has already been queued, blocked or ended. */
+static void switch_to(struct cpu *c, struct proc *next)
 {
-    sched_need_resched = false;
+    c->need_resched = false;
     /* A thread that used up its slice (or never had one) starts a new one. */
     uint64_t now = timer_now_ns();
     if (next->slice_end <= now)
         next->slice_end = now + SCHED_SLICE_NS;
-    rearm(next, now);
-    switch_context(next);
+    rearm(c, next, now);
+    switch_context(c, next);
 }
 
-/* Switch to the best ready thread. */
-static void switch_to_next(void)
+/* Switch to the best ready thread of this CPU (or one taken from another). */
+static inline void switch_to_next(void)
 {
-    switch_to(dequeue_best());
+    struct cpu *c = this_cpu();
+    switch_to(c, dequeue_best(c));
 }
 
 void sched_yield(void)
 {
-    if (sched_current != idle)
-        sched_make_ready(sched_current);
+    struct cpu *c = this_cpu();
+    struct proc *p = c->current;
+    if (p != c->idle) {
+        /* Round-robin here, behind its equals (nothing to kick: it was running here); only a thread that may no
+         * longer run here (its affinity changed, or this CPU is going offline) goes elsewhere. */
+        if (__builtin_expect(may_run_on(p, c) && c->online, 1)) {
+            p->state = PROC_READY;
+            p->waiting = WAIT_NONE;
+            enqueue(c, p);
+        } else {
+            sched_make_ready(p);
+        }
+    }
     switch_to_next();
 }
 
 void sched_block(enum proc_wait_on why)
 {
-    sched_current->state = PROC_BLOCKED;
-    sched_current->waiting = why;
+    struct proc *p = this_cpu()->current;
+    p->state = PROC_BLOCKED;
+    p->waiting = why;
     switch_to_next();
 }
 
 static void sleeper_insert(struct proc *p, uint64_t ns)
 {
-    struct proc **link = &sleepers;
+    struct cpu *c = this_cpu();
+    struct proc **link = &c->sleepers;
 
     p->wake_at = ns;
     while (*link && (*link)->wake_at <= ns) /* after those due sooner or at the same time: FIFO */
@@ -199,12 +317,14 @@ static void sleeper_insert(struct proc *p, uint64_t ns)
     p->next = *link;
     *link = p;
     p->sleeping = true;
-    wake_next_update();
+    p->cpu = (int)c->arch.index;
+    wake_next_update(c);
 }
 
 static void sleeper_remove(struct proc *p)
 {
-    for (struct proc **link = &sleepers; *link; link = &(*link)->next) {
+    struct cpu *c = cpu_of(p);
+    for (struct proc **link = &c->sleepers; *link; link = &(*link)->next) {
         if (*link == p) {
             *link = p->next;
             break;
@@ -212,7 +332,7 @@ static void sleeper_remove(struct proc *p)
     }
     p->next = 0;
     p->sleeping = false;
-    wake_next_update();
+    wake_next_update(c); /* that CPU's timer may fire early once for it: harmless */
 }
 
 void sched_wake(struct proc *p)
@@ -224,18 +344,33 @@ void sched_wake(struct proc *p)
     sched_make_ready(p);
 }
 
+void sched_wake_sync(struct proc *p)
+{
+    struct cpu *c = this_cpu();
+    if (p->state != PROC_BLOCKED)
+        return;
+    if (p->sleeping)
+        sleeper_remove(p);
+    if (c->ready_mask == 0 && c->online && may_run_on(p, c))
+        make_ready_on(c, p);
+    else
+        sched_make_ready(p);
+}
+
 void sched_set_priority(struct proc *p, uint8_t prio)
 {
     if (p->state == PROC_READY) {
-        unlink(p);
+        struct cpu *c = cpu_of(p);
+        unlink(c, p);
         p->prio = prio;
-        enqueue(p);
+        make_ready_on(c, p);
     } else {
         p->prio = prio;
     }
     /* Whoever now has the best claim should run: re-decide at the next safe point. */
-    if (best_ready_prio() > sched_current->prio)
-        sched_need_resched = true;
+    struct cpu *c = p->state == PROC_RUNNING ? cpu_of(p) : this_cpu();
+    if (best_ready_prio(c) > c->current->prio)
+        sched_kick(c);
 }
 
 int sched_set_affinity(struct proc *p, uint32_t mask)
@@ -244,12 +379,21 @@ int sched_set_affinity(struct proc *p, uint32_t mask)
     if (!mask)
         return -E_INVAL;
     p->affinity = mask;
+    struct cpu *c = cpu_of(p);
+    if (may_run_on(p, c))
+        return 0;
+    if (p->state == PROC_READY) { /* queued where it may no longer run: move it now */
+        unlink(c, p);
+        sched_make_ready(p);
+    } else if (p->state == PROC_RUNNING) { /* running there: it moves at its next switch (sched_yield) */
+        sched_kick(c);
+    }
     return 0;
 }
 
 _Noreturn void sched_exit_current(void)
 {
-    KASSERT(sched_current->state == PROC_ZOMBIE);
+    KASSERT(this_cpu()->current->state == PROC_ZOMBIE);
     switch_to_next();
     panic("a finished thread was scheduled again");
 }
@@ -262,19 +406,20 @@ void sched_sleep_until(uint64_t ns)
 /*
  * Run `to` (blocked, its wait over) in place of the current thread, which has just blocked without a deadline. `to`
  * runs on the rest of this thread's slice (donation, as L4 does for IPC), so the timer, set for no later than this
- * slice's end, stays right and the clock is not read. A switch already due stays due (sched_need_resched is left
- * alone).
+ * slice's end, stays right and the clock is not read. A switch already due stays due (need_resched is left alone).
  */
-static inline void donate_to(struct proc *to)
+static inline void donate_to(struct cpu *c, struct proc *to)
 {
     to->waiting = WAIT_NONE;
-    to->slice_end = sched_current->slice_end;
-    switch_thread_to(to); /* a thread that blocks is never idle, nor is one that was blocked */
+    to->slice_end = c->current->slice_end;
+    switch_thread_to(c, to); /* a thread that blocks is never idle, nor is one that was blocked */
 }
 
 void sched_block_handoff(enum proc_wait_on why, uint64_t deadline, struct proc *to)
 {
-    KASSERT(to->state == PROC_BLOCKED && to != sched_current);
+    struct cpu *c = this_cpu();
+    struct proc *me = c->current;
+    KASSERT(to->state == PROC_BLOCKED && to != me);
     if (to->state != PROC_BLOCKED) { /* wait queues hold only blocked threads; should one not, never run it twice */
         sched_block_until(why, deadline);
         return;
@@ -282,91 +427,134 @@ void sched_block_handoff(enum proc_wait_on why, uint64_t deadline, struct proc *
     if (to->sleeping)
         sleeper_remove(to);
     if (deadline)
-        sleeper_insert(sched_current, deadline);
-    sched_current->state = PROC_BLOCKED;
-    sched_current->waiting = why;
-    if (best_ready_prio() > to->prio) { /* someone more urgent is waiting: no jumping the queue */
+        sleeper_insert(me, deadline);
+    me->state = PROC_BLOCKED;
+    me->waiting = why;
+    if (best_ready_prio(c) > to->prio || !may_run_on(to, c)) { /* someone more urgent waits, or `to` may not run here */
         sched_make_ready(to);
         switch_to_next();
         return;
     }
     if (deadline) { /* a new sleeper: the timer may have to be set earlier */
         to->waiting = WAIT_NONE;
-        switch_to(to);
+        to->cpu = (int)c->arch.index;
+        switch_to(c, to);
         return;
     }
-    donate_to(to);
+    donate_to(c, to);
 }
 
 void sched_handoff(enum proc_wait_on why, struct proc *to)
 {
-    KASSERT(to->state == PROC_BLOCKED && to != sched_current && sched_can_handoff(to));
-    sched_current->state = PROC_BLOCKED;
-    sched_current->waiting = why;
-    donate_to(to);
+    struct cpu *c = this_cpu();
+    KASSERT(to->state == PROC_BLOCKED && to != c->current && sched_can_handoff(to));
+    c->current->state = PROC_BLOCKED;
+    c->current->waiting = why;
+    donate_to(c, to);
 }
 
 void sched_block_until(enum proc_wait_on why, uint64_t deadline)
 {
     if (deadline)
-        sleeper_insert(sched_current, deadline);
+        sleeper_insert(this_cpu()->current, deadline);
     sched_block(why); /* the switch re-arms the timer, now counting this sleeper */
 }
 
 void sched_timer_expired(void)
 {
+    struct cpu *c = this_cpu();
     uint64_t now = timer_now_ns();
 
-    armed = UINT64_MAX; /* the interrupt disarmed it */
-    while (sleepers && sleepers->wake_at <= now) {
-        struct proc *p = sleepers;
-        sleepers = p->next;
+    c->armed = UINT64_MAX; /* the interrupt disarmed it */
+    while (c->sleepers && c->sleepers->wake_at <= now) {
+        struct proc *p = c->sleepers;
+        c->sleepers = p->next;
         p->next = 0;
         p->sleeping = false;
         waitq_timed_out(p); /* off its wait queue too: a queue holds only blocked waiters */
         sched_make_ready(p);
     }
-    while (callouts && callouts->deadline <= now) {
-        struct callout *c = callouts;
-        callouts = c->next;
-        c->next = 0;
-        c->pending = false;
-        c->fn(c); /* may add it again (a periodic timer) */
+    while (c->callouts && c->callouts->deadline <= now) {
+        struct callout *co = c->callouts;
+        c->callouts = co->next;
+        co->next = 0;
+        co->pending = false;
+        co->fn(co); /* may add it again (a periodic timer) */
     }
-    wake_next_update();
-    if (sched_current != idle && sched_current->slice_end <= now)
-        sched_need_resched = true;
-    rearm(sched_current, now);
+    wake_next_update(c);
+    if (c->current != c->idle && c->current->slice_end <= now)
+        c->need_resched = true;
+    rearm(c, c->current, now);
 }
 
-void callout_cancel(struct callout *c)
+void callout_cancel(struct callout *co)
 {
-    if (!c->pending)
+    if (!co->pending)
         return;
-    for (struct callout **link = &callouts; *link; link = &(*link)->next) {
-        if (*link == c) {
-            *link = c->next;
+    struct cpu *c = &cpus[co->cpu];
+    for (struct callout **link = &c->callouts; *link; link = &(*link)->next) {
+        if (*link == co) {
+            *link = co->next;
             break;
         }
     }
-    c->next = 0;
-    c->pending = false;
-    wake_next_update(); /* the timer may fire early for it once: harmless, as for a sleeper woken early */
+    co->next = 0;
+    co->pending = false;
+    wake_next_update(c); /* the timer may fire early for it once: harmless, as for a sleeper woken early */
 }
 
-void callout_add(struct callout *c, uint64_t deadline)
+static void callout_insert(struct cpu *c, struct callout *co, uint64_t deadline)
 {
-    callout_cancel(c);
-    struct callout **link = &callouts;
+    struct callout **link = &c->callouts;
     while (*link && (*link)->deadline <= deadline) /* FIFO among equal deadlines */
         link = &(*link)->next;
-    c->deadline = deadline;
-    c->next = *link;
-    *link = c;
-    c->pending = true;
-    wake_next_update();
-    if (deadline < armed) /* sooner than the timer is set for: set it now, not at the next switch */
-        rearm(sched_current, timer_now_ns());
+    co->deadline = deadline;
+    co->next = *link;
+    *link = co;
+    co->pending = true;
+    co->cpu = (uint8_t)c->arch.index;
+    wake_next_update(c);
+}
+
+void callout_add(struct callout *co, uint64_t deadline)
+{
+    struct cpu *c = this_cpu();
+    callout_cancel(co);
+    callout_insert(c, co, deadline);
+    if (deadline < c->armed) /* sooner than the timer is set for: set it now, not at the next switch */
+        rearm(c, c->current, timer_now_ns());
+}
+
+void sched_cpu_evacuate(struct cpu *c)
+{
+    KASSERT(c == this_cpu() && !c->online && c->current == c->idle);
+    for (int prio = SCHED_PRIOS - 1; prio >= 0; prio--) {
+        while (c->ready[prio].head) {
+            struct proc *p = c->ready[prio].head;
+            unlink(c, p);
+            sched_make_ready(p); /* c is offline: placed elsewhere */
+        }
+    }
+    /* Sleepers and callouts go to the boot CPU, which never goes offline; its timer is re-armed for them. */
+    struct cpu *to = &cpus[0];
+    while (c->sleepers) {
+        struct proc *p = c->sleepers;
+        c->sleepers = p->next;
+        struct proc **link = &to->sleepers;
+        while (*link && (*link)->wake_at <= p->wake_at)
+            link = &(*link)->next;
+        p->next = *link;
+        *link = p;
+        p->cpu = 0;
+    }
+    while (c->callouts) {
+        struct callout *co = c->callouts;
+        c->callouts = co->next;
+        callout_insert(to, co, co->deadline);
+    }
+    wake_next_update(c);
+    wake_next_update(to);
+    sched_kick(to); /* its next switch re-arms its timer for what it was given */
 }
 
 void sched_cond_resched(void)
@@ -378,13 +566,25 @@ void sched_cond_resched(void)
 
 _Noreturn void sched_idle_loop(void (*work)(void))
 {
+    struct cpu *c = this_cpu();
     arch_irq_disable();
     for (;;) {
-        if (sched_need_resched)
-            switch_to_next();
-        work();
-        /* WFI with IRQs masked still wakes on a pending interrupt; unmask to take it. */
+        if (c->need_resched || c->ready_mask || (cpu_count > 1 && c->online))
+            switch_to_next(); /* runs something if this CPU has it, or can take it from another */
+        if (work)
+            work();
+        smp_idle_check(); /* going offline? (does not return if so) */
+        if (c->need_resched || c->ready_mask)
+            continue;
+        /* WFI with IRQs masked still wakes on a pending interrupt; unmask to take it. The kernel lock is free while
+         * this CPU waits: an IPI sent meanwhile stays pending and ends the WFI at once. */
+        uint64_t t0 = timer_now_ns();
+        c->idle_since = t0; /* readers of the counters add the wait in progress (scheme/sys_files.c) */
+        kernel_exit();
         wfi();
+        kernel_enter();
+        c->idle_since = 0;
+        c->stats.idle_ns += timer_now_ns() - t0;
         arch_irq_enable();
         arch_irq_disable();
     }

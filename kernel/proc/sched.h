@@ -4,6 +4,11 @@
  * thread's slice or the earliest sleeper, whichever comes first, and not at all when idle. The kernel itself is not
  * preemptible: a switch happens when a thread blocks, yields or exits, and when an interrupt or syscall returns to user
  * space with a reschedule pending. IRQs are masked throughout the kernel, except in idle.
+ *
+ * Each CPU has its own ready queues, sleepers, callouts and timer (struct cpu, proc/cpu.h). A thread made ready goes
+ * to the CPU it last ran on if that one is idle, else to an idle CPU it may use, else to the least loaded one; a CPU
+ * that runs out of work takes a ready thread from the busiest other queue; a CPU that gets a thread better than the
+ * one it runs is sent a reschedule IPI. Everything here runs under the kernel lock (proc/smp.h).
  */
 #ifndef WREN_PROC_SCHED_H
 #define WREN_PROC_SCHED_H
@@ -11,6 +16,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "proc/cpu.h"
 #include "proc/proc.h"
 
 #define SCHED_PRIOS       32
@@ -26,6 +32,11 @@ void sched_yield(void);
 /* Block the current thread until sched_wake; returns when it runs again. */
 void sched_block(enum proc_wait_on why);
 void sched_wake(struct proc *p);
+/*
+ * sched_wake from a thread about to block or exit: p runs on this CPU, which is about to be free, if it may run here
+ * and nothing else waits here (no IPI, no other CPU woken), else wherever sched_wake would put it.
+ */
+void sched_wake_sync(struct proc *p);
 /* Change p's priority, requeueing it if it is ready; a switch follows if it now outranks current. */
 void sched_set_priority(struct proc *p, uint8_t prio);
 /*
@@ -52,10 +63,11 @@ void sched_block_handoff(enum proc_wait_on why, uint64_t deadline, struct proc *
  * on), is not on the sleeper list (it waits with no deadline) and no ready thread outranks it. Inline, so the fast
  * path can check before it changes anything.
  */
-extern uint32_t sched_ready_mask; /* bit p: a thread of priority p is ready */
-static inline bool sched_can_handoff(const struct proc *to)
+static inline __attribute__((always_inline)) bool sched_can_handoff(const struct proc *to)
 {
-    return to->state == PROC_BLOCKED && !to->sleeping && (sched_ready_mask >> to->prio) <= 1; /* no bit above */
+    struct cpu *c = this_cpu();
+    return to->state == PROC_BLOCKED && !to->sleeping && (c->ready_mask >> to->prio) <= 1 && /* no bit above */
+           ((to->affinity >> c->arch.index) & 1);                                            /* and it may run here */
 }
 /* sched_block_handoff(why, WAITQ_FOREVER, to) where sched_can_handoff(to) holds: block and switch straight to `to`. */
 void sched_handoff(enum proc_wait_on why, struct proc *to);
@@ -72,6 +84,7 @@ struct callout {
     void (*fn)(struct callout *c);
     struct callout *next;
     bool pending; /* on the list */
+    uint8_t cpu;  /* whose list: the CPU that added it last */
 };
 /* Run c->fn at `deadline` (a pending callout moves to the new deadline); a deadline already past runs it at the
  * next timer interrupt, which is armed for it at once. */
@@ -81,12 +94,13 @@ void callout_cancel(struct callout *c);
 /* The armed deadline passed (IRQ context): wake sleepers, end the slice, re-arm. */
 void sched_timer_expired(void);
 /* At a safe point (returning to user space, idle): switch if a switch is pending. */
-extern bool sched_need_resched;
 static inline void sched_preempt_point(void)
 {
-    if (sched_need_resched)
+    if (this_cpu()->need_resched)
         sched_yield();
 }
+/* Ask CPU c to reschedule (a better thread is on its queue): it switches at its next safe point. */
+void sched_kick(struct cpu *c);
 /*
  * A preemption point inside a long syscall (a loop whose length the caller chooses, with nothing half-done at this
  * point): open a window for a pending interrupt — the kernel otherwise runs with interrupts masked, so a timer that
@@ -94,7 +108,17 @@ static inline void sched_preempt_point(void)
  * runs again.
  */
 void sched_cond_resched(void);
-/* The idle loop: what the boot CPU runs once everything is started; work() runs each time round. */
+/*
+ * The idle loop: what each CPU runs once it is started; work() (if not NULL) runs each time round. The caller holds
+ * the kernel lock; the loop gives it up while it waits for an interrupt.
+ */
 _Noreturn void sched_idle_loop(void (*work)(void));
+/* A CPU about to enter the idle loop for the first time (after being started): `idle` is its idle thread. */
+void sched_cpu_init(struct proc *idle);
+/*
+ * CPU c is going offline (proc/smp.c, running on c, in its idle thread): hand every thread queued or sleeping on it,
+ * and every callout, to the online CPUs. Nothing new is placed on c once c->online is false.
+ */
+void sched_cpu_evacuate(struct cpu *c);
 
 #endif

@@ -102,10 +102,10 @@ static void write_uptime(struct textbuf *t)
 static void write_cpu(struct textbuf *t)
 {
     uint64_t midr = arch_midr();
-    textbuf_printf(t, "cpus %d\ncpus_online 1\nmidr %#lx\nimplementer %#lx\npart %#lx\nvariant %lu\nrevision %lu\n",
-                   boot_facts.cpus_in_dtb, (unsigned long)midr, (unsigned long)((midr >> 24) & 0xff),
-                   (unsigned long)((midr >> 4) & 0xfff), (unsigned long)((midr >> 20) & 0xf),
-                   (unsigned long)(midr & 0xf));
+    textbuf_printf(t, "cpus %d\ncpus_online %d\nmidr %#lx\nimplementer %#lx\npart %#lx\nvariant %lu\nrevision %lu\n",
+                   boot_facts.cpus_in_dtb, (int)cpu_mask_count(cpu_online_mask), (unsigned long)midr,
+                   (unsigned long)((midr >> 24) & 0xff), (unsigned long)((midr >> 4) & 0xfff),
+                   (unsigned long)((midr >> 20) & 0xf), (unsigned long)(midr & 0xf));
     textbuf_printf(t, "timer_hz %lu\ngic %u\nel %u\nentry_el %u\ncpu_name ", (unsigned long)timer_counter_hz(),
                    boot_facts.gic_version, arch_current_el(), boot_facts.entry_el);
     put_clean_str(t, boot_facts.cpu_name, 64);

@@ -5,6 +5,7 @@
 #include "mm/vm.h"
 #include "obj/object.h"
 #include "proc/proc.h"
+#include "proc/smp.h"
 #include "scheme/user_scheme.h"
 #include "syscall_table.h"
 
@@ -68,4 +69,13 @@ long sys_kernel_stats(user_out_ptr stats)
         ks.handles += (uint32_t)handle_count(&p->handles);
     }
     return copy_to_user(stats, &ks, sizeof(ks)) ? -E_FAULT : 0;
+}
+
+long sys_cpu_set_online(uint32_t cpu, uint32_t online)
+{
+    if (!proc_current()->privileged)
+        return -E_PERM;
+    if (online > 1)
+        return -E_INVAL;
+    return smp_cpu_set_online(cpu, online == 1);
 }

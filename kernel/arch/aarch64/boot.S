@@ -24,6 +24,51 @@
 #define DESC_NORMAL	(DESC_BLOCK | DESC_AF | DESC_SH_INNER | (MT_NORMAL << 2) | DESC_UXN)
 #define DESC_DEVICE	(DESC_BLOCK | DESC_AF | (MT_DEVICE << 2))	/* + PXN/UXN below */
 
+/*
+ * Leave EL2 for EL1 at `target`, with EL1 set up as the kernel needs it (primary and secondary CPUs alike).
+ */
+.macro drop_to_el1 target
+	/* EL1 runs AArch64; no stage-2 translation, no traps of EL1 work to EL2. */
+	mov	x1, #HCR_EL2_RW
+	msr	hcr_el2, x1
+	/* Let EL1 read the physical counter and program the timers directly. */
+	mrs	x1, cnthctl_el2
+	orr	x1, x1, #(CNTHCTL_EL1PCTEN | CNTHCTL_EL1PCEN)
+	msr	cnthctl_el2, x1
+	msr	cntvoff_el2, xzr
+	/* Don't trap FP/SIMD (TFP) or anything else to EL2; RES1 bits as the ARM ARM requires. */
+	mov	x1, #CPTR_EL2_RES1
+	msr	cptr_el2, x1
+	msr	hstr_el2, xzr
+	/* EL1 sees the real CPU identity. */
+	mrs	x1, midr_el1
+	msr	vpidr_el2, x1
+	mrs	x1, mpidr_el1
+	msr	vmpidr_el2, x1
+	/*
+	 * With a GICv3 CPU interface, EL1 may only use the ICC_* system registers if EL2
+	 * enables them (ICC_SRE_EL2.SRE) and lets EL1 set its own SRE (Enable)
+	 * [booting.rst; bpi-r4.md §1 entry conditions]. ID_AA64PFR0_EL1.GIC (bits 27:24)
+	 * says whether the system-register interface exists at all.
+	 */
+	mrs	x1, id_aa64pfr0_el1
+	ubfx	x1, x1, #24, #4
+	cbz	x1, 1f
+	mrs	x1, ICC_SRE_EL2
+	mov	x2, #(ICC_SRE_SRE | ICC_SRE_ENABLE)	// not a logical immediate: via a register
+	orr	x1, x1, x2
+	msr	ICC_SRE_EL2, x1
+	isb
+1:
+	ldr	x1, =SCTLR_EL1_RESET
+	msr	sctlr_el1, x1
+	mov	x1, #SPSR_EL1H_DAIF
+	msr	spsr_el2, x1
+	adr	x1, \target
+	msr	elr_el2, x1
+	eret
+.endm
+
 	.section .text.head, "ax"
 	.globl	_head
 _head:
@@ -62,45 +107,7 @@ primary_entry:
 
 	.type	el2_entry, %function
 el2_entry:
-	/* EL1 runs AArch64; no stage-2 translation, no traps of EL1 work to EL2. */
-	mov	x1, #HCR_EL2_RW
-	msr	hcr_el2, x1
-	/* Let EL1 read the physical counter and program the timers directly. */
-	mrs	x1, cnthctl_el2
-	orr	x1, x1, #(CNTHCTL_EL1PCTEN | CNTHCTL_EL1PCEN)
-	msr	cnthctl_el2, x1
-	msr	cntvoff_el2, xzr
-	/* Don't trap FP/SIMD (TFP) or anything else to EL2; RES1 bits as the ARM ARM requires. */
-	mov	x1, #CPTR_EL2_RES1
-	msr	cptr_el2, x1
-	msr	hstr_el2, xzr
-	/* EL1 sees the real CPU identity. */
-	mrs	x1, midr_el1
-	msr	vpidr_el2, x1
-	mrs	x1, mpidr_el1
-	msr	vmpidr_el2, x1
-	/*
-	 * With a GICv3 CPU interface, EL1 may only use the ICC_* system registers if EL2
-	 * enables them (ICC_SRE_EL2.SRE) and lets EL1 set its own SRE (Enable)
-	 * [booting.rst; bpi-r4.md §1 entry conditions]. ID_AA64PFR0_EL1.GIC (bits 27:24)
-	 * says whether the system-register interface exists at all.
-	 */
-	mrs	x1, id_aa64pfr0_el1
-	ubfx	x1, x1, #24, #4
-	cbz	x1, 1f
-	mrs	x1, ICC_SRE_EL2
-	mov	x2, #(ICC_SRE_SRE | ICC_SRE_ENABLE)	// not a logical immediate: via a register
-	orr	x1, x1, x2
-	msr	ICC_SRE_EL2, x1
-	isb
-1:
-	ldr	x1, =SCTLR_EL1_RESET
-	msr	sctlr_el1, x1
-	mov	x1, #SPSR_EL1H_DAIF
-	msr	spsr_el2, x1
-	adr	x1, el1_entry
-	msr	elr_el2, x1
-	eret
+	drop_to_el1 el1_entry
 
 	.type	el1_entry, %function
 el1_entry:
@@ -155,6 +162,63 @@ virtual_entry:
 	mov	x0, x19
 	bl	kernel_main
 	/* kernel_main does not return; if it does, fall through and park. */
+
+
+/*
+ * A secondary CPU, started by PSCI CPU_ON at this physical address with the MMU off and x0 = the physical address of
+ * its struct arch_boot_args (arch/smp_boot.h), cleaned to memory by the CPU that started it, since with the MMU off
+ * this one reads memory uncached. It takes the boot CPU's MAIR and TCR, the kernel's live table in TTBR1 and the
+ * boot identity table in TTBR0 for the jump up (boot.S keeps boot_l0_ident and boot_l1_ident as they were built: the
+ * latter doubles as the boot stack's unmapped guard page, which nothing writes), then runs args->entry(args->cpu)
+ * on args->stack with TPIDR_EL1 = args->cpu. Entry state as for the boot CPU, at EL2 or EL1 (DEN 0022 6.4.3).
+ */
+	.globl	secondary_entry
+	.type	secondary_entry, %function
+secondary_entry:
+	mov	x19, x0
+	mrs	x20, CurrentEL
+	lsr	x20, x20, #2
+	cmp	x20, #2
+	b.eq	secondary_el2
+	cmp	x20, #1
+	b.eq	secondary_el1
+	b	park_phys
+secondary_el2:
+	drop_to_el1 secondary_el1
+secondary_el1:
+	ldr	x1, =SCTLR_EL1_RESET
+	msr	sctlr_el1, x1
+	mov	x1, #CPACR_EL1_FPEN
+	msr	cpacr_el1, x1
+	isb
+	ldp	x1, x2, [x19, #0]		// ttbr0, ttbr1
+	ldp	x3, x4, [x19, #16]		// tcr, mair
+	ldp	x21, x22, [x19, #32]		// stack, cpu
+	ldr	x23, [x19, #48]			// entry
+	msr	mair_el1, x4
+	msr	tcr_el1, x3
+	msr	ttbr0_el1, x1
+	msr	ttbr1_el1, x2
+	isb
+	tlbi	vmalle1
+	dsb	nsh
+	isb
+	ldr	x0, =SCTLR_EL1_MMU_ON
+	msr	sctlr_el1, x0
+	isb
+	ldr	x1, =secondary_virtual
+	br	x1
+secondary_virtual:
+	mov	sp, x21
+	msr	tpidr_el1, x22
+	ldr	x1, =exception_vectors
+	msr	vbar_el1, x1
+	isb
+	mov	x29, #0
+	mov	x30, #0
+	mov	x0, x22
+	blr	x23
+	b	park
 
 	.globl	park
 	.type	park, %function

@@ -8,7 +8,8 @@
  * only while the owner runs. Any other thread's first FP instruction traps (ESR EC 0x07),
  * and only then are the owner's values saved and the new thread's loaded.
  *
- * The owner is per CPU; with one CPU so far it is a single variable. A state that is about
+ * The owner is per CPU (struct arch_cpu); with several CPUs running, an owner's values are saved when it is switched
+ * out (arch/context.h says why), so a CPU's owner is then either nobody or the thread it runs. A state that is about
  * to be read or rewritten in memory (fork, signal frames, exec) goes through fpsimd_sync
  * or fpsimd_reload first, and one whose thread ends is released, so the registers are
  * never saved over a process table slot that someone else has since taken.
@@ -19,8 +20,7 @@
 #include "arch/cpu.h"
 #include "arch/sysreg_bits.h"
 
-struct fpsimd_state *fpsimd_owner; /* whose values the FP/SIMD registers hold, or NULL */
-bool fpsimd_enabled = true;        /* CPACR_EL1.FPEN as boot.S left it: no traps */
+bool fpsimd_eager; /* more than one CPU has run: save at switch-out (arch/context.h) */
 
 /* fpsimd_switch and fpsimd_set_access are inline in arch/context.h: they run on every context switch. */
 
@@ -34,16 +34,24 @@ static void access_now(void)
 /* Give the registers to s: the owner's values go to memory first, then s's are loaded. */
 static void load_for(struct fpsimd_state *s)
 {
+    struct arch_cpu *c = arch_this_cpu();
     access_now();
-    if (fpsimd_owner && fpsimd_owner != s)
-        arch_fpsimd_save(fpsimd_owner);
+    if (c->fpsimd_owner && c->fpsimd_owner != s)
+        arch_fpsimd_save(c->fpsimd_owner);
     arch_fpsimd_load(s);
-    fpsimd_owner = s;
+    c->fpsimd_owner = s;
+}
+
+void fpsimd_save_owner(struct arch_cpu *c)
+{
+    access_now();
+    arch_fpsimd_save(c->fpsimd_owner);
+    c->fpsimd_owner = 0;
 }
 
 void fpsimd_take(struct fpsimd_state *s)
 {
-    if (fpsimd_owner == s)
+    if (arch_this_cpu()->fpsimd_owner == s)
         access_now(); /* its values are loaded already */
     else
         load_for(s);
@@ -52,7 +60,7 @@ void fpsimd_take(struct fpsimd_state *s)
 void fpsimd_sync(struct fpsimd_state *s)
 {
     s->tpidr_el0 = read_sysreg(tpidr_el0);
-    if (fpsimd_owner == s) {
+    if (arch_this_cpu()->fpsimd_owner == s) {
         access_now();
         arch_fpsimd_save(s);
     }
@@ -66,6 +74,6 @@ void fpsimd_reload(struct fpsimd_state *s)
 
 void fpsimd_release(struct fpsimd_state *s)
 {
-    if (fpsimd_owner == s)
-        fpsimd_owner = 0;
+    if (arch_this_cpu()->fpsimd_owner == s)
+        arch_this_cpu()->fpsimd_owner = 0;
 }

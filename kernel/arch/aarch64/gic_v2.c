@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "arch/percpu.h"
 #include "irq.h"
 #include "mmio.h"
 
@@ -19,6 +20,7 @@
 #define GICD_IPRIORITYR(n) (0x400 + 4 * (n))
 #define GICD_ITARGETSR(n)  (0x800 + 4 * (n))
 #define GICD_ICFGR(n)      (0xc00 + 4 * (n))
+#define GICD_SGIR          0xf00
 
 #define GICC_CTLR 0x000
 #define GICC_PMR  0x004
@@ -30,6 +32,7 @@
 
 static uintptr_t gicd, gicc;
 static uint32_t n_intids;
+static uint8_t spi_targets = 1; /* CPU interface(s) new SPIs go to: the boot CPU's (irq_set_affinity moves one) */
 
 static void gicv2_enable(uint32_t intid, bool edge)
 {
@@ -37,8 +40,8 @@ static void gicv2_enable(uint32_t intid, bool edge)
 
     mmio_rmw32(gicd + GICD_IPRIORITYR(intid / 4), 0xffu << byte_shift, (uint32_t)GIC_PRIORITY_DEFAULT << byte_shift);
     if (intid >= 32) {
-        /* SPIs: deliver to CPU interface 0 (this boot CPU); edge/level in ICFGR bit 1. */
-        mmio_rmw32(gicd + GICD_ITARGETSR(intid / 4), 0xffu << byte_shift, 1u << byte_shift);
+        /* SPIs: deliver to the boot CPU's interface; edge/level in ICFGR bit 1. */
+        mmio_rmw32(gicd + GICD_ITARGETSR(intid / 4), 0xffu << byte_shift, (uint32_t)spi_targets << byte_shift);
         uint32_t cfg_bit = 1u << ((intid % 16) * 2 + 1);
         mmio_rmw32(gicd + GICD_ICFGR(intid / 16), cfg_bit, edge ? cfg_bit : 0);
     }
@@ -64,14 +67,56 @@ static void gicv2_clear_pending(uint32_t intid)
         mmio_write32(gicd + GICD_ICPENDR(intid / 32), 1u << (intid % 32));
 }
 
+/*
+ * GICC_IAR holds the INTID in bits 9:0 and, for an SGI, the sending CPU in bits 12:10, which the EOI must repeat
+ * (IHI 0048B 4.4.4, 4.4.5): the token this returns keeps the sender in bits 26:24, above every INTID.
+ */
 static uint32_t gicv2_ack(void)
 {
-    return mmio_read32(gicc + GICC_IAR) & 0x3ff;
+    uint32_t iar = mmio_read32(gicc + GICC_IAR);
+    return (iar & 0x3ff) | ((iar >> 10) & 7) << 24;
 }
 
-static void gicv2_eoi(uint32_t intid)
+static void gicv2_eoi(uint32_t token)
 {
-    mmio_write32(gicc + GICC_EOIR, intid);
+    mmio_write32(gicc + GICC_EOIR, (token & 0x3ff) | ((token >> 24) & 7) << 10);
+}
+
+/* SGI to the CPU interfaces in `target` (a bit mask) through GICD_SGIR, TargetListFilter 0 (IHI 0048B 4.3.15). */
+static void gicv2_send_sgi(uint64_t target, uint32_t sgi)
+{
+    __atomic_thread_fence(__ATOMIC_SEQ_CST); /* what the receiver will read is visible first */
+    mmio_write32(gicd + GICD_SGIR, (uint32_t)(target & 0xff) << 16 | (sgi & 0xf));
+}
+
+static void gicv2_set_affinity(uint32_t intid, uint64_t target)
+{
+    if (intid < 32)
+        return;
+    uint32_t byte_shift = (intid % 4) * 8;
+    mmio_rmw32(gicd + GICD_ITARGETSR(intid / 4), 0xffu << byte_shift, (uint32_t)(target & 0xff) << byte_shift);
+}
+
+/*
+ * This CPU's interface (GICC is banked: every CPU sees its own at the same address). Its SGI target is its bit in
+ * the target lists, which GICD_ITARGETSR0..7 read back for the reading CPU (IHI 0048B 4.3.12).
+ */
+static uint64_t gicv2_cpu_init(void)
+{
+    uint8_t me = (uint8_t)(mmio_read32(gicd + GICD_ITARGETSR(0)) & 0xff);
+    if (!me)
+        me = 1; /* a uniprocessor GIC may read as zero */
+    arch_this_cpu()->gic_target = me;
+    mmio_write32(gicd + GICD_ICENABLER(0), 0xffff0000u); /* this CPU's PPIs off until registered */
+    mmio_write32(gicc + GICC_PMR, 0xff);                 /* let every priority through */
+    mmio_write32(gicc + GICC_BPR, 0);
+    mmio_write32(gicc + GICC_CTLR, 1);
+    return me;
+}
+
+static void gicv2_cpu_off(void)
+{
+    mmio_write32(gicc + GICC_CTLR, 0);
 }
 
 static uint32_t gicv2_max_intid(void)
@@ -88,6 +133,10 @@ static const struct irqchip_ops gicv2_ops = {
     .ack = gicv2_ack,
     .eoi = gicv2_eoi,
     .max_intid = gicv2_max_intid,
+    .cpu_init = gicv2_cpu_init,
+    .cpu_off = gicv2_cpu_off,
+    .send_sgi = gicv2_send_sgi,
+    .set_affinity = gicv2_set_affinity,
 };
 
 const struct irqchip_ops *gicv2_init(const struct irqchip_desc *desc)
@@ -106,9 +155,7 @@ const struct irqchip_ops *gicv2_init(const struct irqchip_desc *desc)
     for (uint32_t i = 0; i < n_intids / 32; i++)
         mmio_write32(gicd + GICD_ICENABLER(i), 0xffffffffu);
     mmio_write32(gicd + GICD_CTLR, 1);
-
-    mmio_write32(gicc + GICC_PMR, 0xff); /* let every priority through */
-    mmio_write32(gicc + GICC_BPR, 0);
-    mmio_write32(gicc + GICC_CTLR, 1);
-    return &gicv2_ops;
+    uint8_t boot = (uint8_t)(mmio_read32(gicd + GICD_ITARGETSR(0)) & 0xff);
+    spi_targets = boot ? boot : 1;
+    return &gicv2_ops; /* the boot CPU's own interface: irq_init calls cpu_init */
 }

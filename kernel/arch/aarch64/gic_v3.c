@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "arch/cpu.h"
+#include "arch/percpu.h"
 #include "arch/sysreg_bits.h"
 #include "irq.h"
 #include "mmio.h"
@@ -55,12 +56,22 @@
 #define ICC_CTLR_EL1    S3_0_C12_C12_4
 #define ICC_SRE_EL1     S3_0_C12_C12_5
 #define ICC_IGRPEN1_EL1 S3_0_C12_C12_7
+#define ICC_SGI1R_EL1   S3_0_C12_C11_5
 
 #define GIC_PRIORITY_DEFAULT 0xa0
 #define SPIN_LIMIT           1000000
 
-static uintptr_t gicd, gicr;
+static uintptr_t gicd;
+static uintptr_t redist_base;
+static size_t redist_size;
 static uint32_t n_intids;
+static uint64_t spi_route; /* MPIDR affinity new SPIs are routed to: the boot CPU's (irq_set_affinity moves one) */
+
+/* This CPU's redistributor (found by gicv3_cpu_init: each CPU has its own, banked registers for SGIs and PPIs). */
+static inline uintptr_t my_gicr(void)
+{
+    return arch_this_cpu()->gicr;
+}
 
 static bool wait_clear(uintptr_t addr, uint32_t bits)
 {
@@ -90,6 +101,19 @@ static uintptr_t find_redistributor(uintptr_t base, size_t size)
     return 0;
 }
 
+/* Route SPI intid to the CPU with this MPIDR (IRM = 0); two 32-bit halves of the 64-bit register (IHI 0069 12.9.22). */
+static void gicv3_route(uint32_t intid, uint64_t mpidr)
+{
+    mmio_write32(gicd + GICD_IROUTER(intid), (uint32_t)(mpidr & 0xffffff));
+    mmio_write32(gicd + GICD_IROUTER(intid) + 4, (uint32_t)((mpidr >> 32) & 0xff));
+}
+
+static void gicv3_set_affinity(uint32_t intid, uint64_t target)
+{
+    if (intid >= 32)
+        gicv3_route(intid, target);
+}
+
 static void gicv3_enable(uint32_t intid, bool edge)
 {
     uint32_t byte_shift = (intid % 4) * 8;
@@ -97,6 +121,7 @@ static void gicv3_enable(uint32_t intid, bool edge)
 
     if (intid < 32) {
         /* SGIs and PPIs are banked per CPU and live in the redistributor. */
+        uintptr_t gicr = my_gicr();
         mmio_rmw32(gicr + GICR_IPRIORITYR(intid / 4), 0xffu << byte_shift, prio);
         if (intid >= 16) {
             uint32_t cfg_bit = 1u << ((intid % 16) * 2 + 1);
@@ -108,17 +133,14 @@ static void gicv3_enable(uint32_t intid, bool edge)
     mmio_rmw32(gicd + GICD_IPRIORITYR(intid / 4), 0xffu << byte_shift, prio);
     uint32_t cfg_bit = 1u << ((intid % 16) * 2 + 1);
     mmio_rmw32(gicd + GICD_ICFGR(intid / 16), cfg_bit, edge ? cfg_bit : 0);
-    /* Route to this CPU by affinity (IRM = 0); two 32-bit halves of the 64-bit register. */
-    uint64_t mpidr = arch_cpu_id();
-    mmio_write32(gicd + GICD_IROUTER(intid), (uint32_t)(mpidr & 0xffffff));
-    mmio_write32(gicd + GICD_IROUTER(intid) + 4, (uint32_t)((mpidr >> 32) & 0xff));
+    gicv3_route(intid, spi_route);
     mmio_write32(gicd + GICD_ISENABLER(intid / 32), 1u << (intid % 32));
 }
 
 static void gicv3_disable(uint32_t intid)
 {
     if (intid < 32)
-        mmio_write32(gicr + GICR_ICENABLER0, 1u << intid);
+        mmio_write32(my_gicr() + GICR_ICENABLER0, 1u << intid);
     else
         mmio_write32(gicd + GICD_ICENABLER(intid / 32), 1u << (intid % 32));
 }
@@ -155,6 +177,54 @@ static uint32_t gicv3_max_intid(void)
     return n_intids - 1;
 }
 
+/*
+ * SGI `sgi` to the CPU with MPIDR affinity `target` through ICC_SGI1R_EL1 (IHI 0069 12.11.6): Aff3/Aff2/Aff1 name
+ * the cluster, the target list has one bit per Aff0 value within a group of 16, RS picks the group, IRM = 0.
+ */
+static void gicv3_send_sgi(uint64_t target, uint32_t sgi)
+{
+    uint64_t aff0 = target & 0xff;
+    uint64_t v = ((target >> 32) & 0xff) << 48 | ((target >> 16) & 0xff) << 32 | (aff0 >> 4) << 44 |
+                 (uint64_t)(sgi & 0xf) << 24 | ((target >> 8) & 0xff) << 16 | (1ull << (aff0 & 0xf));
+    dsb_sy(); /* what the receiver will read is visible before the interrupt is (IHI 0069 12.1.6 note) */
+    write_sysreg(ICC_SGI1R_EL1, v);
+    isb();
+}
+
+/*
+ * This CPU's half of the GIC: wake its redistributor, SGIs and PPIs off and in group 1, then the CPU interface
+ * through its system registers. Returns this CPU's SGI target (its MPIDR affinity), or UINT64_MAX if it has no
+ * redistributor.
+ */
+static uint64_t gicv3_cpu_init(void)
+{
+    uintptr_t gicr = find_redistributor(redist_base, redist_size);
+    if (!gicr)
+        return UINT64_MAX;
+    arch_this_cpu()->gicr = gicr;
+    mmio_rmw32(gicr + GICR_WAKER, GICR_WAKER_SLEEP, 0);
+    if (!wait_clear(gicr + GICR_WAKER, GICR_WAKER_ASLEEP))
+        return UINT64_MAX;
+    mmio_write32(gicr + GICR_ICENABLER0, 0xffffffffu);
+    mmio_write32(gicr + GICR_IGROUPR0, 0xffffffffu);
+
+    write_sysreg(ICC_SRE_EL1, read_sysreg(ICC_SRE_EL1) | ICC_SRE_SRE);
+    isb();
+    write_sysreg(ICC_PMR_EL1, 0xff);
+    write_sysreg(ICC_BPR1_EL1, 0);
+    write_sysreg(ICC_CTLR_EL1, 0); /* EOImode 0: EOIR both drops priority and deactivates */
+    write_sysreg(ICC_IGRPEN1_EL1, 1);
+    isb();
+    return arch_cpu_id();
+}
+
+/* Before this CPU powers off (hotplug): take no more interrupts here. */
+static void gicv3_cpu_off(void)
+{
+    write_sysreg(ICC_IGRPEN1_EL1, 0);
+    isb();
+}
+
 static const struct irqchip_ops gicv3_ops = {
     .name = "GICv3",
     .enable = gicv3_enable,
@@ -164,6 +234,10 @@ static const struct irqchip_ops gicv3_ops = {
     .ack = gicv3_ack,
     .eoi = gicv3_eoi,
     .max_intid = gicv3_max_intid,
+    .cpu_init = gicv3_cpu_init,
+    .cpu_off = gicv3_cpu_off,
+    .send_sgi = gicv3_send_sgi,
+    .set_affinity = gicv3_set_affinity,
 };
 
 const struct irqchip_ops *gicv3_init(const struct irqchip_desc *desc)
@@ -172,13 +246,15 @@ const struct irqchip_ops *gicv3_init(const struct irqchip_desc *desc)
     if (!desc->dist_base || !desc->redist_base || ((read_sysreg(id_aa64pfr0_el1) >> 24) & 0xf) == 0)
         return 0;
     gicd = desc->dist_base;
-    gicr = find_redistributor(desc->redist_base, desc->redist_size);
-    if (!gicr)
+    redist_base = desc->redist_base;
+    redist_size = desc->redist_size;
+    if (!find_redistributor(redist_base, redist_size))
         return 0;
 
     n_intids = 32 * ((mmio_read32(gicd + GICD_TYPER) & 0x1f) + 1);
     if (n_intids > IRQ_MAX_INTID)
         n_intids = IRQ_MAX_INTID;
+    spi_route = arch_cpu_id();
 
     /* Distributor: everything off, all SPIs in group 1 (non-secure), affinity routing on. */
     mmio_write32(gicd + GICD_CTLR, 0);
@@ -191,21 +267,5 @@ const struct irqchip_ops *gicv3_init(const struct irqchip_desc *desc)
     wait_clear(gicd + GICD_CTLR, GICD_CTLR_RWP);
     mmio_write32(gicd + GICD_CTLR, GICD_CTLR_ARE | GICD_CTLR_ENABLE);
     wait_clear(gicd + GICD_CTLR, GICD_CTLR_RWP);
-
-    /* Redistributor: wake it, then SGIs/PPIs off and in group 1. */
-    mmio_rmw32(gicr + GICR_WAKER, GICR_WAKER_SLEEP, 0);
-    if (!wait_clear(gicr + GICR_WAKER, GICR_WAKER_ASLEEP))
-        return 0;
-    mmio_write32(gicr + GICR_ICENABLER0, 0xffffffffu);
-    mmio_write32(gicr + GICR_IGROUPR0, 0xffffffffu);
-
-    /* CPU interface: system registers on, all priorities pass, group 1 enabled. */
-    write_sysreg(ICC_SRE_EL1, read_sysreg(ICC_SRE_EL1) | ICC_SRE_SRE);
-    isb();
-    write_sysreg(ICC_PMR_EL1, 0xff);
-    write_sysreg(ICC_BPR1_EL1, 0);
-    write_sysreg(ICC_CTLR_EL1, 0); /* EOImode 0: EOIR both drops priority and deactivates */
-    write_sysreg(ICC_IGRPEN1_EL1, 1);
-    isb();
-    return &gicv3_ops;
+    return &gicv3_ops; /* the boot CPU's own half: irq_init calls cpu_init */
 }

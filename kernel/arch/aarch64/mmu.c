@@ -76,3 +76,13 @@ unsigned arch_asid_bits(void)
     /* ID_AA64MMFR0_EL1.ASIDBits, bits 7:4: 0b0010 = 16 bits (boot.S sets TCR_EL1.AS), else 8 (Arm ARM D19.2.64). */
     return ((read_sysreg(id_aa64mmfr0_el1) >> 4) & 0xf) == 2 ? 16 : 8;
 }
+
+void arch_clean_dcache_poc(const void *va, size_t len)
+{
+    uintptr_t line = 4u << ((read_sysreg(ctr_el0) >> 16) & 0xf); /* CTR_EL0.DminLine */
+    uintptr_t start = (uintptr_t)va, end = start + len;
+
+    for (uintptr_t p = start & ~(line - 1); p < end; p += line)
+        __asm__ volatile("dc cvac, %0" ::"r"(p) : "memory"); /* clean to the point of coherency */
+    __asm__ volatile("dsb sy" ::: "memory");
+}

@@ -46,3 +46,18 @@ int64_t psci_system_reset(void)
 {
     return psci_call(PSCI_FN_SYSTEM_RESET, 0, 0, 0);
 }
+
+int64_t psci_cpu_on(uint32_t fn, uint64_t mpidr, uint64_t entry, uint64_t context)
+{
+    return psci_call(fn, mpidr, entry, context);
+}
+
+int64_t psci_cpu_off(uint32_t fn)
+{
+    return psci_call(fn, 0, 0, 0);
+}
+
+int64_t psci_affinity_info(uint64_t mpidr)
+{
+    return psci_call(PSCI_FN_AFFINITY_INFO_64, mpidr, 0, 0); /* lowest affinity level: this one CPU */
+}

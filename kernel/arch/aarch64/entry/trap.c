@@ -21,6 +21,7 @@
 #include "proc/proc.h"
 #include "proc/sched.h"
 #include "proc/signal.h"
+#include "proc/smp.h"
 #include "panic.h"
 #include "syscall.h"
 #include "user.h"
@@ -168,43 +169,38 @@ static inline void before_user_return(struct trap_frame *tf)
 void trap_syscall(struct trap_frame *tf);
 void trap_syscall(struct trap_frame *tf)
 {
+    kernel_enter();
     syscall_handle(tf);
     before_user_return(tf);
+    kernel_exit();
 }
+
+/* vectors.S's trap_return: a new thread's first way out (see there). */
+void trap_first_return(void);
+void trap_first_return(void)
+{
+    kernel_exit();
+}
+
+static void user_trap(struct trap_frame *tf, uint64_t type);
 
 void trap_handle(struct trap_frame *tf, uint64_t slot)
 {
     uint64_t type = slot & 3;
     uint64_t src = slot >> 2;
 
-    if (type == TRAP_TYPE_IRQ && (src == TRAP_SRC_CUR_SPX || src == TRAP_SRC_LOW_A64)) {
-        irq_dispatch();
-        /* The kernel is not preemptible; user code is, on the way back to it. */
-        if (src == TRAP_SRC_LOW_A64)
-            before_user_return(tf);
+    if (src == TRAP_SRC_LOW_A64 && (type == TRAP_TYPE_IRQ || type == TRAP_TYPE_SYNC)) {
+        /* From user space: under the kernel lock (proc/smp.h), given up on the way back. */
+        kernel_enter();
+        user_trap(tf, type);
+        kernel_exit();
         return;
     }
-    if (src == TRAP_SRC_LOW_A64 && type == TRAP_TYPE_SYNC) {
-        uint32_t ec = (uint32_t)(tf->esr >> ESR_EC_SHIFT) & 0x3f;
-        int err = 0;
-        if (ec == ESR_EC_SVC64)
-            syscall_handle(tf);
-        else if (ec == ESR_EC_FP_ACCESS)
-            fpsimd_take(&proc_current()->fp); /* lazy FP/SIMD switching: its registers now */
-        else
-            err = user_abort_resolve(tf, ec); /* first touch of a demand-zero page: map it, retry */
-        /* No free page: the largest consumer is killed and the fault retried, unless that is us (proc/oom.h). */
-        for (int round = 0; err == -E_NOMEM && oom_reclaim(round); round++)
-            err = user_abort_resolve(tf, ec);
-        if (err == -E_NOMEM && signal_interrupted(proc_current()))
-            err = 0; /* killed (or signalled) while it waited: act on that first; the fault comes again if need be */
-        if (err == -E_NOMEM)
-            proc_kill_current(tf, "out of memory", true);
-        if (err == ACCOUNT_E_LIMIT)
-            proc_kill_current(tf, "out of memory (over its memory limit)", true);
-        if (err) /* ends that program (never the kernel), or runs its SIGSEGV handler */
-            signal_fault(tf, esr_class_name(ec), esr_has_far(ec));
-        before_user_return(tf); /* where signals are acted on */
+    if (type == TRAP_TYPE_IRQ && src == TRAP_SRC_CUR_SPX) {
+        /* In the kernel, interrupts are unmasked only where it holds the kernel lock (the idle loop's window,
+         * sched_cond_resched). The kernel is not preemptible: nothing more to do. */
+        this_cpu()->stats.irqs++;
+        irq_dispatch();
         return;
     }
     if (src == TRAP_SRC_CUR_SPX && type == TRAP_TYPE_SYNC && kernel_uaccess_fault(tf))
@@ -215,4 +211,34 @@ void trap_handle(struct trap_frame *tf, uint64_t slot)
     trap_dump(tf);
     backtrace_print(tf->elr, tf->x[29]);
     panic("unexpected exception in the kernel");
+}
+
+static void user_trap(struct trap_frame *tf, uint64_t type)
+{
+    if (type == TRAP_TYPE_IRQ) {
+        this_cpu()->stats.irqs++;
+        irq_dispatch();
+        before_user_return(tf); /* user code is preemptible, on the way back to it */
+        return;
+    }
+    uint32_t ec = (uint32_t)(tf->esr >> ESR_EC_SHIFT) & 0x3f;
+    int err = 0;
+    if (ec == ESR_EC_SVC64)
+        syscall_handle(tf);
+    else if (ec == ESR_EC_FP_ACCESS)
+        fpsimd_take(&proc_current()->fp); /* lazy FP/SIMD switching: its registers now */
+    else
+        err = user_abort_resolve(tf, ec); /* first touch of a demand-zero page: map it, retry */
+    /* No free page: the largest consumer is killed and the fault retried, unless that is us (proc/oom.h). */
+    for (int round = 0; err == -E_NOMEM && oom_reclaim(round); round++)
+        err = user_abort_resolve(tf, ec);
+    if (err == -E_NOMEM && signal_interrupted(proc_current()))
+        err = 0; /* killed (or signalled) while it waited: act on that first; the fault comes again if need be */
+    if (err == -E_NOMEM)
+        proc_kill_current(tf, "out of memory", true);
+    if (err == ACCOUNT_E_LIMIT)
+        proc_kill_current(tf, "out of memory (over its memory limit)", true);
+    if (err) /* ends that program (never the kernel), or runs its SIGSEGV handler */
+        signal_fault(tf, esr_class_name(ec), esr_has_far(ec));
+    before_user_return(tf); /* where signals are acted on */
 }

@@ -104,12 +104,22 @@ trap_entry:
 	ccmp	x1, #8, #0, eq
 	b.ne	1f
 	bl	trap_syscall			// (struct trap_frame *)
-	b	trap_return
+	b	trap_exit
 1:	bl	trap_handle			// (struct trap_frame *, slot)
+	b	trap_exit
 
+/*
+ * A new thread's first return to user space (its context's lr, proc.c): the switch into it passed it the kernel lock
+ * (proc/smp.h), which it gives up as every return to user space does, then pops its trap frame at sp.
+ */
 	.globl	trap_return
 	.type	trap_return, %function
 trap_return:
+	bl	trap_first_return
+	b	trap_exit
+
+	.type	trap_exit, %function
+trap_exit:
 	ldp	x2, x3, [sp, #TF_ELR]
 	msr	elr_el1, x2
 	msr	spsr_el1, x3
@@ -141,4 +151,4 @@ trap_return:
 	.type	arch_enter_user, %function
 arch_enter_user:
 	mov	sp, x0
-	b	trap_return
+	b	trap_exit

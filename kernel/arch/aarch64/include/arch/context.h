@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "arch/cpu.h"
+#include "arch/percpu.h"
 #include "arch/sysreg_bits.h"
 
 struct cpu_context {
@@ -47,16 +48,23 @@ void arch_fpsimd_load(const struct fpsimd_state *s);
  * executes an FP instruction; a context switch only enables or disables FP access. `s` is
  * always the state of the thread concerned, NULL for the idle thread.
  */
-/* fpsimd.c's state, read inline by fpsimd_switch: whose values the registers hold, and CPACR_EL1.FPEN as set. */
-extern struct fpsimd_state *fpsimd_owner;
-extern bool fpsimd_enabled;
+/*
+ * fpsimd.c's state is per CPU (struct arch_cpu: the owner whose values the registers hold, CPACR_EL1.FPEN as set).
+ * With more than one CPU running (fpsimd_eager, set when the second starts), a thread that leaves a CPU may next run
+ * on another, which cannot read these registers: so the owner's values are saved as it is switched out, and only
+ * the loading stays lazy (its next FP instruction on whatever CPU traps and loads them).
+ */
+extern bool fpsimd_eager;
+/* Save the owner's registers to memory and forget it (this CPU's FP access is left on). */
+void fpsimd_save_owner(struct arch_cpu *c);
 
 /* Allow or trap FP access at EL0 and EL1 (CPACR_EL1.FPEN), writing the register only on a change. */
 static inline void fpsimd_set_access(bool on)
 {
-    if (on == fpsimd_enabled)
+    struct arch_cpu *c = arch_this_cpu();
+    if (on == c->fpsimd_enabled)
         return;
-    fpsimd_enabled = on;
+    c->fpsimd_enabled = on;
     /* Takes effect by the next context synchronization: the eret to EL0, or an isb. */
     write_sysreg(cpacr_el1, on ? CPACR_EL1_FPEN : 0);
 }
@@ -64,11 +72,15 @@ static inline void fpsimd_set_access(bool on)
 /* At a context switch from prev to next: switch tpidr_el0, and allow FP only to its owner. Inline: every switch. */
 static inline void fpsimd_switch(struct fpsimd_state *prev, struct fpsimd_state *next)
 {
-    if (prev)
+    struct arch_cpu *c = arch_this_cpu();
+    if (prev) {
         prev->tpidr_el0 = read_sysreg(tpidr_el0);
+        if (c->fpsimd_owner == prev && fpsimd_eager)
+            fpsimd_save_owner(c);
+    }
     if (next) {
         write_sysreg(tpidr_el0, next->tpidr_el0);
-        fpsimd_set_access(next == fpsimd_owner);
+        fpsimd_set_access(next == c->fpsimd_owner);
     }
 }
 /* The running thread (state s) used FP while it was disabled: give it the registers. */

@@ -33,6 +33,8 @@ unsigned arch_asid_bits(void);
 void arch_mmu_sync(void);
 /* Turn on Privileged Access Never where the CPU has it (FEAT_PAN, Armv8.1); false if it has not. */
 bool arch_enable_pan(void);
+/* Write [va, va + len) back to memory, for an observer that reads it uncached (a CPU with its MMU off). */
+void arch_clean_dcache_poc(const void *va, size_t len);
 /* Make instructions just written through the data side (at kernel address va) fetchable. */
 void arch_sync_icache(const void *va, size_t len);
 

@@ -15,6 +15,7 @@
 struct fpsimd_state;
 
 struct arch_cpu {
+    unsigned index;                    /* 0 = the boot CPU; cpus[index] (proc/cpu.h) */
     struct fpsimd_state *fpsimd_owner; /* whose values this CPU's FP/SIMD registers hold (fpsimd.c), or NULL */
     bool fpsimd_enabled;               /* CPACR_EL1.FPEN as last written on this CPU */
     uintptr_t gicr;                    /* GICv3: this CPU's redistributor (gic_v3.c); 0 on GICv2 */
@@ -24,6 +25,12 @@ struct arch_cpu {
 static inline struct arch_cpu *arch_this_cpu(void)
 {
     return (struct arch_cpu *)read_sysreg(tpidr_el1);
+}
+
+/* This CPU's index, for layers below proc (the ASID allocator's per-CPU slots, the IRQ layer's IPI targets). */
+static inline unsigned arch_cpu_index(void)
+{
+    return arch_this_cpu()->index;
 }
 
 static inline void arch_set_this_cpu(struct arch_cpu *c)

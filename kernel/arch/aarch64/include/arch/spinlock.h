@@ -16,7 +16,13 @@
 #include <stdint.h>
 
 struct arch_ticket_lock {
-    volatile uint32_t word; /* bits 15:0 owner (now served), 31:16 next */
+    union {
+        volatile uint32_t word; /* bits 15:0 owner (now served), 31:16 next */
+        struct {
+            volatile uint16_t owner; /* little-endian: the low half */
+            volatile uint16_t next;
+        };
+    };
 };
 
 /* Take a ticket: returns (next, owner) as they were, next in the high half. Acquire ordering. */
@@ -37,7 +43,7 @@ static inline uint32_t arch_ticket_take(struct arch_ticket_lock *l)
 static inline bool arch_ticket_check_or_wait(struct arch_ticket_lock *l, uint16_t ticket)
 {
     uint32_t owner;
-    __asm__ volatile("ldaxrh	%w0, %1" : "=r"(owner) : "Q"(*(volatile uint16_t *)&l->word) : "memory");
+    __asm__ volatile("ldaxrh	%w0, %1" : "=r"(owner) : "Q"(l->owner) : "memory");
     if ((uint16_t)owner == ticket)
         return true;
     __asm__ volatile("wfe" ::: "memory");
@@ -64,7 +70,7 @@ static inline bool arch_ticket_try(struct arch_ticket_lock *l)
 static inline void arch_ticket_release(struct arch_ticket_lock *l)
 {
     uint16_t next = (uint16_t)(l->word + 1);
-    __asm__ volatile("stlrh	%w1, %0" : "=Q"(*(volatile uint16_t *)&l->word) : "r"(next) : "memory");
+    __asm__ volatile("stlrh	%w1, %0" : "=Q"(l->owner) : "r"(next) : "memory");
 }
 
 static inline bool arch_ticket_held(const struct arch_ticket_lock *l)
