@@ -38,8 +38,15 @@ struct cpu {
     /* The scheduler's (sched.c); other CPUs change them under the kernel lock. */
     struct proc *current;
     struct proc *idle;
-    bool need_resched;
-    bool lock_used;      /* the kernel lock is in use (proc/smp.h): a copy per CPU, read where this_cpu() is at hand */
+    /* Read together on the way back to user space (entry/trap.c): nonzero means there is more to do than return. */
+    union {
+        struct {
+            bool need_resched;
+            bool lock_used; /* the kernel lock is in use (proc/smp.h): a copy per CPU, read with need_resched */
+        };
+        uint16_t exit_work;
+    };
+    bool no_round_robin; /* sched_yield must not requeue here: going offline, or current's affinity excludes c */
     uint32_t ready_mask; /* bit p: ready[p] is not empty */
     struct cpu_queue ready[CPU_SCHED_PRIOS];
     struct proc *sleepers;    /* blocked with a deadline, earliest first */

@@ -117,10 +117,9 @@ static __attribute__((noinline)) struct proc *dequeue_slow(struct cpu *c)
     return p ? p : c->idle;
 }
 
-static inline struct proc *dequeue_best(struct cpu *c)
+/* The best thread queued on c, which has one and is online. */
+static inline struct proc *dequeue_queued(struct cpu *c)
 {
-    if (__builtin_expect(!c->ready_mask || !c->online, 0))
-        return dequeue_slow(c);
     int prio = best_ready_prio(c);
     struct cpu_queue *q = &c->ready[prio];
     struct proc *p = q->head;
@@ -133,6 +132,13 @@ static inline struct proc *dequeue_best(struct cpu *c)
     }
     p->next = p->prev = 0;
     return p;
+}
+
+static inline struct proc *dequeue_best(struct cpu *c)
+{
+    if (__builtin_expect(!c->ready_mask || !c->online, 0))
+        return dequeue_slow(c);
+    return dequeue_queued(c);
 }
 
 /*
@@ -239,7 +245,7 @@ static void switch_context(struct cpu *c, struct proc *next)
     next->state = PROC_RUNNING; /* next->cpu is c already: queued here, stolen for here, or c's idle thread */
     if (next == prev)
         return;
-    fpsimd_switch(prev != c->idle ? &prev->fp : 0, next != c->idle ? &next->fp : 0);
+    fpsimd_switch(&c->arch, prev != c->idle ? &prev->fp : 0, next != c->idle ? &next->fp : 0);
     if (next != c->idle)
         vm_activate_on(&next->vm, c->arch.index);
     c->current = next;
@@ -255,7 +261,7 @@ static inline void switch_thread_to(struct cpu *c, struct proc *next)
     KASSERT(prev != next && prev != c->idle && next != c->idle);
     next->state = PROC_RUNNING;
     next->cpu = (int)c->arch.index;
-    fpsimd_switch(&prev->fp, &next->fp);
+    fpsimd_switch(&c->arch, &prev->fp, &next->fp);
     vm_activate_on(&next->vm, c->arch.index);
     c->current = next;
     arch_switch_context(&prev->ctx, &next->ctx); /* not counted in stats.switches: the IPC path's own */
@@ -280,22 +286,38 @@ static inline void switch_to_next(void)
     switch_to(c, dequeue_best(c));
 }
 
+/* sched_yield when c->no_round_robin is set: this CPU is going offline, or the thread may no longer run here. */
+static __attribute__((noinline)) void yield_slow(struct cpu *c, struct proc *p)
+{
+    c->no_round_robin = !c->online;
+    if (p != c->idle) {
+        if (may_run_on(p, c) && c->online)
+            make_ready_on(c, p);
+        else
+            sched_make_ready(p);
+    }
+    switch_to(c, dequeue_best(c));
+}
+
 void sched_yield(void)
 {
     struct cpu *c = this_cpu();
     struct proc *p = c->current;
-    if (p != c->idle) {
-        /* Round-robin here, behind its equals (nothing to kick: it was running here); only a thread that may no
-         * longer run here (its affinity changed, or this CPU is going offline) goes elsewhere. */
-        if (__builtin_expect(may_run_on(p, c) && c->online, 1)) {
-            p->state = PROC_READY;
-            p->waiting = WAIT_NONE;
-            enqueue(c, p);
-        } else {
-            sched_make_ready(p);
-        }
+    if (__builtin_expect(c->no_round_robin, 0)) {
+        yield_slow(c, p);
+        return;
     }
-    switch_to_next();
+    /* Round-robin here, behind its equals (nothing to kick: it was running here). */
+    if (p != c->idle) {
+        p->state = PROC_READY;
+        p->waiting = WAIT_NONE;
+        enqueue(c, p);
+    }
+    if (__builtin_expect(!c->ready_mask, 0)) { /* only for idle: it queued nothing */
+        switch_to(c, dequeue_slow(c));
+        return;
+    }
+    switch_to(c, dequeue_queued(c)); /* online (no_round_robin is clear) and something is queued */
 }
 
 void sched_block(enum proc_wait_on why)
@@ -386,6 +408,7 @@ int sched_set_affinity(struct proc *p, uint32_t mask)
         unlink(c, p);
         sched_make_ready(p);
     } else if (p->state == PROC_RUNNING) { /* running there: it moves at its next switch (sched_yield) */
+        c->no_round_robin = true;
         sched_kick(c);
     }
     return 0;

@@ -166,6 +166,7 @@ static _Noreturn void secondary_main(struct arch_cpu *ac)
     timer_disarm(); /* this CPU's own timer: nothing armed until its scheduler says so */
     sched_cpu_init(proc_idle_thread(ac->index));
     powered_off[ac->index] = false;
+    c->no_round_robin = false;
     c->online = true;
     cpu_online_mask |= 1u << ac->index; /* under the kernel lock */
     sched_idle_loop(0);

@@ -167,12 +167,23 @@ static inline void before_user_return(struct trap_frame *tf)
 
 /* An SVC from EL0, sent here by trap_entry without the decoding trap_handle does. */
 void trap_syscall(struct trap_frame *tf);
+/* The way back from a syscall when a switch is due or the kernel lock is held (one test of both: cpu.h). */
+static __attribute__((noinline)) void syscall_return_slow(struct trap_frame *tf)
+{
+    before_user_return(tf);
+    kernel_exit();
+}
+
 void trap_syscall(struct trap_frame *tf)
 {
     kernel_enter();
     syscall_handle(tf);
-    before_user_return(tf);
-    kernel_exit();
+    if (__builtin_expect(this_cpu()->exit_work != 0, 0)) {
+        syscall_return_slow(tf);
+        return;
+    }
+    if (proc_current()->sig.pending)
+        signal_deliver(tf);
 }
 
 /* vectors.S's trap_return: a new thread's first way out (see there). */

@@ -58,10 +58,10 @@ extern bool fpsimd_eager;
 /* Save the owner's registers to memory and forget it (this CPU's FP access is left on). */
 void fpsimd_save_owner(struct arch_cpu *c);
 
-/* Allow or trap FP access at EL0 and EL1 (CPACR_EL1.FPEN), writing the register only on a change. */
-static inline void fpsimd_set_access(bool on)
+/* Allow or trap FP access at EL0 and EL1 (CPACR_EL1.FPEN) on CPU c (this one), writing the register only on a change.
+ */
+static inline void fpsimd_set_access_on(struct arch_cpu *c, bool on)
 {
-    struct arch_cpu *c = arch_this_cpu();
     if (on == c->fpsimd_enabled)
         return;
     c->fpsimd_enabled = on;
@@ -69,18 +69,28 @@ static inline void fpsimd_set_access(bool on)
     write_sysreg(cpacr_el1, on ? CPACR_EL1_FPEN : 0);
 }
 
-/* At a context switch from prev to next: switch tpidr_el0, and allow FP only to its owner. Inline: every switch. */
-static inline void fpsimd_switch(struct fpsimd_state *prev, struct fpsimd_state *next)
+static inline void fpsimd_set_access(bool on)
 {
-    struct arch_cpu *c = arch_this_cpu();
+    fpsimd_set_access_on(arch_this_cpu(), on);
+}
+
+/*
+ * At a context switch on CPU c (this one) from prev to next: switch tpidr_el0, and allow FP only to its owner.
+ * Inline: every switch. c is passed in because the scheduler has it at hand (TPIDR_EL1 reads are not combined).
+ */
+static inline void fpsimd_switch(struct arch_cpu *c, struct fpsimd_state *prev, struct fpsimd_state *next)
+{
+    struct fpsimd_state *owner = c->fpsimd_owner;
     if (prev) {
         prev->tpidr_el0 = read_sysreg(tpidr_el0);
-        if (c->fpsimd_owner == prev && fpsimd_eager)
+        if (owner == prev && fpsimd_eager) {
             fpsimd_save_owner(c);
+            owner = 0;
+        }
     }
     if (next) {
         write_sysreg(tpidr_el0, next->tpidr_el0);
-        fpsimd_set_access(next == c->fpsimd_owner);
+        fpsimd_set_access_on(c, next == owner);
     }
 }
 /* The running thread (state s) used FP while it was disabled: give it the registers. */
