@@ -261,6 +261,13 @@ _Noreturn void kernel_main(uintptr_t dtb)
     if (cmdline_has(plat.bootargs, "test=boot-stack-overflow"))
         test_overflow_kernel_stack();
     test_kstack_overflow = cmdline_has(plat.bootargs, "test=kstack-overflow");
+    /* The lock checks report with both call sites (proc/lock_debug.c). */
+    if (cmdline_has(plat.bootargs, "test=lock-order"))
+        test_lock_order();
+    if (cmdline_has(plat.bootargs, "test=lock-recursive"))
+        test_lock_recursive();
+    if (cmdline_has(plat.bootargs, "test=lock-unheld"))
+        test_lock_unheld();
 #endif
     if (plat.bootargs[0])
         kprintf("cmdline: %s\n", plat.bootargs);
