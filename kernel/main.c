@@ -213,7 +213,7 @@ static bool start_init(void)
     struct proc_args args = {argv, argv_len, 0, 0};
     struct kobject *con = console_file_open(WREN_OPEN_READ | WREN_OPEN_WRITE); /* NULL: init starts without */
     proc_set_init_stdio(con);
-    long pid = proc_spawn("/bin/init", &args, 0, 0, 0, 0);
+    long pid = proc_spawn("/bin/init", &args, 0, 0, 0, 0, 0);
     proc_set_init_stdio(0);
     kobj_put(con); /* init's descriptors hold it now */
     if (pid < 0)

@@ -319,7 +319,8 @@ static long start_proc(struct proc *p, int ppid, uint8_t prio)
      */
     p->prio_limit = parent ? parent->prio : SCHED_PRIOS - 1;
     p->prio = prio < p->prio_limit ? prio : p->prio_limit;
-    p->affinity = parent ? parent->affinity : UINT32_MAX; /* init may run anywhere; the rest inherit */
+    if (!p->affinity) /* spawn's option, or init anywhere and the rest as their parent */
+        p->affinity = parent ? parent->affinity : UINT32_MAX;
     p->cpu = parent ? parent->cpu : 0;
     p->ctx.lr = (uint64_t)(uintptr_t)trap_return;
     p->ctx.sp = (uint64_t)(uintptr_t)proc_user_frame(p);
@@ -385,7 +386,7 @@ static void give_fds(struct proc *p, struct proc *parent, const struct wren_spaw
 }
 
 long proc_spawn(const char *path, const struct proc_args *a, const struct wren_spawn_fd *fds, unsigned nfds,
-                const struct scheme_set *ns, int ppid)
+                const struct scheme_set *ns, int ppid, uint32_t affinity)
 {
     const void *file;
     void *copy;
@@ -421,6 +422,7 @@ long proc_spawn(const char *path, const struct proc_args *a, const struct wren_s
     p->privileged = !parent; /* the kernel's own first process only (objects/port.h) */
     if (parent)
         signal_spawn(&p->sig, &parent->sig);
+    p->affinity = affinity; /* before start_proc makes it ready: it never runs outside the mask */
     return start_proc(p, ppid, SCHED_PRIO_NORMAL);
 }
 

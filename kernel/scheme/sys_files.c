@@ -47,7 +47,7 @@ static const char *state_word(const struct proc *p)
 /* One line per process, in process-table order (what proc_info walks). */
 static void write_processes(struct textbuf *t)
 {
-    textbuf_printf(t, "pid ppid state prio mem_kib name\n");
+    textbuf_printf(t, "pid ppid state prio mem_kib cpu name\n");
     for (int i = 0; i < PROC_MAX; i++) {
         const struct proc *p = proc_slot(i);
         /* A slot being built (no pid yet) is not a process anyone can name. */
@@ -55,8 +55,8 @@ static void write_processes(struct textbuf *t)
             continue;
         /* A zombie's space is already gone (vm_destroy leaves no table). */
         uint64_t pages = p->state == PROC_ZOMBIE ? 0 : vm_resident_pages(&p->vm);
-        textbuf_printf(t, "%d %d %s %u %lu ", p->pid, p->ppid, state_word(p), (unsigned)p->prio,
-                       (unsigned long)(pages * PMM_PAGE_SIZE / 1024));
+        textbuf_printf(t, "%d %d %s %u %lu %d ", p->pid, p->ppid, state_word(p), (unsigned)p->prio,
+                       (unsigned long)(pages * PMM_PAGE_SIZE / 1024), p->cpu);
         put_clean_str(t, p->name, sizeof(p->name));
         textbuf_put(t, "\n", 1);
     }

@@ -1,6 +1,7 @@
 /* Process syscalls (interface/syscalls/proc.yaml). */
 #include "proc/cwd.h"
 #include "lib/string.h"
+#include "proc/cpu.h"
 #include "proc/limits.h"
 #include "proc/proc.h"
 #include "proc/sched.h"
@@ -9,6 +10,12 @@
 #include "syscall_table.h"
 
 #define PATH_MAX_LEN 255
+
+/* Bit i for every CPU the kernel knows (started or not): what set_affinity keeps of a mask (sched.c). */
+static uint32_t cpus_known_mask(void)
+{
+    return cpu_count >= 32 ? UINT32_MAX : (1u << cpu_count) - 1;
+}
 
 _Noreturn void sys_exit(int32_t code)
 {
@@ -105,11 +112,15 @@ long sys_spawn(user_in_buf path, user_in_buf argv, user_in_ptr options)
         return -E_FAULT;
     if (kopts.fd_count > PROC_SPAWN_FDS)
         return -E_INVAL;
+    /* The CPUs the child may use: the ones the machine has, as set_affinity keeps them; 0 inherits. */
+    uint32_t affinity = kopts.affinity & cpus_known_mask();
+    if (kopts.affinity && !affinity)
+        return -E_INVAL;
     int err = copy_namespace(&kopts, &ns);
     if (!err)
         err = copy_in_program(path.ptr, path.len, argv.ptr, argv.len, (user_in_ptr){kopts.envp}, kopts.envp_len, &a,
                               &program);
-    return err ? err : proc_spawn(program, &a, kopts.fds, kopts.fd_count, ns, proc_current()->pid);
+    return err ? err : proc_spawn(program, &a, kopts.fds, kopts.fd_count, ns, proc_current()->pid, affinity);
 }
 
 long sys_wait(int32_t pid, user_out_ptr status, uint32_t options)
@@ -141,6 +152,22 @@ long sys_clone(uint32_t flags, uintptr_t stack, uintptr_t entry, uint64_t arg)
 long sys_set_priority(int32_t pid, uint32_t priority)
 {
     return proc_set_priority(pid, priority);
+}
+
+long sys_set_affinity(int32_t pid, uint32_t mask)
+{
+    struct proc *p = proc_self_or_child(pid);
+    if (!p)
+        return -E_SRCH;
+    return sched_set_affinity(p, mask);
+}
+
+long sys_get_affinity(int32_t pid)
+{
+    struct proc *p = pid == 0 ? proc_current() : proc_find(pid);
+    if (!p || p->state == PROC_ZOMBIE)
+        return -E_SRCH;
+    return p->affinity & cpus_known_mask(); /* init's "every CPU" is UINT32_MAX */
 }
 
 long sys_set_limit(int32_t pid, uint32_t resource, uint64_t value)
