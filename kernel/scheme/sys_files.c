@@ -15,6 +15,7 @@
 #include "mm/vm.h"
 #include "obj/handle.h"
 #include "obj/object.h"
+#include "proc/cpu.h"
 #include "proc/proc.h"
 #include "syscall_table.h"
 #include "timer.h"
@@ -98,20 +99,50 @@ static void write_uptime(struct textbuf *t)
                    (unsigned long)(ns % 1000000000u));
 }
 
+static unsigned count_bits(uint32_t m)
+{
+    unsigned n = 0;
+    for (; m; m &= m - 1) /* no __builtin_popcount: without FP/SIMD registers it is a libgcc call */
+        n++;
+    return n;
+}
+
+/*
+ * One line per CPU the kernel knows, after the facts: "cpuN online B idle_ns N busy_pct P switches N irqs N ipis N
+ * migrations N", the counters each CPU keeps of itself (proc/cpu.h) read as they are (each an aligned 64-bit word,
+ * so no value is torn; the line as a whole is not one instant). busy_pct is the share of the time since boot the CPU
+ * did not spend idle, in whole percent.
+ */
+static void write_cpu_counters(struct textbuf *t)
+{
+    uint64_t now = timer_now_ns();
+    for (unsigned i = 0; i < cpu_count && i < CPU_MAX; i++) {
+        const struct cpu *c = &cpus[i];
+        struct cpu_stats st = c->stats;
+        uint64_t idle = st.idle_ns < now ? st.idle_ns : now;
+        unsigned busy_pct = now ? (unsigned)((now - idle) * 100 / now) : 0;
+        textbuf_printf(t, "cpu%u online %u idle_ns %lu busy_pct %u switches %lu irqs %lu ipis %lu migrations %lu\n", i,
+                       (unsigned)((cpu_online_mask >> i) & 1), (unsigned long)idle, busy_pct,
+                       (unsigned long)st.switches, (unsigned long)st.irqs, (unsigned long)st.ipis,
+                       (unsigned long)st.migrations);
+    }
+}
+
 /* MIDR_EL1's fields (Arm ARM D19.2.100): implementer [31:24], variant [23:20], part number [15:4], revision [3:0]. */
 static void write_cpu(struct textbuf *t)
 {
     uint64_t midr = arch_midr();
-    textbuf_printf(t, "cpus %d\ncpus_online 1\nmidr %#lx\nimplementer %#lx\npart %#lx\nvariant %lu\nrevision %lu\n",
-                   boot_facts.cpus_in_dtb, (unsigned long)midr, (unsigned long)((midr >> 24) & 0xff),
-                   (unsigned long)((midr >> 4) & 0xfff), (unsigned long)((midr >> 20) & 0xf),
-                   (unsigned long)(midr & 0xf));
+    textbuf_printf(t, "cpus %d\ncpus_online %u\nmidr %#lx\nimplementer %#lx\npart %#lx\nvariant %lu\nrevision %lu\n",
+                   boot_facts.cpus_in_dtb, count_bits(cpu_online_mask), (unsigned long)midr,
+                   (unsigned long)((midr >> 24) & 0xff), (unsigned long)((midr >> 4) & 0xfff),
+                   (unsigned long)((midr >> 20) & 0xf), (unsigned long)(midr & 0xf));
     textbuf_printf(t, "timer_hz %lu\ngic %u\nel %u\nentry_el %u\ncpu_name ", (unsigned long)timer_counter_hz(),
                    boot_facts.gic_version, arch_current_el(), boot_facts.entry_el);
     put_clean_str(t, boot_facts.cpu_name, 64);
     textbuf_printf(t, "\nmodel ");
     put_clean_str(t, boot_facts.model, 256);
     textbuf_put(t, "\n", 1);
+    write_cpu_counters(t);
 }
 
 /*
