@@ -103,24 +103,28 @@ static int copy_namespace(const struct wren_spawn_options *o, const struct schem
 
 long sys_spawn(user_in_buf path, user_in_buf argv, user_in_ptr options)
 {
+    static const struct wren_spawn_options none; /* no options: all zero, so nothing to clear on each spawn */
     struct proc_args a;
     const struct scheme_set *ns;
     const char *program;
+    const struct wren_spawn_options *o = &none;
 
-    memset(&kopts, 0, sizeof(kopts));
-    if (options.addr && copy_from_user(&kopts, options, sizeof(kopts)))
-        return -E_FAULT;
-    if (kopts.fd_count > PROC_SPAWN_FDS)
+    if (options.addr) {
+        if (copy_from_user(&kopts, options, sizeof(kopts)))
+            return -E_FAULT;
+        o = &kopts;
+    }
+    if (o->fd_count > PROC_SPAWN_FDS)
         return -E_INVAL;
     /* The CPUs the child may use: the ones the machine has, as set_affinity keeps them; 0 inherits. */
-    uint32_t affinity = kopts.affinity & cpus_known_mask();
-    if (kopts.affinity && !affinity)
+    uint32_t affinity = o->affinity & cpus_known_mask();
+    if (o->affinity && !affinity)
         return -E_INVAL;
-    int err = copy_namespace(&kopts, &ns);
+    int err = copy_namespace(o, &ns);
     if (!err)
-        err = copy_in_program(path.ptr, path.len, argv.ptr, argv.len, (user_in_ptr){kopts.envp}, kopts.envp_len, &a,
-                              &program);
-    return err ? err : proc_spawn(program, &a, kopts.fds, kopts.fd_count, ns, proc_current()->pid, affinity);
+        err =
+            copy_in_program(path.ptr, path.len, argv.ptr, argv.len, (user_in_ptr){o->envp}, o->envp_len, &a, &program);
+    return err ? err : proc_spawn(program, &a, o->fds, o->fd_count, ns, proc_current()->pid, affinity);
 }
 
 long sys_wait(int32_t pid, user_out_ptr status, uint32_t options)
