@@ -178,7 +178,8 @@ static struct spinlock test_lock_b = SPINLOCK_INIT("test-lock-b");
 
 void test_lock_order(void)
 {
-    spin_lock(&test_lock_a); /* a, then b: the order recorded */
+    unsigned before = held_by_cpu[my_cpu()].depth; /* the kernel lock, if boot holds it here */
+    spin_lock(&test_lock_a);                       /* a, then b: the order recorded */
     spin_lock(&test_lock_b);
     spin_unlock(&test_lock_b);
     spin_unlock(&test_lock_a);
@@ -190,7 +191,11 @@ void test_lock_order(void)
     spin_lock(&test_lock_a);
     spin_unlock(&test_lock_b); /* released out of order: allowed */
     spin_unlock(&test_lock_a);
-    kprintf("lock order test: done, cpu %u holds %u locks\n", my_cpu(), held_by_cpu[my_cpu()].depth);
+    unsigned after = held_by_cpu[my_cpu()].depth;
+    if (after == before)
+        kprintf("lock order test: done, cpu %u holds what it held before (%u locks)\n", my_cpu(), after);
+    else
+        kprintf("lock order test: cpu %u holds %u locks, %u before\n", my_cpu(), after, before);
 }
 
 void test_lock_recursive(void)
