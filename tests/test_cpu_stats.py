@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from test_affinity import require_smp_core
 from test_shell import Shell
 
 CPU_LINE = re.compile(r"^cpu(\d+) online ([01]) idle_ns (\d+) busy_pct (\d+) switches (\d+) irqs (\d+) ipis (\d+) "
@@ -32,6 +33,7 @@ def read_cpu(sh):
 
 
 def test_cpu_lines_on_one_cpu(build):
+    require_smp_core()
     sh = Shell(build)
     try:
         facts, cpus, up = read_cpu(sh)
@@ -54,6 +56,7 @@ def test_cpu_lines_on_one_cpu(build):
 
 @pytest.mark.parametrize("smp", [4])
 def test_every_cpu_works_under_four_cpu_bound_jobs(build, smp):
+    require_smp_core()
     sh = Shell(build, smp=smp)
     try:
         facts, before, up0 = read_cpu(sh)
