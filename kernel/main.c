@@ -216,7 +216,7 @@ static bool start_init(void)
     struct proc_args args = {argv, argv_len, 0, 0};
     struct kobject *con = console_file_open(WREN_OPEN_READ | WREN_OPEN_WRITE); /* NULL: init starts without */
     proc_set_init_stdio(con);
-    long pid = proc_spawn("/bin/init", &args, 0, 0, 0, 0);
+    long pid = proc_spawn("/bin/init", &args, 0, 0, 0, 0, 0);
     proc_set_init_stdio(0);
     kobj_put(con); /* init's descriptors hold it now */
     if (pid < 0)
@@ -268,6 +268,13 @@ _Noreturn void kernel_main(uintptr_t dtb)
     if (cmdline_has(plat.bootargs, "test=boot-stack-overflow"))
         test_overflow_kernel_stack();
     test_kstack_overflow = cmdline_has(plat.bootargs, "test=kstack-overflow");
+    /* The lock checks report with both call sites (proc/lock_debug.c). */
+    if (cmdline_has(plat.bootargs, "test=lock-order"))
+        test_lock_order();
+    if (cmdline_has(plat.bootargs, "test=lock-recursive"))
+        test_lock_recursive();
+    if (cmdline_has(plat.bootargs, "test=lock-unheld"))
+        test_lock_unheld();
 #endif
     if (plat.bootargs[0])
         kprintf("cmdline: %s\n", plat.bootargs);

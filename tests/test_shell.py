@@ -180,7 +180,7 @@ def test_background_jobs_ps_and_a_spinner_does_not_starve_the_shell(sh):
         assert sh.run("echo alive %d" % i).endswith("alive %d\n" % i)
     assert time.monotonic() - t0 < 3, "the shell answered slowly next to a spinning job"
     out = sh.run("ps")
-    rows = {int(m.group(1)): m for m in re.finditer(r"^ *(\d+) +(\d+) (\w+) +(\d+) +(\d+)K (\S+)$", out, re.M)}
+    rows = {int(m.group(1)): m for m in re.finditer(r"^ *(\d+) +(\d+) (\w+) +(\d+) +(\d+)K +\d+ (\S+)$", out, re.M)}
     assert rows[1].group(6) == "/bin/init" and rows[1].group(2) == "0", out
     shells = [m for m in rows.values() if m.group(6) == "/bin/sh" and m.group(2) == "1"]
     assert len(shells) == 1 and int(shells[0].group(5)) > 0, out
@@ -248,7 +248,7 @@ def test_out_of_memory_ends_the_program_and_the_shell_stays_usable(sh):
 
 def spin_row(sh):
     """ps's row for /bin/spin: (pid, state), or None."""
-    m = re.search(r"^ *(\d+) +\d+ (\w+) +\d+ +\d+K /bin/spin$", sh.run("ps"), re.M)
+    m = re.search(r"^ *(\d+) +\d+ (\w+) +\d+ +\d+K +\d+ /bin/spin$", sh.run("ps"), re.M)
     return (int(m.group(1)), m.group(2)) if m else None
 
 
@@ -333,12 +333,13 @@ def test_ps_columns_pid_uptime_meminfo_and_kill(sh):
     spin_pid = int(re.match(r"\[1\] (\d+)\n", out).group(1))
     out = sh.run("ps")
     lines = out.splitlines()
-    assert lines[0] == "  PID  PPID STATE   PRIO    MEM NAME", out
+    assert lines[0] == "  PID  PPID STATE   PRIO    MEM CPU NAME", out
     rows = {}
     for line in lines[1:]:
-        m = re.match(r"^ *(\d+) +(\d+) (\w+) +(\d+) +(\d+)K (\S+)$", line)
+        m = re.match(r"^ *(\d+) +(\d+) (\w+) +(\d+) +(\d+)K +(\d+) (\S+)$", line)
         assert m, "a ps row that does not parse: %r" % line
-        rows[int(m.group(1))] = (int(m.group(2)), m.group(3), int(m.group(4)), int(m.group(5)), m.group(6))
+        rows[int(m.group(1))] = (int(m.group(2)), m.group(3), int(m.group(4)), int(m.group(5)), m.group(7),
+                                 int(m.group(6)))
     shell_pid = [pid for pid, r in rows.items() if r[4] == "/bin/sh"][0]
     ps_pid = [pid for pid, r in rows.items() if r[4] == "/bin/ps"]
     # init waits for the shell, the shell for ps: both asleep; ps itself is the one running.
@@ -386,7 +387,7 @@ def test_ps_columns_pid_uptime_meminfo_and_kill(sh):
 
 def shell_pid(sh):
     """The pid of the one /bin/sh (ps's row with parent 1)."""
-    shells = re.findall(r"^ *(\d+) +1 \w+ +\d+ +\d+K /bin/sh$", sh.run("ps"), re.M)
+    shells = re.findall(r"^ *(\d+) +1 \w+ +\d+ +\d+K +\d+ /bin/sh$", sh.run("ps"), re.M)
     assert len(shells) == 1, shells
     return int(shells[0])
 

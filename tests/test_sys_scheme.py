@@ -36,10 +36,11 @@ def test_sys_files_from_a_guest(build, tmp_path, gic, el2, smp):
 
     # The process list: a header, then the two children systest spawned, with their parent and program.
     lines = block(out, "processes").splitlines()
-    assert lines[0] == "pid ppid state prio mem_kib name", lines
+    assert lines[0] == "pid ppid state prio mem_kib cpu name", lines
     rows = {}
     for line in lines[1:]:
-        pid, ppid, state, prio, kib, name = line.split(" ", 5)
+        pid, ppid, state, prio, kib, cpu, name = line.split(" ", 6)
+        assert 0 <= int(cpu) < smp, line
         rows[int(pid)] = (int(ppid), state, int(prio), int(kib), name)
     a, b = map(int, re.search(r"systest: spawned (\d+) (\d+)", out).groups())
     assert rows[1][0] == 0 and rows[1][1] == "run" and rows[1][4] == "/bin/init", rows

@@ -314,8 +314,11 @@ struct trap_frame *proc_user_frame(struct proc *p)
     return (struct trap_frame *)(top - sizeof(struct trap_frame));
 }
 
-/* Give p its pid and let it run: its first switch "returns" into trap_return, straight to EL0. */
-static long start_proc(struct proc *p, int ppid, uint8_t prio)
+/*
+ * Give p its pid and let it run: its first switch "returns" into trap_return, straight to EL0. It may run on the CPUs
+ * of `affinity` (never 0), set here before it is ready, so that it never runs outside them.
+ */
+static long start_proc(struct proc *p, int ppid, uint8_t prio, uint32_t affinity)
 {
     struct proc *parent = proc_find(ppid); /* NULL for init, whose parent is the idle thread */
 
@@ -331,7 +334,7 @@ static long start_proc(struct proc *p, int ppid, uint8_t prio)
      */
     p->prio_limit = parent ? parent->prio : SCHED_PRIOS - 1;
     p->prio = prio < p->prio_limit ? prio : p->prio_limit;
-    p->affinity = parent ? parent->affinity : UINT32_MAX; /* init may run anywhere; the rest inherit */
+    p->affinity = affinity;
     p->cpu = parent ? parent->cpu : 0;
     p->ctx.lr = (uint64_t)(uintptr_t)trap_return;
     p->ctx.sp = (uint64_t)(uintptr_t)proc_user_frame(p);
@@ -397,7 +400,7 @@ static void give_fds(struct proc *p, struct proc *parent, const struct wren_spaw
 }
 
 long proc_spawn(const char *path, const struct proc_args *a, const struct wren_spawn_fd *fds, unsigned nfds,
-                const struct scheme_set *ns, int ppid)
+                const struct scheme_set *ns, int ppid, uint32_t affinity)
 {
     const void *file;
     void *copy;
@@ -433,7 +436,8 @@ long proc_spawn(const char *path, const struct proc_args *a, const struct wren_s
     p->privileged = !parent; /* the kernel's own first process only (objects/port.h) */
     if (parent)
         signal_spawn(&p->sig, &parent->sig);
-    return start_proc(p, ppid, SCHED_PRIO_NORMAL);
+    /* spawn's option, or the parent's mask; init may run anywhere */
+    return start_proc(p, ppid, SCHED_PRIO_NORMAL, affinity ? affinity : parent ? parent->affinity : UINT32_MAX);
 }
 
 /*
@@ -506,7 +510,7 @@ long proc_fork(void)
     handle_inherit(&child->handles, &parent->handles, HANDLE_MAX);
     child->privileged = parent->privileged;
     signal_fork(&child->sig, &parent->sig);
-    return start_proc(child, parent->pid, parent->prio);
+    return start_proc(child, parent->pid, parent->prio, parent->affinity);
 }
 
 struct proc *proc_self_or_child(int pid)

@@ -109,11 +109,12 @@ void proc_set_init_stdio(struct kobject *console);
  * Start `path` (absolute, in the root file system) with the given arguments and environment;
  * the new pid or a negative E_*. The child's descriptors are the `nfds` entries of `fds`
  * (spawn's map), or with nfds 0 the parent's 0-2 (the console for init, whose ppid is 0). Its
- * namespace is the parent's narrowed to `ns`, or with ns NULL the parent's (proc/namespace.h).
+ * namespace is the parent's narrowed to `ns`, or with ns NULL the parent's (proc/namespace.h). It may run on the
+ * CPUs of `affinity` (existing ones only, checked by the caller), or with 0 on the parent's.
  */
 struct scheme_set;
 long proc_spawn(const char *path, const struct proc_args *a, const struct wren_spawn_fd *fds, unsigned nfds,
-                const struct scheme_set *ns, int ppid);
+                const struct scheme_set *ns, int ppid, uint32_t affinity);
 /*
  * Replace the calling process's program with `path`, keeping its pid, parent and children.
  * Returns argc (the syscall result becomes the new program's x0) or a negative E_*, in which

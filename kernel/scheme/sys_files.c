@@ -15,6 +15,7 @@
 #include "mm/vm.h"
 #include "obj/handle.h"
 #include "obj/object.h"
+#include "proc/cpu.h"
 #include "proc/proc.h"
 #include "syscall_table.h"
 #include "timer.h"
@@ -47,7 +48,7 @@ static const char *state_word(const struct proc *p)
 /* One line per process, in process-table order (what proc_info walks). */
 static void write_processes(struct textbuf *t)
 {
-    textbuf_printf(t, "pid ppid state prio mem_kib name\n");
+    textbuf_printf(t, "pid ppid state prio mem_kib cpu name\n");
     for (int i = 0; i < PROC_MAX; i++) {
         const struct proc *p = proc_slot(i);
         /* A slot being built (no pid yet) is not a process anyone can name. */
@@ -55,8 +56,8 @@ static void write_processes(struct textbuf *t)
             continue;
         /* A zombie's space is already gone (vm_destroy leaves no table). */
         uint64_t pages = p->state == PROC_ZOMBIE ? 0 : vm_resident_pages(&p->vm);
-        textbuf_printf(t, "%d %d %s %u %lu ", p->pid, p->ppid, state_word(p), (unsigned)p->prio,
-                       (unsigned long)(pages * PMM_PAGE_SIZE / 1024));
+        textbuf_printf(t, "%d %d %s %u %lu %d ", p->pid, p->ppid, state_word(p), (unsigned)p->prio,
+                       (unsigned long)(pages * PMM_PAGE_SIZE / 1024), p->cpu);
         put_clean_str(t, p->name, sizeof(p->name));
         textbuf_put(t, "\n", 1);
     }
@@ -98,12 +99,36 @@ static void write_uptime(struct textbuf *t)
                    (unsigned long)(ns % 1000000000u));
 }
 
+/*
+ * One line per CPU the kernel knows, after the facts: "cpuN online B idle_ns N busy_pct P switches N irqs N ipis N
+ * migrations N", the counters each CPU keeps of itself (proc/cpu.h) read as they are (each an aligned 64-bit word,
+ * so no value is torn; the line as a whole is not one instant). busy_pct is the share of the time since boot the CPU
+ * did not spend idle, in whole percent.
+ */
+static void write_cpu_counters(struct textbuf *t)
+{
+    uint64_t now = timer_now_ns();
+    for (unsigned i = 0; i < cpu_count && i < CPU_MAX; i++) {
+        const struct cpu *c = &cpus[i];
+        struct cpu_stats st = c->stats;
+        uint64_t since = c->idle_since; /* a wait in WFI still going on counts too */
+        if (since && since < now)
+            st.idle_ns += now - since;
+        uint64_t idle = st.idle_ns < now ? st.idle_ns : now;
+        unsigned busy_pct = now ? (unsigned)((now - idle) * 100 / now) : 0;
+        textbuf_printf(t, "cpu%u online %u idle_ns %lu busy_pct %u switches %lu irqs %lu ipis %lu migrations %lu\n", i,
+                       (unsigned)((cpu_online_mask >> i) & 1), (unsigned long)idle, busy_pct,
+                       (unsigned long)st.switches, (unsigned long)st.irqs, (unsigned long)st.ipis,
+                       (unsigned long)st.migrations);
+    }
+}
+
 /* MIDR_EL1's fields (Arm ARM D19.2.100): implementer [31:24], variant [23:20], part number [15:4], revision [3:0]. */
 static void write_cpu(struct textbuf *t)
 {
     uint64_t midr = arch_midr();
-    textbuf_printf(t, "cpus %d\ncpus_online %d\nmidr %#lx\nimplementer %#lx\npart %#lx\nvariant %lu\nrevision %lu\n",
-                   boot_facts.cpus_in_dtb, (int)cpu_mask_count(cpu_online_mask), (unsigned long)midr,
+    textbuf_printf(t, "cpus %d\ncpus_online %u\nmidr %#lx\nimplementer %#lx\npart %#lx\nvariant %lu\nrevision %lu\n",
+                   boot_facts.cpus_in_dtb, cpu_mask_count(cpu_online_mask), (unsigned long)midr,
                    (unsigned long)((midr >> 24) & 0xff), (unsigned long)((midr >> 4) & 0xfff),
                    (unsigned long)((midr >> 20) & 0xf), (unsigned long)(midr & 0xf));
     textbuf_printf(t, "timer_hz %lu\ngic %u\nel %u\nentry_el %u\ncpu_name ", (unsigned long)timer_counter_hz(),
@@ -112,6 +137,7 @@ static void write_cpu(struct textbuf *t)
     textbuf_printf(t, "\nmodel ");
     put_clean_str(t, boot_facts.model, 256);
     textbuf_put(t, "\n", 1);
+    write_cpu_counters(t);
 }
 
 /*

@@ -40,6 +40,7 @@ long sys_proc_info(uint32_t cursor, user_out_ptr info)
         size_t n = strnlen(p->name, sizeof(pi.name) - 1);
         memcpy(pi.name, p->name, n);
         pi.name_len = (uint32_t)n;
+        pi.cpu = (uint32_t)p->cpu;
         return copy_to_user(info, &pi, sizeof(pi)) ? -E_FAULT : (long)i + 1;
     }
     return -E_NOENT;

@@ -1,6 +1,7 @@
 /* Process syscalls (interface/syscalls/proc.yaml). */
 #include "proc/cwd.h"
 #include "lib/string.h"
+#include "proc/cpu.h"
 #include "proc/limits.h"
 #include "proc/proc.h"
 #include "proc/sched.h"
@@ -9,6 +10,12 @@
 #include "syscall_table.h"
 
 #define PATH_MAX_LEN 255
+
+/* Bit i for every CPU the kernel knows (started or not): what set_affinity keeps of a mask (sched.c). */
+static uint32_t cpus_known_mask(void)
+{
+    return cpu_count >= 32 ? UINT32_MAX : (1u << cpu_count) - 1;
+}
 
 _Noreturn void sys_exit(int32_t code)
 {
@@ -96,20 +103,28 @@ static int copy_namespace(const struct wren_spawn_options *o, const struct schem
 
 long sys_spawn(user_in_buf path, user_in_buf argv, user_in_ptr options)
 {
+    static const struct wren_spawn_options none; /* no options: all zero, so nothing to clear on each spawn */
     struct proc_args a;
     const struct scheme_set *ns;
     const char *program;
+    const struct wren_spawn_options *o = &none;
 
-    memset(&kopts, 0, sizeof(kopts));
-    if (options.addr && copy_from_user(&kopts, options, sizeof(kopts)))
-        return -E_FAULT;
-    if (kopts.fd_count > PROC_SPAWN_FDS)
+    if (options.addr) {
+        if (copy_from_user(&kopts, options, sizeof(kopts)))
+            return -E_FAULT;
+        o = &kopts;
+    }
+    if (o->fd_count > PROC_SPAWN_FDS)
         return -E_INVAL;
-    int err = copy_namespace(&kopts, &ns);
+    /* The CPUs the child may use: the ones the machine has, as set_affinity keeps them; 0 inherits. */
+    uint32_t affinity = o->affinity & cpus_known_mask();
+    if (o->affinity && !affinity)
+        return -E_INVAL;
+    int err = copy_namespace(o, &ns);
     if (!err)
-        err = copy_in_program(path.ptr, path.len, argv.ptr, argv.len, (user_in_ptr){kopts.envp}, kopts.envp_len, &a,
-                              &program);
-    return err ? err : proc_spawn(program, &a, kopts.fds, kopts.fd_count, ns, proc_current()->pid);
+        err =
+            copy_in_program(path.ptr, path.len, argv.ptr, argv.len, (user_in_ptr){o->envp}, o->envp_len, &a, &program);
+    return err ? err : proc_spawn(program, &a, o->fds, o->fd_count, ns, proc_current()->pid, affinity);
 }
 
 long sys_wait(int32_t pid, user_out_ptr status, uint32_t options)
@@ -141,6 +156,22 @@ long sys_clone(uint32_t flags, uintptr_t stack, uintptr_t entry, uint64_t arg)
 long sys_set_priority(int32_t pid, uint32_t priority)
 {
     return proc_set_priority(pid, priority);
+}
+
+long sys_set_affinity(int32_t pid, uint32_t mask)
+{
+    struct proc *p = proc_self_or_child(pid);
+    if (!p)
+        return -E_SRCH;
+    return sched_set_affinity(p, mask);
+}
+
+long sys_get_affinity(int32_t pid)
+{
+    struct proc *p = pid == 0 ? proc_current() : proc_find(pid);
+    if (!p || p->state == PROC_ZOMBIE)
+        return -E_SRCH;
+    return p->affinity & cpus_known_mask(); /* init's "every CPU" is UINT32_MAX */
 }
 
 long sys_set_limit(int32_t pid, uint32_t resource, uint64_t value)
