@@ -139,7 +139,7 @@ static void switch_context(struct proc *next)
         return;
     fpsimd_switch(prev != idle ? &prev->fp : 0, next != idle ? &next->fp : 0);
     if (next != idle)
-        vm_activate(&next->vm);
+        vm_activate(proc_vm(next)); /* a thread runs in its process's space (proc.h) */
     sched_current = next;
     arch_switch_context(&prev->ctx, &next->ctx);
 }
@@ -152,7 +152,7 @@ static inline void switch_thread_to(struct proc *next)
     KASSERT(prev != next && prev != idle && next != idle);
     next->state = PROC_RUNNING;
     fpsimd_switch(&prev->fp, &next->fp);
-    vm_activate(&next->vm);
+    vm_activate(proc_vm(next));
     sched_current = next;
     arch_switch_context(&prev->ctx, &next->ctx);
 }

@@ -51,7 +51,7 @@ static void write_processes(struct textbuf *t)
     for (int i = 0; i < PROC_MAX; i++) {
         const struct proc *p = proc_slot(i);
         /* A slot being built (no pid yet) is not a process anyone can name. */
-        if (p->state == PROC_FREE || p->pid == 0)
+        if (p->state == PROC_FREE || p->pid == 0 || proc_is_thread(p))
             continue;
         /* A zombie's space is already gone (vm_destroy leaves no table). */
         uint64_t pages = p->state == PROC_ZOMBIE ? 0 : vm_resident_pages(&p->vm);
@@ -76,7 +76,7 @@ static void write_memory(struct textbuf *t)
         objects += kobj_live[i];
     for (int i = 0; i < PROC_MAX; i++) {
         const struct proc *p = proc_slot(i);
-        if (p->state == PROC_FREE)
+        if (p->state == PROC_FREE || proc_is_thread(p))
             continue;
         processes++;
         handles += (unsigned)handle_count(&p->handles);

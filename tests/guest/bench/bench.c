@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include <pthread.h>
+
 #include <wren/counter.h>
 #include <wren/print.h>
 #include <wren/syscalls.h>
@@ -482,6 +484,99 @@ static void measure_process_cost(void)
     report_value("process_min_bytes", cost);
 }
 
+static void *thread_nothing(void *arg)
+{
+    return arg;
+}
+
+/* pthread_create of a thread that returns at once, and pthread_join of it (stack mapping, clone, exit, join, unmap). */
+static void bench_thread_create_join(void)
+{
+    const int WARM = 20, N = count(500);
+    pthread_t t;
+    for (int i = 0; i < WARM; i++) {
+        pthread_create(&t, 0, thread_nothing, 0);
+        pthread_join(t, 0);
+    }
+    uint64_t t0 = wren_counter();
+    for (int i = 0; i < N; i++) {
+        pthread_create(&t, 0, thread_nothing, 0);
+        pthread_join(t, 0);
+    }
+    report("thread_create_join", wren_counter() - t0, N);
+}
+
+/* Two threads of one process passing a turn through two futex words: set, wake, wait for the answer. */
+static volatile uint32_t ping, pong;
+static int futex_rounds;
+
+static void *futex_partner(void *arg)
+{
+    (void)arg;
+    for (int i = 0; i < futex_rounds; i++) {
+        while (!__atomic_load_n(&ping, __ATOMIC_ACQUIRE))
+            wren_futex_wait((void *)&ping, 0, 0);
+        ping = 0;
+        __atomic_store_n(&pong, 1, __ATOMIC_RELEASE);
+        wren_futex_wake((void *)&pong, 1);
+    }
+    return 0;
+}
+
+static void futex_round(void)
+{
+    __atomic_store_n(&ping, 1, __ATOMIC_RELEASE);
+    wren_futex_wake((void *)&ping, 1);
+    while (!__atomic_load_n(&pong, __ATOMIC_ACQUIRE))
+        wren_futex_wait((void *)&pong, 0, 0);
+    pong = 0;
+}
+
+static void bench_futex_wake_rtt(void)
+{
+    const int WARM = 100, N = count(5000);
+    pthread_t t;
+    futex_rounds = WARM + N;
+    pthread_create(&t, 0, futex_partner, 0);
+    for (int i = 0; i < WARM; i++)
+        futex_round();
+    uint64_t t0 = wren_counter();
+    for (int i = 0; i < N; i++)
+        futex_round();
+    report("futex_wake_rtt", wren_counter() - t0, N);
+    pthread_join(t, 0);
+}
+
+/*
+ * Two threads taking one mutex in turn, each yielding while it holds it, so that every lock finds the mutex taken
+ * (the other thread blocks in futex_wait) and every unlock wakes a waiter: per lock and unlock pair.
+ */
+static pthread_mutex_t contended = PTHREAD_MUTEX_INITIALIZER;
+static int mutex_rounds;
+
+static void *mutex_partner(void *arg)
+{
+    (void)arg;
+    for (int i = 0; i < mutex_rounds; i++) {
+        pthread_mutex_lock(&contended);
+        wren_yield();
+        pthread_mutex_unlock(&contended);
+    }
+    return 0;
+}
+
+static void bench_mutex_contended(void)
+{
+    const int N = count(2000);
+    pthread_t t;
+    mutex_rounds = N;
+    uint64_t t0 = wren_counter();
+    pthread_create(&t, 0, mutex_partner, 0);
+    mutex_partner(0);
+    pthread_join(t, 0);
+    report("mutex_contended", wren_counter() - t0, 2 * (uint64_t)N);
+}
+
 /* In the order they run; `bench <key> <n>` runs one. */
 static const struct {
     const char *key;
@@ -502,6 +597,9 @@ static const struct {
     {"mmap_touch_munmap", bench_mmap_touch_munmap},
     {"shm_map_touch_munmap", bench_shm_map_touch_munmap},
     {"process_min_bytes", measure_process_cost},
+    {"thread_create_join", bench_thread_create_join},
+    {"futex_wake_rtt", bench_futex_wake_rtt},
+    {"mutex_contended", bench_mutex_contended},
     /* Last, so that what they leave (page tables, heap pages) changes no figure above. */
     {"file_read_4k", bench_file_read_4k},
     {"scheme_read_4k", bench_scheme_read_4k},
