@@ -30,7 +30,7 @@ import elfsyms      # noqa: E402
 
 QEMU = ["qemu-system-aarch64", "-M", "virt,gic-version=3", "-cpu", "cortex-a72", "-smp", "1", "-m", "1G",
         "-icount", "shift=0,sleep=off", "-nographic", "-no-reboot", "-nic", "none"]
-PROGRAMS = {"bin/init": "bench", "bin/nop": "nop", "bin/schemebench": "schemebench"}
+PROGRAMS = {"bin/init": "bench", "bin/nop": "nop", "bin/schemebench": "schemebench", "bin/threadbench": "threadbench"}
 
 # What each key measures, for the table and docs/benchmarks.md.
 DESCRIPTIONS = {

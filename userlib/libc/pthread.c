@@ -38,7 +38,12 @@ struct wren_pthread {
 _Noreturn void wren_thread_exit_marked(volatile uint32_t *exited, uint64_t value);
 
 /* From user.ld. */
-extern char __wren_tls_tp[], __wren_tls_image[], __wren_tls_image_size[], __wren_tls_block_size[];
+extern char __wren_tls_tp[], __wren_tls_image[], __wren_tls_image_end[], __wren_tls_block_end[];
+
+static size_t tls_image_size(void)
+{
+    return (size_t)(__wren_tls_image_end - __wren_tls_image);
+}
 
 static __thread struct wren_pthread *self_thread; /* NULL in the first thread */
 static struct wren_pthread first_thread;
@@ -54,7 +59,7 @@ static struct wren_pthread *detached_list;
  */
 __attribute__((constructor)) static void save_tls_image(void)
 {
-    size_t n = (size_t)__wren_tls_image_size;
+    size_t n = tls_image_size();
     if (n && (tls_image = malloc(n)))
         memcpy(tls_image, __wren_tls_image, n);
     (void)__lock___libc_recursive_mutex.state;
@@ -147,7 +152,8 @@ int pthread_create(pthread_t *out, const pthread_attr_t *attr, void *(*start)(vo
     size_t stack = align_up(attr && attr->stacksize ? attr->stacksize : DEFAULT_STACK, PAGE);
     /* The thread pointer's alignment and the TCB-and-padding below the block: the first thread's, from user.ld. */
     uintptr_t tls_offset = (uintptr_t)__wren_tls_image - (uintptr_t)__wren_tls_tp;
-    size_t top = align_up(sizeof(struct wren_pthread) + 2 * tls_offset + (size_t)__wren_tls_block_size, PAGE);
+    size_t block = (size_t)(__wren_tls_block_end - __wren_tls_image);
+    size_t top = align_up(sizeof(struct wren_pthread) + 2 * tls_offset + block, PAGE);
     size_t len = GUARD + stack + top;
 
     reclaim();
@@ -163,7 +169,7 @@ int pthread_create(pthread_t *out, const pthread_attr_t *attr, void *(*start)(vo
     t->map_len = len;
     uintptr_t tp = align_up(stack_top + sizeof(*t), tls_offset);
     if (tls_image)
-        memcpy((void *)(tp + tls_offset), tls_image, (size_t)__wren_tls_image_size);
+        memcpy((void *)(tp + tls_offset), tls_image, tls_image_size());
     /* The new block's self_thread: at the offset from the thread pointer that this thread's own has. */
     uintptr_t self_off = (uintptr_t)&self_thread - (uintptr_t)__builtin_thread_pointer();
     *(struct wren_pthread **)(tp + self_off) = t;

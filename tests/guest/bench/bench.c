@@ -9,8 +9,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include <pthread.h>
-
 #include <wren/counter.h>
 #include <wren/print.h>
 #include <wren/syscalls.h>
@@ -273,14 +271,17 @@ static void bench_pipe_64k(void)
  */
 static const char *scheme_key;
 
-static void run_schemebench(void)
+/* Run `prog KEY N` (prog a benchmark program of its own: schemebench, threadbench) by fork and exec, and wait. */
+static void run_sub(const char *prog, const char *key)
 {
     char args[64];
-    size_t n = 0;
-    for (const char *p = "schemebench"; *p; p++)
+    size_t n = 0, prog_len = 0;
+    while (prog[prog_len])
+        prog_len++;
+    for (const char *p = prog + 5; *p; p++) /* argv[0]: the name after "/bin/" */
         args[n++] = *p;
     args[n++] = 0;
-    for (const char *p = scheme_key; *p; p++)
+    for (const char *p = key; *p; p++)
         args[n++] = *p;
     args[n++] = 0;
     long nv = n_override;
@@ -294,10 +295,15 @@ static void run_schemebench(void)
     args[n++] = 0;
     long pid = wren_fork();
     if (pid == 0) {
-        wren_exec("/bin/schemebench", 16, args, n, 0, 0);
+        wren_exec(prog, prog_len, args, n, 0, 0);
         wren_exit(1);
     }
     wren_wait((int32_t)pid, 0, 0);
+}
+
+static void run_schemebench(void)
+{
+    run_sub("/bin/schemebench", scheme_key);
 }
 
 static void bench_file_read_4k(void)
@@ -484,97 +490,19 @@ static void measure_process_cost(void)
     report_value("process_min_bytes", cost);
 }
 
-static void *thread_nothing(void *arg)
-{
-    return arg;
-}
-
-/* pthread_create of a thread that returns at once, and pthread_join of it (stack mapping, clone, exit, join, unmap). */
 static void bench_thread_create_join(void)
 {
-    const int WARM = 20, N = count(500);
-    pthread_t t;
-    for (int i = 0; i < WARM; i++) {
-        pthread_create(&t, 0, thread_nothing, 0);
-        pthread_join(t, 0);
-    }
-    uint64_t t0 = wren_counter();
-    for (int i = 0; i < N; i++) {
-        pthread_create(&t, 0, thread_nothing, 0);
-        pthread_join(t, 0);
-    }
-    report("thread_create_join", wren_counter() - t0, N);
-}
-
-/* Two threads of one process passing a turn through two futex words: set, wake, wait for the answer. */
-static volatile uint32_t ping, pong;
-static int futex_rounds;
-
-static void *futex_partner(void *arg)
-{
-    (void)arg;
-    for (int i = 0; i < futex_rounds; i++) {
-        while (!__atomic_load_n(&ping, __ATOMIC_ACQUIRE))
-            wren_futex_wait((void *)&ping, 0, 0);
-        ping = 0;
-        __atomic_store_n(&pong, 1, __ATOMIC_RELEASE);
-        wren_futex_wake((void *)&pong, 1);
-    }
-    return 0;
-}
-
-static void futex_round(void)
-{
-    __atomic_store_n(&ping, 1, __ATOMIC_RELEASE);
-    wren_futex_wake((void *)&ping, 1);
-    while (!__atomic_load_n(&pong, __ATOMIC_ACQUIRE))
-        wren_futex_wait((void *)&pong, 0, 0);
-    pong = 0;
+    run_sub("/bin/threadbench", "thread_create_join");
 }
 
 static void bench_futex_wake_rtt(void)
 {
-    const int WARM = 100, N = count(5000);
-    pthread_t t;
-    futex_rounds = WARM + N;
-    pthread_create(&t, 0, futex_partner, 0);
-    for (int i = 0; i < WARM; i++)
-        futex_round();
-    uint64_t t0 = wren_counter();
-    for (int i = 0; i < N; i++)
-        futex_round();
-    report("futex_wake_rtt", wren_counter() - t0, N);
-    pthread_join(t, 0);
-}
-
-/*
- * Two threads taking one mutex in turn, each yielding while it holds it, so that every lock finds the mutex taken
- * (the other thread blocks in futex_wait) and every unlock wakes a waiter: per lock and unlock pair.
- */
-static pthread_mutex_t contended = PTHREAD_MUTEX_INITIALIZER;
-static int mutex_rounds;
-
-static void *mutex_partner(void *arg)
-{
-    (void)arg;
-    for (int i = 0; i < mutex_rounds; i++) {
-        pthread_mutex_lock(&contended);
-        wren_yield();
-        pthread_mutex_unlock(&contended);
-    }
-    return 0;
+    run_sub("/bin/threadbench", "futex_wake_rtt");
 }
 
 static void bench_mutex_contended(void)
 {
-    const int N = count(2000);
-    pthread_t t;
-    mutex_rounds = N;
-    uint64_t t0 = wren_counter();
-    pthread_create(&t, 0, mutex_partner, 0);
-    mutex_partner(0);
-    pthread_join(t, 0);
-    report("mutex_contended", wren_counter() - t0, 2 * (uint64_t)N);
+    run_sub("/bin/threadbench", "mutex_contended");
 }
 
 /* In the order they run; `bench <key> <n>` runs one. */
