@@ -1,7 +1,9 @@
 /* Creating, joining and detaching threads; what they share and what each has of its own. */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 #include <wren/syscalls.h>
 
@@ -210,8 +212,59 @@ static void clone_refusals(void)
     wren_check("thread_kill self with signal 0", wren_thread_kill(0, 0), 0);
 }
 
+/* The sys scheme: `threads` has a line per thread (tid, then the pid), `processes` one per process. */
+static volatile uint32_t listing_go;
+
+static void *wait_listing(void *arg)
+{
+    (void)arg;
+    while (!__atomic_load_n(&listing_go, __ATOMIC_ACQUIRE))
+        wren_futex_wait((void *)&listing_go, 0, 0);
+    return 0;
+}
+
+/* Lines of file `path` whose field number `field` (from 0) is `value`; -1 if it cannot be read. */
+static long count_lines(const char *path, int field, long value)
+{
+    static char text[8192];
+    int fd = open(path, O_RDONLY);
+    if (fd < 0)
+        return -1;
+    long n = read(fd, text, sizeof(text) - 1);
+    close(fd);
+    if (n <= 0)
+        return -1;
+    text[n] = 0;
+    long found = 0;
+    for (char *line = strchr(text, '\n'); line && line[1]; line = strchr(line, '\n')) {
+        char *p = ++line;
+        for (int f = 0; f < field && p; f++)
+            p = strchr(p, ' ') ? strchr(p, ' ') + 1 : 0;
+        found += p && strtol(p, 0, 10) == value;
+    }
+    return found;
+}
+
+static void listing(void)
+{
+    pthread_t t[2];
+    listing_go = 0;
+    for (int i = 0; i < 2; i++)
+        pthread_create(&t[i], 0, wait_listing, 0);
+    long pid = wren_get_pid();
+    wren_check("/scheme/sys/threads: a line per thread of ours", count_lines("/scheme/sys/threads", 1, pid), 3);
+    wren_check("... the first thread's tid is the pid", count_lines("/scheme/sys/threads", 0, pid), 1);
+    wren_check("/scheme/sys/processes: one line for the process", count_lines("/scheme/sys/processes", 0, pid), 1);
+    listing_go = 1;
+    wren_futex_wake((void *)&listing_go, UINT32_MAX);
+    for (int i = 0; i < 2; i++)
+        pthread_join(t[i], 0);
+    wren_check("/scheme/sys/threads after the joins: one line", count_lines("/scheme/sys/threads", 1, pid), 1);
+}
+
 void test_basic(void)
 {
+    listing();
     many_threads();
     slots_come_back();
     identities();
