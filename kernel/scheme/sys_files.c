@@ -159,7 +159,7 @@ static void write_syscalls(struct textbuf *t)
 }
 
 const struct sys_file sys_files[] = {
-    {"cpu", write_cpu},           {"log", write_log},       {"memory", write_memory}, {"processes", write_processes},
+    {"cpu", write_cpu},           {"log", write_log},         {"memory", write_memory}, {"processes", write_processes},
     {"syscalls", write_syscalls}, {"threads", write_threads}, {"uptime", write_uptime},
 };
 const size_t sys_file_count = sizeof(sys_files) / sizeof(sys_files[0]);

@@ -232,7 +232,7 @@ static void refusals(void)
 
 static void no_leak(void)
 {
-    static const char *const files[] = {"/scheme/sys/cpu",      "/scheme/sys/log",      "/scheme/sys/memory",
+    static const char *const files[] = {"/scheme/sys/cpu",       "/scheme/sys/log",      "/scheme/sys/memory",
                                         "/scheme/sys/processes", "/scheme/sys/syscalls", "/scheme/sys/threads",
                                         "/scheme/sys/uptime"};
     struct wren_kernel_stats k0 = wren_check_kstats();

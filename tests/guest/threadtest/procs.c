@@ -2,6 +2,7 @@
  * Threads and whole processes: exit ends every thread, thread_exit one; signals to a thread and to a process; a
  * thread's fault; fork and exec from a process of several threads. Each case runs in a child.
  */
+#include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -311,8 +312,24 @@ int exec_child_main(int argc, char **argv)
     return (int)(intptr_t)r;
 }
 
+/* Threads take process-table slots and count towards WREN_LIMIT_PROCESSES like processes. */
+static int limited_threads(void)
+{
+    if (wren_set_limit(0, WREN_LIMIT_PROCESSES, 3) != 0)
+        return 1;
+    pthread_t t[3];
+    int made = 0;
+    for (int i = 0; i < 3; i++)
+        made += pthread_create(&t[i], 0, sleep_forever, 0) == 0;
+    pthread_t extra;
+    int refused = pthread_create(&extra, 0, nothing, 0) == EAGAIN;
+    return made == 2 && refused ? 0 : 10 + made;
+}
+
 void test_procs(void)
 {
+    wren_check("a limit of 3 processes: the process and 2 threads, then EAGAIN",
+               status_of(run_in_child(limited_threads)), 0);
     exits();
     signals();
     fork_and_exec();
