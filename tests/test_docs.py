@@ -41,16 +41,28 @@ def _syscall_names():
     return names
 
 
+def _stubs_in(src):
+    """The syscalls of one C source whose function does nothing but return -E_NOSYS."""
+    stubs = set()
+    for m in re.finditer(r"^long sys_(\w+)\([^)]*\)\n\{\n(.*?)^\}", src, re.M | re.S):
+        body = [l.strip() for l in m.group(2).splitlines() if l.strip() and not l.strip().startswith("(void)")]
+        if body == ["return -E_NOSYS;"]:
+            stubs.add(m.group(1))
+    return stubs
+
+
 def _nosys_stubs():
     """Syscalls whose kernel implementation does nothing but return -E_NOSYS."""
     stubs = set()
     for path in glob.glob(os.path.join(REPO, "kernel", "sys", "sys_*.c")):
-        src = open(path).read()
-        for m in re.finditer(r"^long sys_(\w+)\([^)]*\)\n\{\n(.*?)^\}", src, re.M | re.S):
-            body = [l.strip() for l in m.group(2).splitlines() if l.strip() and not l.strip().startswith("(void)")]
-            if body == ["return -E_NOSYS;"]:
-                stubs.add(m.group(1))
+        stubs |= _stubs_in(open(path).read())
     return stubs
+
+
+def test_stub_parser_finds_a_stub():
+    """The parser the README check relies on recognises a stub (there may be none left to find in kernel/sys)."""
+    src = "long sys_a(void)\n{\n    return 0;\n}\n\nlong sys_b(uint32_t x)\n{\n    (void)x;\n    return -E_NOSYS;\n}\n"
+    assert _stubs_in(src) == {"b"}
 
 
 def test_readme_lists_the_implemented_syscalls():
@@ -62,8 +74,7 @@ def test_readme_lists_the_implemented_syscalls():
     named = set(re.findall(r"`(\w+)`", para))
     syscalls = set(_syscall_names())
     stubs = _nosys_stubs()
-    assert stubs, "no E_NOSYS stub found: the parser of kernel/sys/*.c is broken"
-    assert "E_NOSYS" in named
+    assert "E_NOSYS" in named or not stubs
     named.discard("E_NOSYS")
     assert named <= syscalls, "README names syscalls that do not exist: %s" % sorted(named - syscalls)
     missing = syscalls - named

@@ -30,7 +30,7 @@ import elfsyms      # noqa: E402
 
 QEMU = ["qemu-system-aarch64", "-M", "virt,gic-version=3", "-cpu", "cortex-a72", "-smp", "1", "-m", "1G",
         "-icount", "shift=0,sleep=off", "-nographic", "-no-reboot", "-nic", "none"]
-PROGRAMS = {"bin/init": "bench", "bin/nop": "nop", "bin/schemebench": "schemebench"}
+PROGRAMS = {"bin/init": "bench", "bin/nop": "nop", "bin/schemebench": "schemebench", "bin/threadbench": "threadbench"}
 
 # What each key measures, for the table and docs/benchmarks.md.
 DESCRIPTIONS = {
@@ -56,6 +56,9 @@ DESCRIPTIONS = {
     "mmap_touch_munmap": "mmap 4 KiB, touch it, munmap",
     "shm_map_touch_munmap": "mmap 4 KiB of a shared-memory object (its page already there), touch it, munmap",
     "process_min_bytes": "memory a minimal process costs (spawned, not yet run)",
+    "thread_create_join": "pthread_create of a thread that returns at once, then pthread_join (one CPU)",
+    "futex_wake_rtt": "two threads of one process handing a turn back and forth with futex_wake and futex_wait, per round trip (one CPU)",
+    "mutex_contended": "two threads taking one pthread mutex in turn, each yielding while it holds it, so every lock waits in futex_wait and every unlock wakes: per lock and unlock (one CPU)",
     "kernel_image_bytes": "size of the kernel Image",
     "kernel_text_bytes": "size of the kernel's text segment",
 }

@@ -28,6 +28,7 @@ ALLOWED = [
     ({"fork_level"}, "pgtable.c: one level per translation level (4)"),
     ({"destroy_level"}, "pgtable.c: one level per translation level (4)"),
     ({"count_level"}, "pgtable.c: one level per translation level (4)"),
+    ({"proc_free_slot", "thread_free_group"}, "proc.c, thread.c: a leader's slot frees its threads' slots, which lead no one (depth 2)"),
     ({"overflow_frame"}, "sys_debug.c: overflows the kernel stack on purpose (debug builds, test=kstack-overflow)"),
 ]
 

@@ -116,7 +116,7 @@ static long con_write(struct kobject *o, user_in_ptr buf, size_t count)
 
 static long con_ioctl(struct kobject *o, uint32_t cmd, uint64_t arg)
 {
-    struct proc *self = proc_current();
+    struct proc *self = proc_current_process();
 
     (void)o;
     switch (cmd) {

@@ -97,7 +97,8 @@ static bool child_check(struct event_sub *s, struct wren_event *rec)
 {
     for (int i = 0; i < PROC_MAX; i++) {
         const struct proc *c = proc_slot(i);
-        if (c->state != PROC_ZOMBIE || c->ppid != s->req.owner || (s->req.source && (uint64_t)c->pid != s->req.source))
+        if (c->state != PROC_ZOMBIE || c->ppid != s->req.owner ||
+            (s->req.source && (uint64_t)c->pid != s->req.source) || proc_is_thread(c))
             continue;
         rec->source = (uint64_t)c->pid;
         rec->data = (uint64_t)(uint32_t)c->exit_code;

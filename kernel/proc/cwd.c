@@ -8,6 +8,7 @@
 
 const char *path_cwd(const struct proc *p)
 {
+    p = p ? p->leader : 0; /* a thread's directory is its process's */
     return p && p->cwd ? p->cwd : "/";
 }
 
@@ -39,7 +40,7 @@ void path_cwd_release(struct proc *p)
 
 int path_set_cwd(const char *canon, size_t len)
 {
-    struct proc *p = proc_current();
+    struct proc *p = proc_current_process(); /* the process's directory, for all its threads */
     char *copy = 0;
     if (len > 1) {
         copy = kmalloc(len + 1);

@@ -75,7 +75,7 @@ void proc_tree_leave(struct proc *p)
 
 long proc_set_limit(int pid, uint32_t resource, uint64_t value)
 {
-    struct proc *self = proc_current();
+    struct proc *self = proc_current_process();
 
     if (!known(resource))
         return -E_INVAL;
@@ -93,7 +93,7 @@ long proc_set_limit(int pid, uint32_t resource, uint64_t value)
 
 long proc_get_limit(int pid, uint32_t resource, struct wren_limit_info *out)
 {
-    struct proc *p = pid == 0 ? proc_current() : proc_find(pid);
+    struct proc *p = pid == 0 ? proc_current_process() : proc_find(pid);
 
     if (!known(resource))
         return -E_INVAL;

@@ -49,7 +49,7 @@ static unsigned my_cpu(void)
     uintptr_t c = (uintptr_t)this_cpu();
     if (c < (uintptr_t)&cpus[0] || c >= (uintptr_t)&cpus[CPU_MAX])
         return 0;
-    unsigned i = ((const struct cpu *)c)->index;
+    unsigned i = ((const struct cpu *)c)->arch.index;
     return i < CPU_MAX ? i : 0;
 }
 

@@ -13,7 +13,7 @@ static struct waitq memory_back; /* faults waiting for a victim to exit */
 static bool killable(const struct proc *p)
 {
     /* pid 0 is a slot still being built (proc.c); pid 1 is init, which is never chosen. */
-    return p->pid > 1 && p->state != PROC_FREE && p->state != PROC_ZOMBIE;
+    return p->pid > 1 && p->state != PROC_FREE && p->state != PROC_ZOMBIE && !proc_is_thread(p);
 }
 
 /* The live process, init apart, with the most memory charged to it; NULL if there is none. */
@@ -38,8 +38,8 @@ static bool dying(const struct proc *p)
 
 bool oom_reclaim(int round)
 {
-    struct proc *self = proc_current();
-    if (round >= OOM_ROUNDS || signal_interrupted(self))
+    struct proc *self = proc_current_process();
+    if (round >= OOM_ROUNDS || signal_interrupted(proc_current()))
         return false;
     struct proc *victim = largest_consumer();
     /* It holds the most itself (a tie too: then it is no more innocent than the other), or nobody else is left. */

@@ -4,9 +4,10 @@
 #include "proc/signal.h"
 #include "syscall_table.h"
 
+/* A live process: its leader's slot (the other threads' are not processes). */
 static bool live(const struct proc *p)
 {
-    return p->state != PROC_FREE && p->state != PROC_ZOMBIE && p->pid > 0;
+    return p->state != PROC_FREE && p->state != PROC_ZOMBIE && p->pid > 0 && !proc_is_thread(p);
 }
 
 static bool is_descendant(const struct proc *p, const struct proc *ancestor)
@@ -40,7 +41,7 @@ static bool broadcast_reaches(const struct proc *self, const struct proc *p)
 
 long pgroup_kill(int pid, int sig)
 {
-    struct proc *self = proc_current();
+    struct proc *self = proc_current_process();
     int found = 0, sent = 0;
 
     if (pid > 0) {
@@ -91,7 +92,7 @@ void pgroup_signal(int pgid, int sig)
 
 long pgroup_setpgid(int pid, int pgid)
 {
-    struct proc *self = proc_current();
+    struct proc *self = proc_current_process();
     struct proc *p = pid == 0 ? self : proc_find(pid);
 
     if (pgid < 0)
@@ -110,13 +111,13 @@ long pgroup_setpgid(int pid, int pgid)
 
 long pgroup_getpgid(int pid)
 {
-    struct proc *p = pid == 0 ? proc_current() : proc_find(pid);
+    struct proc *p = pid == 0 ? proc_current_process() : proc_find(pid);
     return p ? p->pgid : -E_SRCH;
 }
 
 long pgroup_setsid(void)
 {
-    struct proc *self = proc_current();
+    struct proc *self = proc_current_process();
 
     /* A group with the caller's pid, its own or one it founded, would straddle two sessions. */
     for (int i = 0; i < PROC_MAX; i++) {

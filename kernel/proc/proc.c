@@ -20,19 +20,21 @@
 #include "proc/oom.h"
 #include "proc/proc.h"
 #include "proc/sched.h"
+#include "proc/thread.h"
 #include "user.h"
 
 static struct proc table[PROC_MAX];
 static struct proc idle_proc;                   /* pid 0: the boot thread, which becomes the idle loop */
 static struct proc idle_secondary[CPU_MAX - 1]; /* the other CPUs' idle threads (proc/smp.c starts them) */
 static int next_pid = 1;
-static int slots_used; /* slots not PROC_FREE: new_proc counts them in, free_slot out */
+static int slots_used; /* slots not PROC_FREE: proc_new_slot counts them in, proc_free_slot out */
 
 void proc_init(void)
 {
     vm_init();
     idle_proc.pid = 0;
     memcpy(idle_proc.name, "idle", 5);
+    idle_proc.leader = &idle_proc;
     idle_proc.acct = &account_kernel; /* what the kernel creates for itself (init's console) */
     sched_init(&idle_proc);
 }
@@ -58,18 +60,36 @@ struct proc *proc_find(int pid)
     if (pid <= 0) /* 0 is the idle thread, and the pid of a slot still being built */
         return 0;
     for (int i = 0; i < PROC_MAX; i++)
-        if (table[i].state != PROC_FREE && table[i].pid == pid)
+        if (table[i].state != PROC_FREE && table[i].pid == pid && !proc_is_thread(&table[i]))
             return &table[i];
     return 0;
 }
 
-static int alloc_pid(void)
+struct proc *proc_find_thread(int tid)
 {
-    /* Pids are not reused while the process exists; wrap far below INT32_MAX. */
+    if (tid <= 0)
+        return 0;
+    for (int i = 0; i < PROC_MAX; i++)
+        if (table[i].state != PROC_FREE && table[i].tid == tid)
+            return &table[i];
+    return 0;
+}
+
+struct proc *proc_group_next(const struct proc *leader, const struct proc *after)
+{
+    for (int i = after ? (int)(after - table) + 1 : 0; i < PROC_MAX; i++)
+        if (table[i].state != PROC_FREE && table[i].leader == leader)
+            return &table[i];
+    return 0;
+}
+
+/* Pids and tids come from one space: not reused while the process or thread exists; wrap far below INT32_MAX. */
+int proc_alloc_id(void)
+{
     for (;;) {
         int pid = next_pid;
         next_pid = next_pid >= 0x3fffffff ? 2 : next_pid + 1;
-        if (!proc_find(pid))
+        if (!proc_find_thread(pid)) /* every slot's tid: a leader's is its pid */
             return pid;
     }
 }
@@ -252,8 +272,13 @@ static int alloc_stack(struct proc *p)
     return 0;
 }
 
-static void free_slot(struct proc *p)
+void proc_free_slot(struct proc *p)
 {
+    struct proc *l = p->leader;
+    if (l == p && p->nslots > 1)
+        thread_free_group(p); /* the ended threads' slots go with the process (proc/thread.c) */
+    else if (l && l != p)
+        l->nslots--;
     proc_tree_leave(p);
     slots_used--;
     if (p->kstack)
@@ -262,7 +287,7 @@ static void free_slot(struct proc *p)
     namespace_put(p->ns);
     if (p->acct)
         account_put(p->acct); /* freed now, or with the last object still charged to it */
-    memset(p, 0, sizeof(*p)); /* new_proc relies on it */
+    memset(p, 0, sizeof(*p)); /* proc_new_slot relies on it */
 }
 
 /*
@@ -282,8 +307,10 @@ static int may_take_slot(const struct proc *parent)
  * A free slot for a child of `parent`, counted in its tree, with a kernel stack, a memory account limited as
  * `parent`'s memory is (none for init) and no address space yet; or NULL and *err.
  */
-static struct proc *new_proc(struct proc *parent, int *err)
+struct proc *proc_new_slot(struct proc *parent, bool share_account, int *err)
 {
+    if (thread_reap_pending)
+        thread_reap_detached(); /* ended detached threads still holding slots */
     *err = may_take_slot(parent);
     if (*err)
         return 0;
@@ -291,17 +318,20 @@ static struct proc *new_proc(struct proc *parent, int *err)
     for (slot = 0; table[slot].state != PROC_FREE; slot++) /* slots_used < PROC_MAX: there is one */
         ;
     struct proc *p = &table[slot];
-    /* A free slot is all zero already (the table starts zeroed; free_slot clears what it frees): no memset of the
+    /* A free slot is all zero already (the table starts zeroed; proc_free_slot clears what it frees): no memset of the
      * whole process (kilobytes of handle table and region set) on every fork and spawn. */
     p->state = PROC_BLOCKED; /* holds the slot while it is built */
+    p->leader = p;
+    p->nthreads = p->nslots = 1;
     slots_used++;
-    proc_tree_join(p, parent); /* first, so that free_slot undoes all of it */
+    proc_tree_join(p, parent); /* first, so that proc_free_slot undoes all of it */
     *err = alloc_stack(p);
-    p->acct = account_new(parent ? parent->limits[WREN_LIMIT_MEMORY] : WREN_LIMIT_UNLIMITED);
+    p->acct = share_account ? account_get(parent->acct)
+                            : account_new(parent ? parent->limits[WREN_LIMIT_MEMORY] : WREN_LIMIT_UNLIMITED);
     if (!*err && !p->acct)
         *err = -E_NOMEM;
     if (*err) {
-        free_slot(p);
+        proc_free_slot(p);
         return 0;
     }
     return p;
@@ -322,7 +352,7 @@ static long start_proc(struct proc *p, int ppid, uint8_t prio, uint32_t affinity
 {
     struct proc *parent = proc_find(ppid); /* NULL for init, whose parent is the idle thread */
 
-    p->pid = alloc_pid();
+    p->pid = p->tid = proc_alloc_id();
     p->ppid = ppid;
     p->pgid = parent ? parent->pgid : p->pid; /* init starts group and session 1 */
     p->sid = parent ? parent->sid : p->pid;
@@ -412,7 +442,7 @@ long proc_spawn(const char *path, const struct proc_args *a, const struct wren_s
         err = find_program(path, a, &file, &copy, &img);
     if (err)
         return err;
-    struct proc *p = new_proc(parent, &err);
+    struct proc *p = proc_new_slot(parent, false, &err);
     if (p)
         err = build_image(&p->vm, p->acct, proc_user_frame(p), &img, file, a);
     kfree(copy);
@@ -428,7 +458,7 @@ long proc_spawn(const char *path, const struct proc_args *a, const struct wren_s
     if (!p)
         return err;
     if (err) {
-        free_slot(p);
+        proc_free_slot(p);
         return err;
     }
     set_name(p, path);
@@ -447,9 +477,20 @@ long proc_spawn(const char *path, const struct proc_args *a, const struct wren_s
  */
 static struct vm_space exec_vm;
 
+int proc_exec_check(const char *path, const struct proc_args *a)
+{
+    const void *file;
+    void *copy;
+    struct elf_image img;
+    int err = find_program(path, a, &file, &copy, &img);
+    kfree(copy);
+    return err;
+}
+
 long proc_exec(const char *path, const struct proc_args *a)
 {
-    struct proc *p = proc_current();
+    struct proc *self = proc_current();
+    struct proc *p = self->leader; /* the process: its only thread by now (sys_exec ended the others) */
     const void *file;
     void *copy;
     struct elf_image img;
@@ -469,11 +510,13 @@ long proc_exec(const char *path, const struct proc_args *a)
     memset(&exec_vm, 0, sizeof(exec_vm)); /* no second copy of a live space lying around */
 
     /* The frame syscall_handle returns through: the program starts afresh at its entry point. */
-    *proc_user_frame(p) = tf;
+    *proc_user_frame(self) = tf;
     /* The new program starts with FP/SIMD registers and thread pointer cleared. */
-    memset(&p->fp, 0, sizeof(p->fp));
-    fpsimd_reload(&p->fp);
+    memset(&self->fp, 0, sizeof(self->fp));
+    fpsimd_reload(&self->fp);
     set_name(p, path);
+    if (self != p)
+        set_name(self, path);
     handle_close_on_exec(&p->handles);
     signal_exec(&p->sig);
     return (long)tf.x[0]; /* the syscall result lands in x0, which must be argc */
@@ -481,9 +524,10 @@ long proc_exec(const char *path, const struct proc_args *a)
 
 long proc_fork(void)
 {
-    struct proc *parent = proc_current();
+    struct proc *self = proc_current(); /* only the calling thread is copied, as POSIX has it */
+    struct proc *parent = self->leader;
     int err;
-    struct proc *child = new_proc(parent, &err);
+    struct proc *child = proc_new_slot(parent, false, &err);
 
     if (!child)
         return err;
@@ -498,24 +542,25 @@ long proc_fork(void)
             child->ns = namespace_get(parent->ns);
     }
     if (err) {
-        free_slot(child);
+        proc_free_slot(child);
         return err;
     }
     /* The child resumes from the same syscall, with the same registers, but sees 0. */
-    *proc_user_frame(child) = *proc_user_frame(parent);
+    *proc_user_frame(child) = *proc_user_frame(self);
     proc_user_frame(child)->x[0] = 0;
-    fpsimd_sync(&parent->fp); /* the live FP/SIMD registers may be newer than the parent's copy */
-    child->fp = parent->fp;
+    fpsimd_sync(&self->fp); /* the live FP/SIMD registers may be newer than the parent's copy */
+    child->fp = self->fp;
     memcpy(child->name, parent->name, sizeof(child->name));
     handle_inherit(&child->handles, &parent->handles, HANDLE_MAX);
     child->privileged = parent->privileged;
     signal_fork(&child->sig, &parent->sig);
-    return start_proc(child, parent->pid, parent->prio, parent->affinity);
+    child->sig.blocked = self->sig.blocked; /* the calling thread's mask */
+    return start_proc(child, parent->pid, self->prio, parent->affinity);
 }
 
 struct proc *proc_self_or_child(int pid)
 {
-    struct proc *self = proc_current();
+    struct proc *self = proc_current_process();
     struct proc *p = pid == 0 ? self : proc_find(pid);
 
     if (!p || p->state == PROC_ZOMBIE || (p != self && p->ppid != self->pid))
@@ -525,11 +570,12 @@ struct proc *proc_self_or_child(int pid)
 
 long proc_set_priority(int pid, uint32_t prio)
 {
-    struct proc *self = proc_current();
+    struct proc *self = proc_current_process();
 
     if (prio == SCHED_PRIO_IDLE || prio >= SCHED_PRIOS)
         return -E_INVAL;
-    struct proc *p = proc_self_or_child(pid);
+    /* pid 0 is the calling thread; a pid, its process's first thread. */
+    struct proc *p = pid == 0 ? proc_current() : proc_self_or_child(pid);
     if (!p)
         return -E_SRCH;
     if (prio > p->prio_limit) {
@@ -542,20 +588,46 @@ long proc_set_priority(int pid, uint32_t prio)
     return old;
 }
 
-/* End the current process with wait status `status`. */
+void proc_wake_child_waiters(struct proc *parent)
+{
+    if (!parent)
+        return;
+    if (parent->nslots == 1) { /* the common case: one thread */
+        if (parent->waiting == WAIT_CHILD)
+            sched_wake_sync(parent); /* on this CPU, which the exiting child is about to leave, if it may run here */
+        return;
+    }
+    for (struct proc *t = proc_group_next(parent, 0); t; t = proc_group_next(parent, t))
+        if (t->state == PROC_BLOCKED && t->waiting == WAIT_CHILD)
+            sched_wake(t);
+}
+
+/*
+ * End the current process with wait status `status`. With other threads still running, exit_group's semantics: they
+ * are ended (thread_group_exit) and the last thread to end comes back here, where the group's status is the one the
+ * first exit or fatal signal chose; only then go descriptors and address space, which every thread used until now.
+ */
 static _Noreturn void finish(int status)
 {
-    struct proc *p = proc_current();
+    struct proc *self = proc_current();
+    struct proc *p = self->leader;
 
-    KASSERT(p != &idle_proc);
+    KASSERT(self != &idle_proc);
+    if (p->nthreads > 1)
+        thread_group_exit(self, status);
+    if (p->group_exiting)
+        status = p->group_status;
     /* Descriptors first: closing one may wake a reader or writer that needs this one gone. */
     handle_close_all(&p->handles);
     kmap_user_table_none();
     vm_destroy(&p->vm);
     oom_memory_freed(); /* a fault waiting for a victim to go may find its page now */
-    fpsimd_release(&p->fp);
+    fpsimd_release(&self->fp);
     p->exit_code = status;
-    p->state = PROC_ZOMBIE;
+    p->nthreads = 0;
+    self->thread_done = true;
+    self->state = PROC_ZOMBIE;
+    p->state = PROC_ZOMBIE; /* the process, whichever thread ended last */
     /*
      * Orphans go to init, which reaps them. A stopped one would have nobody left to continue
      * it: like POSIX's orphaned process groups, it gets SIGHUP and SIGCONT (and so ends,
@@ -567,9 +639,11 @@ static _Noreturn void finish(int status)
     for (int i = 0; i < PROC_MAX; i++) {
         struct proc *c = &table[i];
         if (c->state != PROC_FREE && c->ppid == p->pid) {
-            c->ppid = 1;
-            if (c->state == PROC_ZOMBIE && init && init->waiting == WAIT_CHILD)
-                sched_wake(init);
+            c->ppid = 1; /* a thread's copy too */
+            if (proc_is_thread(c))
+                continue;
+            if (c->state == PROC_ZOMBIE)
+                proc_wake_child_waiters(init);
             if (c->stop_sig) {
                 signal_post(c, WREN_SIGNAL_SIGHUP);
                 signal_post(c, WREN_SIGNAL_SIGCONT);
@@ -578,8 +652,7 @@ static _Noreturn void finish(int status)
     }
     proc_event_hooks->exited(p);
     struct proc *parent = proc_find(p->ppid);
-    if (parent && parent->waiting == WAIT_CHILD)
-        sched_wake_sync(parent); /* on this CPU, which this thread is about to leave, if the parent may run here */
+    proc_wake_child_waiters(parent);
     signal_post(parent, WREN_SIGNAL_SIGCHLD);
     if (p->pid == 1)
         sched_kick(&cpus[0]); /* the boot CPU's idle loop reaps init and powers off (proc_idle_work) */
@@ -604,13 +677,13 @@ _Noreturn void proc_exit_signal(int sig)
 
 long proc_wait(int pid, user_out_ptr status, uint32_t options)
 {
-    struct proc *self = proc_current();
+    struct proc *self = proc_current(); /* any thread of the parent may wait; self->pid is the process's */
 
     for (;;) {
         bool have_child = false;
         for (int i = 0; i < PROC_MAX; i++) {
             struct proc *c = &table[i];
-            if (c->state == PROC_FREE || c->ppid != self->pid || (pid != -1 && c->pid != pid))
+            if (c->state == PROC_FREE || c->ppid != self->pid || (pid != -1 && c->pid != pid) || proc_is_thread(c))
                 continue;
             have_child = true;
             if (c->state != PROC_ZOMBIE) {
@@ -627,7 +700,7 @@ long proc_wait(int pid, user_out_ptr status, uint32_t options)
             if (status.addr && copy_to_user(status, &code, sizeof(code)))
                 return -E_FAULT; /* the child stays a zombie: the caller may retry */
             long reaped = c->pid;
-            free_slot(c);
+            proc_free_slot(c);
             return reaped;
         }
         if (!have_child)
@@ -644,10 +717,12 @@ void proc_idle_work(void)
 {
     struct proc *init = proc_find(1);
 
+    if (thread_reap_pending)
+        thread_reap_detached();
     /* init has ended: reap it here, where no process's stack is in use, and stop the machine. */
     if (init && init->state == PROC_ZOMBIE) {
         struct pmm_stats st;
-        free_slot(init);
+        proc_free_slot(init);
         pmm_get_stats(&st);
         kprintf("memory: %lu KiB free after pid 1\n", (unsigned long)(st.free_pages * 4));
         system_poweroff();
@@ -658,7 +733,10 @@ _Noreturn void proc_kill_current(const struct trap_frame *tf, const char *reason
 {
     struct proc *p = proc_current();
 
-    kprintf("wren: pid %d (%s) killed: %s", p->pid, p->name, reason);
+    if (p->tid != p->pid)
+        kprintf("wren: pid %d thread %d (%s) killed: %s", p->pid, p->tid, p->name, reason);
+    else
+        kprintf("wren: pid %d (%s) killed: %s", p->pid, p->name, reason);
     if (far_valid)
         kprintf(" at address %#lx", (unsigned long)tf->far);
     kprintf(", pc %#lx\n", (unsigned long)tf->elr);
@@ -668,12 +746,12 @@ _Noreturn void proc_kill_current(const struct trap_frame *tf, const char *reason
 struct vm_space *user_vm(void)
 {
     struct proc *p = proc_current();
-    return !p || p == &idle_proc || p->state == PROC_ZOMBIE ? 0 : &p->vm;
+    return !p || p == &idle_proc || p->state == PROC_ZOMBIE ? 0 : proc_vm(p);
 }
 
 struct mem_account *user_account(void)
 {
-    return proc_current()->acct;
+    return proc_current()->acct; /* a thread holds its process's account */
 }
 
 int user_current_pid(void)

@@ -1,6 +1,10 @@
 /*
- * Processes: one address space and one thread each (threads come with clone), in a fixed
- * process table. Address spaces get their ASIDs when they are switched to (mm/asid.c).
+ * Processes and threads, in a fixed table of slots. Every thread is a slot of its own (kernel stack, registers,
+ * FP/SIMD state and thread pointer, signal mask, scheduling); what a process's threads share (address space, handle
+ * table, signal actions, current directory, namespace, limits, memory account, family and identity) lives in the slot
+ * of its first thread, the group's leader, which every thread points at (proc/thread.c). A process with one thread is
+ * one slot whose leader is itself, exactly as before threads came. Address spaces get their ASIDs when they are
+ * switched to (mm/asid.c).
  */
 #ifndef WREN_PROC_PROC_H
 #define WREN_PROC_PROC_H
@@ -66,6 +70,22 @@ struct proc {
     bool wq_timed_out; /* its deadline took it off its wait queue (waitq_timed_out); cleared when it runs */
     struct proc *next, *prev;
 
+    /*
+     * Threads (proc/thread.c). Fields marked "leader" mean something in the leader's slot only; a thread's pid, ppid,
+     * pgid, sid, name and privileged are copies made at clone, so code reaching process-wide state goes through
+     * `leader` (proc_leader) wherever the slot may be a thread's.
+     */
+    struct proc *leader;   /* the slot holding what the threads share: itself for a process's first thread */
+    int tid;               /* thread id, from the pid space: the pid for the first thread */
+    uint16_t nthreads;     /* leader: threads that have not ended (its own included while it runs) */
+    uint16_t nslots;       /* leader: slots of the group, itself and ended threads not yet reaped */
+    bool thread_done;      /* this thread has ended (a leader's slot then stays, holding the process, until the last) */
+    bool detached;         /* nobody joins it: its slot is freed once it has ended (thread_reap_detached) */
+    bool joined;           /* a thread_join waits for it */
+    bool group_exiting;    /* leader: exit, a fatal signal or exec is ending the other threads */
+    int group_status;      /* leader: with group_exiting, the wait status the process ends with */
+    uint64_t thread_value; /* thread_exit's value, for thread_join */
+
     /* Execution state. */
     uint64_t kstack; /* physical address of the kernel stack's pages (mapped at kstack_top(slot + 1): proc.c) */
     struct cpu_context ctx;
@@ -123,7 +143,10 @@ long proc_spawn(const char *path, const struct proc_args *a, const struct wren_s
 long proc_exec(const char *path, const struct proc_args *a);
 /* set_priority: see interface/syscalls/proc.yaml. The previous priority or a negative E_*. */
 long proc_set_priority(int pid, uint32_t prio);
-/* A copy-on-write copy of the calling process: the child's pid, or a negative E_*. */
+/* find_program's checks of exec alone, building nothing: what sys_exec asks before it ends the caller's other threads.
+ */
+int proc_exec_check(const char *path, const struct proc_args *a);
+/* A copy-on-write copy of the calling process (of its calling thread alone): the child's pid, or a negative E_*. */
 long proc_fork(void);
 _Noreturn void proc_exit(int code);
 /* End the current process as killed by signal `sig` (its default action). */
@@ -131,6 +154,22 @@ _Noreturn void proc_exit_signal(int sig);
 long proc_wait(int pid, user_out_ptr status, uint32_t options);
 /* A fatal fault in the current program: one-line report, then it ends as killed by SIGSEGV. */
 _Noreturn void proc_kill_current(const struct trap_frame *tf, const char *reason, bool far_valid);
+
+/*
+ * A free slot for a child of `parent` (NULL: the kernel starting init), counted in its tree, with a kernel stack and
+ * a memory account: `parent`'s own, shared, for a thread (share_account), else a new one limited as `parent`'s memory
+ * is; its leader is itself. NULL and *err if there is none (proc.c, used by proc/thread.c too).
+ */
+struct proc *proc_new_slot(struct proc *parent, bool share_account, int *err);
+/* Give back a slot (of a leader: and its group's ended threads), whatever state it is in; never the running one's. */
+void proc_free_slot(struct proc *p);
+/* A new pid or tid. */
+int proc_alloc_id(void);
+/* The slots of leader's group after `after` (NULL: from the start), in table order, leader included; NULL at the end.
+ */
+struct proc *proc_group_next(const struct proc *leader, const struct proc *after);
+/* Wake every thread of `parent` (may be NULL) that waits for a child (proc_wait). */
+void proc_wake_child_waiters(struct proc *parent);
 
 /* Run by the idle loop: when init has exited, reap it and power off. */
 void proc_idle_work(void);
@@ -142,10 +181,32 @@ static inline struct proc *proc_current(void)
 }
 /* CPU `cpu`'s idle thread (pid 0, outside the process table; 0 is the boot thread). */
 struct proc *proc_idle_thread(unsigned cpu);
+/* The slot holding p's process-wide state (its own for a single-threaded process). */
+static inline struct proc *proc_leader(const struct proc *p)
+{
+    return p->leader;
+}
+/* Is p a thread's slot other than its process's leader? Table walks over processes skip these. */
+static inline bool proc_is_thread(const struct proc *p)
+{
+    return p->leader != p;
+}
+/* p's address space: its leader's. */
+static inline struct vm_space *proc_vm(struct proc *p)
+{
+    return &p->leader->vm;
+}
+/* The process of the running thread: the leader's slot. */
+static inline struct proc *proc_current_process(void)
+{
+    return this_cpu()->current->leader;
+}
 /* Slot i of the process table (0 <= i < PROC_MAX), whatever its state. */
 struct proc *proc_slot(int i);
-/* The process with this pid (zombies included), or NULL. */
+/* The process with this pid (zombies included), or NULL: a leader's slot, never another thread's. */
 struct proc *proc_find(int pid);
+/* The thread with this tid (ended ones included), or NULL. */
+struct proc *proc_find_thread(int tid);
 /* What set_priority and set_limit may change: the caller (pid 0, or its own pid) or a live child of it; else NULL. */
 struct proc *proc_self_or_child(int pid);
 /* The user registers of p: the frame its next return to user space restores. */

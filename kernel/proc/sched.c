@@ -247,7 +247,7 @@ static void switch_context(struct cpu *c, struct proc *next)
         return;
     fpsimd_switch(&c->arch, prev != c->idle ? &prev->fp : 0, next != c->idle ? &next->fp : 0);
     if (next != c->idle)
-        vm_activate_on(&next->vm, c->arch.index);
+        vm_activate_on(proc_vm(next), c->arch.index);
     c->current = next;
     c->stats.switches++;
     arch_switch_context(&prev->ctx, &next->ctx);
@@ -262,7 +262,7 @@ static inline void switch_thread_to(struct cpu *c, struct proc *next)
     next->state = PROC_RUNNING;
     next->cpu = (int)c->arch.index;
     fpsimd_switch(&c->arch, &prev->fp, &next->fp);
-    vm_activate_on(&next->vm, c->arch.index);
+    vm_activate_on(proc_vm(next), c->arch.index);
     c->current = next;
     arch_switch_context(&prev->ctx, &next->ctx); /* not counted in stats.switches: the IPC path's own */
 }

@@ -11,30 +11,97 @@
 #include "proc/waitq.h"
 #include "syscall_table.h"
 
-/* Would p drop `sig` at once? Ignored signals are discarded when sent, not when delivered. */
+/* Would p drop `sig` at once? Ignored signals are discarded when sent, not when delivered. Actions are the
+ * process's: its leader's slot holds them for every thread. */
 static bool discarded(const struct proc *p, int sig)
 {
-    uint64_t h = p->sig.act[sig].handler;
+    uint64_t h = p->leader->sig.act[sig].handler;
     if (SIG_BIT(sig) & SIG_UNCATCHABLE)
         return false;
     return h == WREN_SIGNAL_HANDLER_IGNORE ||
            (h == WREN_SIGNAL_HANDLER_USE_DEFAULT && (sig == WREN_SIGNAL_SIGCHLD || sig == WREN_SIGNAL_SIGCONT));
 }
 
-/* SIGCONT sent to p: a stopped p runs again, whatever it does with SIGCONT itself. */
-static void continue_proc(struct proc *p)
+/*
+ * SIGCONT sent to p: a stopped p runs again, whatever it does with SIGCONT itself. A leader whose own thread has ended
+ * may hold its process's stop (for wait to report) without waiting itself: only a thread stopped in stop_current
+ * (WAIT_STOPPED) is woken.
+ */
+static void continue_thread(struct proc *p)
 {
     p->sig.pending &= ~SIG_STOPS;
     if (!p->stop_sig)
         return;
     p->stop_sig = 0;
     p->stop_report = false;
-    sched_wake(p); /* it waits in stop_current (WAIT_STOPPED) */
+    if (p->state == PROC_BLOCKED && p->waiting == WAIT_STOPPED)
+        sched_wake(p);
+}
+
+static void continue_proc(struct proc *p)
+{
+    struct proc *l = p->leader;
+    if (l->nslots == 1) {
+        continue_thread(p);
+        return;
+    }
+    for (struct proc *t = proc_group_next(l, 0); t; t = proc_group_next(l, t))
+        continue_thread(t);
+}
+
+/*
+ * Which thread of a process takes a signal sent to the process (POSIX): the current thread if it is one of them and
+ * does not block it, else the first of the process's live threads (its first thread before the others) that does
+ * not; if all block it, the first live thread, where it stays pending until that thread unblocks it.
+ */
+static struct proc *pick_thread(struct proc *l, int sig)
+{
+    struct proc *self = proc_current(), *first = 0;
+    uint64_t bit = SIG_BIT(sig);
+
+    if (self && self->leader == l && !self->thread_done && !(self->sig.blocked & bit))
+        return self;
+    if (!l->thread_done && !(l->sig.blocked & bit))
+        return l;
+    for (struct proc *t = proc_group_next(l, 0); t; t = proc_group_next(l, t)) {
+        if (t->thread_done || t->state == PROC_ZOMBIE)
+            continue;
+        if (!first)
+            first = t;
+        if (!(t->sig.blocked & bit))
+            return t;
+    }
+    return first;
+}
+
+/* A signal sent to a process of more than one slot: SIGKILL and stops reach every thread, the rest one thread. */
+static void post_group(struct proc *l, int sig)
+{
+    if (l->state == PROC_ZOMBIE || sig <= 0 || sig >= SIG_COUNT)
+        return;
+    bool stops = (SIG_BIT(sig) & SIG_STOPS) &&
+                 (sig == WREN_SIGNAL_SIGSTOP || l->sig.act[sig].handler == WREN_SIGNAL_HANDLER_USE_DEFAULT);
+    if (sig == WREN_SIGNAL_SIGKILL || stops) {
+        for (struct proc *t = proc_group_next(l, 0); t; t = proc_group_next(l, t))
+            signal_post_thread(t, sig);
+        return;
+    }
+    if (sig == WREN_SIGNAL_SIGCONT)
+        continue_proc(l); /* every thread, before one of them takes the signal itself */
+    signal_post_thread(pick_thread(l, sig), sig);
 }
 
 void signal_post(struct proc *p, int sig)
 {
-    if (!p || p->state == PROC_FREE || p->state == PROC_ZOMBIE || sig <= 0 || sig >= SIG_COUNT)
+    if (p && p->nslots > 1 && !proc_is_thread(p))
+        post_group(p, sig); /* sent to a process that has (or had) more threads */
+    else
+        signal_post_thread(p, sig);
+}
+
+void signal_post_thread(struct proc *p, int sig)
+{
+    if (!p || p->state == PROC_FREE || p->state == PROC_ZOMBIE || p->thread_done || sig <= 0 || sig >= SIG_COUNT)
         return;
     if (sig == WREN_SIGNAL_SIGCONT)
         continue_proc(p);
@@ -62,7 +129,8 @@ void signal_post(struct proc *p, int sig)
 void signal_send(struct proc *p, int sig)
 {
     /* Like Linux, init gets only the signals it asked for: nothing can kill or stop it by accident. */
-    if (p->pid == 1 && ((SIG_BIT(sig) & SIG_UNCATCHABLE) || p->sig.act[sig].handler == WREN_SIGNAL_HANDLER_USE_DEFAULT))
+    if (p->pid == 1 &&
+        ((SIG_BIT(sig) & SIG_UNCATCHABLE) || p->leader->sig.act[sig].handler == WREN_SIGNAL_HANDLER_USE_DEFAULT))
         return;
     signal_post(p, sig);
 }
@@ -88,11 +156,12 @@ static void rewind_syscall(struct proc *p, struct trap_frame *tf)
  */
 static void stop_current(struct proc *p, int sig)
 {
+    struct proc *l = p->leader; /* wait reports the process's stop from its leader's slot */
     p->stop_sig = (uint8_t)sig;
-    p->stop_report = true;
-    struct proc *parent = proc_find(p->ppid);
-    if (parent && parent->state == PROC_BLOCKED && parent->waiting == WAIT_CHILD)
-        sched_wake(parent);
+    l->stop_sig = (uint8_t)sig;
+    l->stop_report = true;
+    struct proc *parent = proc_find(l->ppid);
+    proc_wake_child_waiters(parent);
     signal_post(parent, WREN_SIGNAL_SIGCHLD);
     while (p->stop_sig && !(p->sig.pending & SIG_BIT(WREN_SIGNAL_SIGKILL)))
         sched_block(WAIT_STOPPED);
@@ -110,7 +179,7 @@ static __attribute__((noinline)) void deliver(struct proc *p, struct trap_frame 
         if (!ready)
             break;
         int sig = (ready & SIG_BIT(WREN_SIGNAL_SIGKILL)) ? WREN_SIGNAL_SIGKILL : __builtin_ctzll(ready);
-        struct sig_action *a = &p->sig.act[sig];
+        struct sig_action *a = &p->leader->sig.act[sig];
         p->sig.pending &= ~SIG_BIT(sig);
         if ((SIG_BIT(sig) & SIG_UNCATCHABLE) || a->handler == WREN_SIGNAL_HANDLER_USE_DEFAULT) {
             if (sig == WREN_SIGNAL_SIGCHLD || sig == WREN_SIGNAL_SIGCONT)
@@ -150,7 +219,7 @@ void signal_deliver(struct trap_frame *tf)
 void signal_fault(const struct trap_frame *tf, const char *reason, bool far_valid)
 {
     struct proc *p = proc_current();
-    uint64_t h = p->sig.act[WREN_SIGNAL_SIGSEGV].handler;
+    uint64_t h = p->leader->sig.act[WREN_SIGNAL_SIGSEGV].handler;
 
     /* A handler that is blocked or ignored cannot run: the fault would only repeat. */
     if (h == WREN_SIGNAL_HANDLER_USE_DEFAULT || h == WREN_SIGNAL_HANDLER_IGNORE ||
@@ -183,6 +252,17 @@ void signal_spawn(struct proc_signals *child, const struct proc_signals *parent)
             child->act[i].handler = WREN_SIGNAL_HANDLER_IGNORE;
 }
 
+/* Take `bits` off what every thread of process l has pending. */
+static void clear_pending(struct proc *l, uint64_t bits)
+{
+    if (l->nslots == 1) {
+        l->sig.pending &= ~bits;
+        return;
+    }
+    for (struct proc *t = proc_group_next(l, 0); t; t = proc_group_next(l, t))
+        t->sig.pending &= ~bits;
+}
+
 long signal_action(int sig, user_in_ptr act, user_out_ptr old)
 {
     struct proc *p = proc_current();
@@ -194,7 +274,7 @@ long signal_action(int sig, user_in_ptr act, user_out_ptr old)
         return -E_FAULT;
     if (act.addr && ((SIG_BIT(sig) & SIG_UNCATCHABLE) || (n.flags & ~(uint32_t)WREN_SIGACTION_ALL)))
         return -E_INVAL;
-    struct sig_action *a = &p->sig.act[sig];
+    struct sig_action *a = &p->leader->sig.act[sig];
     memset(&o, 0, sizeof(o));
     o.handler = a->handler;
     o.restorer = a->restorer;
@@ -208,7 +288,7 @@ long signal_action(int sig, user_in_ptr act, user_out_ptr old)
         a->mask = n.mask & SIG_BLOCKABLE;
         a->flags = n.flags;
         if (discarded(p, sig))
-            p->sig.pending &= ~SIG_BIT(sig);
+            clear_pending(p->leader, SIG_BIT(sig));
     }
     return 0;
 }

@@ -48,8 +48,14 @@ struct proc_signals {
 
 struct proc;
 
-/* Post `sig` to p (any context, IRQ included); woken if blocked in the kernel and the signal is not blocked. */
+/*
+ * Post `sig` to p (any context, IRQ included); woken if blocked in the kernel and the signal is not blocked. p a
+ * process (its leader's slot): sent to the process, so SIGKILL and stops reach every thread and any other signal one
+ * thread that does not block it; p another thread's slot: to that thread.
+ */
 void signal_post(struct proc *p, int sig);
+/* Post `sig` to thread p alone, even its process's first thread (a fault, SIGPIPE, thread_kill). */
+void signal_post_thread(struct proc *p, int sig);
 /* As signal_post, for a signal one process sends another (kill, the console): init is spared unless it has a handler.
  */
 void signal_send(struct proc *p, int sig);

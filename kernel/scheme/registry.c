@@ -50,7 +50,7 @@ struct scheme *scheme_next(struct scheme *prev)
 
 bool scheme_visible(const char *name, size_t len, const struct scheme *s)
 {
-    const struct proc *p = proc_current();
+    const struct proc *p = proc_current_process();
     if (s && s->privileged && !p->privileged)
         return false;
     return namespace_allows(p->ns, name, len);

@@ -45,19 +45,37 @@ static const char *state_word(const struct proc *p)
     }
 }
 
-/* One line per process, in process-table order (what proc_info walks). */
+/* One line per process, in process-table order (what proc_info walks); its threads are in `threads`. */
 static void write_processes(struct textbuf *t)
 {
     textbuf_printf(t, "pid ppid state prio mem_kib cpu name\n");
     for (int i = 0; i < PROC_MAX; i++) {
         const struct proc *p = proc_slot(i);
         /* A slot being built (no pid yet) is not a process anyone can name. */
-        if (p->state == PROC_FREE || p->pid == 0)
+        if (p->state == PROC_FREE || p->pid == 0 || proc_is_thread(p))
             continue;
         /* A zombie's space is already gone (vm_destroy leaves no table). */
         uint64_t pages = p->state == PROC_ZOMBIE ? 0 : vm_resident_pages(&p->vm);
         textbuf_printf(t, "%d %d %s %u %lu %d ", p->pid, p->ppid, state_word(p), (unsigned)p->prio,
                        (unsigned long)(pages * PMM_PAGE_SIZE / 1024), p->cpu);
+        put_clean_str(t, p->name, sizeof(p->name));
+        textbuf_put(t, "\n", 1);
+    }
+}
+
+/*
+ * One line per thread, in process-table order: its tid, its process's pid (the first thread's tid is the pid), and
+ * what it is doing. `processes` has one line per process, whatever its threads.
+ */
+static void write_threads(struct textbuf *t)
+{
+    textbuf_printf(t, "tid pid state prio cpu name\n");
+    for (int i = 0; i < PROC_MAX; i++) {
+        const struct proc *p = proc_slot(i);
+        if (p->state == PROC_FREE || p->tid == 0)
+            continue;
+        const char *state = p->thread_done && p->state != PROC_ZOMBIE ? "ended" : state_word(p);
+        textbuf_printf(t, "%d %d %s %u %d ", p->tid, p->pid, state, (unsigned)p->prio, p->cpu);
         put_clean_str(t, p->name, sizeof(p->name));
         textbuf_put(t, "\n", 1);
     }
@@ -77,7 +95,7 @@ static void write_memory(struct textbuf *t)
         objects += kobj_live[i];
     for (int i = 0; i < PROC_MAX; i++) {
         const struct proc *p = proc_slot(i);
-        if (p->state == PROC_FREE)
+        if (p->state == PROC_FREE || proc_is_thread(p))
             continue;
         processes++;
         handles += (unsigned)handle_count(&p->handles);
@@ -167,7 +185,7 @@ static void write_syscalls(struct textbuf *t)
 }
 
 const struct sys_file sys_files[] = {
-    {"cpu", write_cpu},           {"log", write_log},       {"memory", write_memory}, {"processes", write_processes},
-    {"syscalls", write_syscalls}, {"uptime", write_uptime},
+    {"cpu", write_cpu},           {"log", write_log},         {"memory", write_memory}, {"processes", write_processes},
+    {"syscalls", write_syscalls}, {"threads", write_threads}, {"uptime", write_uptime},
 };
 const size_t sys_file_count = sizeof(sys_files) / sizeof(sys_files[0]);

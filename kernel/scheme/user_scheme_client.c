@@ -51,9 +51,9 @@ long us_call(struct us_req *req)
         return -E_IO;
     req->msg.tag = ++c->next_tag;
     req->msg.pid = self->pid;
-    req->msg.pgid = self->pgid;
-    req->msg.sid = self->sid;
-    req->msg.privileged = self->privileged;
+    req->msg.pgid = self->leader->pgid;
+    req->msg.sid = self->leader->sid;
+    req->msg.privileged = self->leader->privileged;
     req->state = US_PENDING;
     req->wq.head = NULL;
     list_add_tail(&c->pending, &req->link);

@@ -232,13 +232,13 @@ long us_data_deliver(struct us_req *req, uint64_t buf, size_t buf_len)
     struct us_grant *g = req->grant;
     uint64_t len = (uint64_t)g->npages * US_PAGE;
     bool writable = req->write_client;
-    long addr = vm_map(&self->vm, 0, len, writable ? WREN_PROT_READ | WREN_PROT_WRITE : WREN_PROT_READ, false,
+    long addr = vm_map(proc_vm(self), 0, len, writable ? WREN_PROT_READ | WREN_PROT_WRITE : WREN_PROT_READ, false,
                        writable ? REGION_GRANT : REGION_GRANT_RO, &g->obj, 0);
     if (addr < 0)
         return addr;
     /* Prefault every page now: one table walk each instead of an exception per page when the server touches it. */
     for (uint64_t off = 0; off < len; off += US_PAGE) {
-        if (vm_fault(&self->vm, (uint64_t)addr + off, writable ? VM_WRITE : VM_READ) != 0)
+        if (vm_fault(proc_vm(self), (uint64_t)addr + off, writable ? VM_WRITE : VM_READ) != 0)
             break; /* (out of table memory: the rest is faulted in on touch) */
     }
     req->map_addr = (uint64_t)addr;
@@ -272,7 +272,7 @@ static void grant_unmap(struct vm_space *vs, struct us_req *req)
 void us_data_undeliver(struct us_req *req)
 {
     if (req->map_addr)
-        grant_unmap(&proc_current()->vm, req);
+        grant_unmap(proc_vm(proc_current()), req);
 }
 
 long us_data_answer(struct us_req *req, size_t n)
@@ -311,6 +311,6 @@ void us_data_unmap_remote(struct us_req *req)
     /* The server that received it, if it still has its address space (its exit closes handles before that). */
     struct proc *p = proc_find(req->server_pid);
     if (p && p->state != PROC_ZOMBIE && p->state != PROC_FREE)
-        grant_unmap(&p->vm, req);
+        grant_unmap(proc_vm(p), req);
     req->map_addr = 0;
 }

@@ -11,7 +11,7 @@
 
 static inline struct handle_table *caller_handles(void)
 {
-    return &proc_current()->handles;
+    return &proc_current()->leader->handles;
 }
 
 /*

@@ -16,7 +16,7 @@ long sys_device_open(user_in_buf name)
     char buf[DT_DEVICE_NAME_MAX];
 
     /* The privilege first: an unprivileged caller learns nothing about the tree. */
-    if (!proc_current()->privileged)
+    if (!proc_current_process()->privileged)
         return -E_PERM;
     if (name.len == 0)
         return -E_INVAL;

@@ -26,7 +26,7 @@ long sys_proc_info(uint32_t cursor, user_out_ptr info)
     for (uint32_t i = cursor; i < PROC_MAX; i++) {
         const struct proc *p = proc_slot((int)i);
         /* A slot being built (no pid yet) is not a process anyone can name. */
-        if (p->state == PROC_FREE || p->pid == 0)
+        if (p->state == PROC_FREE || p->pid == 0 || proc_is_thread(p))
             continue;
         struct wren_proc_info pi;
         memset(&pi, 0, sizeof(pi));
@@ -64,7 +64,7 @@ long sys_kernel_stats(user_out_ptr stats)
     ks.heap_pages = km.pages;
     for (int i = 0; i < PROC_MAX; i++) {
         const struct proc *p = proc_slot(i);
-        if (p->state == PROC_FREE)
+        if (p->state == PROC_FREE || proc_is_thread(p))
             continue;
         ks.processes++;
         ks.handles += (uint32_t)handle_count(&p->handles);

@@ -143,7 +143,7 @@ long sys_shm_size(struct kobject *shm)
 long sys_dma_create(uint64_t size, user_out_ptr phys)
 {
     /* The privilege first: a physical address given to a device reaches any memory, so only a driver may ask. */
-    if (!proc_current()->privileged)
+    if (!proc_current_process()->privileged)
         return -E_PERM;
     struct kobject *o;
     uint64_t pa;

@@ -37,7 +37,7 @@ long sys_port_register(user_in_buf name)
     long err = fetch_name(buf, name.ptr, name.len);
     if (err)
         return err;
-    if (port_name_restricted(buf, name.len) && !proc_current()->privileged)
+    if (port_name_restricted(buf, name.len) && !proc_current_process()->privileged)
         return -E_PERM;
     if (table_full())
         return -E_MFILE;
@@ -93,7 +93,7 @@ long sys_port_accept(struct kobject *port, uint32_t flags, uint64_t timeout_ns)
 
 long sys_port_drop_privilege(void)
 {
-    struct proc *self = proc_current();
+    struct proc *self = proc_current_process();
     bool had = self->privileged;
     self->privileged = false;
     return had;

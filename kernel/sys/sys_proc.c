@@ -5,6 +5,7 @@
 #include "proc/limits.h"
 #include "proc/proc.h"
 #include "proc/sched.h"
+#include "proc/thread.h"
 #include "lib/scheme_set.h"
 #include "scheme/scheme.h"
 #include "syscall_table.h"
@@ -30,7 +31,7 @@ long sys_yield(void)
 
 long sys_get_pid(void)
 {
-    return proc_current()->pid;
+    return proc_current()->pid; /* every thread's slot holds its process's pid */
 }
 
 /* One CPU and a non-preemptible kernel: static buffers are safe and keep the stack small. */
@@ -139,18 +140,21 @@ long sys_exec(user_in_buf path, user_in_buf argv, user_in_buf envp)
     struct proc_args a;
     const char *program;
     int err = copy_in_program(path.ptr, path.len, argv.ptr, argv.len, envp.ptr, envp.len, &a, &program);
+    if (!err && proc_current()->leader->nthreads > 1) {
+        /* The other threads end first, but only for a program that would load: check it, end them, and copy
+         * everything in again, since the static buffers may have served another process while this one waited. */
+        err = proc_exec_check(program, &a);
+        if (!err)
+            err = (int)thread_end_others(proc_current());
+        if (!err)
+            err = copy_in_program(path.ptr, path.len, argv.ptr, argv.len, envp.ptr, envp.len, &a, &program);
+    }
     return err ? err : proc_exec(program, &a);
 }
 
 long sys_fork(void)
 {
     return proc_fork();
-}
-
-long sys_clone(uint32_t flags, uintptr_t stack, uintptr_t entry, uint64_t arg)
-{
-    (void)flags, (void)stack, (void)entry, (void)arg;
-    return -E_NOSYS;
 }
 
 long sys_set_priority(int32_t pid, uint32_t priority)

@@ -17,7 +17,7 @@ long sys_scheme_register(user_in_buf name)
         return -E_NAMETOOLONG;
     if (copy_from_user(buf, name.ptr, name.len))
         return -E_FAULT;
-    if (!proc_current()->privileged)
+    if (!proc_current_process()->privileged)
         return -E_PERM;
     if (handle_count(caller_handles()) >= HANDLE_MAX)
         return -E_MFILE;

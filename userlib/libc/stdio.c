@@ -7,11 +7,14 @@
  * fds 0, 1 and 2 — so they follow whatever the fds are (console, file, pipe) — and this
  * object is linked only into programs that use them. stdout and stderr are line-buffered
  * (C only requires stderr not to be fully buffered); a destructor, which exit() runs,
- * flushes what is left. abort() does not flush, as in other C libraries.
+ * flushes what is left. abort() does not flush, as in other C libraries. Each stream has a lock (lock.c), so that
+ * threads may share them: FDEV_SETUP_BUFIO leaves it NULL (no lock), and a constructor points it at static storage.
  */
 #include <stdio-bufio.h>
 #include <stdio.h>
 #include <unistd.h>
+
+#include "libc_lock.h"
 
 static char in_buf[BUFSIZ], out_buf[BUFSIZ], err_buf[256];
 
@@ -25,6 +28,15 @@ static struct __file_bufio err =
 FILE *const stdin = &in.xfile.cfile.file;
 FILE *const stdout = &out.xfile.cfile.file;
 FILE *const stderr = &err.xfile.cfile.file;
+
+static struct __lock in_lock, out_lock, err_lock;
+
+__attribute__((constructor)) static void lock_standard_streams(void)
+{
+    in.lock = &in_lock;
+    out.lock = &out_lock;
+    err.lock = &err_lock;
+}
 
 __attribute__((destructor)) static void flush_standard_streams(void)
 {

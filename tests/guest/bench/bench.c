@@ -271,14 +271,17 @@ static void bench_pipe_64k(void)
  */
 static const char *scheme_key;
 
-static void run_schemebench(void)
+/* Run `prog KEY N` (prog a benchmark program of its own: schemebench, threadbench) by fork and exec, and wait. */
+static void run_sub(const char *prog, const char *key)
 {
     char args[64];
-    size_t n = 0;
-    for (const char *p = "schemebench"; *p; p++)
+    size_t n = 0, prog_len = 0;
+    while (prog[prog_len])
+        prog_len++;
+    for (const char *p = prog + 5; *p; p++) /* argv[0]: the name after "/bin/" */
         args[n++] = *p;
     args[n++] = 0;
-    for (const char *p = scheme_key; *p; p++)
+    for (const char *p = key; *p; p++)
         args[n++] = *p;
     args[n++] = 0;
     long nv = n_override;
@@ -292,10 +295,15 @@ static void run_schemebench(void)
     args[n++] = 0;
     long pid = wren_fork();
     if (pid == 0) {
-        wren_exec("/bin/schemebench", 16, args, n, 0, 0);
+        wren_exec(prog, prog_len, args, n, 0, 0);
         wren_exit(1);
     }
     wren_wait((int32_t)pid, 0, 0);
+}
+
+static void run_schemebench(void)
+{
+    run_sub("/bin/schemebench", scheme_key);
 }
 
 static void bench_file_read_4k(void)
@@ -482,6 +490,21 @@ static void measure_process_cost(void)
     report_value("process_min_bytes", cost);
 }
 
+static void bench_thread_create_join(void)
+{
+    run_sub("/bin/threadbench", "thread_create_join");
+}
+
+static void bench_futex_wake_rtt(void)
+{
+    run_sub("/bin/threadbench", "futex_wake_rtt");
+}
+
+static void bench_mutex_contended(void)
+{
+    run_sub("/bin/threadbench", "mutex_contended");
+}
+
 /* In the order they run; `bench <key> <n>` runs one. */
 static const struct {
     const char *key;
@@ -502,6 +525,9 @@ static const struct {
     {"mmap_touch_munmap", bench_mmap_touch_munmap},
     {"shm_map_touch_munmap", bench_shm_map_touch_munmap},
     {"process_min_bytes", measure_process_cost},
+    {"thread_create_join", bench_thread_create_join},
+    {"futex_wake_rtt", bench_futex_wake_rtt},
+    {"mutex_contended", bench_mutex_contended},
     /* Last, so that what they leave (page tables, heap pages) changes no figure above. */
     {"file_read_4k", bench_file_read_4k},
     {"scheme_read_4k", bench_scheme_read_4k},

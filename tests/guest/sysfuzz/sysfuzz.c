@@ -323,6 +323,20 @@ static void fuzz_one(void)
         if (rng() % 8)
             a[1] = 0;
     }
+    /*
+     * Threads: a futex wait on a word that holds the value would last forever, and a join of a thread that never ends
+     * too: at most 1 ms, and joins only detach. thread_kill as kill, to ourselves; thread_exit as exit below. A clone
+     * that works starts a thread at a drawn address, which mostly faults and ends the child, as a signal does.
+     */
+    if (nr == SYS_FUTEX_WAIT)
+        a[2] = 1 + a[2] % 1000000;
+    if (nr == SYS_THREAD_JOIN)
+        a[2] |= WREN_THREAD_JOIN_DETACH;
+    if (nr == SYS_THREAD_KILL) {
+        a[0] = 0;
+        if (rng() % 8)
+            a[1] = 0;
+    }
     if (nr == SYS_SIGACTION && (uint32_t)a[0] == WREN_SIGNAL_SIGCHLD)
         a[0] = WREN_SIGNAL_SIGUSR1;
     if (nr == SYS_SIGRETURN && rng() % 16)
@@ -343,15 +357,15 @@ static void fuzz_one(void)
     }
     if (only && nr != only)
         return;
-    if (nr == SYS_EXIT && rng() % 256) /* an exit ends this child: let one in 256 through */
+    if ((nr == SYS_EXIT || nr == SYS_THREAD_EXIT) && rng() % 256) /* ends this child: let one in 256 through */
         return;
     /* Mostly spare our own image and stack, or most children would die within a few calls. */
     if ((nr == SYS_MUNMAP || nr == SYS_MPROTECT || nr == SYS_MMAP) && rng() % 8 &&
         (a[0] < 0x0000100000000000ull || a[0] >= 0x0000f00000000000ull))
         return;
     long r = wren_syscall6(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
-    /* A fork (or a clone without shared memory) made a child that runs this loop too: end it. */
-    if ((nr == SYS_FORK || nr == SYS_CLONE) && r == 0)
+    /* A fork made a child that runs this loop too: end it. (A clone's thread starts elsewhere; it never sees 0.) */
+    if (nr == SYS_FORK && r == 0)
         wren_exit(0);
 }
 

@@ -212,16 +212,16 @@ static void refusals(void)
     struct wren_stat st;
     wren_check("dir: stat /scheme/sys", wren_stat(P("/scheme/sys"), &st), 0);
     wren_check("dir: it is a directory", st.type, WREN_FILE_TYPE_DIRECTORY);
-    static const char *const want[] = {"cpu", "log", "memory", "processes", "syscalls", "uptime"};
+    static const char *const want[] = {"cpu", "log", "memory", "processes", "syscalls", "threads", "uptime"};
     struct wren_dirent d;
-    for (unsigned i = 0; i < 6; i++) {
+    for (unsigned i = 0; i < 7; i++) {
         long r = wren_readdir(P("/scheme/sys"), i, &d);
         wren_check(want[i],
                    r == 0 && d.type == WREN_FILE_TYPE_REGULAR && str_eq((const char *)d.name, want[i]) &&
                        d.name_len == wren_strlen(want[i]),
                    1);
     }
-    wren_check("dir: nothing after the sixth entry", wren_readdir(P("/scheme/sys"), 6, &d), -E_NOENT);
+    wren_check("dir: nothing after the seventh entry", wren_readdir(P("/scheme/sys"), 7, &d), -E_NOENT);
     wren_check("dir: a file is not a directory", wren_readdir(P("/scheme/sys/cpu"), 0, &d), -E_NOTDIR);
     /*
      * stat's size is what an open then reads. The cpu file's per-CPU counters move, but its length changes only when
@@ -239,12 +239,13 @@ static void refusals(void)
 static void no_leak(void)
 {
     static const char *const files[] = {"/scheme/sys/cpu",       "/scheme/sys/log",      "/scheme/sys/memory",
-                                        "/scheme/sys/processes", "/scheme/sys/syscalls", "/scheme/sys/uptime"};
+                                        "/scheme/sys/processes", "/scheme/sys/syscalls", "/scheme/sys/threads",
+                                        "/scheme/sys/uptime"};
     struct wren_kernel_stats k0 = wren_check_kstats();
     uint64_t free0 = wren_check_free_bytes();
     long ok = 0;
     for (int round = 0; round < 100; round++) {
-        for (int i = 0; i < 6; i++) {
+        for (int i = 0; i < 7; i++) {
             long fd = wren_open(files[i], wren_strlen(files[i]), WREN_OPEN_READ);
             long dup = wren_dup((wren_fd_t)fd);
             ok += fd >= 0 && dup >= 0 && wren_read((wren_fd_t)dup, text, 100) > 0;
@@ -253,7 +254,7 @@ static void no_leak(void)
         }
     }
     struct wren_kernel_stats k1 = wren_check_kstats();
-    wren_check("leak: 600 opens read", ok, 600);
+    wren_check("leak: 700 opens read", ok, 700);
     wren_check("leak: objects", (long)k1.objects, (long)k0.objects);
     wren_check("leak: files", (long)k1.files, (long)k0.files);
     wren_check("leak: heap objects", (long)k1.heap_objects, (long)k0.heap_objects);
