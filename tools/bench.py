@@ -55,6 +55,8 @@ DESCRIPTIONS = {
     "page_fault_2m": "first touch of an aligned 2 MiB of a large anonymous mapping (maps and zeroes a 2 MiB page)",
     "mmap_touch_munmap": "mmap 4 KiB, touch it, munmap",
     "shm_map_touch_munmap": "mmap 4 KiB of a shared-memory object (its page already there), touch it, munmap",
+    "ipc_call_rtt_cross_cpu": "ipc_call_rtt with the client pinned to CPU 0 and the server to CPU 1 (-smp 4: instructions of all CPUs)",
+    "ipi_rtt": "a cross-CPU call to CPU 1 (SGI 1) and its answer, per round trip, with CPU 1 waiting for the kernel lock the caller holds (-smp 4)",
     "process_min_bytes": "memory a minimal process costs (spawned, not yet run)",
     "thread_create_join": "pthread_create of a thread that returns at once, then pthread_join (one CPU)",
     "futex_wake_rtt": "two threads of one process handing a turn back and forth with futex_wake and futex_wait, per round trip (one CPU)",
@@ -116,8 +118,10 @@ def build_initrd(build, programs=PROGRAMS, name="bench-initrd.tar", empty_files=
     return out
 
 
-def run(build, timeout):
-    cmd = QEMU + ["-kernel", os.path.join(build, "Image"), "-initrd", build_initrd(build)]
+def run(build, timeout, smp=1, programs=PROGRAMS, name="bench-initrd.tar"):
+    cmd = list(QEMU)
+    cmd[cmd.index("-smp") + 1] = str(smp)
+    cmd = cmd + ["-kernel", os.path.join(build, "Image"), "-initrd", build_initrd(build, programs, name)]
     p = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                        timeout=timeout)
     out = p.stdout.decode("utf-8", "replace")
@@ -128,6 +132,8 @@ def run(build, timeout):
         figures[key] = float(value) if "." in value else int(value)
     return figures
 
+
+SMP_PROGRAMS = {"bin/init": "smpbench"}
 
 # The second boot: the real init and shell; /etc/sh-bench makes the shell print the counter at its first prompt.
 SHELL_PROGRAMS = {"bin/init": "init", "bin/sh": "sh", "bin/rtc": "rtc"}  # the default boot: init starts the RTC service
@@ -218,6 +224,8 @@ def main():
     args = ap.parse_args()
     require_release(args.build)
     figures = run(args.build, args.timeout)
+    # The multiprocessor figures: a second boot with 4 CPUs (the single-CPU figures above stay on one).
+    figures.update(run(args.build, args.timeout, smp=4, programs=SMP_PROGRAMS, name="bench-smp-initrd.tar"))
     figures.update(run_shell(args.build, args.timeout))
     figures.update(kernel_sizes(args.build))
     text = json.dumps(figures, indent=2, sort_keys=True) + "\n"

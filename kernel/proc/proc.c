@@ -364,7 +364,7 @@ static long start_proc(struct proc *p, int ppid, uint8_t prio, uint32_t affinity
      */
     p->prio_limit = parent ? parent->prio : SCHED_PRIOS - 1;
     p->prio = prio < p->prio_limit ? prio : p->prio_limit;
-    p->affinity = affinity;
+    proc_set_affinity(p, affinity);
     p->cpu = parent ? parent->cpu : 0;
     p->ctx.lr = (uint64_t)(uintptr_t)trap_return;
     p->ctx.sp = (uint64_t)(uintptr_t)proc_user_frame(p);

@@ -64,7 +64,14 @@ struct proc {
     uint64_t slice_end; /* when its current time slice ends (ns); 0 = a fresh slice next time it runs */
     enum proc_wait_on waiting;
     uint64_t wake_at; /* WAIT_SLEEP, and WAIT_QUEUE with a deadline: when to wake (ns) */
-    bool sleeping;    /* on the sleeper list (linked by next) */
+    /* The IPC handoff tests both at once (sched_can_handoff): 0 means not sleeping and free to run anywhere. */
+    union {
+        struct {
+            bool sleeping; /* on the sleeper list (linked by next) */
+            bool pinned;   /* affinity leaves out some CPU (proc_set_affinity keeps it right) */
+        };
+        uint16_t sleeping_or_pinned;
+    };
     struct waitq *wq; /* the wait queue it sleeps on (proc/waitq.c), linked by wq_next */
     struct proc *wq_next;
     bool wq_timed_out; /* its deadline took it off its wait queue (waitq_timed_out); cleared when it runs */
@@ -178,6 +185,12 @@ void proc_idle_work(void);
 static inline struct proc *proc_current(void)
 {
     return this_cpu()->current;
+}
+/* Set p's affinity mask; UINT32_MAX (every CPU) is the unpinned state. */
+static inline void proc_set_affinity(struct proc *p, uint32_t mask)
+{
+    p->affinity = mask;
+    p->pinned = mask != UINT32_MAX;
 }
 /* CPU `cpu`'s idle thread (pid 0, outside the process table; 0 is the boot thread). */
 struct proc *proc_idle_thread(unsigned cpu);

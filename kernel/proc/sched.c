@@ -192,7 +192,7 @@ void sched_cpu_init(struct proc *idle_proc)
     idle_proc->state = PROC_RUNNING;
     idle_proc->prio = SCHED_PRIO_IDLE;
     idle_proc->cpu = (int)c->arch.index;
-    idle_proc->affinity = 1u << c->arch.index;
+    proc_set_affinity(idle_proc, 1u << c->arch.index);
 }
 
 void sched_init(struct proc *idle_proc)
@@ -400,7 +400,8 @@ int sched_set_affinity(struct proc *p, uint32_t mask)
     mask &= cpu_count >= 32 ? UINT32_MAX : (1u << cpu_count) - 1;
     if (!mask)
         return -E_INVAL;
-    p->affinity = mask;
+    uint32_t all = cpu_count >= 32 ? UINT32_MAX : (1u << cpu_count) - 1;
+    proc_set_affinity(p, mask == all ? UINT32_MAX : mask); /* every CPU there is: unpinned */
     struct cpu *c = cpu_of(p);
     if (may_run_on(p, c))
         return 0;

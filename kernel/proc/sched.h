@@ -66,8 +66,9 @@ void sched_block_handoff(enum proc_wait_on why, uint64_t deadline, struct proc *
 static inline __attribute__((always_inline)) bool sched_can_handoff(const struct proc *to)
 {
     struct cpu *c = this_cpu();
-    return to->state == PROC_BLOCKED && !to->sleeping && (c->ready_mask >> to->prio) <= 1 && /* no bit above */
-           ((to->affinity >> c->arch.index) & 1);                                            /* and it may run here */
+    return to->state == PROC_BLOCKED && (c->ready_mask >> to->prio) <= 1 && /* no bit above */
+           (to->sleeping_or_pinned == 0 || /* the common case: not sleeping, may run anywhere */
+            (!to->sleeping && ((to->affinity >> c->arch.index) & 1)));
 }
 /* sched_block_handoff(why, WAITQ_FOREVER, to) where sched_can_handoff(to) holds: block and switch straight to `to`. */
 void sched_handoff(enum proc_wait_on why, struct proc *to);

@@ -67,6 +67,7 @@ static void run_call(void)
     s->fn = 0;
     fn(s->arg);
     __atomic_store_n(&s->done, true, __ATOMIC_RELEASE);
+    arch_send_event(); /* the caller waits in WFE */
 }
 
 void spin_wait_hook(void)
@@ -135,6 +136,7 @@ int smp_call(unsigned cpu, void (*fn)(void *), void *arg)
     arch_send_event();           /* it spins on a lock: WFE returns and spin_wait_hook looks */
     uint64_t deadline = timer_now_ns() + SMP_WAIT_NS;
     while (!__atomic_load_n(&s->done, __ATOMIC_ACQUIRE)) {
+        arch_wait_event(); /* until the answer's SEV (or any event); under QEMU it also lets the other vCPU run */
         if (timer_now_ns() > deadline) {
             s->fn = 0;
             return -E_TIMEDOUT;

@@ -58,7 +58,7 @@ long thread_clone(uint32_t flags, uint64_t stack, uint64_t entry, uint64_t arg, 
     memcpy(t->limits, l->limits, sizeof(t->limits));
     t->prio = self->prio;
     t->prio_limit = self->prio_limit;
-    t->affinity = self->affinity;
+    proc_set_affinity(t, self->affinity);
     t->cpu = self->cpu;
     t->sig.blocked = self->sig.blocked; /* POSIX: the creator's mask; nothing pending */
 

@@ -1,5 +1,7 @@
 /* Debugging syscalls (interface/syscalls/debug.yaml). */
 #include "objects/console_file.h"
+#include "proc/proc.h"
+#include "proc/smp.h"
 #include "syscall_table.h"
 #include "test_hooks.h"
 
@@ -32,4 +34,23 @@ long sys_debug_write(user_in_buf buf)
         test_overflow_kernel_stack();
 #endif
     return console_write_user(buf.ptr, buf.len);
+}
+
+static void ipi_nothing(void *arg)
+{
+    (void)arg;
+}
+
+long sys_ipi_ping(uint32_t cpu, uint32_t count)
+{
+    if (!proc_current()->privileged)
+        return -E_PERM;
+    if (count == 0 || count > 100000 || cpu == cpu_index())
+        return -E_INVAL;
+    for (uint32_t i = 0; i < count; i++) {
+        int err = smp_call(cpu, ipi_nothing, 0);
+        if (err)
+            return err;
+    }
+    return count;
 }

@@ -179,6 +179,24 @@ static void test_hotplug(long ncpu)
     wren_check("every worker finished with its own answer", results_ok, 1);
 }
 
+/* Cross-CPU calls answer (ipi_ping), and its refusals. */
+static void test_ipi(long ncpu)
+{
+    wren_set_affinity(0, 1u << 0);
+    wren_yield(); /* now on CPU 0 */
+    wren_check("100 cross-CPU calls to CPU 1 answered", wren_ipi_ping(1, 100), 100);
+    wren_check("each other CPU answers", wren_ipi_ping((uint32_t)(ncpu - 1), 10), 10);
+    wren_check("not to itself", wren_ipi_ping(0, 1), -E_INVAL);
+    wren_check("not to a CPU that does not exist", wren_ipi_ping(40, 1), -E_INVAL);
+    wren_check("not 0 times", wren_ipi_ping(1, 0), -E_INVAL);
+    wren_check("not over 100000 times", wren_ipi_ping(1, 100001), -E_INVAL);
+    wren_cpu_set_online(1, 0);
+    wren_check("not to an offline CPU", wren_ipi_ping(1, 1), -E_INVAL);
+    wren_cpu_set_online(1, 1);
+    wren_check("and again once it is back", wren_ipi_ping(1, 5), 5);
+    wren_set_affinity(0, UINT32_MAX);
+}
+
 static void test_refusals(long ncpu)
 {
     wren_check("the boot CPU stays online", wren_cpu_set_online(0, 0), -E_INVAL);
@@ -208,13 +226,14 @@ int main(int argc, char **argv)
     if (argc >= 2 && str_eq(argv[1], "quick"))
         return 7;
     if (argc >= 2 && str_eq(argv[1], "unpriv"))
-        return wren_cpu_set_online(1, 0) == -E_PERM ? 0 : 1;
+        return wren_cpu_set_online(1, 0) == -E_PERM && wren_ipi_ping(1, 1) == -E_PERM ? 0 : 1;
     long ncpu = argc >= 2 ? parse_long(argv[1]) : 1;
 
     wren_check_begin("smptest");
     wren_check("every CPU of the DTB online", cpu_fact("cpus_online"), ncpu);
     test_parallel_spawn();
     if (ncpu > 1) {
+        test_ipi(ncpu);
         test_refusals(ncpu);
         test_hotplug(ncpu);
     }

@@ -79,6 +79,12 @@ static inline bool arch_ticket_held(const struct arch_ticket_lock *l)
     return (uint16_t)w != (uint16_t)(w >> 16);
 }
 
+/* Wait for an event (WFE): another CPU's SEV, or the event stream; may return at once (Arm ARM D1.16.1). */
+static inline void arch_wait_event(void)
+{
+    __asm__ volatile("wfe" ::: "memory");
+}
+
 /* Wake every CPU waiting in WFE (after posting work another CPU polls for while it spins). */
 static inline void arch_send_event(void)
 {
