@@ -18,7 +18,6 @@ struct irq_slot {
 static const struct irqchip_ops *chip;
 static struct irq_slot handlers[IRQ_MAX_INTID];
 static uint64_t ipi_target[PLATFORM_MAX_CPUS]; /* what each CPU's cpu_init returned; IRQ_NO_TARGET: not started */
-static uint8_t spi_cpu[IRQ_MAX_INTID];         /* the CPU each SPI goes to (0: the boot CPU, the default) */
 
 int irq_init(const struct irqchip_desc *desc)
 {
@@ -60,20 +59,6 @@ void irq_send_ipi(unsigned cpu, uint32_t sgi)
         chip->send_sgi(ipi_target[cpu], sgi);
 }
 
-int irq_set_affinity(uint32_t intid, unsigned cpu)
-{
-    if (!irq_valid(intid) || intid < 32 || cpu >= PLATFORM_MAX_CPUS || ipi_target[cpu] == IRQ_NO_TARGET)
-        return -E_INVAL;
-    chip->set_affinity(intid, ipi_target[cpu]);
-    spi_cpu[intid] = (uint8_t)cpu;
-    return 0;
-}
-
-unsigned irq_affinity(uint32_t intid)
-{
-    return irq_valid(intid) ? spi_cpu[intid] : 0;
-}
-
 const char *irq_chip_name(void)
 {
     return chip ? chip->name : "none";
@@ -103,7 +88,6 @@ void irq_unregister(uint32_t intid)
     if (intid >= 32)
         chip->clear_pending(intid);
     handlers[intid] = (struct irq_slot){0};
-    spi_cpu[intid] = 0; /* a new owner starts on the boot CPU, where enable routes it */
 }
 
 void irq_mask(uint32_t intid)

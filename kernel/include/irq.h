@@ -30,10 +30,9 @@ struct irqchip_ops {
     uint32_t (*ack)(void);                 /* a token: the INTID in bits 23:0 (IRQ_SPURIOUS if none), and more */
     void (*eoi)(uint32_t token);           /* what ack returned */
     uint32_t (*max_intid)(void);
-    uint64_t (*cpu_init)(void);                            /* this CPU's interface on; its SGI target */
-    void (*cpu_off)(void);                                 /* this CPU takes no more interrupts (hotplug) */
-    void (*send_sgi)(uint64_t target, uint32_t sgi);       /* target: what cpu_init returned on that CPU */
-    void (*set_affinity)(uint32_t intid, uint64_t target); /* SPIs only: deliver to that CPU */
+    uint64_t (*cpu_init)(void);                      /* this CPU's interface on; its SGI target */
+    void (*cpu_off)(void);                           /* this CPU takes no more interrupts (hotplug) */
+    void (*send_sgi)(uint64_t target, uint32_t sgi); /* target: what cpu_init returned on that CPU */
 };
 
 typedef void (*irq_handler_fn)(uint32_t intid, void *arg);
@@ -62,10 +61,6 @@ int irq_cpu_init(void);
 void irq_cpu_off(void);
 /* Send SGI `sgi` (0-15) to CPU `cpu` (an index into cpus[]), which must have run irq_cpu_init. */
 void irq_send_ipi(unsigned cpu, uint32_t sgi);
-/* Deliver SPI intid to CPU `cpu` from now on; 0, or -E_INVAL (not an SPI, or a CPU that never started). */
-int irq_set_affinity(uint32_t intid, unsigned cpu);
-/* The CPU SPI intid is delivered to. */
-unsigned irq_affinity(uint32_t intid);
 
 const struct irqchip_ops *gicv2_init(const struct irqchip_desc *desc);
 const struct irqchip_ops *gicv3_init(const struct irqchip_desc *desc);

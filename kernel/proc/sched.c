@@ -328,18 +328,23 @@ void sched_block(enum proc_wait_on why)
     switch_to_next();
 }
 
-static void sleeper_insert(struct proc *p, uint64_t ns)
+/* Put p, which wakes at p->wake_at, on c's sleeper list, after those due sooner or at the same time (FIFO). */
+static void sleeper_link(struct cpu *c, struct proc *p)
 {
-    struct cpu *c = this_cpu();
     struct proc **link = &c->sleepers;
-
-    p->wake_at = ns;
-    while (*link && (*link)->wake_at <= ns) /* after those due sooner or at the same time: FIFO */
+    while (*link && (*link)->wake_at <= p->wake_at)
         link = &(*link)->next;
     p->next = *link;
     *link = p;
-    p->sleeping = true;
     p->cpu = (int)c->arch.index;
+}
+
+static void sleeper_insert(struct proc *p, uint64_t ns)
+{
+    struct cpu *c = this_cpu();
+    p->wake_at = ns;
+    sleeper_link(c, p);
+    p->sleeping = true;
     wake_next_update(c);
 }
 
@@ -564,12 +569,7 @@ void sched_cpu_evacuate(struct cpu *c)
     while (c->sleepers) {
         struct proc *p = c->sleepers;
         c->sleepers = p->next;
-        struct proc **link = &to->sleepers;
-        while (*link && (*link)->wake_at <= p->wake_at)
-            link = &(*link)->next;
-        p->next = *link;
-        *link = p;
-        p->cpu = 0;
+        sleeper_link(to, p);
     }
     while (c->callouts) {
         struct callout *co = c->callouts;

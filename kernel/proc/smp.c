@@ -24,7 +24,6 @@
 #include "timer.h"
 
 struct spinlock kernel_lock = SPINLOCK_INIT("kernel");
-bool kernel_lock_used;
 
 void kernel_lock_take(void)
 {
@@ -174,6 +173,12 @@ static _Noreturn void secondary_main(struct arch_cpu *ac)
     sched_idle_loop(0);
 }
 
+/* PSCI CPU_ON for CPU i, into secondary_main on its idle stack: the PSCI result. */
+static int64_t power_on(unsigned i)
+{
+    return arch_cpu_start(psci_cpu_on_fn, cpus[i].mpidr, &cpus[i].arch, kstack_top(SMP_STACK_SLOT(i)), secondary_main);
+}
+
 /* Start CPU i (not the boot CPU) and wait, with the kernel lock given up meanwhile, until it is online. */
 static int start_cpu(unsigned i)
 {
@@ -185,7 +190,7 @@ static int start_cpu(unsigned i)
         kmap_stack_map(SMP_STACK_SLOT(i), idle_stack_pa[i]);
     }
     c->arch.index = i;
-    int64_t r = arch_cpu_start(psci_cpu_on_fn, c->mpidr, &c->arch, kstack_top(SMP_STACK_SLOT(i)), secondary_main);
+    int64_t r = power_on(i);
     if (r != PSCI_RET_SUCCESS) {
         kprintf("cpu%u: PSCI CPU_ON for MPIDR %#lx refused (%ld)\n", i, (unsigned long)c->mpidr, (long)r);
         return r == PSCI_RET_ALREADY_ON ? -E_BUSY : -E_IO;
@@ -234,7 +239,6 @@ void smp_init(const struct platform *plat)
     }
     cpu_count = n;
     fpsimd_eager = true;
-    kernel_lock_used = true;
     for (unsigned i = 0; i < CPU_MAX; i++)
         cpus[i].lock_used = true;
     spin_lock(&kernel_lock); /* as if the boot CPU had entered the kernel: its first thread's return gives it up */
@@ -306,7 +310,7 @@ int smp_cpu_set_online(unsigned i, bool online)
             return -E_BUSY; /* still on its way down */
         c->stats = (struct cpu_stats){0};
         /* Started as at boot, but the lock is held by a thread that may sleep: let it come up while we wait. */
-        int64_t r = arch_cpu_start(psci_cpu_on_fn, c->mpidr, &c->arch, kstack_top(SMP_STACK_SLOT(i)), secondary_main);
+        int64_t r = power_on(i);
         if (r != PSCI_RET_SUCCESS)
             return r == PSCI_RET_ALREADY_ON ? -E_BUSY : -E_IO;
         return wait_for(is_on, i) ? 0 : -E_TIMEDOUT;
@@ -322,7 +326,7 @@ int smp_cpu_set_online(unsigned i, bool online)
 
 void smp_stop_others(void)
 {
-    if (!kernel_lock_used)
+    if (!this_cpu()->lock_used)
         return;
     stopping = true;
     for (unsigned i = 0; i < cpu_count; i++)

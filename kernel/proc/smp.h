@@ -6,8 +6,8 @@
  * return to user space gives it up; the idle loop gives it up around WFI; a context switch passes it from the thread
  * that switches out to the one that switches in (xv6's ptable lock does the same). So kernel code stays logically
  * single-threaded, while user code runs on every CPU at once. It is a ticket lock (fair), and while a CPU waits for
- * it it answers cross-CPU calls (spin_wait_hook). With one CPU it is never taken (kernel_lock_used stays false), so
- * uniprocessor paths pay one load and branch per entry and exit.
+ * it it answers cross-CPU calls (spin_wait_hook). With one CPU it is never taken (struct cpu's lock_used stays false),
+ * so uniprocessor paths pay one load and branch per entry and exit.
  */
 #ifndef WREN_PROC_SMP_H
 #define WREN_PROC_SMP_H
@@ -25,7 +25,6 @@
 #define SGI_STOP    2 /* the kernel panicked on another CPU: stop */
 
 extern struct spinlock kernel_lock;
-extern bool kernel_lock_used; /* set for good when a second CPU is started */
 
 /* Out of line, so the uniprocessor path is a load and a branch with no registers spent on the lock. */
 void kernel_lock_take(void);

@@ -69,6 +69,17 @@
 	eret
 .endm
 
+/* With MAIR, TCR and both TTBRs written: drop stale translations and turn the MMU and caches on. Clobbers x0. */
+.macro mmu_on
+	isb
+	tlbi	vmalle1
+	dsb	nsh
+	isb
+	ldr	x0, =SCTLR_EL1_MMU_ON
+	msr	sctlr_el1, x0
+	isb
+.endm
+
 	.section .text.head, "ax"
 	.globl	_head
 _head:
@@ -199,13 +210,7 @@ secondary_el1:
 	msr	tcr_el1, x3
 	msr	ttbr0_el1, x1
 	msr	ttbr1_el1, x2
-	isb
-	tlbi	vmalle1
-	dsb	nsh
-	isb
-	ldr	x0, =SCTLR_EL1_MMU_ON
-	msr	sctlr_el1, x0
-	isb
+	mmu_on
 	ldr	x1, =secondary_virtual
 	br	x1
 secondary_virtual:
@@ -297,13 +302,7 @@ enable_mmu:
 	msr	ttbr1_el1, x0
 	adrp	x0, boot_l0_ident
 	msr	ttbr0_el1, x0
-	isb
-	tlbi	vmalle1
-	dsb	nsh
-	isb
-	ldr	x0, =SCTLR_EL1_MMU_ON
-	msr	sctlr_el1, x0
-	isb
+	mmu_on
 	ret
 
 	.data

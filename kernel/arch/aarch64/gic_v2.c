@@ -32,7 +32,7 @@
 
 static uintptr_t gicd, gicc;
 static uint32_t n_intids;
-static uint8_t spi_targets = 1; /* CPU interface(s) new SPIs go to: the boot CPU's (irq_set_affinity moves one) */
+static uint8_t spi_targets = 1; /* CPU interface(s) new SPIs go to: the boot CPU's */
 
 static void gicv2_enable(uint32_t intid, bool edge)
 {
@@ -89,14 +89,6 @@ static void gicv2_send_sgi(uint64_t target, uint32_t sgi)
     mmio_write32(gicd + GICD_SGIR, (uint32_t)(target & 0xff) << 16 | (sgi & 0xf));
 }
 
-static void gicv2_set_affinity(uint32_t intid, uint64_t target)
-{
-    if (intid < 32)
-        return;
-    uint32_t byte_shift = (intid % 4) * 8;
-    mmio_rmw32(gicd + GICD_ITARGETSR(intid / 4), 0xffu << byte_shift, (uint32_t)(target & 0xff) << byte_shift);
-}
-
 /*
  * This CPU's interface (GICC is banked: every CPU sees its own at the same address). Its SGI target is its bit in
  * the target lists, which GICD_ITARGETSR0..7 read back for the reading CPU (IHI 0048B 4.3.12).
@@ -136,7 +128,6 @@ static const struct irqchip_ops gicv2_ops = {
     .cpu_init = gicv2_cpu_init,
     .cpu_off = gicv2_cpu_off,
     .send_sgi = gicv2_send_sgi,
-    .set_affinity = gicv2_set_affinity,
 };
 
 const struct irqchip_ops *gicv2_init(const struct irqchip_desc *desc)

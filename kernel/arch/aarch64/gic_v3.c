@@ -65,7 +65,7 @@ static uintptr_t gicd;
 static uintptr_t redist_base;
 static size_t redist_size;
 static uint32_t n_intids;
-static uint64_t spi_route; /* MPIDR affinity new SPIs are routed to: the boot CPU's (irq_set_affinity moves one) */
+static uint64_t spi_route; /* MPIDR affinity new SPIs are routed to: the boot CPU's */
 
 /* This CPU's redistributor (found by gicv3_cpu_init: each CPU has its own, banked registers for SGIs and PPIs). */
 static inline uintptr_t my_gicr(void)
@@ -106,12 +106,6 @@ static void gicv3_route(uint32_t intid, uint64_t mpidr)
 {
     mmio_write32(gicd + GICD_IROUTER(intid), (uint32_t)(mpidr & 0xffffff));
     mmio_write32(gicd + GICD_IROUTER(intid) + 4, (uint32_t)((mpidr >> 32) & 0xff));
-}
-
-static void gicv3_set_affinity(uint32_t intid, uint64_t target)
-{
-    if (intid >= 32)
-        gicv3_route(intid, target);
 }
 
 static void gicv3_enable(uint32_t intid, bool edge)
@@ -237,7 +231,6 @@ static const struct irqchip_ops gicv3_ops = {
     .cpu_init = gicv3_cpu_init,
     .cpu_off = gicv3_cpu_off,
     .send_sgi = gicv3_send_sgi,
-    .set_affinity = gicv3_set_affinity,
 };
 
 const struct irqchip_ops *gicv3_init(const struct irqchip_desc *desc)
