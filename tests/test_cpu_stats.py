@@ -62,13 +62,17 @@ def test_every_cpu_works_under_four_cpu_bound_jobs(build, smp):
         facts, before, up0 = read_cpu(sh)
         assert facts["cpus"] == str(smp) and facts["cpus_online"] == str(smp), facts
         assert sorted(before) == list(range(smp)) and all(c["online"] == 1 for c in before.values()), before
+        # The jobs spin far longer than the window and are killed after it: on a loaded host typing the commands
+        # can take seconds, and a job that ran out of time before the window ended would leave its CPU idle.
         for i in range(smp):
-            sh.run("spin 8 &")
-        # The window measured starts once all four run (typing the commands may take a while on a loaded host).
+            sh.run("spin 300 &")
+        assert sh.run("ps").count("spin") == smp
         _, start, up_s = read_cpu(sh)
         time.sleep(1.5)
         _, during, up1 = read_cpu(sh)
-        sh.run("sleep 8")  # the jobs end
+        sh.run("kill -1 9")
+        sh.run("sleep 1")
+        assert "spin" not in sh.run("ps")
         _, after, up2 = read_cpu(sh)
         for n in range(smp):
             b, d, a = before[n], during[n], after[n]

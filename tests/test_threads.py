@@ -10,7 +10,7 @@ from qemu import boot
 from test_syscalls import make_initrd
 
 
-@pytest.mark.parametrize("smp", [1])
+@pytest.mark.parametrize("smp", [1, 4])
 def test_threadtest(build, tmp_path, smp):
     r = boot(build, timeout=180, smp=smp, initrd=make_initrd(tmp_path, build, program="threadtest"))
     r.require_clean_poweroff()

@@ -54,6 +54,16 @@ static void *note_done(void *arg)
     return 0;
 }
 
+static volatile uint32_t detach_gate;
+
+static void *wait_at_gate(void *arg)
+{
+    (void)arg;
+    while (__atomic_load_n(&detach_gate, __ATOMIC_ACQUIRE) == 0)
+        wren_futex_wait((void *)&detach_gate, 0, 0);
+    return 0;
+}
+
 static void slots_come_back(void)
 {
     long failed = 0;
@@ -77,10 +87,15 @@ static void slots_come_back(void)
             wren_futex_wait((void *)&detached_done, i, 0);
     }
     wren_check("100 detached threads in turn: their slots are reaped", failed, 0);
+    /* The thread waits at a gate until the join has been refused: a detached thread that has ended is gone, and
+     * joining it then would read freed memory (on another CPU it may end at once). */
     pthread_t t;
-    pthread_create(&t, 0, add_and_double, 0);
+    detach_gate = 0;
+    pthread_create(&t, 0, wait_at_gate, 0);
     wren_check("pthread_detach of a live thread", pthread_detach(t), 0);
     wren_check("join after detach: EINVAL", pthread_join(t, 0), EINVAL);
+    __atomic_store_n(&detach_gate, 1, __ATOMIC_RELEASE);
+    wren_futex_wake((void *)&detach_gate, 1);
     wren_check("join of oneself: EDEADLK", pthread_join(pthread_self(), 0), EDEADLK);
 }
 
