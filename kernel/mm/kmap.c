@@ -93,6 +93,12 @@ static void user_tlb_invalidate(void *ctx, uint64_t va, uint16_t asid, bool last
     arch_tlb_invalidate_page(va, asid, true, last_level);
 }
 
+static void user_tlb_invalidate_asid(void *ctx, uint16_t asid)
+{
+    (void)ctx;
+    arch_tlb_invalidate_asid(asid);
+}
+
 static void table_sync(void *ctx)
 {
     (void)ctx;
@@ -114,6 +120,7 @@ const struct pgtable_ops kmap_user_pgtable_ops = {
     .free_table = user_table_free,
     .phys_to_virt = table_virt,
     .tlb_invalidate = user_tlb_invalidate,
+    .tlb_invalidate_asid = user_tlb_invalidate_asid,
     .sync = table_sync,
 };
 

@@ -175,7 +175,7 @@ static void t_sync(void *ctx)
     sync_calls++;
 }
 
-static const struct pgtable_ops ops = {t_alloc, t_free, t_p2v, t_tlbi, t_sync, NULL};
+static const struct pgtable_ops ops = {t_alloc, t_free, t_p2v, t_tlbi, t_sync, NULL, NULL};
 
 // Freed-page recorder.
 struct freed_rec {
@@ -917,6 +917,87 @@ TEST(empty_tables_freed_and_destroy)
     EXPECT_EQ(freed_bytes(), 6 * KB4 + GB1 + MB2);
     pgtable_destroy(&pt, on_freed); // twice is harmless
     EXPECT_EQ(nfreed, 8);
+}
+
+// --- gathered invalidation: ops with tlb_invalidate_asid ---
+
+static int nasid_flush;
+static uint64_t gather_va0;     // the test's pages: gather_va0 + i * 4 KiB maps GATHER_PA0 + i * 4 KiB
+static bool gone_at_flush[200]; // page i no longer translated at the latest ASID invalidation
+static int freed_early, tables_freed_unflushed;
+#define GATHER_PA0 0x40000000ULL
+
+static void t_asid(void *ctx, uint16_t asid)
+{
+    (void)ctx;
+    EXPECT_EQ(asid, 9);
+    nasid_flush++;
+    for (int i = 0; i < 200; i++)
+        gone_at_flush[i] = twalk(watched, gather_va0 + (uint64_t)i * KB4, NULL) == 0;
+}
+
+// A page may go back only once an invalidation made after its entry was cleared has run.
+static void on_freed_gathered(void *ctx, uint64_t pa, uint64_t size)
+{
+    long i = (long)((pa - GATHER_PA0) / KB4);
+    if (size != KB4 || i < 0 || i >= 200 || !gone_at_flush[i])
+        freed_early++;
+    on_freed(ctx, pa, size);
+}
+
+static void t_free_gathered(void *ctx, uint64_t pa)
+{
+    if (nasid_flush == 0)
+        tables_freed_unflushed++;
+    t_free(ctx, pa);
+}
+
+TEST(gathered_unmap_and_protect)
+{
+    struct pgtable pt;
+    struct pgtable_ops gops = ops;
+    gops.tlb_invalidate_asid = t_asid;
+    gops.free_table = t_free_gathered;
+    const unsigned ro = PGT_READ | PGT_USER, rw = ro | PGT_WRITE;
+    mem_reset();
+    nfreed = 0;
+    ASSERT_EQ(pgtable_create(&pt, &gops, 9, true), 0);
+    watched = &pt;
+    // 200 pages from the end of one L2 table into the next (a table empties and goes), mapped one by one so that
+    // no block forms.
+    gather_va0 = 0x200000 - 8 * KB4;
+    for (int i = 0; i < 200; i++)
+        ASSERT_EQ(pgtable_map(&pt, gather_va0 + (uint64_t)i * KB4, GATHER_PA0 + (uint64_t)i * KB4, KB4, rw), 0);
+
+    // mprotect of all 200: in place, one ASID invalidation and none by address
+    nasid_flush = 0;
+    ntlbi = 0;
+    ASSERT_EQ(pgtable_protect(&pt, gather_va0, 200 * KB4, ro), 0);
+    EXPECT_EQ(nasid_flush, 1);
+    EXPECT_EQ(ntlbi, 0);
+    EXPECT_TRUE((twalk(&pt, gather_va0 + 100 * KB4, NULL) & (1ULL << 7)) != 0); // AP[2]: read-only
+    // one page alone: invalidated by its address, not the whole ASID
+    ASSERT_EQ(pgtable_protect(&pt, gather_va0, KB4, rw), 0);
+    EXPECT_EQ(nasid_flush, 1);
+    EXPECT_EQ(ntlbi, 1);
+    EXPECT_TRUE(ntlbi == 1 && tlbis[0].last && tlbis[0].va == gather_va0 && tlbis[0].valid_then);
+
+    // unmap of all 200: every page freed only after an invalidation that saw it gone, in batches (so at least
+    // 200 / 32 invalidations, and far fewer than one per page), and the emptied L3 tables too
+    nasid_flush = 0;
+    ntlbi = 0;
+    freed_early = tables_freed_unflushed = 0;
+    int tables = live;
+    ASSERT_EQ(pgtable_unmap(&pt, gather_va0, 200 * KB4, on_freed_gathered), 0);
+    EXPECT_EQ(nfreed, 200);
+    EXPECT_EQ(freed_early, 0);
+    EXPECT_EQ(tables_freed_unflushed, 0);
+    EXPECT_TRUE(nasid_flush >= 200 / 32 && nasid_flush <= 200 / 32 + 2);
+    EXPECT_EQ(ntlbi, 0);
+    EXPECT_TRUE(live < tables); // the L3 tables went
+    EXPECT_TRUE(tree_ok(&pt));
+    pgtable_destroy(&pt, on_freed);
+    EXPECT_EQ(live, 0);
 }
 
 // --- protect ---

@@ -258,13 +258,32 @@ static unsigned decode_prot(const struct pgtable *pt, uint64_t d)
 
 /* ---- One change in progress ---- */
 
+/*
+ * The invalidations an unmap or a permission change owes, gathered so that one ASID-wide invalidation pays for many
+ * entries, and the frees that must wait for it: a table or page is handed back only once no TLB can still reach it
+ * (another CPU may be running a thread of this address space). GATHER_FREES bounds the wait (and the stack used).
+ */
+#define GATHER_FREES 32
+
+struct tlb_gather {
+    unsigned owed;     /* entries changed since the last invalidation */
+    uint64_t first_va; /* the first of them: one alone is invalidated by address */
+    bool first_last;   /* ... and whether it was a leaf */
+    unsigned nfree;
+    struct {
+        uint64_t pa;
+        uint64_t size; /* 0: a table page (free_table); else a range for the freed function */
+    } frees[GATHER_FREES];
+};
+
 struct walk {
     struct pgtable *pt;
-    bool apply;             /* false: the counting pass; true: the apply pass */
-    unsigned need;          /* counting pass: tables the apply pass will take from the pool */
-    uint64_t pool;          /* apply pass: PA of the first preallocated table, 0 when empty */
-    uint64_t attrs;         /* map, protect: attribute bits of the leaf entries written */
-    pgtable_freed_fn freed; /* unmap: told about every physical range unmapped (may be NULL) */
+    bool apply;                /* false: the counting pass; true: the apply pass */
+    unsigned need;             /* counting pass: tables the apply pass will take from the pool */
+    uint64_t pool;             /* apply pass: PA of the first preallocated table, 0 when empty */
+    uint64_t attrs;            /* map, protect: attribute bits of the leaf entries written */
+    pgtable_freed_fn freed;    /* unmap: told about every physical range unmapped (may be NULL) */
+    struct tlb_gather *gather; /* unmap, protect, reprotect with ops->tlb_invalidate_asid: owed work; else NULL */
 };
 
 static void sync(const struct walk *w)
@@ -276,6 +295,74 @@ static void sync(const struct walk *w)
 static void tlb_invalidate(const struct walk *w, uint64_t va, bool last_level)
 {
     w->pt->ops->tlb_invalidate(w->pt->ops->ctx, full_va(w->pt, va), w->pt->asid, last_level);
+}
+
+/*
+ * The apply pass of a walk over [start, end) that may gather: g, when the table's ops can invalidate a whole ASID and
+ * the range is more than a page (one page owes one invalidation by address: nothing to gather).
+ */
+static void gather_begin(struct walk *w, struct tlb_gather *g, uint64_t start, uint64_t end)
+{
+    if (w->pt->ops->tlb_invalidate_asid == NULL || end - start <= PGT_PAGE_SIZE)
+        return;
+    g->owed = 0;
+    g->nfree = 0;
+    w->gather = g;
+}
+
+/* Pays what the walk owes: the invalidation (by address for one entry, by ASID for more), then the frees. */
+static void gather_settle(struct walk *w)
+{
+    struct tlb_gather *g = w->gather;
+    const struct pgtable_ops *ops = w->pt->ops;
+
+    if (g == NULL)
+        return;
+    if (g->owed == 1)
+        tlb_invalidate(w, g->first_va, g->first_last);
+    else if (g->owed > 1)
+        ops->tlb_invalidate_asid(ops->ctx, w->pt->asid);
+    g->owed = 0;
+    for (unsigned i = 0; i < g->nfree; i++) {
+        if (g->frees[i].size == 0)
+            ops->free_table(ops->ctx, g->frees[i].pa);
+        else
+            w->freed(ops->ctx, g->frees[i].pa, g->frees[i].size);
+    }
+    g->nfree = 0;
+}
+
+/* An entry translating va changed (in place, or to invalid): its translations must go before the walk ends. */
+static void tlb_owe(struct walk *w, uint64_t va, bool last_level)
+{
+    struct tlb_gather *g = w->gather;
+
+    if (g == NULL) {
+        tlb_invalidate(w, va, last_level);
+        return;
+    }
+    if (g->owed++ == 0) {
+        g->first_va = va;
+        g->first_last = last_level;
+    }
+}
+
+/* Hand back a table page (size 0) or an unmapped range once nothing can reach it through a TLB. */
+static void free_after_invalidate(struct walk *w, uint64_t pa, uint64_t size)
+{
+    struct tlb_gather *g = w->gather;
+
+    if (g == NULL) {
+        if (size == 0)
+            w->pt->ops->free_table(w->pt->ops->ctx, pa);
+        else
+            w->freed(w->pt->ops->ctx, pa, size);
+        return;
+    }
+    g->frees[g->nfree].pa = pa;
+    g->frees[g->nfree].size = size;
+    if (++g->nfree == GATHER_FREES)
+        gather_settle(w);
 }
 
 /* Takes a preallocated table; it is all zeroes again (its first word held the pool link). */
@@ -511,9 +598,9 @@ static void unmap_level(struct walk *w, int level, uint64_t *table, uint64_t va,
             /* A page or a whole block inside the range. */
             if (w->apply) {
                 desc_write(e, 0);
-                tlb_invalidate(w, va, true);
+                tlb_owe(w, va, true);
                 if (w->freed != NULL)
-                    w->freed(w->pt->ops->ctx, d & DESC_OA_MASK, span);
+                    free_after_invalidate(w, d & DESC_OA_MASK, span);
             }
         } else {
             uint64_t *child = descend(w, level, e, d, va);
@@ -522,8 +609,8 @@ static void unmap_level(struct walk *w, int level, uint64_t *table, uint64_t va,
                 /* Nothing left below: unlink the table, then drop any cached walk through it (a non-last-level
                  * invalidation) before the page can be reused. */
                 desc_write(e, 0);
-                tlb_invalidate(w, va, false);
-                w->pt->ops->free_table(w->pt->ops->ctx, d & DESC_OA_MASK);
+                tlb_owe(w, va, false);
+                free_after_invalidate(w, d & DESC_OA_MASK, 0);
             }
         }
         va = next;
@@ -533,6 +620,7 @@ static void unmap_level(struct walk *w, int level, uint64_t *table, uint64_t va,
 int pgtable_unmap(struct pgtable *pt, uint64_t va, uint64_t size, pgtable_freed_fn page_freed)
 {
     struct walk w = {.pt = pt, .freed = page_freed};
+    struct tlb_gather g;
     uint64_t start, end;
     int r = check_range(pt, va, size, &start, &end);
 
@@ -544,7 +632,9 @@ int pgtable_unmap(struct pgtable *pt, uint64_t va, uint64_t size, pgtable_freed_
     if (r != 0)
         return r;
     w.apply = true;
+    gather_begin(&w, &g, start, end);
     unmap_level(&w, 0, root, start, end);
+    gather_settle(&w);
     walk_finish(&w);
     return 0;
 }
@@ -563,9 +653,10 @@ static void rewrite_leaf(struct walk *w, uint64_t *e, uint64_t d, uint64_t nd, u
         tlb_invalidate(w, va, true);
         desc_write(e, nd);
     } else {
-        /* Permissions alone may change in place; the invalidation makes the new ones effective everywhere. */
+        /* Permissions alone may change in place; the invalidation (before the walk ends) makes the new ones
+         * effective everywhere. */
         desc_write(e, nd);
-        tlb_invalidate(w, va, true);
+        tlb_owe(w, va, true);
     }
 }
 
@@ -611,7 +702,10 @@ int pgtable_protect(struct pgtable *pt, uint64_t va, uint64_t size, unsigned pro
     if (r != 0)
         return r;
     w.apply = true;
+    struct tlb_gather g;
+    gather_begin(&w, &g, start, end);
     protect_level(&w, 0, root, start, end);
+    gather_settle(&w);
     walk_finish(&w);
     return 0;
 }
@@ -679,7 +773,10 @@ int pgtable_reprotect(struct pgtable *pt, uint64_t va, uint64_t size, pgtable_re
     if (r != 0)
         return r;
     w.apply = true;
+    struct tlb_gather g;
+    gather_begin(&w, &g, start, end);
     reprotect_level(&w, &rp, 0, root, pt->root_groups, start, end);
+    gather_settle(&w);
     walk_finish(&w);
     return 0;
 }

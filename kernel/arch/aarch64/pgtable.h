@@ -105,6 +105,14 @@ struct pgtable_ops {
      * version: DSB ISHST; ISB.
      */
     void (*sync)(void *ctx);
+    /*
+     * May be NULL. Drops every translation of `asid`, leaf and walk alike (TLBI ASIDE1IS; DSB ISH; ISB), in place of
+     * the tlb_invalidate calls an unmap or a change of permissions owes when it touches more than one entry: one
+     * broadcast instead of one per page (each one a rendezvous of every CPU under QEMU's multi-threaded TCG). The
+     * frees such a change makes (free_table, the freed function) wait until it has run. Without it every entry is
+     * invalidated on its own, as soon as it changes.
+     */
+    void (*tlb_invalidate_asid)(void *ctx, uint16_t asid);
     void *ctx;
 };
 

@@ -1,7 +1,7 @@
 /*
  * sysfuzz: the in-guest syscall fuzzer, run as /bin/init by tests/test_fuzz_guest.py.
  *
- *   /bin/init [SEED [SYSCALLS]]     (kernel command line: "-- SEED SYSCALLS")
+ *   /bin/init [SEED [SYSCALLS [ONLY [THREADS]]]]     (kernel command line: "-- SEED SYSCALLS ...")
  *
  * A child process issues random syscalls — every number in the interface plus numbers
  * outside it — with hostile arguments: kernel addresses, unmapped, misaligned and
@@ -23,7 +23,13 @@
  * replies to cancelled requests and notifications, twice or never; signals to the waiting client (its cancels);
  * unmapping a grant before answering. When the child ends, its client's requests must fail with E_IO and the
  * client end too: everything is reaped before memory is compared.
+ *
+ * With THREADS above 1 each child fuzzes from that many threads at once (on as many CPUs as there are), each with a
+ * random sequence of its own, so that the kernel meets the same calls from several CPUs in one address space and
+ * one handle table: one thread unmapping, closing or exiting under the others. Such a run depends on timing and
+ * does not replay.
  */
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 
@@ -39,8 +45,9 @@
 static const uint64_t numbers[] = {WREN_FOR_EACH_SYSCALL(NUMBER)};
 #define NNUMBERS (sizeof(numbers) / sizeof(numbers[0]))
 
-static uint64_t rng_state;
+static __thread uint64_t rng_state; /* each fuzzing thread draws its own sequence */
 static uint64_t only; /* debugging aid: fuzz just this syscall number (third argument) */
+static long threads = 1; /* fuzzing threads in each child (fourth argument) */
 
 static uint64_t rng(void)
 {
@@ -494,6 +501,15 @@ static void remove_new(void)
     }
 }
 
+/* A second, third ... fuzzing thread of a child: its own sequence, the same calls. */
+static void *fuzz_thread(void *arg)
+{
+    rng_state = (uint64_t)(uintptr_t)arg;
+    for (int i = 0; i < PER_CHILD; i++)
+        fuzz_one();
+    return 0;
+}
+
 /* Reap every child (and re-parented grandchild) there is. */
 static void reap_all(void)
 {
@@ -506,13 +522,20 @@ int main(int argc, char **argv)
     uint64_t seed = (uint64_t)to_long(argc > 1 ? argv[1] : 0, 1);
     long total = to_long(argc > 2 ? argv[2] : 0, 20000);
     only = (uint64_t)to_long(argc > 3 ? argv[3] : 0, 0);
+    threads = to_long(argc > 4 ? argv[4] : 0, 1);
     long children = (total + PER_CHILD - 1) / PER_CHILD, deaths = 0, hung = 0;
 
     wren_print("sysfuzz: seed ");
     wren_print_dec((long)seed);
     wren_print(", ");
     wren_print_dec(total);
-    wren_print(" syscalls\n");
+    wren_print(" syscalls");
+    if (threads > 1) {
+        wren_print(", ");
+        wren_print_dec(threads);
+        wren_print(" threads per child");
+    }
+    wren_print("\n");
     walk("/", 1, 1, 0);
     grow_root();
     uint64_t before = free_bytes();
@@ -526,6 +549,11 @@ int main(int argc, char **argv)
                 wren_close(fd);
             ro_page = (uint64_t)wren_mmap(0, PAGE, WREN_PROT_READ, WREN_MAP_PRIVATE | WREN_MAP_ANONYMOUS, -1, 0);
             start_scheme(gen);
+            /* The other threads start drawing now; whichever ends the child (exit, a fault) ends them all. */
+            for (long t = 1; t < threads; t++) {
+                pthread_t th;
+                pthread_create(&th, 0, fuzz_thread, (void *)(uintptr_t)(rng() | 1));
+            }
             for (int i = 0; i < PER_CHILD; i++)
                 fuzz_one();
             wren_exit(0);

@@ -43,5 +43,6 @@ int main(int argc, char **argv)
     test_futex();
     test_sync();
     test_procs();
+    test_stress();
     return wren_check_end();
 }

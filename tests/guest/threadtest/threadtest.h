@@ -17,6 +17,7 @@ void test_basic(void); /* create and join many, shared memory, tids, errno per t
 void test_futex(void); /* wait and wake, timeouts, bad pointers */
 void test_sync(void);  /* mutex and condvar stress, pthread_once, malloc and stdio from threads */
 void test_procs(void); /* exit vs thread_exit, signals to threads and processes, faults, fork and exec */
+void test_stress(void); /* four threads at once on mappings, faults, ports and schemes */
 int exec_child_main(int argc, char **argv);
 
 #endif
