@@ -25,7 +25,7 @@ static const struct irqchip_ops *chip;
 static struct irq_slot handlers[IRQ_MAX_INTID];
 static uint64_t ipi_target[PLATFORM_MAX_CPUS]; /* what each CPU's cpu_init returned; IRQ_NO_TARGET: not started */
 static uint8_t spi_cpu[IRQ_MAX_INTID];         /* the CPU (index) each SPI is routed to; 0, the boot CPU, at first */
-static uint64_t delivered[IRQ_MAX_INTID];      /* handler runs since the INTID was registered */
+static uint64_t delivered[IRQ_MAX_INTID];      /* an SPI's handler runs since it was registered */
 
 int irq_init(const struct irqchip_desc *desc)
 {
@@ -132,7 +132,8 @@ void irq_dispatch(void)
         if (intid >= IRQ_MAX_INTID)
             return;
         if (handlers[intid].fn) {
-            delivered[intid]++;
+            if (intid >= 32)
+                delivered[intid]++; /* SPIs only (/scheme/sys/irqs): an IPI's round trip does not pay for it */
             handlers[intid].fn(intid, handlers[intid].arg);
         } else
             chip->disable(intid); /* nobody wants it: stop a level IRQ storming */

@@ -80,7 +80,7 @@ void irq_cpu_evacuate(unsigned from, unsigned to);
 struct irq_info {
     int cpu;            /* the CPU an SPI is routed to; -1 for an SGI or PPI (each CPU takes its own) */
     bool edge;          /* edge-triggered (else level-sensitive) */
-    uint64_t delivered; /* times a handler ran for it since it was registered, on any CPU */
+    uint64_t delivered; /* an SPI: times its handler ran since it was registered, on any CPU; 0 for the others */
 };
 bool irq_info(uint32_t intid, struct irq_info *out);
 
