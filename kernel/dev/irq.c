@@ -194,7 +194,7 @@ bool irq_info(uint32_t intid, struct irq_info *out)
 {
     if (!irq_valid(intid) || !handlers[intid].fn)
         return false;
-    out->cpu = intid < 32 ? -1 : spi_cpu[intid];
+    out->cpu = intid < 32 ? -1 : irq_affinity(intid);
     out->edge = handlers[intid].edge;
     out->delivered = delivered[intid];
     return true;
