@@ -18,8 +18,12 @@ struct ramfs_file {
     uint64_t pos;
 };
 
-/* Bytes move between user memory and the file through this. One CPU, no preemption in the kernel. */
-static uint8_t bounce[4096];
+/*
+ * Bytes move between user memory and the file through this. One CPU, no preemption in the kernel. Aligned: memcpy
+ * copies by words only when both ends are word-aligned, and a byte array may land anywhere in .bss (a 4 KiB read
+ * cost 6,225 instructions instead of 2,312 when another file's .bss left it 4-byte aligned).
+ */
+static uint8_t bounce[4096] __attribute__((aligned(16)));
 
 static struct ramfs_file *file_of(struct kobject *o)
 {

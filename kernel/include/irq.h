@@ -27,8 +27,11 @@ struct irqchip_ops {
     void (*disable)(uint32_t intid);
     void (*set_pending)(uint32_t intid);   /* SPIs only: as if the device had raised it */
     void (*clear_pending)(uint32_t intid); /* SPIs only: forget that it fired */
-    uint32_t (*ack)(void);                 /* a token: the INTID in bits 23:0 (IRQ_SPURIOUS if none), and more */
-    void (*eoi)(uint32_t token);           /* what ack returned */
+    bool (*pending)(uint32_t intid);       /* SPIs only: is it pending at the distributor? */
+    /* SPIs only: deliver it to the one CPU whose cpu_init returned `target` (the same value send_sgi takes). */
+    void (*route)(uint32_t intid, uint64_t target);
+    uint32_t (*ack)(void);       /* a token: the INTID in bits 23:0 (IRQ_SPURIOUS if none), and more */
+    void (*eoi)(uint32_t token); /* what ack returned */
     uint32_t (*max_intid)(void);
     uint64_t (*cpu_init)(void);                      /* this CPU's interface on; its SGI target */
     void (*cpu_off)(void);                           /* this CPU takes no more interrupts (hotplug) */
@@ -61,6 +64,25 @@ int irq_cpu_init(void);
 void irq_cpu_off(void);
 /* Send SGI `sgi` (0-15) to CPU `cpu` (an index into cpus[]), which must have run irq_cpu_init. */
 void irq_send_ipi(unsigned cpu, uint32_t sgi);
+
+/*
+ * IRQ affinity: SPI `intid` goes to CPU `cpu` (an index into cpus[]) from now on, a pending one included (see
+ * irq.c). 0, or -E_INVAL if intid is not an SPI (SGIs and PPIs are banked per CPU and cannot be routed) or the CPU's
+ * interface is not on. The route is kept across masking and unmasking; a released line (irq_unregister) goes back
+ * to the boot CPU. irq_affinity: the CPU an SPI is routed to, or -E_INVAL for anything else.
+ */
+int irq_set_affinity(uint32_t intid, unsigned cpu);
+int irq_affinity(uint32_t intid);
+/* Hotplug, before CPU `from` goes down: every SPI routed to it moves to CPU `to` (which must be on). */
+void irq_cpu_evacuate(unsigned from, unsigned to);
+
+/* What /scheme/sys/irqs shows of a registered INTID; false if none is registered at intid. */
+struct irq_info {
+    int cpu;            /* the CPU an SPI is routed to; -1 for an SGI or PPI (each CPU takes its own) */
+    bool edge;          /* edge-triggered (else level-sensitive) */
+    uint64_t delivered; /* an SPI: times its handler ran since it was registered, on any CPU; 0 for the others */
+};
+bool irq_info(uint32_t intid, struct irq_info *out);
 
 const struct irqchip_ops *gicv2_init(const struct irqchip_desc *desc);
 const struct irqchip_ops *gicv3_init(const struct irqchip_desc *desc);

@@ -303,7 +303,7 @@ int smp_cpu_set_online(unsigned i, bool online)
     if (online == c->online)
         return 0;
     if (i == 0)
-        return -E_INVAL; /* the boot CPU keeps the device interrupts, the sleepers of the CPUs that left, and power-off
+        return -E_INVAL; /* the boot CPU takes the device interrupts, the sleepers of the CPUs that left, and power-off
                           */
     if (online) {
         if (!is_off(i) && !wait_for(is_off, i))
@@ -319,6 +319,9 @@ int smp_cpu_set_online(unsigned i, bool online)
         return -E_INVAL;
     c->online = false;             /* nothing new is placed on it from now on (sched.c's pick_cpu and dequeue_best) */
     cpu_online_mask &= ~(1u << i); /* under the kernel lock */
+    /* Its device interrupts go to the lowest online CPU (CPU 0, which never leaves) before it stops taking any, and
+     * stay there when it comes back; event_irq_set_affinity no longer routes to it (it checks `online`). */
+    irq_cpu_evacuate(i, (unsigned)__builtin_ctz(cpu_online_mask));
     offline_requested[i] = true;
     sched_kick(c); /* whatever it runs goes back to a queue elsewhere at its next switch; then its idle thread leaves */
     return wait_for(is_off, i) ? 0 : -E_TIMEDOUT;

@@ -9,6 +9,7 @@
 
 #include "arch/cpu.h"
 #include "dev/klog.h"
+#include "irq.h"
 #include "lib/string.h"
 #include "mm/kmalloc.h"
 #include "mm/pmm.h"
@@ -159,6 +160,22 @@ static void write_cpu(struct textbuf *t)
 }
 
 /*
+ * A line per device interrupt (SPI) with a handler, by INTID: the CPU it is routed to (irq_set_affinity), how many
+ * times it was taken since its handler was registered, and how it triggers. SGIs and PPIs are left out: every CPU
+ * has its own, and /scheme/sys/cpu counts what each CPU takes.
+ */
+static void write_irqs(struct textbuf *t)
+{
+    textbuf_printf(t, "intid cpu count trigger\n");
+    for (uint32_t intid = 32; intid < IRQ_MAX_INTID; intid++) {
+        struct irq_info in;
+        if (irq_info(intid, &in))
+            textbuf_printf(t, "%u %d %lu %s\n", (unsigned)intid, in.cpu, (unsigned long)in.delivered,
+                           in.edge ? "edge" : "level");
+    }
+}
+
+/*
  * The log's newest bytes, so that its header, the text and the snapshot around it fit one 32 KiB block of the heap
  * (a byte more would take a 64 KiB one).
  */
@@ -185,7 +202,8 @@ static void write_syscalls(struct textbuf *t)
 }
 
 const struct sys_file sys_files[] = {
-    {"cpu", write_cpu},           {"log", write_log},         {"memory", write_memory}, {"processes", write_processes},
-    {"syscalls", write_syscalls}, {"threads", write_threads}, {"uptime", write_uptime},
+    {"cpu", write_cpu},         {"irqs", write_irqs},           {"log", write_log},
+    {"memory", write_memory},   {"processes", write_processes}, {"syscalls", write_syscalls},
+    {"threads", write_threads}, {"uptime", write_uptime},
 };
 const size_t sys_file_count = sizeof(sys_files) / sizeof(sys_files[0]);

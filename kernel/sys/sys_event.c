@@ -6,6 +6,7 @@
 #include "irq.h"
 #include "objects/device.h"
 #include "objects/event_queue.h"
+#include "proc/cpu.h"
 #include "obj/handle.h"
 #include "proc/proc.h"
 #include "scheme/irq_scheme.h"
@@ -159,13 +160,30 @@ long sys_event_post(struct kobject *queue, uint64_t data)
     return event_post(queue, proc_current()->pid, data);
 }
 
+/* Does the caller hold interrupt `intid` as a driver (an IRQ subscription of its own, or an irq: descriptor)? */
+static bool caller_holds_irq(uint32_t intid)
+{
+    int pid = proc_current()->pid;
+    return event_irq_held_by(intid, pid) || irq_scheme_held_by(intid, pid);
+}
+
 long sys_event_irq_raise(uint32_t intid)
 {
     /* Only an interrupt the caller has claimed as a driver: the kernel's own devices and other drivers' are not to
      * be fooled. */
-    int pid = proc_current()->pid;
-    if (!event_irq_held_by(intid, pid) && !irq_scheme_held_by(intid, pid))
+    if (!caller_holds_irq(intid))
         return -E_PERM;
     irq_raise(intid);
     return 0;
+}
+
+long sys_event_irq_set_affinity(uint32_t intid, uint32_t cpu)
+{
+    /* The arguments first, so a caller learns it asked for the impossible whoever holds the line; then, as for
+     * event_irq_raise, only a line of its own: the kernel's devices and other drivers' stay where they are. */
+    if (intid < 32 || !irq_valid(intid) || cpu >= cpu_count || !cpus[cpu].online)
+        return -E_INVAL;
+    if (!caller_holds_irq(intid))
+        return -E_PERM;
+    return irq_set_affinity(intid, cpu);
 }

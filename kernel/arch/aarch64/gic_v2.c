@@ -32,7 +32,6 @@
 
 static uintptr_t gicd, gicc;
 static uint32_t n_intids;
-static uint8_t spi_targets = 1; /* CPU interface(s) new SPIs go to: the boot CPU's */
 
 static void gicv2_enable(uint32_t intid, bool edge)
 {
@@ -40,8 +39,7 @@ static void gicv2_enable(uint32_t intid, bool edge)
 
     mmio_rmw32(gicd + GICD_IPRIORITYR(intid / 4), 0xffu << byte_shift, (uint32_t)GIC_PRIORITY_DEFAULT << byte_shift);
     if (intid >= 32) {
-        /* SPIs: deliver to the boot CPU's interface; edge/level in ICFGR bit 1. */
-        mmio_rmw32(gicd + GICD_ITARGETSR(intid / 4), 0xffu << byte_shift, (uint32_t)spi_targets << byte_shift);
+        /* SPIs: edge/level in ICFGR bit 1. Their target is route's: enabling (each unmask) leaves it alone. */
         uint32_t cfg_bit = 1u << ((intid % 16) * 2 + 1);
         mmio_rmw32(gicd + GICD_ICFGR(intid / 16), cfg_bit, edge ? cfg_bit : 0);
     }
@@ -65,6 +63,23 @@ static void gicv2_clear_pending(uint32_t intid)
 {
     if (intid >= 32)
         mmio_write32(gicd + GICD_ICPENDR(intid / 32), 1u << (intid % 32));
+}
+
+static bool gicv2_pending(uint32_t intid)
+{
+    return intid >= 32 && (mmio_read32(gicd + GICD_ISPENDR(intid / 32)) >> (intid % 32)) & 1;
+}
+
+/*
+ * Deliver SPI `intid` to the one CPU interface `target` names (its bit, as gicv2_cpu_init found it): the SPI's byte
+ * of GICD_ITARGETSR, which software may write at any time (IHI 0048B 4.3.12). One bit, so exactly one CPU takes it.
+ */
+static void gicv2_route(uint32_t intid, uint64_t target)
+{
+    if (intid < 32)
+        return; /* SGIs and PPIs: the target fields are read-only (IHI 0048B 4.3.12) */
+    uint32_t byte_shift = (intid % 4) * 8;
+    mmio_rmw32(gicd + GICD_ITARGETSR(intid / 4), 0xffu << byte_shift, (uint32_t)(target & 0xff) << byte_shift);
 }
 
 /*
@@ -122,6 +137,8 @@ static const struct irqchip_ops gicv2_ops = {
     .disable = gicv2_disable,
     .set_pending = gicv2_set_pending,
     .clear_pending = gicv2_clear_pending,
+    .pending = gicv2_pending,
+    .route = gicv2_route,
     .ack = gicv2_ack,
     .eoi = gicv2_eoi,
     .max_intid = gicv2_max_intid,
@@ -146,7 +163,5 @@ const struct irqchip_ops *gicv2_init(const struct irqchip_desc *desc)
     for (uint32_t i = 0; i < n_intids / 32; i++)
         mmio_write32(gicd + GICD_ICENABLER(i), 0xffffffffu);
     mmio_write32(gicd + GICD_CTLR, 1);
-    uint8_t boot = (uint8_t)(mmio_read32(gicd + GICD_ITARGETSR(0)) & 0xff);
-    spi_targets = boot ? boot : 1;
     return &gicv2_ops; /* the boot CPU's own interface: irq_init calls cpu_init */
 }

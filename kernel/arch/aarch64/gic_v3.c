@@ -65,7 +65,6 @@ static uintptr_t gicd;
 static uintptr_t redist_base;
 static size_t redist_size;
 static uint32_t n_intids;
-static uint64_t spi_route; /* MPIDR affinity new SPIs are routed to: the boot CPU's */
 
 /* This CPU's redistributor (found by gicv3_cpu_init: each CPU has its own, banked registers for SGIs and PPIs). */
 static inline uintptr_t my_gicr(void)
@@ -101,9 +100,16 @@ static uintptr_t find_redistributor(uintptr_t base, size_t size)
     return 0;
 }
 
-/* Route SPI intid to the CPU with this MPIDR (IRM = 0); two 32-bit halves of the 64-bit register (IHI 0069 12.9.22). */
+/*
+ * Route SPI intid to the one CPU with this MPIDR affinity (what gicv3_cpu_init returned on it): GICD_IROUTER's Aff3
+ * in bits 39:32, Aff2.Aff1.Aff0 in bits 23:0 and Interrupt_Routing_Mode (bit 31) 0, "routed to the PE specified by
+ * the affinity fields" (IHI 0069 12.9.22), written as the two 32-bit halves of the 64-bit register, which the
+ * distributor reads whenever it picks a target for the SPI.
+ */
 static void gicv3_route(uint32_t intid, uint64_t mpidr)
 {
+    if (intid < 32)
+        return; /* SGIs and PPIs have no IROUTER: the redistributor of each CPU has its own */
     mmio_write32(gicd + GICD_IROUTER(intid), (uint32_t)(mpidr & 0xffffff));
     mmio_write32(gicd + GICD_IROUTER(intid) + 4, (uint32_t)((mpidr >> 32) & 0xff));
 }
@@ -127,8 +133,7 @@ static void gicv3_enable(uint32_t intid, bool edge)
     mmio_rmw32(gicd + GICD_IPRIORITYR(intid / 4), 0xffu << byte_shift, prio);
     uint32_t cfg_bit = 1u << ((intid % 16) * 2 + 1);
     mmio_rmw32(gicd + GICD_ICFGR(intid / 16), cfg_bit, edge ? cfg_bit : 0);
-    gicv3_route(intid, spi_route);
-    mmio_write32(gicd + GICD_ISENABLER(intid / 32), 1u << (intid % 32));
+    mmio_write32(gicd + GICD_ISENABLER(intid / 32), 1u << (intid % 32)); /* routed by gicv3_route, not here */
 }
 
 static void gicv3_disable(uint32_t intid)
@@ -151,6 +156,11 @@ static void gicv3_clear_pending(uint32_t intid)
 {
     if (intid >= 32)
         mmio_write32(gicd + GICD_ICPENDR(intid / 32), 1u << (intid % 32));
+}
+
+static bool gicv3_pending(uint32_t intid)
+{
+    return intid >= 32 && (mmio_read32(gicd + GICD_ISPENDR(intid / 32)) >> (intid % 32)) & 1;
 }
 
 static uint32_t gicv3_ack(void)
@@ -225,6 +235,8 @@ static const struct irqchip_ops gicv3_ops = {
     .disable = gicv3_disable,
     .set_pending = gicv3_set_pending,
     .clear_pending = gicv3_clear_pending,
+    .pending = gicv3_pending,
+    .route = gicv3_route,
     .ack = gicv3_ack,
     .eoi = gicv3_eoi,
     .max_intid = gicv3_max_intid,
@@ -247,7 +259,6 @@ const struct irqchip_ops *gicv3_init(const struct irqchip_desc *desc)
     n_intids = 32 * ((mmio_read32(gicd + GICD_TYPER) & 0x1f) + 1);
     if (n_intids > IRQ_MAX_INTID)
         n_intids = IRQ_MAX_INTID;
-    spi_route = arch_cpu_id();
 
     /* Distributor: everything off, all SPIs in group 1 (non-secure), affinity routing on. */
     mmio_write32(gicd + GICD_CTLR, 0);
