@@ -46,8 +46,8 @@ static const uint64_t numbers[] = {WREN_FOR_EACH_SYSCALL(NUMBER)};
 #define NNUMBERS (sizeof(numbers) / sizeof(numbers[0]))
 
 static __thread uint64_t rng_state; /* each fuzzing thread draws its own sequence */
-static uint64_t only; /* debugging aid: fuzz just this syscall number (third argument) */
-static long threads = 1; /* fuzzing threads in each child (fourth argument) */
+static uint64_t only;               /* debugging aid: fuzz just this syscall number (third argument) */
+static long threads = 1;            /* fuzzing threads in each child (fourth argument) */
 
 static uint64_t rng(void)
 {
