@@ -13,10 +13,10 @@ long status_of(pid_t pid);
 void sleep_ms(long ms);
 uint64_t now_ns(void);
 
-void test_basic(void); /* create and join many, shared memory, tids, errno per thread, detach, the table */
-void test_futex(void); /* wait and wake, timeouts, bad pointers */
-void test_sync(void);  /* mutex and condvar stress, pthread_once, malloc and stdio from threads */
-void test_procs(void); /* exit vs thread_exit, signals to threads and processes, faults, fork and exec */
+void test_basic(void);  /* create and join many, shared memory, tids, errno per thread, detach, the table */
+void test_futex(void);  /* wait and wake, timeouts, bad pointers */
+void test_sync(void);   /* mutex and condvar stress, pthread_once, malloc and stdio from threads */
+void test_procs(void);  /* exit vs thread_exit, signals to threads and processes, faults, fork and exec */
 void test_stress(void); /* four threads at once on mappings, faults, ports and schemes */
 int exec_child_main(int argc, char **argv);
 
