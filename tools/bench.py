@@ -11,8 +11,8 @@ Boots the kernel once under `qemu -icount shift=0,sleep=off` (one guest instruct
 nanosecond of virtual time, so the figures are instruction counts and the same build gives
 the same numbers every run) with an initrd whose /bin/init is tests/guest/bench, collects the
 "bench: <key> <value>" lines it prints, adds the kernel's sizes, writes bench.json and
-prints a table. Every figure is instructions per operation unless the key ends in _bytes (a size) or
-_per_insn (a rate per instruction).
+prints a table. Every figure is instructions per operation unless the key ends in _bytes (a size),
+_per_insn (a rate per instruction) or _pct (a percentage).
 """
 import argparse
 import io
@@ -57,6 +57,7 @@ DESCRIPTIONS = {
     "shm_map_touch_munmap": "mmap 4 KiB of a shared-memory object (its page already there), touch it, munmap",
     "ipc_call_rtt_cross_cpu": "ipc_call_rtt with the client pinned to CPU 0 and the server to CPU 1 (-smp 4: instructions of all CPUs)",
     "ipi_rtt": "a cross-CPU call to CPU 1 (SGI 1) and its answer, per round trip, with CPU 1 waiting for the kernel lock the caller holds (-smp 4)",
+    "cpu_busy_min_pct": "four CPU-bound processes (not pinned) on four CPUs: the lowest CPU's busy share of a 20 ms window, from its idle counter (-smp 4; 100 = no CPU idled; higher is better)",
     "process_min_bytes": "memory a minimal process costs (spawned, not yet run)",
     "thread_create_join": "pthread_create of a thread that returns at once, then pthread_join (one CPU)",
     "futex_wake_rtt": "two threads of one process handing a turn back and forth with futex_wake and futex_wait, per round trip (one CPU)",
@@ -199,7 +200,7 @@ the benchmark. To update this file: `ninja -C build bench` once, then `tools/ben
 Configuration: `%s`, QEMU `%s`. Under `-icount shift=0,sleep=off` one guest instruction advances virtual time
 by exactly 1 ns, and the benchmark (`tests/guest/bench/bench.c`) reads the generic timer's counter (62.5 MHz: 16
 instructions per tick), so every figure is **instructions per operation** (the mean over hundreds to thousands of
-operations after a warm-up) and two runs of one build give identical numbers. Keys ending in `_bytes` are sizes; keys ending in `_per_insn` are rates per instruction.
+operations after a warm-up) and two runs of one build give identical numbers. Keys ending in `_bytes` are sizes; keys ending in `_per_insn` are rates per instruction; keys ending in `_pct` are percentages.
 
 %s
 

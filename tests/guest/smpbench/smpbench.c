@@ -7,6 +7,8 @@
  *   ipi_rtt                 a cross-CPU call to CPU 1 and its answer (ipi_ping): the first wakes CPU 1 with SGI 1;
  *                           as the caller holds the kernel lock throughout, CPU 1 then waits for it and answers
  *                           the rest from that wait (spin_wait_hook), so this is SGI send + answer at its cheapest
+ *   cpu_busy_min_pct        four CPU-bound processes, not pinned, on four CPUs: each CPU's busy share of a window
+ *                           from its idle counter in /scheme/sys/cpu, the lowest of the four (100 = none idled)
  */
 #include <stdint.h>
 
@@ -84,11 +86,110 @@ static void bench_ipi(void)
     wren_set_affinity(0, (1u << NCPU) - 1);
 }
 
+/* Every CPU's idle_ns from /scheme/sys/cpu ("cpuN online B idle_ns N ..."); false if the file could not be read. */
+static int read_idle(uint64_t idle[NCPU])
+{
+    static char buf[2048];
+    long fd = wren_open("/scheme/sys/cpu", 15, WREN_OPEN_READ);
+    if (fd < 0)
+        return 0;
+    long n = wren_read((int32_t)fd, buf, sizeof(buf) - 1);
+    wren_close((int32_t)fd);
+    if (n <= 0)
+        return 0;
+    buf[n] = 0;
+    int found = 0;
+    for (char *p = buf; *p; p++) {
+        if ((p != buf && p[-1] != '\n') || p[0] != 'c' || p[1] != 'p' || p[2] != 'u' || p[3] < '0' || p[3] > '9' ||
+            p[4] != ' ')
+            continue;
+        unsigned cpu = (unsigned)(p[3] - '0');
+        const char *key = "idle_ns ";
+        char *q = p;
+        while (*q && *q != '\n') {
+            int k = 0;
+            while (key[k] && q[k] == key[k])
+                k++;
+            if (!key[k])
+                break;
+            q++;
+        }
+        if (*q != 'i' || cpu >= NCPU)
+            continue;
+        uint64_t v = 0;
+        for (q += 8; *q >= '0' && *q <= '9'; q++)
+            v = v * 10 + (uint64_t)(*q - '0');
+        idle[cpu] = v;
+        found++;
+    }
+    return found == NCPU;
+}
+
+static void spin_until(uint64_t until)
+{
+    volatile uint64_t n = 0;
+    while ((uint64_t)wren_get_time(WREN_CLOCK_MONOTONIC) < until)
+        for (int i = 0; i < 1000; i++)
+            n++;
+}
+
+/*
+ * Four CPU-bound processes, placed and balanced by the scheduler alone (every CPU allowed), spin past a window the
+ * parent spends asleep (so it takes no CPU); each CPU's busy share of the window is 100 minus its idle time's.
+ * Under -icount virtual time is the instructions of all CPUs, but a CPU that idles still counts the time that passes
+ * while the others run, so an idle CPU shows as it would on hardware.
+ */
+static void bench_balance(void)
+{
+    const uint64_t SETTLE_NS = 2000000, WINDOW_NS = 20000000;
+    uint64_t start = (uint64_t)wren_get_time(WREN_CLOCK_MONOTONIC);
+    /* Far past the window (virtual time runs with the instructions of all four CPUs): they are killed after it. */
+    uint64_t until = start + 50 * (SETTLE_NS + WINDOW_NS);
+    long pids[NCPU];
+    for (int i = 0; i < NCPU; i++) {
+        pids[i] = wren_fork();
+        if (pids[i] == 0) {
+            spin_until(until);
+            wren_exit(0);
+        }
+    }
+    wren_sleep(SETTLE_NS);
+    uint64_t a[NCPU], b[NCPU];
+    int ok = read_idle(a);
+    uint64_t t0 = (uint64_t)wren_get_time(WREN_CLOCK_MONOTONIC);
+    wren_sleep(WINDOW_NS);
+    ok = ok && read_idle(b);
+    uint64_t t1 = (uint64_t)wren_get_time(WREN_CLOCK_MONOTONIC);
+    for (int i = 0; i < NCPU; i++) {
+        wren_kill((int32_t)pids[i], WREN_SIGNAL_SIGKILL);
+        wren_wait((int32_t)pids[i], 0, 0);
+    }
+    if (!ok || t1 <= t0) {
+        wren_print("smpbench: /scheme/sys/cpu could not be read\n");
+        return;
+    }
+    uint64_t min_x100 = 10000;
+    for (int i = 0; i < NCPU; i++) {
+        uint64_t idle = b[i] - a[i], span = t1 - t0;
+        uint64_t busy_x100 = idle >= span ? 0 : (span - idle) * 10000 / span;
+        if (busy_x100 < min_x100)
+            min_x100 = busy_x100;
+    }
+    wren_print("bench: cpu_busy_min_pct ");
+    wren_print_dec((long)(min_x100 / 100));
+    wren_print(".");
+    if (min_x100 % 100 < 10)
+        wren_print("0");
+    wren_print_dec((long)(min_x100 % 100));
+    wren_print("\n");
+}
+
 int main(void)
 {
     ns_per_tick_x100 = 100000000000ull / wren_counter_hz();
     bench_ipc_cross();
     bench_ipi();
+    bench_balance();
     wren_print("bench: done\n");
     return 0;
 }
