@@ -174,11 +174,17 @@ static void signal_then_call(void)
 {
     wren_handle_t ch[2];
     wren_channel_create(ch, 0);
+    /* The server's handler is in place from its first instruction (fork copies it): on another CPU it may not have
+     * run at all by our first signal, which would otherwise end it. */
+    struct sigaction a = {.sa_handler = poke}, old;
+    sigemptyset(&a.sa_mask);
+    sigaction(SIGUSR1, &a, &old);
     long pid = wren_fork();
     if (pid == 0) {
         wren_channel_close(ch[0]);
         plain_server(ch[1], ROUNDS);
     }
+    sigaction(SIGUSR1, &old, 0);
     wren_channel_close(ch[1]);
     long good = 0;
     for (uint64_t i = 0; i < ROUNDS; i++) {

@@ -198,6 +198,10 @@ int main(void)
     wren_check("...and takes effect", wren_set_priority(0, 8), 9);
     static const char rtgrand[] = "child\0rtgrand";
     wren_check("an unprivileged parent's child cannot climb above it", status_of(spawn(rtgrand, sizeof(rtgrand))), 0);
+    /* Priorities order the threads of one CPU: pinned to CPU 0 (the children spawned inherit it), a real-time child
+     * has to preempt us instead of running beside us on another CPU, and a low-priority one has no CPU to go to. */
+    long mask = wren_get_affinity(0);
+    wren_check("pin ourselves to CPU 0", wren_set_affinity(0, 1), 0);
     /* A real-time child preempts us at once and runs to completion before we continue. */
     static const char spin60[] = "child\0spin\00060";
     /* Before the spawn: a loaded host can end our slice right after it, and the child start its 60 ms early. */
@@ -217,5 +221,6 @@ int main(void)
         ;
     wren_check("...it has not run while we spun for 50 ms", wren_wait((int32_t)pid, 0, WREN_WAIT_NOHANG), -E_AGAIN);
     wren_check("...and finishes once we wait", status_of(pid), 0);
+    wren_set_affinity(0, (uint32_t)mask);
     return wren_check_end();
 }
