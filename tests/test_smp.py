@@ -1,6 +1,6 @@
 """More than one CPU: bring-up of every CPU the DTB names through PSCI CPU_ON (hvc at EL1, smc at EL2), and
-tests/guest/smptest's checks under QEMU's multi-threaded TCG: parallel spawn and exit, hotplug under load with no
-worker lost, hotplug's refusals."""
+tests/guest/smptest's checks under QEMU's multi-threaded TCG: parallel spawn and exit, call/reply between processes
+pinned to different CPUs, hotplug under load with no worker lost, hotplug's refusals."""
 import re
 
 import pytest

@@ -4,6 +4,8 @@
  *   - every CPU the DTB names is online (/scheme/sys/cpu);
  *   - parallel spawn and exit: 4 spawners, each spawning and reaping children in a loop, all at once; every child's
  *     status arrives and nothing is left behind (kernel_stats before and after);
+ *   - IPC across CPUs: 4 client/server pairs at once, each client pinned to one CPU and its server to the next, every
+ *     call's 64-byte payload answered transformed, with the right txid;
  *   - hotplug under load: CPUs 1..N-1 taken offline and brought back, again and again, while workers that compute,
  *     sleep and exchange messages over pipes run; every worker finishes with the right answer (no thread lost or
  *     run twice), and cpus_online follows each step;
@@ -217,6 +219,90 @@ static void test_refusals(long ncpu)
     wren_check("an unprivileged process may not", wren_check_wait_status(spawn_self(unpriv, sizeof(unpriv))), 0);
 }
 
+/*
+ * Call/reply between processes on different CPUs: NPAIRS client/server pairs, the client of pair i pinned to CPU i
+ * and its server to CPU i+1 (mod ncpu), all at once, each call carrying a payload the server transforms. A lost,
+ * duplicated, misrouted or torn message shows as a wrong answer; each process exits with the count it got right.
+ */
+enum { IPC_PAIRS = 4, IPC_CALLS = 300 };
+
+static uint8_t ipc_byte(uint64_t txid, unsigned i)
+{
+    return (uint8_t)(txid * 31u + i * 7u);
+}
+
+static _Noreturn void ipc_server(wren_handle_t end, unsigned cpu)
+{
+    struct wren_msg m;
+    wren_set_affinity(0, 1u << cpu);
+    wren_yield(); /* onto its CPU */
+    long r = wren_reply_receive(-1, end, &m, 0);
+    long served = 0;
+    while (r >= 0 && m.header.type == WREN_MSG_REQUEST) {
+        for (unsigned i = 0; i < m.header.length; i++)
+            m.payload[i] = (uint8_t)~m.payload[i];
+        m.header.type = WREN_MSG_REPLY;
+        served++;
+        r = wren_reply_receive(end, end, &m, 0);
+    }
+    wren_exit(served == IPC_CALLS ? 0 : 1); /* the client's close ends the loop */
+}
+
+static int ipc_client(wren_handle_t end, unsigned cpu)
+{
+    wren_set_affinity(0, 1u << cpu);
+    wren_yield();
+    int good = 0;
+    for (uint64_t t = 1; t <= IPC_CALLS; t++) {
+        struct wren_msg m = {0};
+        m.header.type = WREN_MSG_REQUEST;
+        m.header.txid = t;
+        m.header.length = 64;
+        for (unsigned i = 0; i < 64; i++)
+            m.payload[i] = ipc_byte(t, i);
+        if (wren_call(end, &m, 0) < 0 || m.header.type != WREN_MSG_REPLY || m.header.txid != t || m.header.length != 64)
+            continue;
+        int same = 1;
+        for (unsigned i = 0; i < 64; i++)
+            same &= m.payload[i] == (uint8_t)~ipc_byte(t, i);
+        good += same;
+    }
+    return good == IPC_CALLS ? 0 : 1;
+}
+
+static void test_ipc_across_cpus(long ncpu)
+{
+    struct wren_kernel_stats before = wren_check_kstats();
+    long pids[2 * IPC_PAIRS];
+    for (unsigned p = 0; p < IPC_PAIRS; p++) {
+        wren_handle_t ch[2];
+        wren_channel_create(ch, 0);
+        unsigned ccpu = p % (unsigned)ncpu, scpu = (p + 1) % (unsigned)ncpu;
+        pids[2 * p] = wren_fork();
+        if (pids[2 * p] == 0) {
+            wren_channel_close(ch[0]);
+            ipc_server(ch[1], scpu);
+        }
+        pids[2 * p + 1] = wren_fork();
+        if (pids[2 * p + 1] == 0) {
+            wren_channel_close(ch[1]);
+            int r = ipc_client(ch[0], ccpu);
+            wren_channel_close(ch[0]);
+            wren_exit(r);
+        }
+        wren_channel_close(ch[0]);
+        wren_channel_close(ch[1]);
+    }
+    int ok = 0;
+    for (unsigned i = 0; i < 2 * IPC_PAIRS; i++)
+        ok += wren_check_wait_status(pids[i]) == 0;
+    wren_check("4 client/server pairs on neighbouring CPUs, 300 calls each: every answer right", ok, 2 * IPC_PAIRS);
+    struct wren_kernel_stats after = wren_check_kstats();
+    wren_check(
+        "no process, handle or object left behind",
+        after.processes == before.processes && after.handles == before.handles && after.objects == before.objects, 1);
+}
+
 int main(int argc, char **argv)
 {
     if (argc >= 3 && str_eq(argv[1], "worker"))
@@ -232,6 +318,7 @@ int main(int argc, char **argv)
     wren_check_begin("smptest");
     wren_check("every CPU of the DTB online", cpu_fact("cpus_online"), ncpu);
     test_parallel_spawn();
+    test_ipc_across_cpus(ncpu);
     if (ncpu > 1) {
         test_ipi(ncpu);
         test_refusals(ncpu);
