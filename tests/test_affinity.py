@@ -50,7 +50,7 @@ def test_affinity_calls_from_a_guest(build, tmp_path, smp):
 
 
 def test_taskset_pins_a_command_and_ps_shows_the_cpu(build):
-    sh = Shell(build)
+    sh = Shell(build, smp=1)
     try:
         # ps run through taskset is pinned to CPU 0 (the only one here) and says so; everything runs on CPU 0.
         rows = ps_rows(sh.run("taskset 1 ps"))
