@@ -43,6 +43,22 @@ struct spinlock {
 /* What a spinning CPU does between looks at the lock: answer cross-CPU calls (proc/smp.c). */
 void spin_wait_hook(void);
 
+/*
+ * A CPU that has looked at a lock SPIN_PARK_AFTER times without being served parks: it says so in its byte of
+ * spin_parked and waits in WFI, and whoever releases a lock while a CPU is parked wakes it with an SGI (proc/smp.c).
+ * On hardware a wait that long hardly happens (each look is a WFE that returns when the lock word changes); it is for
+ * a CPU whose holder is not running at all, as when QEMU's vCPUs outnumber the host's cores: there WFE does not
+ * sleep, and a spinning vCPU would take host time from the holder.
+ */
+#define SPIN_PARK_AFTER 128
+union spin_parked_cpus {
+    uint64_t any;   /* nonzero: some CPU is parked */
+    uint8_t cpu[8]; /* each CPU writes only its own byte */
+};
+extern volatile union spin_parked_cpus spin_parked;
+void spin_park(const struct spinlock *l, uint16_t ticket);
+void spin_wake_parked(void);
+
 #ifdef WREN_DEBUG
 /* Checks before a take (order, recursion) and bookkeeping after it and at release (lock_debug.c). */
 void lock_debug_before(struct spinlock *l, const char *site);
@@ -59,13 +75,21 @@ static inline void spin_lock_raw(struct spinlock *l)
     uint16_t mine = (uint16_t)(t >> 16);
     if ((uint16_t)t == mine)
         return; /* uncontended */
-    while (!arch_ticket_check_or_wait(&l->raw, mine))
+    for (unsigned looks = 1; !arch_ticket_check_or_wait(&l->raw, mine); looks++) {
         spin_wait_hook();
+        if (looks % SPIN_PARK_AFTER == 0)
+            spin_park(l, mine);
+    }
 }
 
 static inline void spin_unlock_raw(struct spinlock *l)
 {
     arch_ticket_release(&l->raw);
+    /* The release before the look at spin_parked; spin_park sets its byte before it looks at the lock: one of the
+     * two sees the other's store, so a parked CPU is never left asleep with its lock free. */
+    arch_full_barrier();
+    if (__builtin_expect(spin_parked.any != 0, 0))
+        spin_wake_parked();
 }
 
 #ifdef WREN_DEBUG

@@ -76,6 +76,37 @@ void spin_wait_hook(void)
     run_call();
 }
 
+volatile union spin_parked_cpus spin_parked;
+
+void spin_park(const struct spinlock *l, uint16_t ticket)
+{
+    unsigned me = cpu_index();
+    /* Only with its interrupt interface on can an SGI wake it: a CPU coming up (secondary_main takes the lock
+     * before irq_cpu_init) or going down keeps spinning. */
+    if (!cpus[me].online)
+        return;
+    spin_parked.cpu[me] = 1;
+    arch_full_barrier(); /* the flag before the look at the lock (spin_unlock_raw: the other way round) */
+    /* A call or a stop comes with an SGI, which ends the WFI too; one posted before the flag was set is seen here. */
+    if (!arch_ticket_served(&l->raw, ticket) && !stopping && !calls[me].fn)
+        arch_wait_interrupt();
+    spin_parked.cpu[me] = 0;
+}
+
+/*
+ * Wake every parked CPU but this one (only the next ticket's holder can go on, but which CPU holds it is not kept);
+ * the others look, and park again. The SGI stays pending on a CPU that takes it with interrupts masked, so until it
+ * is back in user space or idle its WFI returns at once, and it spins as before for the rest of that wait.
+ */
+void spin_wake_parked(void)
+{
+    uint64_t any = spin_parked.any;
+    unsigned me = cpu_index();
+    for (unsigned i = 0; i < cpu_count && i < 8; i++)
+        if (i != me && ((any >> (8 * i)) & 0xff))
+            irq_send_ipi(i, SGI_CALL);
+}
+
 /* Debug builds without a lock-order checker linked in (lock_debug.c replaces these). */
 __attribute__((weak)) void lock_debug_before(struct spinlock *l, const char *site)
 {

@@ -79,6 +79,27 @@ static inline bool arch_ticket_held(const struct arch_ticket_lock *l)
     return (uint16_t)w != (uint16_t)(w >> 16);
 }
 
+/* Is `ticket` being served? (A plain look, ordered by the caller's barrier.) */
+static inline bool arch_ticket_served(const struct arch_ticket_lock *l, uint16_t ticket)
+{
+    return l->owner == ticket;
+}
+
+/* Order every earlier load and store before every later one, for all CPUs (DMB ISH). */
+static inline void arch_full_barrier(void)
+{
+    __asm__ volatile("dmb ish" ::: "memory");
+}
+
+/*
+ * Wait for an interrupt (WFI): returns once one is pending, even one PSTATE masks (Arm ARM D1.16.2), and may return
+ * at once. Under QEMU's multi-threaded TCG this halts the vCPU's host thread, which WFE does not.
+ */
+static inline void arch_wait_interrupt(void)
+{
+    __asm__ volatile("dsb sy\n\twfi" ::: "memory");
+}
+
 /* Wait for an event (WFE): another CPU's SEV, or the event stream; may return at once (Arm ARM D1.16.1). */
 static inline void arch_wait_event(void)
 {
