@@ -10,6 +10,7 @@
 #include <stdlib.h>
 
 #include <wren/counter.h>
+#include <wren/bench_report.h>
 #include <wren/print.h>
 #include <wren/syscalls.h>
 
@@ -42,21 +43,6 @@ static bool selected(const char *key)
     return *a == *b;
 }
 
-/* Print ticks/n converted to instructions, with two decimals. */
-static void report(const char *key, uint64_t ticks, uint64_t n)
-{
-    uint64_t x100 = ticks * ns_per_tick_x100 / n;
-    wren_print("bench: ");
-    wren_print(key);
-    wren_print(" ");
-    wren_print_dec((long)(x100 / 100));
-    wren_print(".");
-    if (x100 % 100 < 10)
-        wren_print("0");
-    wren_print_dec((long)(x100 % 100));
-    wren_print("\n");
-}
-
 static void report_value(const char *key, uint64_t v)
 {
     wren_print("bench: ");
@@ -74,7 +60,7 @@ static void bench_null_syscall(void)
     uint64_t t0 = wren_counter();
     for (int i = 0; i < N; i++)
         wren_get_pid();
-    report("null_syscall", wren_counter() - t0, N);
+    bench_report("null_syscall", wren_counter() - t0, N);
 }
 
 static void bench_yield_rtt(void)
@@ -91,7 +77,7 @@ static void bench_yield_rtt(void)
     uint64_t t0 = wren_counter();
     for (int i = 0; i < N; i++)
         wren_yield(); /* to the child and back: one round trip */
-    report("yield_rtt", wren_counter() - t0, N);
+    bench_report("yield_rtt", wren_counter() - t0, N);
     wren_wait((int32_t)pid, 0, 0);
 }
 
@@ -121,7 +107,7 @@ static void bench_ipc_call_rtt(void)
     uint64_t t0 = wren_counter();
     for (int i = 0; i < N; i++)
         wren_call(ch[0], &m, 0);
-    report("ipc_call_rtt", wren_counter() - t0, N);
+    bench_report("ipc_call_rtt", wren_counter() - t0, N);
     wren_wait((int32_t)pid, 0, 0);
     wren_channel_close(ch[0]);
     wren_channel_close(ch[1]);
@@ -149,7 +135,7 @@ static void bench_port_connect_accept(void)
     uint64_t t0 = wren_counter();
     for (int i = 0; i < N; i++)
         wren_channel_close(wren_port_connect(name, sizeof(name) - 1, 0));
-    report("port_connect_accept", wren_counter() - t0, N);
+    bench_report("port_connect_accept", wren_counter() - t0, N);
     wren_wait((int32_t)pid, 0, 0);
 }
 
@@ -172,7 +158,7 @@ static void bench_ipc_send_recv(void)
         wren_send(ch[0], &m, 0, 0);
         wren_receive(ch[1], &r, 0, 0);
     }
-    report("ipc_send_recv", wren_counter() - t0, N);
+    bench_report("ipc_send_recv", wren_counter() - t0, N);
     wren_channel_close(ch[0]);
     wren_channel_close(ch[1]);
 }
@@ -203,7 +189,7 @@ static void bench_pipe_rtt(void)
         wren_write(there[1], buf, 64);
         wren_read(back[0], buf, 64);
     }
-    report("pipe_rtt", wren_counter() - t0, N);
+    bench_report("pipe_rtt", wren_counter() - t0, N);
     wren_wait((int32_t)pid, 0, 0);
     for (int i = 0; i < 2; i++) {
         wren_close(there[i]);
@@ -248,15 +234,11 @@ static void bench_pipe_64k(void)
         wren_write(data[1], buf, SIZE);
     wren_read(ack[0], buf, 1); /* ...and all N transfers */
     uint64_t ticks = wren_counter() - t0;
-    report("pipe_64k", ticks, N);
+    bench_report("pipe_64k", ticks, N);
     /* bytes per instruction, two decimals: SIZE * N * 100 / instructions */
     uint64_t insns_x100 = ticks * ns_per_tick_x100;
     uint64_t bpi_x100 = (uint64_t)SIZE * N * 10000 / (insns_x100 ? insns_x100 : 1);
-    wren_print("bench: pipe_bytes_per_insn ");
-    wren_print_dec((long)(bpi_x100 / 100));
-    wren_print(bpi_x100 % 100 < 10 ? ".0" : ".");
-    wren_print_dec((long)(bpi_x100 % 100));
-    wren_print("\n");
+    bench_print_x100("pipe_bytes_per_insn", bpi_x100);
     wren_wait((int32_t)pid, 0, 0);
     for (int i = 0; i < 2; i++) {
         wren_close(data[i]);
@@ -333,7 +315,7 @@ static void bench_spawn_wait(void)
     uint64_t t0 = wren_counter();
     for (int i = 0; i < N; i++)
         wren_wait((int32_t)wren_spawn("/bin/nop", 8, args, sizeof(args), 0), 0, 0);
-    report("spawn_wait", wren_counter() - t0, N);
+    bench_report("spawn_wait", wren_counter() - t0, N);
 }
 
 static void bench_fork_wait(void)
@@ -348,7 +330,7 @@ static void bench_fork_wait(void)
             wren_exit(0);
         wren_wait((int32_t)pid, 0, 0);
     }
-    report("fork_wait", wren_counter() - t0, N);
+    bench_report("fork_wait", wren_counter() - t0, N);
 }
 
 /*
@@ -374,7 +356,7 @@ static void bench_page_fault(void)
     uint64_t t0 = wren_counter();
     for (int i = 0; i < N; i++)
         p[pages[i]] = 1;
-    report("page_fault", wren_counter() - t0, N);
+    bench_report("page_fault", wren_counter() - t0, N);
     wren_munmap((void *)a, LEN);
 }
 
@@ -390,7 +372,7 @@ static void bench_page_fault_2m(void)
     uint64_t t0 = wren_counter();
     for (int i = 0; i < N; i++)
         p[(uint64_t)i * BLOCK] = 1;
-    report("page_fault_2m", wren_counter() - t0, N);
+    bench_report("page_fault_2m", wren_counter() - t0, N);
     wren_munmap((void *)a, len);
 }
 
@@ -405,7 +387,7 @@ static void bench_mmap_touch_munmap(void)
         *(volatile uint8_t *)a = 1;
         wren_munmap((void *)a, PAGE);
     }
-    report("mmap_touch_munmap", wren_counter() - t0, N);
+    bench_report("mmap_touch_munmap", wren_counter() - t0, N);
 }
 
 /* The same through a shared-memory object: its page is allocated once, so this is mapping cost, not zeroing. */
@@ -421,7 +403,7 @@ static void bench_shm_map_touch_munmap(void)
         *(volatile uint8_t *)a = 1;
         wren_munmap((void *)a, PAGE);
     }
-    report("shm_map_touch_munmap", wren_counter() - t0, N);
+    bench_report("shm_map_touch_munmap", wren_counter() - t0, N);
     wren_close(h);
 }
 
@@ -471,7 +453,7 @@ static void bench_event_wake(void)
         if (i >= WARM)
             total += woke - t0;
     }
-    report("event_wake", total, N);
+    bench_report("event_wake", total, N);
     wren_wait((int32_t)pid, 0, 0);
     wren_close((int32_t)q);
     for (int i = 0; i < 2; i++) {
@@ -538,7 +520,7 @@ int main(int argc, char **argv)
 {
     uint64_t boot = wren_counter();
     ns_per_tick_x100 = 100000000000ull / wren_counter_hz();
-    report("boot_to_init", boot, 1);
+    bench_report("boot_to_init", boot, 1);
     if (argc >= 3) {
         only = argv[1];
         n_override = (int)strtol(argv[2], 0, 10);

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include <wren/counter.h>
+#include <wren/bench_report.h>
 #include <wren/print.h>
 #include <wren/scheme_server.h>
 #include <wren/syscalls.h>
@@ -30,33 +31,12 @@ static int count(int n)
     return n_override ? n_override : n;
 }
 
-/* Print ticks/n converted to instructions, with two decimals (as bench does). */
-static void report(const char *key, uint64_t ticks, uint64_t n)
-{
-    uint64_t x100 = ticks * ns_per_tick_x100 / n;
-    wren_print("bench: ");
-    wren_print(key);
-    wren_print(" ");
-    wren_print_dec((long)(x100 / 100));
-    wren_print(".");
-    if (x100 % 100 < 10)
-        wren_print("0");
-    wren_print_dec((long)(x100 % 100));
-    wren_print("\n");
-}
-
 /* Print a bytes-per-instruction figure, two decimals: bytes * 100 / instructions. */
 static void report_bpi(const char *key, uint64_t bytes, uint64_t ticks)
 {
     uint64_t insns_x100 = ticks * ns_per_tick_x100;
     uint64_t bpi_x100 = bytes * 10000 / (insns_x100 ? insns_x100 : 1);
-    wren_print("bench: ");
-    wren_print(key);
-    wren_print(" ");
-    wren_print_dec((long)(bpi_x100 / 100));
-    wren_print(bpi_x100 % 100 < 10 ? ".0" : ".");
-    wren_print_dec((long)(bpi_x100 % 100));
-    wren_print("\n");
+    bench_print_x100(key, bpi_x100);
 }
 
 /*
@@ -85,7 +65,7 @@ static void bench_file_read_4k(void)
     long fd = wren_open("/bench_file", 11, WREN_OPEN_READ | WREN_OPEN_WRITE | WREN_OPEN_CREATE | WREN_OPEN_TRUNCATE);
     wren_write((int32_t)fd, buf, SIZE);
     read_4k_loop((int32_t)fd, buf, 200, SIZE);
-    report("file_read_4k", read_4k_loop((int32_t)fd, buf, N, SIZE), N);
+    bench_report("file_read_4k", read_4k_loop((int32_t)fd, buf, N, SIZE), N);
     wren_close((int32_t)fd);
     wren_unlink("/bench_file", 11);
     wren_munmap(buf, SIZE);
@@ -142,7 +122,7 @@ static void bench_scheme_read_4k(void)
     char *buf = (char *)wren_mmap(0, PAGE, RW, ANON, -1, 0);
     long fd = wren_open("/scheme/bench/f", 15, WREN_OPEN_READ);
     read_4k_loop((int32_t)fd, buf, 200, 256 * 1024);
-    report("scheme_read_4k", read_4k_loop((int32_t)fd, buf, N, 256 * 1024), N);
+    bench_report("scheme_read_4k", read_4k_loop((int32_t)fd, buf, N, 256 * 1024), N);
     wren_close((int32_t)fd);
     wren_kill((int32_t)pid, WREN_SIGNAL_SIGKILL);
     wren_wait((int32_t)pid, 0, 0);
@@ -164,7 +144,7 @@ static void bench_scheme_read_1m(void)
     for (int i = 0; i < N; i++)
         wren_read((int32_t)fd, buf, SIZE);
     uint64_t ticks = wren_counter() - t0;
-    report("scheme_read_1m", ticks, N);
+    bench_report("scheme_read_1m", ticks, N);
     report_bpi("scheme_read_bytes_per_insn", (uint64_t)SIZE * N, ticks);
     wren_close((int32_t)fd);
     wren_kill((int32_t)pid, WREN_SIGNAL_SIGKILL);

@@ -13,26 +13,11 @@
 #include <stdint.h>
 
 #include <wren/counter.h>
+#include <wren/bench_report.h>
 #include <wren/print.h>
 #include <wren/syscalls.h>
 
 #define NCPU 4 /* tools/bench.py boots this with -smp 4 */
-
-static uint64_t ns_per_tick_x100;
-
-static void report(const char *key, uint64_t ticks, uint64_t n)
-{
-    uint64_t x100 = ticks * ns_per_tick_x100 / n;
-    wren_print("bench: ");
-    wren_print(key);
-    wren_print(" ");
-    wren_print_dec((long)(x100 / 100));
-    wren_print(".");
-    if (x100 % 100 < 10)
-        wren_print("0");
-    wren_print_dec((long)(x100 % 100));
-    wren_print("\n");
-}
 
 static void bench_ipc_cross(void)
 {
@@ -60,7 +45,7 @@ static void bench_ipc_cross(void)
     uint64_t t0 = wren_counter();
     for (int i = 0; i < N; i++)
         wren_call(ch[0], &m, 0);
-    report("ipc_call_rtt_cross_cpu", wren_counter() - t0, N);
+    bench_report("ipc_call_rtt_cross_cpu", wren_counter() - t0, N);
     wren_wait((int32_t)pid, 0, 0);
     wren_channel_close(ch[0]);
     wren_channel_close(ch[1]);
@@ -77,7 +62,7 @@ static void bench_ipi(void)
     long r = wren_ipi_ping(1, N);
     uint64_t t = wren_counter() - t0;
     if (r == (long)N)
-        report("ipi_rtt", t, N);
+        bench_report("ipi_rtt", t, N);
     else {
         wren_print("smpbench: ipi_ping failed: ");
         wren_print_dec(r);
@@ -175,18 +160,11 @@ static void bench_balance(void)
         if (busy_x100 < min_x100)
             min_x100 = busy_x100;
     }
-    wren_print("bench: cpu_busy_min_pct ");
-    wren_print_dec((long)(min_x100 / 100));
-    wren_print(".");
-    if (min_x100 % 100 < 10)
-        wren_print("0");
-    wren_print_dec((long)(min_x100 % 100));
-    wren_print("\n");
+    bench_print_x100("cpu_busy_min_pct", min_x100);
 }
 
 int main(void)
 {
-    ns_per_tick_x100 = 100000000000ull / wren_counter_hz();
     bench_ipc_cross();
     bench_ipi();
     bench_balance();

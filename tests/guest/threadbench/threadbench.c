@@ -15,30 +15,15 @@
 #include <string.h>
 
 #include <wren/counter.h>
+#include <wren/bench_report.h>
 #include <wren/print.h>
 #include <wren/syscalls.h>
 
-static uint64_t ns_per_tick_x100;
 static int n_override;
 
 static int count(int n)
 {
     return n_override ? n_override : n;
-}
-
-/* Print ticks/n converted to instructions, with two decimals (as bench does). */
-static void report(const char *key, uint64_t ticks, uint64_t n)
-{
-    uint64_t x100 = ticks * ns_per_tick_x100 / n;
-    wren_print("bench: ");
-    wren_print(key);
-    wren_print(" ");
-    wren_print_dec((long)(x100 / 100));
-    wren_print(".");
-    if (x100 % 100 < 10)
-        wren_print("0");
-    wren_print_dec((long)(x100 % 100));
-    wren_print("\n");
 }
 
 static void *thread_nothing(void *arg)
@@ -60,7 +45,7 @@ static void bench_thread_create_join(void)
         pthread_create(&t, 0, thread_nothing, 0);
         pthread_join(t, 0);
     }
-    report("thread_create_join", wren_counter() - t0, N);
+    bench_report("thread_create_join", wren_counter() - t0, N);
 }
 
 /* Two threads of one process passing a turn through two futex words: set, wake, wait for the answer. */
@@ -100,7 +85,7 @@ static void bench_futex_wake_rtt(void)
     uint64_t t0 = wren_counter();
     for (int i = 0; i < N; i++)
         futex_round();
-    report("futex_wake_rtt", wren_counter() - t0, N);
+    bench_report("futex_wake_rtt", wren_counter() - t0, N);
     pthread_join(t, 0);
 }
 
@@ -131,12 +116,11 @@ static void bench_mutex_contended(void)
     pthread_create(&t, 0, mutex_partner, 0);
     mutex_partner(0);
     pthread_join(t, 0);
-    report("mutex_contended", wren_counter() - t0, 2 * (uint64_t)N);
+    bench_report("mutex_contended", wren_counter() - t0, 2 * (uint64_t)N);
 }
 
 int main(int argc, char **argv)
 {
-    ns_per_tick_x100 = 100000000000ull / wren_counter_hz();
     if (argc < 2)
         return 2;
     n_override = argc > 2 ? (int)strtol(argv[2], 0, 10) : 0;
