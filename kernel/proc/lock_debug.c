@@ -166,12 +166,6 @@ void lock_debug_released(struct spinlock *l)
     l->acquired_at = 0;
 }
 
-/*
- * Until the SMP core defines it (proc/smp.c), a spinning CPU has no cross-CPU calls to answer. Weak, so the real one
- * replaces it.
- */
-__attribute__((weak)) void spin_wait_hook(void) {}
-
 /* test=lock-order and friends (test_hooks.h): two locks of their own, taken the way each test says. */
 static struct spinlock test_lock_a = SPINLOCK_INIT("test-lock-a");
 static struct spinlock test_lock_b = SPINLOCK_INIT("test-lock-b");

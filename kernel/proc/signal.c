@@ -4,6 +4,7 @@
  */
 #include "console.h"
 #include "lib/string.h"
+#include "proc/cpu.h"
 #include "proc/proc.h"
 #include "proc/sched.h"
 #include "proc/signal.h"
@@ -111,6 +112,10 @@ void signal_post_thread(struct proc *p, int sig)
         return;
     p->sig.pending |= SIG_BIT(sig);
     proc_event_hooks->signal_posted(p, sig); /* a subscribed event queue reports it if p blocks it */
+    /* Running in user space on another CPU (a thread of this process, say): an IPI brings it in to act on it now,
+     * not at its next syscall or slice end. */
+    if (p->state == PROC_RUNNING && p != proc_current() && p->cpu >= 0 && p->cpu < CPU_MAX)
+        sched_kick(&cpus[p->cpu]);
     if (p->state != PROC_BLOCKED)
         return;
     /* Stopped, it acts on nothing but SIGKILL (and SIGCONT, above) until continued. */
