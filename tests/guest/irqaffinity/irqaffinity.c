@@ -18,6 +18,8 @@
  */
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include <wren/check.h>
 #include <wren/print.h>
@@ -36,27 +38,14 @@ static char buf[4096];
 static volatile uint32_t *rtc;
 static long ncpu;
 
-static int str_eq(const char *a, const char *b)
-{
-    while (*a && *a == *b)
-        a++, b++;
-    return *a == *b;
-}
-
 static long parse_long(const char *s)
 {
-    long v = 0;
-    while (*s >= '0' && *s <= '9')
-        v = v * 10 + (*s++ - '0');
-    return v;
+    return strtol(s, 0, 10);
 }
 
 static int starts_with(const char *s, const char *prefix)
 {
-    while (*prefix)
-        if (*s++ != *prefix++)
-            return 0;
-    return 1;
+    return !strncmp(s, prefix, strlen(prefix));
 }
 
 static const char *next_line(const char *s)
@@ -379,7 +368,7 @@ static void irq_descriptor(long q, long id)
 
 int main(int argc, char **argv)
 {
-    if (argc >= 2 && str_eq(argv[1], "other"))
+    if (argc >= 2 && !strcmp(argv[1], "other"))
         return other();
     ncpu = argc >= 2 ? parse_long(argv[1]) : 1;
 

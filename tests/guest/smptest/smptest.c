@@ -14,6 +14,8 @@
  */
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include <wren/check.h>
 #include <wren/print.h>
@@ -26,19 +28,9 @@
 
 static char buf[4096];
 
-static int str_eq(const char *a, const char *b)
-{
-    while (*a && *a == *b)
-        a++, b++;
-    return *a == *b;
-}
-
 static long parse_long(const char *s)
 {
-    long v = 0;
-    while (*s >= '0' && *s <= '9')
-        v = v * 10 + (*s++ - '0');
-    return v;
+    return strtol(s, 0, 10);
 }
 
 /* The value of `key` in /scheme/sys/cpu, or -1. */
@@ -305,13 +297,13 @@ static void test_ipc_across_cpus(long ncpu)
 
 int main(int argc, char **argv)
 {
-    if (argc >= 3 && str_eq(argv[1], "worker"))
+    if (argc >= 3 && !strcmp(argv[1], "worker"))
         return worker((uint32_t)parse_long(argv[2]));
-    if (argc >= 2 && str_eq(argv[1], "spawner"))
+    if (argc >= 2 && !strcmp(argv[1], "spawner"))
         return spawner();
-    if (argc >= 2 && str_eq(argv[1], "quick"))
+    if (argc >= 2 && !strcmp(argv[1], "quick"))
         return 7;
-    if (argc >= 2 && str_eq(argv[1], "unpriv"))
+    if (argc >= 2 && !strcmp(argv[1], "unpriv"))
         return wren_cpu_set_online(1, 0) == -E_PERM && wren_ipi_ping(1, 1) == -E_PERM ? 0 : 1;
     long ncpu = argc >= 2 ? parse_long(argv[1]) : 1;
 
