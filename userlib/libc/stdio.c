@@ -38,6 +38,18 @@ __attribute__((constructor)) static void lock_standard_streams(void)
     err.lock = &err_lock;
 }
 
+/*
+ * puts, here rather than libc.a's (libwren.a comes first in the link): the line is put under stdout's lock as one
+ * piece, as stdio_lock.c does for the other calls that put more than a character.
+ */
+int puts(const char *s)
+{
+    __retarget_lock_acquire_recursive(out.lock);
+    int r = fputs(s, stdout) < 0 || putc('\n', stdout) < 0 ? EOF : 0;
+    __retarget_lock_release_recursive(out.lock);
+    return r;
+}
+
 __attribute__((destructor)) static void flush_standard_streams(void)
 {
     fflush(stdout);
