@@ -7,7 +7,7 @@
 
 #include <wren/abi.h>
 
-#include "include/wren/partition.h"
+#include "include/wren/partition.h" /* by path: the host tests build this file too */
 
 #define MBR_SIG_OFF      510 /* 0x55 0xAA (UEFI §5.2.1 Table 5-1) */
 #define MBR_ENTRIES_OFF  446
