@@ -124,6 +124,17 @@ def test_partitions(build, tmp_path, table):
     assert changed == [], "sectors not as the guest left them: %s" % changed[:20]
 
 
+def test_timeout_resets_the_device(build, tmp_path):
+    """QEMU's throttling holds the drive to 1 KiB/s: after an 8 KiB read, the next one waits 8 s, which outlasts the
+    driver's 5 s timeout (E_IO, and the device is reset and brought up again); a read after it is answered."""
+    img = tmp_path / "disk.img"
+    make_image(img, SECTORS)
+    extra = ["-drive", "if=none,file=%s,format=raw,id=d0,throttling.bps-total=1024" % img,
+             "-device", "virtio-blk-device,drive=d0"]
+    out, _ = run(build, tmp_path, "slow", extra)
+    assert re.search(r"blktest: the timed-out read took \d+ ms", out), out
+
+
 def test_two_drives(build, tmp_path):
     """Two drives on transports a page apart (a device opens with whatever shares its page: drivers/README.md)."""
     a, b = tmp_path / "a.img", tmp_path / "b.img"

@@ -12,6 +12,9 @@
  *   ro      a read-only drive: opening to write is E_ROFS, reads work.
  *   mbr     partitions 0p1 (sectors 2048..4095) and 0p2 (4096..end): listed, sized, bounded, written at their edges.
  *   gpt     the same layout as GPT entries 1 and 3 (0p1, 0p3).
+ *   slow    a drive QEMU throttles to 1 KiB/s: an 8 KiB read is let through at once, but puts the drive 8 s in
+ *           debt, so the read after it gets no answer within the driver's 5 s: it fails with E_IO, and the driver
+ *           resets the device; a read after that is answered.
  *   two     two drives: /0 of SECTORS and /1 of SECTORS / 2, each with its own pattern seed.
  */
 #include <stdint.h>
@@ -281,6 +284,20 @@ int main(int argc, char **argv)
         wren_check("write across its end -> short", pwrite_at(fd, big, 1024, (n - 1) * 512), 512);
         wren_check("write at its end -> E_NOSPC", pwrite_at(fd, big, 512, n * 512), -E_NOSPC);
         wren_check("fsync", wren_fsync((wren_fd_t)fd), 0);
+        wren_close((wren_fd_t)fd);
+    } else if (strcmp(mode, "slow") == 0) {
+        long fd = open_path("/scheme/disk/0", WREN_OPEN_READ);
+        wren_check("read 8 KiB (let through at once)", pread_at(fd, big, 8192, 0), 8192);
+        long t0 = wren_get_time(WREN_CLOCK_MONOTONIC);
+        wren_check("a read the drive holds for 8 s -> E_IO", pread_at(fd, big, 512, 0), -E_IO);
+        long waited = (wren_get_time(WREN_CLOCK_MONOTONIC) - t0) / MS;
+        wren_print("blktest: the timed-out read took ");
+        wren_print_dec(waited);
+        wren_print(" ms\n");
+        wren_check("  after the driver's 5 s", waited >= 5000, 1);
+        wren_check("the driver is still the same process", wren_kill((int32_t)driver, WREN_SIGNAL_NONE), 0);
+        wren_check("a read after the reset works", pread_at(fd, big, 512, 512 * 8), 512);
+        wren_check("  the pattern", matches(0, big, 8, 1, 0, 0), 1);
         wren_close((wren_fd_t)fd);
     } else if (strcmp(mode, "two") == 0) {
         char names[256];
