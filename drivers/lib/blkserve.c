@@ -36,7 +36,10 @@ struct server {
 #define FILE_WRITABLE 1ul
 #define DIR_FILE      ((void *)2) /* the root directory's open file (no volume is at that address) */
 
-static struct volume *file_volume(void *file) { return (struct volume *)((uintptr_t)file & ~FILE_WRITABLE); }
+static struct volume *file_volume(void *file)
+{
+    return (struct volume *)((uintptr_t)file & ~FILE_WRITABLE);
+}
 
 /* partition_scan's reads go through the driver in pieces of at most max_sectors. */
 static long scan_read(void *ctx, uint64_t lba, uint32_t n, void *buf)
@@ -286,8 +289,7 @@ long blkdev_serve(const char *scheme, struct blkdev **devs, unsigned n)
         add_volume(&s, d, i, 0, 0, d->sectors);
         long r = partition_scan(scan_read, d, d->sectors, &t);
         if (r < 0)
-            fprintf(stderr, "%s: disk %u: partition table refused (%ld); the whole device is served\n", d->name,
-                    i, r);
+            fprintf(stderr, "%s: disk %u: partition table refused (%ld); the whole device is served\n", d->name, i, r);
         for (unsigned k = 0; k < t.count; k++)
             add_volume(&s, d, i, t.p[k].index, t.p[k].start, t.p[k].sectors);
     }

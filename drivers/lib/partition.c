@@ -9,15 +9,21 @@
 
 #include "include/wren/partition.h" /* by path: the host tests build this file too */
 
-#define MBR_SIG_OFF      510 /* 0x55 0xAA (UEFI §5.2.1 Table 5-1) */
-#define MBR_ENTRIES_OFF  446
-#define MBR_TYPE_GPT     0xee /* protective MBR (§5.2.3) */
-#define GPT_HEADER_MIN   92u  /* §5.3.2: HeaderSize is at least 92 and at most a block */
-#define GPT_REVISION     0x00010000u
-#define GPT_ENTRY_MIN    128u /* §5.3.2: SizeOfPartitionEntry is 128 x 2^n */
+#define MBR_SIG_OFF     510 /* 0x55 0xAA (UEFI §5.2.1 Table 5-1) */
+#define MBR_ENTRIES_OFF 446
+#define MBR_TYPE_GPT    0xee /* protective MBR (§5.2.3) */
+#define GPT_HEADER_MIN  92u  /* §5.3.2: HeaderSize is at least 92 and at most a block */
+#define GPT_REVISION    0x00010000u
+#define GPT_ENTRY_MIN   128u /* §5.3.2: SizeOfPartitionEntry is 128 x 2^n */
 
-static uint32_t le32(const uint8_t *p) { return p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24; }
-static uint64_t le64(const uint8_t *p) { return le32(p) | (uint64_t)le32(p + 4) << 32; }
+static uint32_t le32(const uint8_t *p)
+{
+    return p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+static uint64_t le64(const uint8_t *p)
+{
+    return le32(p) | (uint64_t)le32(p + 4) << 32;
+}
 
 uint32_t partition_crc32(uint32_t crc, const void *buf, uint64_t n)
 {

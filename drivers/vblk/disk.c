@@ -120,8 +120,8 @@ static long run(struct disk *d, uint32_t type, uint64_t sector, unsigned n, cons
         unsigned k = 0;
         b[k++] = (struct virtq_buf){.phys = meta_phys(d, i), .len = sizeof(struct blk_header)};
         if (bytes[i])
-            b[k++] = (struct virtq_buf){.phys = d->mem.phys + i * DISK_SLOT_BYTES, .len = bytes[i],
-                                        .write = type == VIRTIO_BLK_T_IN};
+            b[k++] = (struct virtq_buf){
+                .phys = d->mem.phys + i * DISK_SLOT_BYTES, .len = bytes[i], .write = type == VIRTIO_BLK_T_IN};
         b[k++] = (struct virtq_buf){.phys = meta_phys(d, i) + offsetof(struct slot_meta, status), .len = 1, .write = 1};
         head[i] = virtq_add(&d->q, b, k);
         if (head[i] < 0)

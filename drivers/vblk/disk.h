@@ -5,8 +5,8 @@
 #include <wren/blkdev.h>
 #include <wren/virtio.h>
 
-#define DISK_SLOTS       8u                  /* requests in flight at once, each with its own DMA buffer */
-#define DISK_SLOT_BYTES  (32u * 1024)        /* data bytes per request */
+#define DISK_SLOTS       8u           /* requests in flight at once, each with its own DMA buffer */
+#define DISK_SLOT_BYTES  (32u * 1024) /* data bytes per request */
 #define DISK_MAX_SECTORS (DISK_SLOTS * DISK_SLOT_BYTES / BLKDEV_SECTOR) /* one blkdev call: all slots at once */
 
 struct disk {

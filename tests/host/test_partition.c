@@ -64,8 +64,14 @@ static void make_mbr(void)
 /* A GPT as sgdisk lays it out: header at 1, 128 entries of 128 bytes at 2..33, usable 34..N-34, backup at N-1. */
 #define GPT_ENTRIES 128u
 #define GPT_ESIZE   128u
-static uint8_t *gpt_hdr(void) { return disk + 512; }
-static uint8_t *gpt_entry(unsigned i) { return disk + 2 * 512 + i * GPT_ESIZE; }
+static uint8_t *gpt_hdr(void)
+{
+    return disk + 512;
+}
+static uint8_t *gpt_entry(unsigned i)
+{
+    return disk + 2 * 512 + i * GPT_ESIZE;
+}
 
 static void gpt_fix_crcs(void)
 {
@@ -103,8 +109,8 @@ static void make_gpt(void)
     put64(h + 72, 2);
     put32(h + 80, GPT_ENTRIES);
     put32(h + 84, GPT_ESIZE);
-    gpt_part(0, 34, 1033);    /* index 1 */
-    gpt_part(4, 1034, 2014);  /* index 5 */
+    gpt_part(0, 34, 1033);   /* index 1 */
+    gpt_part(4, 1034, 2014); /* index 5 */
     gpt_fix_crcs();
 }
 
@@ -232,28 +238,28 @@ TEST(gpt_bad_crcs)
 
 TEST(gpt_hostile_header)
 {
-    GPT_FIELD32(8, 0x00020000);           /* revision */
-    GPT_FIELD32(12, 91);                  /* header size below 92 */
-    GPT_FIELD32(12, 513);                 /* above a sector */
-    GPT_FIELD64(24, 2);                   /* MyLBA not 1 */
-    GPT_FIELD64(32, 1);                   /* the backup is the primary: a loop */
-    GPT_FIELD64(32, DISK_SECTORS);        /* backup past the end */
-    GPT_FIELD64(40, 1);                   /* first usable over the header */
-    GPT_FIELD64(40, DISK_SECTORS - 20);   /* first usable after last usable */
-    GPT_FIELD64(48, DISK_SECTORS);        /* last usable past the end */
-    GPT_FIELD64(48, UINT64_MAX);          /* ... far past */
-    GPT_FIELD64(72, 0);                   /* entry array over the MBR */
-    GPT_FIELD64(72, 1);                   /* ... over the header */
-    GPT_FIELD64(72, 40);                  /* ... inside the usable range */
-    GPT_FIELD64(72, DISK_SECTORS - 2);    /* ... running past the end */
-    GPT_FIELD64(72, UINT64_MAX - 1);      /* ... where lba + size overflows */
-    GPT_FIELD32(80, 0);                   /* no entries */
-    GPT_FIELD32(80, 0x7fffffff);          /* huge count */
-    GPT_FIELD32(80, 4096);                /* more than PART_GPT_MAX_ENTRIES */
-    GPT_FIELD32(84, 0);                   /* entry size 0 */
-    GPT_FIELD32(84, 64);                  /* below 128 */
-    GPT_FIELD32(84, 130);                 /* not a multiple of 8 */
-    GPT_FIELD32(84, 0x80000000u);         /* count x size overflows 32 bits */
+    GPT_FIELD32(8, 0x00020000);         /* revision */
+    GPT_FIELD32(12, 91);                /* header size below 92 */
+    GPT_FIELD32(12, 513);               /* above a sector */
+    GPT_FIELD64(24, 2);                 /* MyLBA not 1 */
+    GPT_FIELD64(32, 1);                 /* the backup is the primary: a loop */
+    GPT_FIELD64(32, DISK_SECTORS);      /* backup past the end */
+    GPT_FIELD64(40, 1);                 /* first usable over the header */
+    GPT_FIELD64(40, DISK_SECTORS - 20); /* first usable after last usable */
+    GPT_FIELD64(48, DISK_SECTORS);      /* last usable past the end */
+    GPT_FIELD64(48, UINT64_MAX);        /* ... far past */
+    GPT_FIELD64(72, 0);                 /* entry array over the MBR */
+    GPT_FIELD64(72, 1);                 /* ... over the header */
+    GPT_FIELD64(72, 40);                /* ... inside the usable range */
+    GPT_FIELD64(72, DISK_SECTORS - 2);  /* ... running past the end */
+    GPT_FIELD64(72, UINT64_MAX - 1);    /* ... where lba + size overflows */
+    GPT_FIELD32(80, 0);                 /* no entries */
+    GPT_FIELD32(80, 0x7fffffff);        /* huge count */
+    GPT_FIELD32(80, 4096);              /* more than PART_GPT_MAX_ENTRIES */
+    GPT_FIELD32(84, 0);                 /* entry size 0 */
+    GPT_FIELD32(84, 64);                /* below 128 */
+    GPT_FIELD32(84, 130);               /* not a multiple of 8 */
+    GPT_FIELD32(84, 0x80000000u);       /* count x size overflows 32 bits */
     make_gpt();
     memcpy(gpt_hdr(), "EFI PARS", 8);
     gpt_fix_crcs();

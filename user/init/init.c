@@ -3,14 +3,15 @@
  * one running on the console, with the environment every program starts from (PATH, HOME) and a namespace without
  * the drivers' schemes (mmio, irq), which only init and its services reach: it restarts the shell
  * whenever it exits, and reaps the orphans the kernel hands it meanwhile. Right after the first shell it starts the
- * system's services, the drivers: the RTC service (`/bin/rtc -d`) and the entropy driver (`/bin/rng -d`) and the virtio block driver (`/bin/vblk -d`), each if
- * its program exists, by fork and exec, so that they keep the privilege spawn would drop; it does not wait for them
- * (one that has nothing to serve exits and is reaped with the orphans). When the shell ends, its session ends with
- * it: init ends whatever is left (SIGKILL to every process but itself and its services: everything else is the old
- * shell's) and reaps it before the next shell starts, so nothing a program left behind (a fork bomb that killed its
- * shell, say) holds the process table against the new shell, whose built-in kill could not reach another session.
- * When the shell exits with WREN_SH_EXIT_POWEROFF (its `poweroff` built-in), init exits, and the kernel powers off.
- * Without /bin/sh (the test initrds) init exits after the greeting, as it always did, and the machine powers off.
+ * system's services, the drivers: the RTC service (`/bin/rtc -d`), the entropy driver (`/bin/rng -d`) and the virtio
+ * block driver (`/bin/vblk -d`), each if its program exists, by fork and exec, so that they keep the privilege spawn
+ * would drop; it does not wait for them (one that has nothing to serve exits and is reaped with the orphans). When the
+ * shell ends, its session ends with it: init ends whatever is left (SIGKILL to every process but itself and its
+ * services: everything else is the old shell's) and reaps it before the next shell starts, so nothing a program left
+ * behind (a fork bomb that killed its shell, say) holds the process table against the new shell, whose built-in kill
+ * could not reach another session. When the shell exits with WREN_SH_EXIT_POWEROFF (its `poweroff` built-in), init
+ * exits, and the kernel powers off. Without /bin/sh (the test initrds) init exits after the greeting, as it always did,
+ * and the machine powers off.
  *
  * Kept to the wren_* stubs, without the C library: the first program stays small and its path from the syscall stubs
  * to the kernel easy to follow.

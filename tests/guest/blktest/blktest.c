@@ -32,9 +32,15 @@ static uint8_t pattern(unsigned seed, uint64_t sector, unsigned i)
     return (uint8_t)(sector * 7 + i * 13 + (sector >> 8) + seed * 101 + (i >> 7));
 }
 /* What the test writes (the host checks the same formula). */
-static uint8_t written(uint64_t sector, unsigned i) { return (uint8_t)(0xa5 ^ (sector * 3 + i)); }
+static uint8_t written(uint64_t sector, unsigned i)
+{
+    return (uint8_t)(0xa5 ^ (sector * 3 + i));
+}
 
-static long open_path(const char *p, uint32_t flags) { return wren_open(p, strlen(p), flags); }
+static long open_path(const char *p, uint32_t flags)
+{
+    return wren_open(p, strlen(p), flags);
+}
 
 static long pread_at(long fd, void *buf, size_t len, uint64_t off)
 {
@@ -146,9 +152,9 @@ static void check_bad_requests(long driver, uint64_t sectors)
     fd = open_path("/scheme/disk/0", WREN_OPEN_READ);
     wren_check("write on an fd opened to read fails", pwrite_at(fd, big, 512, 0) < 0, 1);
     wren_close((wren_fd_t)fd);
-    static const char *const bad[] = {"/scheme/disk/9", "/scheme/disk/0p1", "/scheme/disk/00", "/scheme/disk/0/x",
-                                      "/scheme/disk/0p0", "/scheme/disk/-1", "/scheme/disk/0p", "/scheme/disk/x",
-                                      "/scheme/disk/99999999999999999999"};
+    static const char *const bad[] = {"/scheme/disk/9",   "/scheme/disk/0p1", "/scheme/disk/00",
+                                      "/scheme/disk/0/x", "/scheme/disk/0p0", "/scheme/disk/-1",
+                                      "/scheme/disk/0p",  "/scheme/disk/x",   "/scheme/disk/99999999999999999999"};
     for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         wren_check(bad[i], open_path(bad[i], WREN_OPEN_READ), -E_NOENT);
     wren_check("open with truncate refused", open_path("/scheme/disk/0", WREN_OPEN_WRITE | WREN_OPEN_TRUNCATE) < 0, 1);
@@ -183,8 +189,7 @@ static void check_concurrent(uint64_t sectors)
             uint64_t len = (uint64_t)(c + 1) * 8192;
             for (int k = 0; k < 40 && !bad; k++) {
                 uint64_t first = 500 + (uint64_t)(c * 1000 + k * 17) % (sectors - 600);
-                if (pread_at(fd, buf2, len, first * 512) != (long)len ||
-                    !matches(0, buf2, first, len / 512, 100, 300))
+                if (pread_at(fd, buf2, len, first * 512) != (long)len || !matches(0, buf2, first, len / 512, 100, 300))
                     bad = 1;
             }
             wren_exit(bad);

@@ -15,10 +15,10 @@
 
 #include <stdint.h>
 
-#define PART_SECTOR         512u
-#define PART_MAX            128u /* partitions kept; a table with more used entries is refused */
-#define PART_GPT_MAX_ENTRIES 1024u /* entries a GPT may declare (128 is usual) */
-#define PART_GPT_MAX_ARRAY  (256u * 1024) /* bytes of its entry array at most */
+#define PART_SECTOR          512u
+#define PART_MAX             128u          /* partitions kept; a table with more used entries is refused */
+#define PART_GPT_MAX_ENTRIES 1024u         /* entries a GPT may declare (128 is usual) */
+#define PART_GPT_MAX_ARRAY   (256u * 1024) /* bytes of its entry array at most */
 
 enum part_kind { PART_NONE = 0, PART_MBR = 1, PART_GPT = 2 };
 
