@@ -33,6 +33,9 @@ struct server {
     struct volume vol[VOLUMES_MAX];
 };
 
+#define CALL_MAX_SECTORS   (1u << 21)   /* 1 GiB: what one client request moves at most (the rest is a short count) */
+#define DEVICE_MAX_SECTORS (1ull << 48) /* 128 PiB: larger claims are cut to it, so byte sizes never overflow */
+
 #define FILE_WRITABLE 1ul
 #define DIR_FILE      ((void *)2) /* the root directory's open file (no volume is at that address) */
 
@@ -133,6 +136,8 @@ static long span(const struct volume *v, uint64_t offset, size_t len, uint64_t *
     }
     if (count > v->sectors - first)
         count = v->sectors - first;
+    if (count > CALL_MAX_SECTORS)
+        count = CALL_MAX_SECTORS; /* a short count, which the client's read or write loop goes on from */
     *lba = v->start + first;
     *n = count;
     return 0;
@@ -286,6 +291,11 @@ long blkdev_serve(const char *scheme, struct blkdev **devs, unsigned n)
         struct blkdev *d = devs[i];
         if (!d || !d->read || !d->write || d->max_sectors == 0)
             return -E_INVAL;
+        if (d->sectors > DEVICE_MAX_SECTORS) {
+            fprintf(stderr, "%s: disk %u claims %llu sectors; served as %llu\n", d->name, i,
+                    (unsigned long long)d->sectors, (unsigned long long)DEVICE_MAX_SECTORS);
+            d->sectors = DEVICE_MAX_SECTORS;
+        }
         add_volume(&s, d, i, 0, 0, d->sectors);
         long r = partition_scan(scan_read, d, d->sectors, &t);
         if (r < 0)

@@ -14,7 +14,8 @@
  *   gpt     the same layout as GPT entries 1 and 3 (0p1, 0p3).
  *   slow    a drive QEMU throttles to 1 KiB/s: an 8 KiB read is let through at once, but puts the drive 8 s in
  *           debt, so the read after it gets no answer within the driver's 5 s: it fails with E_IO, and the driver
- *           resets the device; a read after that is answered.
+ *           resets the device; a read after that is answered. Then the driver is killed while it waits on the
+ *           device for a client's read (E_IO for the client) and restarted (it reads again).
  *   two     two drives: /0 of SECTORS and /1 of SECTORS / 2, each with its own pattern seed.
  */
 #include <stdint.h>
@@ -229,6 +230,40 @@ static long check_death_and_restart(long driver)
     return again;
 }
 
+/*
+ * The driver killed while it waits on the device (the slow drive holds the second read for seconds): the client
+ * gets E_IO at once; a restarted driver resets the device, which it finds with a request of the dead one still
+ * queued, and serves again (the drive's debt may hold its first read past the timeout: three tries).
+ */
+static long check_kill_mid_request(long driver)
+{
+    long reader = wren_fork();
+    if (reader == 0) {
+        long fd = open_path("/scheme/disk/0", WREN_OPEN_READ);
+        long a = pread_at(fd, buf2, 8192, 0);
+        long b = pread_at(fd, buf2, 512, 0); /* the driver is waiting on the device for this when it is killed */
+        wren_exit(a == 8192 && b == -E_IO ? 0 : 1);
+    }
+    wren_sleep(1500 * MS);
+    int32_t status;
+    wren_check("the reader waits on the device", wren_wait((int32_t)reader, &status, WREN_WAIT_NOHANG), -E_AGAIN);
+    long t0 = wren_get_time(WREN_CLOCK_MONOTONIC);
+    wren_kill((int32_t)driver, WREN_SIGNAL_SIGKILL);
+    wren_check("killed mid-request: the reader gets E_IO", wren_check_wait_status(reader), 0);
+    wren_check("  within 500 ms of the kill", wren_get_time(WREN_CLOCK_MONOTONIC) - t0 < 500 * MS, 1);
+    wren_check_wait_status(driver);
+    long again = start_driver("/scheme/disk/0");
+    wren_check("the driver restarted", again > 0, 1);
+    long fd = open_path("/scheme/disk/0", WREN_OPEN_READ);
+    long r = -1;
+    for (int i = 0; i < 3 && r != 512; i++)
+        r = pread_at(fd, big, 512, 512 * 20);
+    wren_check("the restarted driver reads", r, 512);
+    wren_check("  the pattern", matches(0, big, 20, 1, 0, 0), 1);
+    wren_close((wren_fd_t)fd);
+    return again;
+}
+
 /* Partitions p1 (2048..4095) and p<second> (4096..end): listed, sized, read and written within their bounds. */
 static void check_partitions(unsigned second, uint64_t sectors)
 {
@@ -304,6 +339,7 @@ int main(int argc, char **argv)
         wren_check("a read after the reset works", pread_at(fd, big, 512, 512 * 8), 512);
         wren_check("  the pattern", matches(0, big, 8, 1, 0, 0), 1);
         wren_close((wren_fd_t)fd);
+        driver = check_kill_mid_request(driver);
     } else if (strcmp(mode, "two") == 0) {
         char names[256];
         list(names, sizeof(names));
