@@ -135,6 +135,18 @@ def test_timeout_resets_the_device(build, tmp_path):
     assert re.search(r"blktest: the timed-out read took \d+ ms", out), out
 
 
+def test_hostile_partition_table(build, tmp_path):
+    """An MBR whose two partitions overlap is refused whole: the driver says so and serves the device alone."""
+    img = tmp_path / "disk.img"
+    data = bytearray(make_image(img, SECTORS))
+    table = bytearray(mbr(SECTORS))
+    table[462:478] = struct.pack("<B3xB3xII", 0, 0x83, 3000, SECTORS - 3000)  # over the end of partition 1
+    data[0:512] = table
+    img.write_bytes(bytes(data))
+    out, _ = run(build, tmp_path, "hostile", drive(img, 0))
+    assert "vblk: disk 0: partition table refused (-22); the whole device is served" in out, out
+
+
 def test_two_drives(build, tmp_path):
     """Two drives on transports a page apart (a device opens with whatever shares its page: drivers/README.md)."""
     a, b = tmp_path / "a.img", tmp_path / "b.img"

@@ -16,6 +16,7 @@
  *           debt, so the read after it gets no answer within the driver's 5 s: it fails with E_IO, and the driver
  *           resets the device; a read after that is answered. Then the driver is killed while it waits on the
  *           device for a client's read (E_IO for the client) and restarted (it reads again).
+ *   hostile an MBR whose partitions overlap: refused, so only the whole device is listed, and it reads.
  *   two     two drives: /0 of SECTORS and /1 of SECTORS / 2, each with its own pattern seed.
  */
 #include <stdint.h>
@@ -104,6 +105,9 @@ static void list(char *out, size_t size)
 
 static void check_size(const char *path, uint64_t sectors)
 {
+    struct wren_stat ps;
+    wren_check("stat by path", wren_stat(path, strlen(path), &ps), 0);
+    wren_check("  a block device of the size", ps.type == WREN_FILE_TYPE_BLOCK_DEVICE && ps.size == sectors * 512, 1);
     long fd = open_path(path, WREN_OPEN_READ);
     struct wren_stat st;
     wren_check("fstat", wren_fstat((wren_fd_t)fd, &st), 0);
@@ -324,6 +328,16 @@ int main(int argc, char **argv)
         wren_check("write across its end -> short", pwrite_at(fd, big, 1024, (n - 1) * 512), 512);
         wren_check("write at its end -> E_NOSPC", pwrite_at(fd, big, 512, n * 512), -E_NOSPC);
         wren_check("fsync", wren_fsync((wren_fd_t)fd), 0);
+        wren_close((wren_fd_t)fd);
+    } else if (strcmp(mode, "hostile") == 0) {
+        char names[256];
+        list(names, sizeof(names));
+        wren_check("a refused table: readdir lists just 0", strcmp(names, "0"), 0);
+        wren_check("  and 0p1 does not open", open_path("/scheme/disk/0p1", WREN_OPEN_READ), -E_NOENT);
+        check_size("/scheme/disk/0", sectors);
+        long fd = open_path("/scheme/disk/0", WREN_OPEN_READ);
+        wren_check("  the whole device reads", pread_at(fd, big, 65536, 2048 * 512), 65536);
+        wren_check("  the pattern", matches(0, big, 2048, 128, 0, 0), 1);
         wren_close((wren_fd_t)fd);
     } else if (strcmp(mode, "slow") == 0) {
         long fd = open_path("/scheme/disk/0", WREN_OPEN_READ);
