@@ -14,6 +14,8 @@ from conftest import REPO, build_setting
 
 KEYS = {"boot_to_init", "null_syscall", "yield_rtt", "spawn_wait", "fork_wait", "page_fault", "page_fault_2m",
         "mmap_touch_munmap", "shm_map_touch_munmap", "process_min_bytes", "kernel_image_bytes", "kernel_text_bytes"}
+# Figures that wait on QEMU's I/O thread (tools/bench.py's HOST_TIMED): within a factor of 2 of each other, not equal.
+HOST_TIMED = {"blk_read_4k", "blk_read_bytes_per_insn"}
 
 
 def documented_config():
@@ -62,9 +64,14 @@ def test_bench_is_deterministic_and_documented(bench_run, tmp_path):
     second = json.loads((b / "bench.json").read_text())
     assert KEYS <= set(first), sorted(KEYS - set(first))
     assert all(v > 0 for v in first.values()), first
-    assert first == second, (first, second)
+    exact = {k: v for k, v in first.items() if k not in HOST_TIMED}
+    assert exact == {k: v for k, v in second.items() if k not in HOST_TIMED}, (first, second)
+    for key in HOST_TIMED & set(first):
+        assert 0.5 < first[key] / second[key] < 2, (key, first[key], second[key])
     _, doc = documented_config()
-    for key, value in first.items():
+    for key in HOST_TIMED & set(first):
+        assert "| `%s` |" % key in doc, "docs/benchmarks.md lacks %s" % key
+    for key, value in exact.items():
         assert "| `%s` | %s |" % (key, value) in doc, \
             "docs/benchmarks.md is stale for %s (now %s): run tools/bench.py --build build/bench --update-docs" \
             % (key, value)

@@ -3,10 +3,10 @@
  * one running on the console, with the environment every program starts from (PATH, HOME) and a namespace without
  * the drivers' schemes (mmio, irq), which only init and its services reach: it restarts the shell
  * whenever it exits, and reaps the orphans the kernel hands it meanwhile. Right after the first shell it starts the
- * system's services, the drivers: the RTC service (`/bin/rtc -d`) and the entropy driver (`/bin/rng -d`), and the
- * boot's mount (`/bin/mount -a /mnt/disk`, which stays as the filesystem server's parent), each if its program
- * exists, by fork and exec, so that they keep the privilege spawn would drop; it does not wait for them
- * (one that has nothing to serve exits and is reaped with the orphans). When the shell ends, its session ends with
+ * system's services, the drivers: the RTC service (`/bin/rtc -d`), the entropy driver (`/bin/rng -d`), the virtio
+ * block driver (`/bin/vblk -d`) and the boot's mount (`/bin/mount -a /mnt/disk`, which stays as the filesystem
+ * server's parent), each if its program exists, by fork and exec, so that they keep the privilege spawn would drop;
+ * it does not wait for them (one that has nothing to serve exits and is reaped with the orphans). When the shell ends, its session ends with
  * it: init ends whatever is left (SIGKILL to every process but itself and its services: everything else is the old
  * shell's) and reaps it before the next shell starts, so nothing a program left behind (a fork bomb that killed its
  * shell, say) holds the process table against the new shell, whose built-in kill could not reach another session.
@@ -31,6 +31,7 @@ static const struct service {
 } services[] = {
     {"/bin/rtc", 8, "rtc\0-d", 7},
     {"/bin/rng", 8, "rng\0-d", 7},
+    {"/bin/vblk", 9, "vblk\0-d", 8},
     /* After the disk driver: the first disk's FAT volume at /mnt/disk, if there is one (user/mount/mount.c). */
     {"/bin/mount", 10, "mount\0-a\0/mnt/disk", 19},
 };

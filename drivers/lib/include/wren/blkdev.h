@@ -29,4 +29,14 @@ struct blkdev {
     long (*flush)(struct blkdev *d);
 };
 
+/*
+ * Serve devs[0..n) (n >= 1, at most BLKDEV_MAX) as scheme `scheme` (drivers/lib/blkserve.c; drivers/README.md,
+ * "The disk scheme"): read each device's partition table, register the scheme (which needs the system privilege),
+ * give the privilege up (wren_port_drop_privilege: the driver's devices, mappings and DMA memory keep working) and
+ * answer requests for ever. Returns only on failure: a negative E_* code (E_PERM: no privilege; E_BUSY: the name
+ * is taken).
+ */
+#define BLKDEV_MAX 16u
+long blkdev_serve(const char *scheme, struct blkdev **devs, unsigned n);
+
 #endif
