@@ -322,6 +322,9 @@ def build_statements(args):
     check_lib = library(s, "tests/guest/lib", "tests/libcheck.a")
     system = programs(s, "user", "initrd-root/bin")
     system += programs(s, "drivers", "initrd-root/bin", driver_lib, skip=("lib",))
+    # System servers (servers/<name>/, e.g. fatfs) share servers/lib (the block cache).
+    server_lib = library(s, "servers/lib", "servers/libserver.a")
+    system += programs(s, "servers", "initrd-root/bin", server_lib, skip=("lib",))
     # Guest tests also get the driver layer, so a test can exercise drivers/lib itself (tests/guest/virtiotest).
     test_libs = (check_lib[0] + " " + driver_lib[0].replace("$uincludes ", ""), check_lib[1] + " " + driver_lib[1])
     tests = programs(s, "tests/guest", "tests/bin", test_libs, skip=("lib",))
@@ -390,7 +393,7 @@ def main(argv):
     if left:
         fail("build.ninja.in: configure.py has no value for %s" % ", ".join(sorted(set(left))))
     configure_deps = ["$srcdir/configure.py", "$srcdir/build.ninja.in"] + \
-        ["$srcdir/" + d for d in source_dirs("kernel", "userlib", "user", "drivers", "tests/guest", "tests/host")] + \
+        ["$srcdir/" + d for d in source_dirs("kernel", "userlib", "user", "drivers", "servers", "tests/guest", "tests/host")] + \
         ["$srcdir/" + t for t in sources("tests/host", (".c",))]
     text += "\nbuild build.ninja: configure | %s\n" % " ".join(configure_deps)
     text += build_statements(args)

@@ -31,6 +31,7 @@ static const uint8_t errno_of[] = {
     [E_MFILE] = EMFILE,
     [E_NOTTY] = ENOTTY,
     [E_NOSPC] = ENOSPC,
+    [E_ROFS] = EROFS,
     [E_SPIPE] = ESPIPE,
     [E_PIPE] = EPIPE,
     [E_RANGE] = ERANGE,
