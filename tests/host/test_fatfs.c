@@ -1,6 +1,5 @@
-// sources: servers/lib/blockcache.c servers/lib/blockcache_fd.c servers/fatfs/fat_volume.c servers/fatfs/fat_name.c
-// servers/fatfs/fat_time.c servers/fatfs/fat_dir.c servers/fatfs/fat_file.c servers/fatfs/fat_ops.c The fatfs server's
-// file system and block cache on the host. Run with no image it is a unit test: the cache's write order and bound,
+// sources: servers/lib/blockcache.c servers/lib/blockcache_fd.c servers/fatfs/fat_volume.c servers/fatfs/fat_name.c servers/fatfs/fat_time.c servers/fatfs/fat_dir.c servers/fatfs/fat_file.c servers/fatfs/fat_ops.c
+// The fatfs server's file system and block cache on the host. Run with no image it is a unit test: the cache's write order and bound,
 // short names and their checksums, FAT times. Run as `test_fatfs --image IMG [--ro]
 // [--slots N]` it is a tool that tests/test_fatfs_host.py drives with commands on stdin (one per line, printing
 // "ok ..." or "error E_..."), on images made by mkfs.fat and checked afterwards by fsck.fat and mtools.
