@@ -224,7 +224,11 @@ static long parse_bpb(struct fat_vol *v, const uint8_t *bs, uint64_t dev_size)
     if (meta >= total)
         return -E_INVAL;
     uint32_t clusters = (uint32_t)((total - meta) / spc);
-    v->type = clusters < 4085 ? 12 : clusters < 65525 ? 16 : 32;
+    /* fatgen103 §3.5 types a volume by its count of clusters alone; Linux and mtools (and mkfs.fat -F 32 on a
+     * small volume) take a 16-bit FAT size of 0 to mean FAT32 whatever the count: so do we. */
+    v->type = fat_le16(bs + 22) == 0 ? 32 : clusters < 4085 ? 12 : 16;
+    if (v->type != 32 && clusters >= 65525)
+        return -E_INVAL;
     if (clusters == 0 || clusters > 0x0FFFFFF5)
         return -E_INVAL;
     /* The FAT must hold an entry for every cluster (plus the two reserved ones). */

@@ -1,6 +1,7 @@
-// sources: servers/lib/blockcache.c servers/lib/blockcache_fd.c servers/fatfs/fat_volume.c servers/fatfs/fat_name.c servers/fatfs/fat_time.c servers/fatfs/fat_dir.c servers/fatfs/fat_file.c servers/fatfs/fat_ops.c
-// The fatfs server's file system and block cache on the host. Run with no image it is a unit test: the cache's write order and bound,
-// short names and their checksums, FAT times. Run as `test_fatfs --image IMG [--ro]
+// sources: servers/lib/blockcache.c servers/lib/blockcache_fd.c servers/fatfs/fat_volume.c servers/fatfs/fat_name.c
+// sources: servers/fatfs/fat_time.c servers/fatfs/fat_dir.c servers/fatfs/fat_file.c servers/fatfs/fat_ops.c
+// The fatfs server's file system and block cache on the host. Run with no image it is a unit test: the cache's write
+// order and bound, short names and their checksums, FAT times. Run as `test_fatfs --image IMG [--ro]
 // [--slots N]` it is a tool that tests/test_fatfs_host.py drives with commands on stdin (one per line, printing
 // "ok ..." or "error E_..."), on images made by mkfs.fat and checked afterwards by fsck.fat and mtools.
 #include <fcntl.h>
@@ -253,7 +254,7 @@ static void list(const char *path, int depth, int recursive)
         if (r == -E_NOENT)
             return;
         if (r < 0) {
-            printf("error %s\n", error_name(r));
+            printf("listing %s: %s\n", path, error_name(r));
             return;
         }
         char child[4096];
@@ -405,7 +406,7 @@ static int tool(int argc, char **argv)
     while (fgets(line, sizeof(line), stdin)) {
         char echo[64];
         snprintf(echo, sizeof(echo), "%.40s", line);
-        echo[strcspn(echo, "\t\n")] = 0;
+        echo[strcspn(echo, "\n")] = 0;
         r = run(line);
         if (r < 0)
             printf("error %s (%s)\n", error_name(r), echo);
