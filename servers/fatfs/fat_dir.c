@@ -131,7 +131,8 @@ long fat_dir_next(struct fat_vol *v, uint32_t dir, uint32_t *pos, struct fat_ent
             int n = 0;
             while (n < lfn_count * 13 && units[n] != 0)
                 n++;
-            if (n > 0 && fat_utf16_to_name(units, n, e->name, sizeof(e->name)) == 0) {
+            if (n > 0 && fat_utf16_to_name(units, n, e->name, sizeof(e->name)) == 0 && strcmp(e->name, ".") != 0 &&
+                strcmp(e->name, "..") != 0) {
                 e->first_slot = lfn_first;
                 named = 1;
             }

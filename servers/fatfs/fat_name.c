@@ -183,6 +183,8 @@ void fat_short_to_name(const uint8_t raw[32], char *out)
         for (int i = 8; i < 11 && raw[i] != ' '; i++)
             out[k++] = (char)(lower_ext && raw[i] >= 'A' && raw[i] <= 'Z' ? raw[i] + 32 : raw[i]);
     }
+    if (k == 0)
+        out[k++] = '_'; /* a blank name (hostile, or damaged) still needs one to be listed and found by */
     out[k] = 0;
     /* A byte >= 0x80 (an OEM code page character) or a slash is not valid UTF-8 / a valid name for us. */
     for (int i = 0; i < k; i++)
