@@ -102,7 +102,7 @@ def parse_args(argv):
 
 
 # What `ninja bench` needs built: the kernel, the benchmark and /bin/nop it spawns, the init and shell it boots.
-BENCH_INPUTS = "Image kernel.elf initrd-root/bin/init initrd-root/bin/sh initrd-root/bin/rtc tests/bin/bench tests/bin/nop tests/bin/schemebench tests/bin/threadbench tests/bin/smpbench"
+BENCH_INPUTS = "Image kernel.elf initrd-root/bin/init initrd-root/bin/sh initrd-root/bin/rtc tests/bin/bench tests/bin/nop tests/bin/schemebench tests/bin/threadbench tests/bin/smpbench tests/bin/fatbench initrd-root/bin/fatfs"
 
 
 def bench_edge(args):

@@ -140,7 +140,8 @@ uint32_t fat_dir_of_root(const struct fat_vol *v);
  * volume label are skipped. */
 long fat_dir_next(struct fat_vol *v, uint32_t dir, uint32_t *pos, struct fat_entry *e);
 long fat_dir_lookup(struct fat_vol *v, uint32_t dir, const char *name, struct fat_entry *e);
-/* A new entry `name` (after checking it is not there) with `attr` and first cluster; *e describes it. */
+/* A new entry `name`, which the caller found is not there (fat_dir_lookup), made from the short entry `proto`
+ * (attributes, cluster, size, times; its name is replaced); *e describes it. */
 long fat_dir_add(struct fat_vol *v, uint32_t dir, const char *name, const uint8_t proto[32], struct fat_entry *e);
 long fat_dir_remove(struct fat_vol *v, uint32_t dir, const struct fat_entry *e);
 long fat_dir_slot_offset(struct fat_vol *v, uint32_t dir, uint32_t slot, uint64_t *off);

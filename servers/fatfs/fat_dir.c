@@ -216,22 +216,34 @@ long fat_dir_add(struct fat_vol *v, uint32_t dir, const char *name, const uint8_
     long nunits = fat_name_to_utf16(name, units);
     if (nunits < 0)
         return nunits;
-    long r = fat_dir_lookup(v, dir, name, e);
-    if (r == 0)
-        return -E_EXIST;
-    if (r != -E_NOENT)
-        return r;
+    long r;
     uint8_t sn[11];
     int nlfn = 0;
     if (!fat_name_is_short(name, sn)) {
         nlfn = (int)((nunits + 12) / 13);
         uint8_t basis[11];
         fat_short_basis(name, basis);
+        uint32_t hash = 2166136261u; /* FNV-1a of the long name */
+        for (const char *p = name; *p; p++)
+            hash = (hash ^ (uint8_t)*p) * 16777619u;
         for (uint32_t n = 1;; n++) {
             if (n > 999999)
                 return -E_EXIST; /* every numeric tail is taken */
             memcpy(sn, basis, 11);
-            fat_short_tail(sn, n);
+            if (n > 4 && n <= 4 + 64) {
+                /* As Windows does after four collisions: two characters of the basis and four hex digits of a
+                 * hash of the long name, so names with a common start do not each try every tail before theirs. */
+                static const char hex[] = "0123456789ABCDEF";
+                uint32_t h = (hash + n - 5) & 0xFFFF;
+                for (int i = 0; i < 4; i++)
+                    sn[2 + i] = (uint8_t)hex[(h >> (12 - 4 * i)) & 15];
+                if (sn[1] == ' ')
+                    sn[1] = '_';
+                sn[6] = sn[7] = ' ';
+                fat_short_tail(sn, 1);
+            } else {
+                fat_short_tail(sn, n > 4 ? n - 64 : n);
+            }
             r = short_taken(v, dir, sn);
             if (r < 0)
                 return r;
