@@ -235,6 +235,10 @@ operations after a warm-up) and two runs of one build give identical numbers. Ke
 service right after the shell, as in the default boot): the shell prints the counter just
 before its first prompt when `/etc/sh-bench` exists.
 
+The `fat_*` figures come from a boot of their own: `tests/guest/fatbench` as `/bin/init` runs `/bin/fatfs` over a
+16 MiB FAT32 image (`mkfs.fat --invariant`, 4 KiB clusters) in the ramfs, so they count the client, the server, its
+block cache and the ramfs file under it ([docs/fatfs.md](fatfs.md)).
+
 The IPC and pipe figures do not depend on where the benchmark's buffers fall: moving its stack by 24, 40 or 136
 bytes leaves `ipc_call_rtt`, `ipc_send_recv` and `pipe_rtt` unchanged to the instruction. (They used to move by up
 to 15%%, when receive and pipe writes walked the page tables for every page a buffer touched before copying.)
