@@ -172,8 +172,8 @@ def test_full_volume_is_enospc_and_stays_clean(tmp_path):
     img = mkfs(tmp_path, 40960, *FAT32)
     lines = tool(img, [["write", "/keep.txt", "keep"], ["fill", "/big.bin"], ["df"], ["write", "/more.txt", "x"],
                        ["sync"]], expect_rc=0)
-    assert "error E_NOSPC (fill\t/big.bin)" in "\n".join(lines).replace("(fill", "(fill\t") or \
-        any(l.startswith("error E_NOSPC (fill") for l in lines)
+    assert "error E_NOSPC (fill\t/big.bin)" in lines, lines
+    assert "error E_NOSPC (write\t/more.txt\tx)" in lines, lines
     df = [l for l in lines if l.startswith("df ")][0].split()
     assert df[4] == "0" and df[5] == "0", df  # no cluster left, by the count kept and by a recount
     filled = int([l for l in lines if l.startswith("filled ")][0].split()[1])
@@ -206,8 +206,7 @@ def test_read_only_refuses_every_change_and_writes_nothing(tmp_path):
     got = results(lines)
     assert got[:7] == ["error E_ROFS (%s)" % c for c in ("write\t/a.txt\tb", "write\t/new.txt\tb", "mkdir\t/e",
                                                             "rm\t/a.txt", "rmdir\t/d", "mv\t/a.txt\t/b.txt",
-                                                            "trunc\t/a.txt\t0")] or \
-        all(l.startswith("error E_ROFS") for l in got[:7]), got
+                                                            "trunc\t/a.txt\t0")], got
     assert got[7].startswith("ok"), got
     assert (tmp_path / "a").read_bytes() == b"a"
     assert hashlib.sha256(open(img, "rb").read()).hexdigest() == before
@@ -313,7 +312,8 @@ def test_hostile_out_of_range_clusters(tmp_path):
     lines = run_hostile(img)
     assert "error E_IO (get\t/FILE.BIN\t/dev/null)" in lines
     # A directory entry whose first cluster is out of range.
-    img2, b2 = hostile_base(tmp_path / "2" if (tmp_path / "2").mkdir() is None else tmp_path)
+    (tmp_path / "second").mkdir()
+    img2, b2 = hostile_base(tmp_path / "second")
     sub = find_entry(img2, b2, b2["root"], b"SUB        ")
     patch(img2, sub + 20, "<H", 0x0FFF)
     lines = run_hostile(img2)
@@ -343,7 +343,8 @@ def test_hostile_size_past_chain(tmp_path):
     off = find_entry(img, b, b["root"], b"FILE    BIN")
     patch(img, off + 28, "<I", 0x7FFFFFFF)  # 2 GiB in a 20000-byte chain
     lines = run_hostile(img)
-    assert "error E_IO (get\t/FILE.BIN\t/dev/null)" in lines or any("get" in l and l.startswith("ok") for l in lines)
+    # The read stops with E_IO where the chain ends; nothing past it is made up.
+    assert "error E_IO (get\t/FILE.BIN\t/dev/null)" in lines, lines
 
 
 @pytest.mark.parametrize("field", ["spc0", "spc3", "bps100", "reserved0", "fats0", "huge_total", "huge_fat",
