@@ -107,7 +107,7 @@ def test_shell_reads_sys(build):
     sh = Shell(build)
     try:
         names = re.findall(r"^- +\d+ (\w+)$", sh.run("ls /scheme/sys"), re.M)
-        assert names == ["cpu", "irqs", "log", "memory", "processes", "syscalls", "threads", "uptime"], names
+        assert names == ["cpu", "irqs", "log", "memory", "mounts", "processes", "syscalls", "threads", "uptime"], names
         out = sh.run("dmesg")
         assert re.search(r"^Wren \d+\.\d+\.\d+ .* on linux,dummy-virt$", out, re.M), out
         assert re.search(r"^rootfs: \d+ files and directories from the initrd$", out, re.M), out

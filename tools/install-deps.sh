@@ -7,7 +7,8 @@
 # `-nic none` (tests/test_qemu_cmdlines.py), so no ROM is needed, and a fresh machine proves it.
 set -e
 PACKAGES="clang lld llvm libclang-rt-14-dev clang-format ninja-build python3 python3-jinja2 python3-yaml python3-pytest python3-pexpect
-qemu-system-arm device-tree-compiler gdb-multiarch u-boot-qemu gcc-aarch64-linux-gnu picolibc-aarch64-linux-gnu dosfstools mtools"
+qemu-system-arm device-tree-compiler gdb-multiarch u-boot-qemu gcc-aarch64-linux-gnu picolibc-aarch64-linux-gnu
+dosfstools mtools"
 
 missing=""
 for p in $PACKAGES; do

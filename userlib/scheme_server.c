@@ -117,6 +117,14 @@ int wren_scheme_dispatch(const struct wren_scheme_ops *ops, void *ctx, const str
             r = ops->ftruncate(ctx, req, file, req->offset);
         break;
     case WREN_SCHEME_OP_FSYNC: r = ops->fsync ? ops->fsync(ctx, req, file) : 0; break;
+    case WREN_SCHEME_OP_STATFS:
+        if (ops->statfs) {
+            struct wren_statfs st;
+            memset(&st, 0, sizeof(st));
+            r = ops->statfs(ctx, req, path, &st);
+            memcpy(buf, &st, sizeof(st)); /* the path was in the same buffer */
+        }
+        break;
     default: break;
     }
     reply->result = r;

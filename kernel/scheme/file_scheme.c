@@ -6,6 +6,8 @@
 #include "fs/ramfs_file.h"
 #include "fs/rootfs.h"
 #include "lib/string.h"
+#include "mm/pmm.h"
+#include "scheme/mounts.h"
 #include "scheme/kernel_schemes.h"
 
 static long file_open(struct scheme *s, const char *path, size_t len, uint32_t flags, struct kobject **out)
@@ -60,12 +62,16 @@ static long file_mkdir(struct scheme *s, const char *path, size_t len, uint32_t 
 static long file_rmdir(struct scheme *s, const char *path, size_t len)
 {
     (void)s;
+    if (mount_covers(path, len))
+        return -E_BUSY; /* a mount point, reached as /scheme/file/...: it stays while mounted */
     return ramfs_rmdir(rootfs(), path, len);
 }
 
 static long file_rename(struct scheme *s, const char *old, size_t old_len, const char *new, size_t new_len)
 {
     (void)s;
+    if (mount_covers(old, old_len))
+        return -E_BUSY; /* a mount point, or a directory above one */
     return ramfs_rename(rootfs(), old, old_len, new, new_len);
 }
 
@@ -77,6 +83,24 @@ static long file_truncate(struct scheme *s, const char *path, size_t len, uint64
     return err ? err : ramfs_truncate(rootfs(), n, size);
 }
 
+/* The RAM file system holds its files in the kernel's memory: its size is the RAM's, its free space the free pages. */
+static long file_statfs(struct scheme *s, const char *path, size_t len, struct wren_statfs *st)
+{
+    struct ramfs_node *n;
+    struct pmm_stats ps;
+    (void)s;
+    int err = ramfs_lookup(rootfs(), path, len, &n);
+    if (err)
+        return err;
+    pmm_get_stats(&ps);
+    st->block_size = PMM_PAGE_SIZE;
+    st->blocks = ps.total_pages;
+    st->blocks_free = ps.free_pages;
+    st->files = ramfs_live_nodes(rootfs());
+    st->name_max = RAMFS_NAME_MAX;
+    return 0;
+}
+
 static const struct scheme_ops file_ops = {
     .open = file_open,
     .stat = file_stat,
@@ -86,6 +110,7 @@ static const struct scheme_ops file_ops = {
     .rmdir = file_rmdir,
     .rename = file_rename,
     .truncate = file_truncate,
+    .statfs = file_statfs,
 };
 
 static struct scheme file_scheme = {.ops = &file_ops, .name = SCHEME_DEFAULT, .name_len = sizeof(SCHEME_DEFAULT) - 1};

@@ -9,6 +9,7 @@
 #include "lib/string.h"
 #include "proc/namespace.h"
 #include "proc/proc.h"
+#include "scheme/mounts.h"
 
 static struct list schemes = LIST_INIT(schemes);
 
@@ -86,6 +87,17 @@ long scheme_resolve(char *buf, size_t len, struct scheme_target *t)
         return err;
     t->kind = sp.kind;
     t->s = 0;
+    t->mount_flags = 0;
+    t->mount = 0;
+    const struct mount *m = sp.kind == SCHEME_PATH_DEFAULT ? mount_find(buf, len, &sp.rest, &sp.rest_len) : 0;
+    if (m) {
+        /* At or below a mount point: the mounted scheme, the mount point being its root. */
+        t->kind = sp.kind = SCHEME_PATH_NAMED;
+        t->mount = m;
+        t->mount_flags = m->flags;
+        sp.name = m->scheme;
+        sp.name_len = m->scheme_len;
+    }
     if (sp.kind == SCHEME_PATH_LIST) {
         t->path = "/";
         t->len = 1;
@@ -97,7 +109,7 @@ long scheme_resolve(char *buf, size_t len, struct scheme_target *t)
     } else if (sp.rest_len == 0) {
         t->path = "/"; /* "/scheme/name" and "name:" are the scheme's root */
         t->len = 1;
-    } else if (sp.rest[-1] == ':') {
+    } else if (!m && sp.rest[-1] == ':') {
         /* "name:rest": make the rest absolute by turning the ':' into its leading '/', then canonical */
         char *rest = (char *)sp.rest - 1;
         *rest = '/';

@@ -31,6 +31,7 @@
 #include "syscall_table.h"
 
 struct scheme;
+struct mount;
 
 struct scheme_ops {
     /* Open `path` with WREN_OPEN_* `flags` (checked by the caller: known bits, READ or WRITE): 0 and a new object
@@ -46,6 +47,8 @@ struct scheme_ops {
     /* Both paths are in this scheme (a rename across schemes is E_XDEV before it gets here). */
     long (*rename)(struct scheme *s, const char *old, size_t old_len, const char *new, size_t new_len);
     long (*truncate)(struct scheme *s, const char *path, size_t len, uint64_t size);
+    /* Size and free space of the file system `path` is on (st is zeroed by the caller): 0 or E_*. */
+    long (*statfs)(struct scheme *s, const char *path, size_t len, struct wren_statfs *st);
 };
 
 struct scheme {
@@ -81,7 +84,15 @@ struct scheme_target {
     struct scheme *s;
     const char *path; /* the path inside the scheme (see above) */
     size_t len;
+    const struct mount *mount; /* the mount point it was reached through (scheme/mounts.h), or NULL */
+    uint32_t mount_flags;      /* that mount's WREN_MOUNT_* (0 without one) */
 };
+
+/* May the caller change something at t (create, write, remove, rename)? 0, or -E_ROFS through a read-only mount. */
+static inline long scheme_target_may_change(const struct scheme_target *t)
+{
+    return t->mount_flags & WREN_MOUNT_READ_ONLY ? -E_ROFS : 0;
+}
 
 /*
  * Resolve buf[0..len) (from path_from_user: the current directory is already in front of a relative path; buf has

@@ -3,6 +3,7 @@
 
 #include "lib/string.h"
 #include "proc/cwd.h"
+#include "scheme/mounts.h"
 
 long scheme_resolve_user(char *buf, user_in_buf path, struct scheme_target *t)
 {
@@ -83,6 +84,18 @@ long scheme_target_absolute(const struct scheme_target *t, char *out)
     size_t len = t->len;
     if (len > 1 && t->path[len - 1] == '/')
         len--;
+    if (t->mount) {
+        /* Through a mount: spelled from its mount point, so that "cd /mnt/disk; cd .." is /mnt. */
+        n = t->mount->path_len;
+        if (len == 1)
+            len = 0;
+        if (n + len > RAMFS_PATH_MAX)
+            return -E_NAMETOOLONG;
+        memmove(out + n, t->path, len); /* t->path may be in out: move the rest first */
+        memcpy(out, t->mount->path, n);
+        out[n + len] = 0;
+        return (long)(n + len);
+    }
     if (t->kind == SCHEME_PATH_NAMED && strcmp(t->s->name, SCHEME_DEFAULT) != 0) {
         if (sizeof(dir) - 1 + t->s->name_len + len > RAMFS_PATH_MAX)
             return -E_NAMETOOLONG;

@@ -18,6 +18,7 @@
 #include "obj/object.h"
 #include "proc/cpu.h"
 #include "proc/proc.h"
+#include "scheme/mounts.h"
 #include "syscall_table.h"
 #include "timer.h"
 
@@ -175,6 +176,20 @@ static void write_irqs(struct textbuf *t)
     }
 }
 
+/* The mount table (scheme/mounts.h): each mount's scheme, its options, and its mount point last. */
+static void write_mounts(struct textbuf *t)
+{
+    textbuf_printf(t, "scheme options point\n");
+    for (unsigned i = 0; i < MOUNT_MAX; i++) {
+        const struct mount *m = mount_at(i);
+        if (!m)
+            continue;
+        textbuf_printf(t, "%s %s ", m->scheme, m->flags & WREN_MOUNT_READ_ONLY ? "ro" : "rw");
+        put_clean_str(t, m->path, m->path_len);
+        textbuf_printf(t, "\n");
+    }
+}
+
 /*
  * The log's newest bytes, so that its header, the text and the snapshot around it fit one 32 KiB block of the heap
  * (a byte more would take a 64 KiB one).
@@ -202,8 +217,8 @@ static void write_syscalls(struct textbuf *t)
 }
 
 const struct sys_file sys_files[] = {
-    {"cpu", write_cpu},         {"irqs", write_irqs},           {"log", write_log},
-    {"memory", write_memory},   {"processes", write_processes}, {"syscalls", write_syscalls},
-    {"threads", write_threads}, {"uptime", write_uptime},
+    {"cpu", write_cpu},           {"irqs", write_irqs},       {"log", write_log},
+    {"memory", write_memory},     {"mounts", write_mounts},   {"processes", write_processes},
+    {"syscalls", write_syscalls}, {"threads", write_threads}, {"uptime", write_uptime},
 };
 const size_t sys_file_count = sizeof(sys_files) / sizeof(sys_files[0]);

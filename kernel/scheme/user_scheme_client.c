@@ -337,6 +337,11 @@ static long us_truncate(struct scheme *s, const char *path, size_t len, uint64_t
     return path_call(s, WREN_SCHEME_OP_TRUNCATE, path, len, NULL, 0, 0, size, NULL, 0, NULL);
 }
 
+static long us_statfs(struct scheme *s, const char *path, size_t len, struct wren_statfs *st)
+{
+    return path_call(s, WREN_SCHEME_OP_STATFS, path, len, NULL, 0, 0, 0, st, sizeof(*st), NULL);
+}
+
 const struct scheme_ops us_scheme_ops = {
     .open = us_open,
     .stat = us_stat,
@@ -346,4 +351,5 @@ const struct scheme_ops us_scheme_ops = {
     .rmdir = us_rmdir,
     .rename = us_rename,
     .truncate = us_truncate,
+    .statfs = us_statfs,
 };

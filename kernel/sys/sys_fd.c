@@ -46,6 +46,8 @@ long sys_open(user_in_buf path, uint32_t flags)
     if (!(flags & (WREN_OPEN_READ | WREN_OPEN_WRITE)))
         return -E_INVAL;
     long err = scheme_resolve_user(buf, path, &t);
+    if (!err && (flags & (WREN_OPEN_WRITE | WREN_OPEN_CREATE | WREN_OPEN_TRUNCATE | WREN_OPEN_APPEND)))
+        err = scheme_target_may_change(&t);
     uint32_t extra = !err && t.s ? t.s->open_rights : 0; /* read before the open, which may block */
     if (!err)
         err = scheme_target_open(&t, flags, &o);

@@ -174,6 +174,8 @@ long fat_mkdir(struct fat_vol *v, const char *path);
 long fat_rmdir(struct fat_vol *v, const char *path);
 long fat_rename(struct fat_vol *v, const char *from, const char *to);
 long fat_truncate(struct fat_vol *v, const char *path, uint64_t size);
+/* Size and free space of the volume (`path` must name something on it). */
+long fat_statfs(struct fat_vol *v, const char *path, struct wren_statfs *st);
 void fat_free_nodes(struct fat_vol *v);
 
 #endif

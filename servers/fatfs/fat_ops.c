@@ -575,3 +575,18 @@ long fat_truncate(struct fat_vol *v, const char *path, uint64_t size)
     long c = fat_close(v, n);
     return r < 0 ? r : c;
 }
+
+long fat_statfs(struct fat_vol *v, const char *path, struct wren_statfs *st)
+{
+    struct wren_stat ignored;
+    long r = fat_stat(v, path, &ignored);
+    if (r < 0)
+        return r;
+    memset(st, 0, sizeof(*st));
+    st->block_size = v->cluster_size;
+    st->flags = v->read_only ? WREN_STATFS_READ_ONLY : 0;
+    st->blocks = v->clusters;
+    st->blocks_free = v->free_count;
+    st->name_max = 255; /* readdir's names; a longer UTF-8 name is listed by its short alias */
+    return 0;
+}

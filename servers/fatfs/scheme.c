@@ -144,6 +144,12 @@ static long fs_fsync(void *ctx, const struct wren_scheme_request *req, void *fil
     return fat_fsync(ctx, f->node);
 }
 
+static long fs_statfs(void *ctx, const struct wren_scheme_request *req, const char *path, struct wren_statfs *st)
+{
+    (void)req;
+    return fat_statfs(ctx, path, st);
+}
+
 const struct wren_scheme_ops fatfs_ops = {
     .open = fs_open,
     .read = fs_read,
@@ -160,4 +166,5 @@ const struct wren_scheme_ops fatfs_ops = {
     .truncate = fs_truncate,
     .ftruncate = fs_ftruncate,
     .fsync = fs_fsync,
+    .statfs = fs_statfs,
 };

@@ -3,13 +3,15 @@
  * one running on the console, with the environment every program starts from (PATH, HOME) and a namespace without
  * the drivers' schemes (mmio, irq), which only init and its services reach: it restarts the shell
  * whenever it exits, and reaps the orphans the kernel hands it meanwhile. Right after the first shell it starts the
- * system's services, the drivers: the RTC service (`/bin/rtc -d`) and the entropy driver (`/bin/rng -d`), each if
- * its program exists, by fork and exec, so that they keep the privilege spawn would drop; it does not wait for them
+ * system's services, the drivers: the RTC service (`/bin/rtc -d`) and the entropy driver (`/bin/rng -d`), and the
+ * boot's mount (`/bin/mount -a /mnt/disk`, which stays as the filesystem server's parent), each if its program
+ * exists, by fork and exec, so that they keep the privilege spawn would drop; it does not wait for them
  * (one that has nothing to serve exits and is reaped with the orphans). When the shell ends, its session ends with
  * it: init ends whatever is left (SIGKILL to every process but itself and its services: everything else is the old
  * shell's) and reaps it before the next shell starts, so nothing a program left behind (a fork bomb that killed its
  * shell, say) holds the process table against the new shell, whose built-in kill could not reach another session.
- * When the shell exits with WREN_SH_EXIT_POWEROFF (its `poweroff` built-in), init exits, and the kernel powers off.
+ * When the shell exits with WREN_SH_EXIT_POWEROFF (its `poweroff` built-in), init runs /bin/sync (so mounted file
+ * systems write back what they hold) and exits, and the kernel powers off.
  * Without /bin/sh (the test initrds) init exits after the greeting, as it always did, and the machine powers off.
  *
  * Kept to the wren_* stubs, without the C library: the first program stays small and its path from the syscall stubs
@@ -29,6 +31,8 @@ static const struct service {
 } services[] = {
     {"/bin/rtc", 8, "rtc\0-d", 7},
     {"/bin/rng", 8, "rng\0-d", 7},
+    /* After the disk driver: the first disk's FAT volume at /mnt/disk, if there is one (user/mount/mount.c). */
+    {"/bin/mount", 10, "mount\0-a\0/mnt/disk", 19},
 };
 #define SERVICES (sizeof(services) / sizeof(services[0]))
 
@@ -120,6 +124,34 @@ static void end_leftovers(void)
     }
 }
 
+/*
+ * Before power-off: /bin/sync, so that what the mounted file systems hold in their caches reaches their devices.
+ * Bounded (10 s): a server that does not answer must not keep the machine from going off.
+ */
+static void write_back(void)
+{
+    static const char args[] = "sync";
+    static const char env[] = "PATH=/bin";
+    if (!is_file("/bin/sync", 9))
+        return;
+    long pid = wren_fork();
+    if (pid == 0) {
+        wren_exec("/bin/sync", 9, args, sizeof(args), env, sizeof(env));
+        wren_exit(127);
+    }
+    if (pid < 0)
+        return;
+    int32_t status;
+    for (int i = 0; i < 1000; i++) {
+        long w = wren_wait((int32_t)pid, &status, WREN_WAIT_NOHANG);
+        if (w == pid || w < 0)
+            return;
+        wren_sleep(10000000);
+    }
+    wren_print("init: sync did not finish in 10 s\n");
+    wren_kill(pid, WREN_SIGNAL_SIGKILL);
+}
+
 /* Run the shell until it asks for power-off; restart it whenever it ends otherwise. */
 static int run_shell(void)
 {
@@ -171,6 +203,7 @@ static int run_shell(void)
             reaped(w);    /* a service that ended (no device to serve), or an orphan */
         }
         if (status == WREN_SH_EXIT_POWEROFF) {
+            write_back();
             wren_print("init: powering off\n");
             return 0;
         }

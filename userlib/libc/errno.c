@@ -31,7 +31,6 @@ static const uint8_t errno_of[] = {
     [E_MFILE] = EMFILE,
     [E_NOTTY] = ENOTTY,
     [E_NOSPC] = ENOSPC,
-    [E_ROFS] = EROFS,
     [E_SPIPE] = ESPIPE,
     [E_PIPE] = EPIPE,
     [E_RANGE] = ERANGE,
@@ -42,6 +41,7 @@ static const uint8_t errno_of[] = {
     [E_OVERFLOW] = EOVERFLOW,
     [E_MSGSIZE] = EMSGSIZE,
     [E_NOTSUP] = ENOTSUP,
+    [E_ROFS] = EROFS,
     [E_TIMEDOUT] = ETIMEDOUT,
     [E_CONNREFUSED] = ECONNREFUSED,
     /* Wren's own errors have no POSIX name: the nearest meaning. */

@@ -137,3 +137,8 @@ int unlink(const char *path)
 {
     return wren_posix_result(wren_unlink(path, strlen(path)));
 }
+
+int fsync(int fd)
+{
+    return (int)wren_posix_result(wren_fsync(fd));
+}

@@ -200,6 +200,13 @@ int main(void)
     wren_check("fsync of the root", wren_fsync((wren_fd_t)fd), 0);
     wren_close((wren_fd_t)fd);
 
+    /* statfs (what df shows): clusters of 512 bytes, as many free as the server counted. */
+    struct wren_statfs fs;
+    wren_check("statfs", wren_statfs(FAT0 "/", strlen(FAT0 "/"), &fs), 0);
+    wren_check("statfs: cluster size", fs.block_size, 512);
+    wren_check("statfs: some free, fewer than all", fs.blocks_free > 0 && fs.blocks_free < fs.blocks, 1);
+    wren_check("statfs: writable", fs.flags & WREN_STATFS_READ_ONLY, 0);
+
     /* The same image read-only. */
     static const char ro_args[] = "fatfs\0-r\0" IMAGE "\0fat1";
     long ro = start_server(ro_args, sizeof(ro_args));
@@ -209,6 +216,8 @@ int main(void)
     wren_check("-r: create E_ROFS", spit("/scheme/fat1/new", "x", 1, 0), -E_ROFS);
     wren_check("-r: mkdir E_ROFS", wren_mkdir("/scheme/fat1/d", 14), -E_ROFS);
     wren_check("-r: unlink E_ROFS", wren_unlink("/scheme/fat1/log.txt", 20), -E_ROFS);
+    wren_check("-r: statfs says read-only",
+               wren_statfs("/scheme/fat1/", 13, &fs) == 0 && (fs.flags & WREN_STATFS_READ_ONLY), 1);
     wren_check("-r: rename E_ROFS", wren_rename("/scheme/fat1/log.txt", 20, "/scheme/fat1/l2", 15), -E_ROFS);
 
     /* Not a FAT volume: the server says so and exits, registering nothing. */

@@ -212,16 +212,17 @@ static void refusals(void)
     struct wren_stat st;
     wren_check("dir: stat /scheme/sys", wren_stat(P("/scheme/sys"), &st), 0);
     wren_check("dir: it is a directory", st.type, WREN_FILE_TYPE_DIRECTORY);
-    static const char *const want[] = {"cpu", "irqs", "log", "memory", "processes", "syscalls", "threads", "uptime"};
+    static const char *const want[] = {"cpu",       "irqs",     "log",     "memory", "mounts",
+                                       "processes", "syscalls", "threads", "uptime"};
     struct wren_dirent d;
-    for (unsigned i = 0; i < 8; i++) {
+    for (unsigned i = 0; i < 9; i++) {
         long r = wren_readdir(P("/scheme/sys"), i, &d);
         wren_check(want[i],
                    r == 0 && d.type == WREN_FILE_TYPE_REGULAR && str_eq((const char *)d.name, want[i]) &&
                        d.name_len == wren_strlen(want[i]),
                    1);
     }
-    wren_check("dir: nothing after the eighth entry", wren_readdir(P("/scheme/sys"), 8, &d), -E_NOENT);
+    wren_check("dir: nothing after the ninth entry", wren_readdir(P("/scheme/sys"), 9, &d), -E_NOENT);
     wren_check("dir: a file is not a directory", wren_readdir(P("/scheme/sys/cpu"), 0, &d), -E_NOTDIR);
     /*
      * stat's size is what an open then reads. The cpu file's per-CPU counters move, but its length changes only when

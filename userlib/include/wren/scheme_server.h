@@ -47,6 +47,8 @@ struct wren_scheme_ops {
     long (*fsync)(void *ctx, const struct wren_scheme_request *req, void *file); /* NULL: 0, nothing to write back */
     /* The client of request `tag` gave up (a signal); a synchronous server has nothing to do. */
     void (*cancel)(void *ctx, uint64_t tag);
+    /* Size and free space of the file system `path` is on (statfs; `st` is zeroed). */
+    long (*statfs)(void *ctx, const struct wren_scheme_request *req, const char *path, struct wren_statfs *st);
 };
 
 /* Bytes of the buffer the serve loop receives into: reads and writes up to this size are copied, not granted. */
