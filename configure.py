@@ -102,7 +102,7 @@ def parse_args(argv):
 
 
 # What `ninja bench` needs built: the kernel, the benchmark and /bin/nop it spawns, the init and shell it boots.
-BENCH_INPUTS = "Image kernel.elf initrd-root/bin/init initrd-root/bin/sh initrd-root/bin/rtc tests/bin/bench tests/bin/nop tests/bin/schemebench tests/bin/threadbench tests/bin/smpbench initrd-root/bin/vblk tests/bin/blkbench"
+BENCH_INPUTS = "Image kernel.elf initrd-root/bin/init initrd-root/bin/sh initrd-root/bin/rtc tests/bin/bench tests/bin/nop tests/bin/schemebench tests/bin/threadbench tests/bin/smpbench initrd-root/bin/vblk tests/bin/blkbench tests/bin/fatbench initrd-root/bin/fatfs"
 
 
 def bench_edge(args):
@@ -224,12 +224,18 @@ def esc(path):
 
 
 def host_test_sources(test):
-    """A host test names the kernel sources it links on its first line: // sources: a.c b.c"""
+    """A host test names the sources it links on its first line: // sources: a.c b.c (more lines that start
+    with "// sources:" right after it add to the list, to keep within the column limit)."""
+    out = []
     with open(os.path.join(SRC, test)) as f:
-        first = f.readline().strip()
-    if not first.startswith("// sources:"):
+        for line in f:
+            line = line.strip()
+            if not line.startswith("// sources:"):
+                break
+            out += line[len("// sources:"):].split()
+    if not out:
         fail("%s:1: host test must start with '// sources: <kernel files>'" % test)
-    return first[len("// sources:"):].split()
+    return out
 
 
 def library(s, top, out):
@@ -322,6 +328,9 @@ def build_statements(args):
     check_lib = library(s, "tests/guest/lib", "tests/libcheck.a")
     system = programs(s, "user", "initrd-root/bin")
     system += programs(s, "drivers", "initrd-root/bin", driver_lib, skip=("lib",))
+    # System servers (servers/<name>/, e.g. fatfs) share servers/lib (the block cache).
+    server_lib = library(s, "servers/lib", "servers/libserver.a")
+    system += programs(s, "servers", "initrd-root/bin", server_lib, skip=("lib",))
     # Guest tests also get the driver layer, so a test can exercise drivers/lib itself (tests/guest/virtiotest).
     test_libs = (check_lib[0] + " " + driver_lib[0].replace("$uincludes ", ""), check_lib[1] + " " + driver_lib[1])
     tests = programs(s, "tests/guest", "tests/bin", test_libs, skip=("lib",))
@@ -390,7 +399,7 @@ def main(argv):
     if left:
         fail("build.ninja.in: configure.py has no value for %s" % ", ".join(sorted(set(left))))
     configure_deps = ["$srcdir/configure.py", "$srcdir/build.ninja.in"] + \
-        ["$srcdir/" + d for d in source_dirs("kernel", "userlib", "user", "drivers", "tests/guest", "tests/host")] + \
+        ["$srcdir/" + d for d in source_dirs("kernel", "userlib", "user", "drivers", "servers", "tests/guest", "tests/host")] + \
         ["$srcdir/" + t for t in sources("tests/host", (".c",))]
     text += "\nbuild build.ninja: configure | %s\n" % " ".join(configure_deps)
     text += build_statements(args)

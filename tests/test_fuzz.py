@@ -18,6 +18,7 @@ TARGETS = {
     "fuzz_path": ("corpus/path", 4096),
     "fuzz_scheme_path": ("corpus/scheme_path", 4096),
     "fuzz_partition": ("corpus/partition", 32768),
+    "fuzz_fat": ("corpus/fat", 65536),       # seeds: FAT12/16/32 images from mkfs.fat and mtools, cut short
 }
 
 

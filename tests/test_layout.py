@@ -1,5 +1,5 @@
-"""Where programs live and which initrd holds them: the default initrd's /bin is the system (user/ and
-drivers/), never a guest test (tests/guest/); the test initrd is the default one plus every guest test; the
+"""Where programs live and which initrd holds them: the default initrd's /bin is the system (user/,
+drivers/ and servers/), never a guest test (tests/guest/); the test initrd is the default one plus every guest test; the
 check library is linked only into guest tests; and mkinitrd never packs a stale file or lets a guest test shadow a
 system program."""
 import os
@@ -27,7 +27,7 @@ def bin_of(tar_path):
 
 
 GUEST = programs_in("tests/guest")
-SYSTEM = programs_in("user") | programs_in("drivers")
+SYSTEM = programs_in("user") | programs_in("drivers") | programs_in("servers")
 
 
 def test_the_trees_do_not_share_a_name():

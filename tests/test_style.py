@@ -9,7 +9,7 @@ import pytest
 
 from conftest import REPO
 
-C_DIRS = ["kernel", "userlib", "user", "drivers", "tests/guest", "tests/host"]
+C_DIRS = ["kernel", "userlib", "user", "drivers", "servers", "tests/guest", "tests/host"]
 
 
 def c_files():
