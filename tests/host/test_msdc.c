@@ -1,7 +1,8 @@
-// sources: drivers/mtk-msdc/msdc.c drivers/mtk-msdc/sd_card.c drivers/mtk-msdc/sd_csd.c drivers/mtk-msdc/msdc_blk.c
-// tests/host/msdc_model.c The MediaTek MSDC driver (drivers/mtk-msdc/) against the register model of the controller and
-// an SD card (msdc_model.c): card set-up, capacity from CSD v1 and v2, reads and writes checked against the card's
-// backing array, and every fault the model injects ending in an error, never a hang, in bounded model time.
+// sources: drivers/mtk-msdc/msdc.c drivers/mtk-msdc/sd_card.c drivers/mtk-msdc/sd_csd.c drivers/mtk-msdc/msdc_blk.c tests/host/msdc_model.c
+
+// The MediaTek MSDC driver (drivers/mtk-msdc/) against the register model of the controller and an SD card
+// (msdc_model.c): card set-up, capacity from CSD v1 and v2, reads and writes checked against the card's backing
+// array, and every fault the model injects ending in an error, never a hang, in bounded model time.
 #include <wren/abi.h>
 
 #include "../../drivers/mtk-msdc/msdc.h"
