@@ -321,7 +321,10 @@ def build_statements(args):
     driver_lib = library(s, "drivers/lib", "drivers/libdriver.a")
     check_lib = library(s, "tests/guest/lib", "tests/libcheck.a")
     system = programs(s, "user", "initrd-root/bin")
-    system += programs(s, "drivers", "initrd-root/bin", driver_lib, skip=("lib",))
+    # mtk-msdc serves its card through drivers/lib/blkserve.c (the disk scheme); until that is in the tree the
+    # driver cannot link, so it is left out (its host tests, tests/host/test_msdc.c, build either way).
+    no_blkserve = not os.path.exists(os.path.join(SRC, "drivers/lib/blkserve.c"))
+    system += programs(s, "drivers", "initrd-root/bin", driver_lib, skip=("lib",) + (("mtk-msdc",) if no_blkserve else ()))
     # Guest tests also get the driver layer, so a test can exercise drivers/lib itself (tests/guest/virtiotest).
     test_libs = (check_lib[0] + " " + driver_lib[0].replace("$uincludes ", ""), check_lib[1] + " " + driver_lib[1])
     tests = programs(s, "tests/guest", "tests/bin", test_libs, skip=("lib",))
