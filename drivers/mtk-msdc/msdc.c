@@ -131,8 +131,8 @@ long msdc_init(struct msdc *m, volatile uint32_t *regs, uint32_t source_hz)
     msdc_write32(m, MSDC_INTEN, 0);
     msdc_write32(m, MSDC_PATCH_BIT0, MSDC_PATCH_BIT0_DEFAULT);
     msdc_write32(m, MSDC_PATCH_BIT1, MSDC_PATCH_BIT1_DEFAULT);
-    /* The longest data timeout (255 x 2^20 card clocks: 0.67 s at 400 kHz... more at slower clocks is fine);
-     * our own poll bound ends a transfer first if the controller never reports at all. */
+    /* The longest data timeout the controller has (255 x 2^20 card clocks, about 10 s at 25 MHz): the card's own
+     * limits (100 ms read, 250 ms write) are well inside it, and our poll bounds end a transfer that stalls. */
     set_bits(m, SDC_CFG, SDC_CFG_DTOC_MASK, 0xffu << SDC_CFG_DTOC_SHIFT);
     r = msdc_set_bus_width(m, 1);
     if (r < 0)
