@@ -6,30 +6,10 @@
 #include <wren/abi.h>
 
 #include "msdc_io.h"
+#include "card_cmd.h"
 #include "sd_card.h"
 
 #define SD_BLOCK 512u
-
-/* Card status bits (PLS §4.10.1, table 4-42) that mean the command failed. */
-#define R1_OUT_OF_RANGE       (1u << 31)
-#define R1_ADDRESS_ERROR      (1u << 30)
-#define R1_BLOCK_LEN_ERROR    (1u << 29)
-#define R1_ERASE_SEQ_ERROR    (1u << 28)
-#define R1_ERASE_PARAM        (1u << 27)
-#define R1_WP_VIOLATION       (1u << 26)
-#define R1_LOCK_UNLOCK_FAILED (1u << 24)
-#define R1_COM_CRC_ERROR      (1u << 23)
-#define R1_ILLEGAL_COMMAND    (1u << 22)
-#define R1_CARD_ECC_FAILED    (1u << 21)
-#define R1_CC_ERROR           (1u << 20)
-#define R1_ERROR              (1u << 19)
-#define R1_ERRORS                                                                                                      \
-    (R1_OUT_OF_RANGE | R1_ADDRESS_ERROR | R1_BLOCK_LEN_ERROR | R1_ERASE_SEQ_ERROR | R1_ERASE_PARAM | R1_WP_VIOLATION | \
-     R1_LOCK_UNLOCK_FAILED | R1_COM_CRC_ERROR | R1_ILLEGAL_COMMAND | R1_CARD_ECC_FAILED | R1_CC_ERROR | R1_ERROR)
-#define R1_STATE(s)       (((s) >> 9) & 0xfu)
-#define R1_STATE_TRAN     4u
-#define R1_READY_FOR_DATA (1u << 8)
-#define R1_APP_CMD        (1u << 5)
 
 /* OCR (PLS §5.1): busy bit 31 (set when power-up is done), CCS bit 30, the 2.7-3.6 V window 23:15. */
 #define OCR_DONE     (1u << 31)
@@ -45,7 +25,7 @@
 #define SD_MAX_BLOCKS 0xffffu /* far above what blkdev asks at once; keeps n * 512 in 32 bits */
 
 /* A command whose 48-bit answer is not card status (R3, R6, R7), or none, or an R2. */
-static long cmd_raw(struct sd_card *card, uint8_t index, uint32_t arg, enum msdc_resp type, uint32_t *resp)
+long card_cmd_raw(struct sd_card *card, uint8_t index, uint32_t arg, enum msdc_resp type, uint32_t *resp)
 {
     struct msdc_cmd c = {.index = index, .arg = arg, .resp_type = type};
     long r = msdc_command(card->host, &c);
@@ -58,7 +38,7 @@ static long cmd_raw(struct sd_card *card, uint8_t index, uint32_t arg, enum msdc
 }
 
 /* A command answered with card status (R1, R1b): its error bits make it fail. */
-static long cmd(struct sd_card *card, uint8_t index, uint32_t arg, enum msdc_resp type, uint32_t *resp)
+long card_cmd(struct sd_card *card, uint8_t index, uint32_t arg, enum msdc_resp type, uint32_t *resp)
 {
     struct msdc_cmd c = {.index = index, .arg = arg, .resp_type = type};
     long r = msdc_command(card->host, &c);
@@ -76,22 +56,26 @@ static long cmd(struct sd_card *card, uint8_t index, uint32_t arg, enum msdc_res
 static long app_cmd(struct sd_card *card, uint8_t index, uint32_t arg, enum msdc_resp type, uint32_t *resp)
 {
     uint32_t st[4];
-    long r = cmd(card, 55, (uint32_t)card->rca << 16, MSDC_RESP_R1, st);
+    long r = card_cmd(card, 55, (uint32_t)card->rca << 16, MSDC_RESP_R1, st);
     if (r < 0)
         return r;
     if (!(st[0] & R1_APP_CMD))
         return -E_IO;
-    return type == MSDC_RESP_R3 ? cmd_raw(card, index, arg, type, resp) : cmd(card, index, arg, type, resp);
+    return type == MSDC_RESP_R3 ? card_cmd_raw(card, index, arg, type, resp) : card_cmd(card, index, arg, type, resp);
 }
 
-/* ACMD41 until the card reports power-up done (OCR bit 31), within PLS §4.2.3's second. */
-static long wait_power_up(struct sd_card *card)
+/* ACMD41 until the card reports power-up done (OCR bit 31), within PLS §4.2.3's second. *silent: the very first
+ * CMD55 got no answer at all, which is what an eMMC device does (it has no application commands). */
+static long wait_power_up(struct sd_card *card, bool *silent)
 {
     uint32_t arg = OCR_VOLTAGES | (card->v2 ? OCR_HCS : 0);
     uint64_t start = msdc_now_ns();
-    for (;;) {
+    *silent = false;
+    for (bool first = true;; first = false) {
         uint32_t ocr[4];
         long r = app_cmd(card, 41, arg, MSDC_RESP_R3, ocr);
+        if (r == -E_TIMEDOUT && first)
+            *silent = true;
         if (r < 0)
             return r;
         card->ocr = ocr[0];
@@ -113,11 +97,11 @@ long sd_card_init(struct sd_card *card, struct msdc *host)
     *card = (struct sd_card){.host = host};
     uint32_t r4[4];
 
-    long r = cmd_raw(card, 0, 0, MSDC_RESP_NONE, NULL); /* GO_IDLE_STATE */
+    long r = card_cmd_raw(card, 0, 0, MSDC_RESP_NONE, NULL); /* GO_IDLE_STATE */
     if (r < 0)
         return r;
     /* SEND_IF_COND: a v2 card echoes the pattern; a v1 card (or an MMC) does not answer at all. */
-    r = cmd_raw(card, 8, CMD8_CHECK, MSDC_RESP_R1, r4) /* R7 */;
+    r = card_cmd_raw(card, 8, CMD8_CHECK, MSDC_RESP_R1, r4) /* R7 */;
     if (r == 0) {
         if ((r4[0] & 0xfffu) != CMD8_CHECK)
             return -E_IO; /* unusable card (PLS §4.2.2): wrong voltage or a corrupted echo */
@@ -125,22 +109,25 @@ long sd_card_init(struct sd_card *card, struct msdc *host)
     } else if (r != -E_TIMEDOUT) {
         return r;
     }
-    r = wait_power_up(card);
+    bool silent;
+    r = wait_power_up(card, &silent);
+    if (r < 0 && silent && !card->v2)
+        return mmc_card_init(card); /* no SD card answered CMD8 or CMD55: try an eMMC device */
     if (r < 0)
         return r;
-    r = cmd_raw(card, 2, 0, MSDC_RESP_R2, card->cid); /* ALL_SEND_CID: ready -> ident */
+    r = card_cmd_raw(card, 2, 0, MSDC_RESP_R2, card->cid); /* ALL_SEND_CID: ready -> ident */
     if (r < 0)
         return r;
     /* SEND_RELATIVE_ADDR (R6: RCA in 31:16): ident -> stby; 0 is not an address, ask again (PLS §4.2.2). */
     for (int tries = 0; card->rca == 0; tries++) {
         if (tries == 3)
             return -E_IO;
-        r = cmd_raw(card, 3, 0, MSDC_RESP_R1, r4); /* R6 */
+        r = card_cmd_raw(card, 3, 0, MSDC_RESP_R1, r4); /* R6 */
         if (r < 0)
             return r;
         card->rca = (uint16_t)(r4[0] >> 16);
     }
-    r = cmd_raw(card, 9, (uint32_t)card->rca << 16, MSDC_RESP_R2, card->csd); /* SEND_CSD */
+    r = card_cmd_raw(card, 9, (uint32_t)card->rca << 16, MSDC_RESP_R2, card->csd); /* SEND_CSD */
     if (r < 0)
         return r;
     card->sectors = sd_csd_sectors(card->csd);
@@ -148,7 +135,7 @@ long sd_card_init(struct sd_card *card, struct msdc *host)
         return -E_NOTSUP;
     card->write_protected = sd_bits(card->csd, CSD_PERM_WRITE_PROTECT, CSD_PERM_WRITE_PROTECT) ||
                             sd_bits(card->csd, CSD_TMP_WRITE_PROTECT, CSD_TMP_WRITE_PROTECT);
-    r = cmd(card, 7, (uint32_t)card->rca << 16, MSDC_RESP_R1B, NULL); /* SELECT_CARD: stby -> tran */
+    r = card_cmd(card, 7, (uint32_t)card->rca << 16, MSDC_RESP_R1B, NULL); /* SELECT_CARD: stby -> tran */
     if (r < 0)
         return r;
     r = app_cmd(card, 6, 2, MSDC_RESP_R1, NULL); /* SET_BUS_WIDTH 4 bits (PLS §4.7.4 ACMD6) */
@@ -158,7 +145,7 @@ long sd_card_init(struct sd_card *card, struct msdc *host)
     if (r < 0)
         return r;
     if (!card->high_capacity) { /* SDSC: make the block length 512 (SDHC's is fixed) */
-        r = cmd(card, 16, SD_BLOCK, MSDC_RESP_R1, NULL);
+        r = card_cmd(card, 16, SD_BLOCK, MSDC_RESP_R1, NULL);
         if (r < 0)
             return r;
     }
@@ -175,7 +162,7 @@ long sd_card_wait_ready(struct sd_card *card)
     uint64_t start = msdc_now_ns();
     for (;;) {
         uint32_t st[4];
-        r = cmd(card, 13, (uint32_t)card->rca << 16, MSDC_RESP_R1, st); /* SEND_STATUS */
+        r = card_cmd(card, 13, (uint32_t)card->rca << 16, MSDC_RESP_R1, st); /* SEND_STATUS */
         if (r < 0)
             return r;
         if (R1_STATE(st[0]) == R1_STATE_TRAN && (st[0] & R1_READY_FOR_DATA))
@@ -202,7 +189,7 @@ static uint32_t card_address(const struct sd_card *card, uint64_t lba)
  * in the transfer state; the first error is the one reported. */
 static long stop(struct sd_card *card, long data_result)
 {
-    long r = cmd(card, 12, 0, MSDC_RESP_R1B, NULL);
+    long r = card_cmd(card, 12, 0, MSDC_RESP_R1B, NULL);
     return data_result < 0 ? data_result : r;
 }
 

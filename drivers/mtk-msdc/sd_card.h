@@ -11,10 +11,12 @@
 
 #include "msdc.h"
 
+/* An SD card, or an eMMC device (mmc: mmc_card.c brought it up; the transfers are the same commands). */
 struct sd_card {
     struct msdc *host;
+    bool mmc;             /* an eMMC device (JEDEC JESD84), not an SD card */
     bool v2;              /* answered CMD8 (PLS §4.3.13): physical layer 2.00 or later */
-    bool high_capacity;   /* OCR CCS: SDHC/SDXC, block addressed; else SDSC, byte addressed */
+    bool high_capacity;   /* block addressed: OCR CCS (SDHC/SDXC) or eMMC sector mode; else byte addressed */
     uint16_t rca;         /* relative card address from CMD3 */
     uint32_t ocr;         /* the last ACMD41 answer */
     uint32_t cid[4];      /* cid[3] = bits 127:96 */
@@ -32,6 +34,9 @@ struct sd_card {
 /* Identify the card and bring it to the transfer state at 4 bits and SD_DATA_HZ: 0 or a negative E_* code
  * (-E_TIMEDOUT: a step got no answer, -E_IO: a bad answer, -E_NOTSUP: a card this driver does not drive). */
 long sd_card_init(struct sd_card *card, struct msdc *host);
+/* The eMMC path of sd_card_init, after CMD0/CMD8/CMD55 found no SD card (mmc_card.c): CMD0, CMD1 until ready,
+ * CMD2, CMD3, CMD9, CMD7, EXT_CSD (CMD8) for SEC_COUNT, 8-bit bus (CMD6 SWITCH), 25 MHz. */
+long mmc_card_init(struct sd_card *card);
 /* Read or write n >= 1 sectors at lba (inside the card): 0, -E_INVAL, -E_IO or -E_TIMEDOUT. */
 long sd_card_read(struct sd_card *card, uint64_t lba, uint32_t n, void *buf);
 long sd_card_write(struct sd_card *card, uint64_t lba, uint32_t n, const void *buf);

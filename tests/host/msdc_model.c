@@ -93,6 +93,22 @@ void msdc_model_init(struct msdc_model *m, uint64_t blocks, bool high_capacity, 
     msdc_model_current = m;
 }
 
+void msdc_model_init_emmc(struct msdc_model *m, uint64_t blocks, bool sector_mode)
+{
+    msdc_model_init(m, sector_mode ? 4096 : blocks, false, false); // the CSD of a byte-mode size
+    if (sector_mode) {
+        free(m->data);
+        msdc_model_init(m, blocks, true, false);
+        msdc_model_csd_v1(m->csd, 0xfff, 7, 9); // a sector-mode device's CSD says "more than 2 GB" (C_SIZE all ones)
+        set_field(m->csd, 127, 126, 3);         // CSD_STRUCTURE 3: "version coded in EXT_CSD"
+    }
+    m->mmc = true;
+    m->high_capacity = sector_mode;
+    for (unsigned i = 0; i < 4; i++)
+        m->ext_csd[212 + i] = sector_mode ? (uint8_t)(blocks >> (8 * i)) : 0;
+    m->ext_csd[192] = 8; // EXT_CSD_REV 1.8 (eMMC 5.1)
+}
+
 void msdc_model_free(struct msdc_model *m)
 {
     free(m->data);
@@ -167,7 +183,9 @@ static void data_step(struct msdc_model *m)
             if (m->data_pos % 512 == 0 && !block_moved(m))
                 return;
             uint64_t off = m->data_addr * 512 + m->data_pos;
-            if (off < m->backed * 512)
+            if (m->ext_csd_xfer)
+                memcpy(m->fifo, m->ext_csd + m->data_pos, MSDC_FIFO_SIZE);
+            else if (off < m->backed * 512)
                 memcpy(m->fifo, m->data + off, MSDC_FIFO_SIZE);
             else
                 memset(m->fifo, 0, MSDC_FIFO_SIZE); // past the backed part of a large card
@@ -250,11 +268,17 @@ static uint32_t card_status(const struct msdc_model *m)
         s |= 1u << 8;
     if (m->app)
         s |= 1u << 5;
+    if (m->switch_error)
+        s |= 1u << 7;
     return s;
 }
 
-static uint32_t expected_rsptyp(unsigned index, bool app)
+static uint32_t expected_rsptyp(unsigned index, bool app, bool mmc)
 {
+    if (mmc && index == 1)
+        return SDC_CMD_RSP_R3;
+    if (mmc && index == 6)
+        return SDC_CMD_RSP_R1B;
     if (app)
         return index == 41 ? SDC_CMD_RSP_R3 : SDC_CMD_RSP_R1;
     switch (index) {
@@ -274,6 +298,7 @@ static bool start_data(struct msdc_model *m, uint32_t word, uint32_t arg, bool w
     uint32_t dtype = (word >> SDC_CMD_DTYPE_SHIFT) & 3;
     uint32_t nblk = REG(m, SDC_BLK_NUM);
     bool multi = index == 18 || index == 25;
+    m->ext_csd_xfer = false;
     if (blk_len != 512 || dtype != (multi ? SDC_CMD_DTYPE_MULTI : SDC_CMD_DTYPE_SINGLE) ||
         !!(word & SDC_CMD_WR) != write || nblk == 0 || (!multi && nblk != 1))
         proto_error(m, "CMD%u: data fields len %u dtype %u wr %u blocks %u", index, blk_len, dtype,
@@ -309,6 +334,67 @@ static bool start_data(struct msdc_model *m, uint32_t word, uint32_t arg, bool w
     return true;
 }
 
+// The commands an eMMC device answers differently from an SD card (JESD84-B51 §6.4, §6.10): 1 or 0 for an answer or
+// none, -1 for "as an SD card".
+static int mmc_command(struct msdc_model *m, uint32_t word, uint32_t arg, uint32_t resp[4], bool selected)
+{
+    unsigned index = word & 0x3f;
+    switch (index) {
+    case 55: return 0; // no application commands
+    case 1:
+        if (m->state != CARD_IDLE && m->state != CARD_READY)
+            return 0;
+        if (m->fault.never_ready || ++m->power_up_polls < m->polls_needed) {
+            resp[0] = 0x00ff8080;
+            return 1;
+        }
+        resp[0] = 0x80ff8080u | (m->high_capacity ? 2u << 29 : 0);
+        m->state = CARD_READY;
+        return 1;
+    case 3:
+        if (m->state != CARD_IDENT)
+            return 0;
+        m->rca = (uint16_t)(arg >> 16);
+        resp[0] = card_status(m);
+        m->state = CARD_STBY;
+        return 1;
+    case 8: // SEND_EXT_CSD: one 512-byte block
+        if (m->state != CARD_TRAN)
+            return 0;
+        resp[0] = card_status(m);
+        if ((REG(m, SDC_BLK_NUM) != 1) || ((word >> SDC_CMD_DTYPE_SHIFT) & 3) != SDC_CMD_DTYPE_SINGLE ||
+            ((word & SDC_CMD_BLKLEN_MASK) >> SDC_CMD_BLKLEN_SHIFT) != 512)
+            proto_error(m, "CMD8 (EXT_CSD) without one block of 512 bytes");
+        m->data_active = true;
+        m->data_write = false;
+        m->ext_csd_xfer = true;
+        m->data_addr = 0;
+        m->data_pos = 0;
+        m->data_total = 512;
+        m->fifo_count = 0;
+        m->state = CARD_DATA;
+        return 1;
+    case 6: { // SWITCH, write byte only
+        if (m->state != CARD_TRAN)
+            return 0;
+        resp[0] = card_status(m);
+        unsigned access = arg >> 24 & 3, byte = arg >> 16 & 0xff, value = arg >> 8 & 0xff;
+        m->switch_error = m->fault.switch_refused || !(access == 3 && byte == 183 && value <= 2);
+        if (!m->switch_error)
+            m->card_bus_width = value == 2 ? 8 : value == 1 ? 4 : 1;
+        m->busy_countdown = 5;
+        return 1;
+    }
+    case 13:
+        if (m->state < CARD_STBY || !selected)
+            return 0;
+        resp[0] = card_status(m);
+        m->switch_error = false; // reported once
+        return 1;
+    default: (void)selected; return -1;
+    }
+}
+
 // The card's answer to one command: false for none (the controller reports CMDTMO).
 static bool card_command(struct msdc_model *m, uint32_t word, uint32_t arg, uint32_t resp[4])
 {
@@ -323,11 +409,16 @@ static bool card_command(struct msdc_model *m, uint32_t word, uint32_t arg, uint
     else
         m->cmd_count[index]++;
     uint32_t rsptyp = (word >> SDC_CMD_RSPTYP_SHIFT) & 7;
-    if (rsptyp != expected_rsptyp(index, app))
+    if (rsptyp != expected_rsptyp(index, app, m->mmc))
         proto_error(m, "%sCMD%u sent with RSPTYP %u", app ? "A" : "", index, rsptyp);
     if (m->state <= CARD_STBY && card_clock(m) > m->max_ident_hz)
         m->max_ident_hz = card_clock(m);
     bool selected = (arg >> 16) == m->rca;
+    if (m->mmc) {
+        int handled = mmc_command(m, word, arg, resp, selected);
+        if (handled >= 0)
+            return handled;
+    }
     if (app) {
         switch (index) {
         case 41:

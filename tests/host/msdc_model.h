@@ -44,6 +44,7 @@ struct msdc_model_faults {
     bool write_protect_perm;       // CSD PERM_WRITE_PROTECT
     bool rca_zero_first;           // the first CMD3 answers RCA 0 (the host must ask again)
     bool bad_cmd8_echo;            // CMD8 echoes a different check pattern
+    bool switch_refused;           // eMMC: CMD6 SWITCH fails (SWITCH_ERROR in the next status)
 };
 
 struct msdc_model {
@@ -67,6 +68,10 @@ struct msdc_model {
     // The card.
     enum model_card_state state;
     bool v2, high_capacity, app;
+    bool mmc; // an eMMC device: CMD1, host-assigned RCA, EXT_CSD, CMD6 SWITCH; no CMD55
+    uint8_t ext_csd[512];
+    bool ext_csd_xfer; // the data being read is EXT_CSD, not blocks
+    bool switch_error; // the last CMD6 was refused (reported by the next status)
     uint16_t rca, card_rca;
     unsigned power_up_polls, polls_needed;
     unsigned card_bus_width;
@@ -91,6 +96,9 @@ struct msdc_model {
 // A model of a card of `blocks` 512-byte blocks: SDHC (CSD v2) if high_capacity, else SDSC (CSD v1, read_bl_len
 // 9..11 chosen so that the size is exact), a v2 card (answers CMD8) if v2. Contents: a pattern of the block number.
 void msdc_model_init(struct msdc_model *m, uint64_t blocks, bool high_capacity, bool v2);
+// An eMMC device of `blocks` sectors: sector mode with EXT_CSD SEC_COUNT if sector_mode, else byte mode with the
+// size in a CSD laid out as SD's v1.
+void msdc_model_init_emmc(struct msdc_model *m, uint64_t blocks, bool sector_mode);
 void msdc_model_free(struct msdc_model *m);
 // Set a CSD v1 from its fields directly (for capacity tests of sizes msdc_model_init does not make).
 void msdc_model_csd_v1(uint32_t csd[4], uint32_t c_size, uint32_t c_size_mult, uint32_t read_bl_len);

@@ -1,4 +1,4 @@
-// sources: drivers/mtk-msdc/msdc.c drivers/mtk-msdc/sd_card.c drivers/mtk-msdc/sd_csd.c drivers/mtk-msdc/msdc_blk.c tests/host/msdc_model.c
+// sources: drivers/mtk-msdc/msdc.c drivers/mtk-msdc/sd_card.c drivers/mtk-msdc/mmc_card.c drivers/mtk-msdc/sd_csd.c drivers/mtk-msdc/msdc_blk.c tests/host/msdc_model.c
 
 // The MediaTek MSDC driver (drivers/mtk-msdc/) against the register model of the controller and an SD card
 // (msdc_model.c): card set-up, capacity from CSD v1 and v2, reads and writes checked against the card's backing
@@ -487,4 +487,72 @@ TEST(bad_arguments)
     EXPECT_EQ(d.read(&d, 0, 2, buf), 0);
     expect_same_as_card(buf, 0, 2);
     expect_clean();
+}
+
+TEST(emmc_sector_mode)
+{
+    msdc_model_free(&model);
+    msdc_model_init_emmc(&model, 122142720, true); // a "64 GB" eMMC (0x0747c000 sectors): SEC_COUNT from EXT_CSD
+    ASSERT_EQ(bring_up(), 0);
+    EXPECT_TRUE(card.mmc);
+    EXPECT_TRUE(card.high_capacity);
+    EXPECT_EQ(card.sectors, 122142720);
+    EXPECT_EQ(card.rca, model.rca);
+    EXPECT_EQ(model.cmd_count[1], model.polls_needed);
+    EXPECT_EQ(model.card_bus_width, 8);
+    EXPECT_EQ(host.bus_width, 8);
+    EXPECT_EQ((model.regs[SDC_CFG / 4] & SDC_CFG_BUSWIDTH_MASK) >> SDC_CFG_BUSWIDTH_SHIFT, 2);
+    EXPECT_TRUE(model.max_ident_hz <= 400000);
+    EXPECT_EQ(model.state, CARD_TRAN);
+    static uint8_t buf[20 * 512], pattern[20 * 512];
+    for (unsigned i = 0; i < sizeof pattern; i++)
+        pattern[i] = (uint8_t)(i * 13 + 1);
+    ASSERT_EQ(sd_card_write(&card, 300, 20, pattern), 0);
+    EXPECT_EQ(memcmp(model.data + 300 * 512, pattern, sizeof pattern), 0);
+    ASSERT_EQ(sd_card_read(&card, 299, 20, buf), 0);
+    expect_same_as_card(buf, 299, 20);
+    EXPECT_EQ(model.data_bus_width, 8);
+    expect_clean();
+}
+
+TEST(emmc_byte_mode)
+{
+    msdc_model_free(&model);
+    msdc_model_init_emmc(&model, 16384, false); // 8 MiB, size in the CSD, byte addresses
+    ASSERT_EQ(bring_up(), 0);
+    EXPECT_TRUE(card.mmc);
+    EXPECT_FALSE(card.high_capacity);
+    EXPECT_EQ(card.sectors, 16384);
+    uint8_t buf[512];
+    ASSERT_EQ(sd_card_read(&card, 16383, 1, buf), 0);
+    expect_same_as_card(buf, 16383, 1);
+    expect_clean();
+}
+
+TEST(emmc_faults)
+{
+    msdc_model_free(&model);
+    msdc_model_init_emmc(&model, 1 << 20, true);
+    model.fault.never_ready = true;
+    init_fails("eMMC never ready", -E_TIMEDOUT, 2 * SEC);
+    EXPECT_TRUE(model.cmd_count[1] > 100);
+
+    msdc_model_free(&model);
+    msdc_model_init_emmc(&model, 1 << 20, true);
+    model.fault.switch_refused = true;
+    init_fails("SWITCH refused", -E_IO, SEC);
+
+    static const int cmds[] = {1, 2, 3, 9, 7, 8, 6};
+    for (unsigned i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
+        msdc_model_free(&model);
+        msdc_model_init_emmc(&model, 1 << 20, true);
+        model.fault.timeout_cmd = cmds[i];
+        char name[32];
+        snprintf(name, sizeof name, "eMMC CMD%d", cmds[i]);
+        init_fails(name, -E_TIMEDOUT, SEC);
+    }
+    msdc_model_free(&model);
+    msdc_model_init_emmc(&model, 1 << 20, true);
+    model.ext_csd[212] = model.ext_csd[213] = model.ext_csd[214] = model.ext_csd[215] = 0;
+    init_fails("SEC_COUNT 0", -E_NOTSUP, SEC);
 }
