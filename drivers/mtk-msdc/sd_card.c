@@ -97,7 +97,13 @@ long sd_card_init(struct sd_card *card, struct msdc *host)
     *card = (struct sd_card){.host = host};
     uint32_t r4[4];
 
-    long r = card_cmd_raw(card, 0, 0, MSDC_RESP_NONE, NULL); /* GO_IDLE_STATE */
+    /* CMD0 puts a card back to 1 bit and identification speed: the controller too, for a second attempt. */
+    long r = msdc_set_bus_width(host, 1);
+    if (r == 0)
+        r = msdc_set_clock(host, 400000);
+    if (r < 0)
+        return r;
+    r = card_cmd_raw(card, 0, 0, MSDC_RESP_NONE, NULL); /* GO_IDLE_STATE */
     if (r < 0)
         return r;
     /* SEND_IF_COND: a v2 card echoes the pattern; a v1 card (or an MMC) does not answer at all. */

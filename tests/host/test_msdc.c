@@ -3,6 +3,7 @@
 // The MediaTek MSDC driver (drivers/mtk-msdc/) against the register model of the controller and an SD card
 // (msdc_model.c): card set-up, capacity from CSD v1 and v2, reads and writes checked against the card's backing
 // array, and every fault the model injects ending in an error, never a hang, in bounded model time.
+#include <pthread.h>
 #include <wren/abi.h>
 
 #include "../../drivers/mtk-msdc/msdc.h"
@@ -555,4 +556,69 @@ TEST(emmc_faults)
     msdc_model_init_emmc(&model, 1 << 20, true);
     model.ext_csd[212] = model.ext_csd[213] = model.ext_csd[214] = model.ext_csd[215] = 0;
     init_fails("SEC_COUNT 0", -E_NOTSUP, SEC);
+}
+
+struct reader {
+    struct blkdev *d;
+    uint32_t seed;
+    int bad;
+};
+
+static pthread_barrier_t readers_start;
+
+static void *read_many(void *arg)
+{
+    struct reader *r = arg;
+    static _Thread_local uint8_t buf[16 * 512];
+    pthread_barrier_wait(&readers_start); // both at once, so that their requests overlap without the lock
+    for (int i = 0; i < 300; i++) {
+        r->seed = r->seed * 1103515245u + 12345u;
+        uint32_t n = 1 + (r->seed >> 8) % 16;
+        uint64_t lba = (r->seed >> 12) % (4096 - n);
+        if (r->d->read(r->d, lba, n, buf) != 0 || memcmp(buf, model.data + lba * 512, n * 512) != 0)
+            r->bad++;
+    }
+    return NULL;
+}
+
+TEST(callbacks_from_two_threads)
+{
+    // blkserve may call from several threads: the glue's lock makes the controller see one request at a time.
+    setup(4096, true, true);
+    ASSERT_EQ(bring_up(), 0);
+    struct blkdev d;
+    msdc_blk_init(&d, &card);
+    struct reader a = {&d, 1, 0}, b = {&d, 2, 0};
+    pthread_t ta, tb;
+    ASSERT_EQ(pthread_barrier_init(&readers_start, NULL, 2), 0);
+    ASSERT_EQ(pthread_create(&ta, NULL, read_many, &a), 0);
+    ASSERT_EQ(pthread_create(&tb, NULL, read_many, &b), 0);
+    pthread_join(ta, NULL);
+    pthread_join(tb, NULL);
+    pthread_barrier_destroy(&readers_start);
+    EXPECT_EQ(a.bad, 0);
+    EXPECT_EQ(b.bad, 0);
+    expect_clean();
+}
+
+TEST(second_init_after_a_failure)
+{
+    // A card that fails once (here at ACMD6) comes up on the next try: sd_card_init starts from 1 bit and 400 kHz.
+    setup(4096, true, true);
+    model.fault.timeout_cmd = 6;
+    model.fault.timeout_app = true;
+    ASSERT_EQ(bring_up(), -E_TIMEDOUT);
+    model.fault.timeout_cmd = -1;
+    ASSERT_EQ(sd_card_init(&card, &host), 0);
+    EXPECT_EQ(host.bus_width, 4);
+    EXPECT_EQ(model.card_bus_width, 4);
+    uint8_t buf[512];
+    EXPECT_EQ(sd_card_read(&card, 7, 1, buf), 0);
+    expect_same_as_card(buf, 7, 1);
+    // And after a full bring-up, a re-init (the card reset by CMD0) also works.
+    ASSERT_EQ(sd_card_init(&card, &host), 0);
+    EXPECT_TRUE(model.max_ident_hz <= 400000);
+    EXPECT_EQ(sd_card_read(&card, 8, 1, buf), 0);
+    expect_same_as_card(buf, 8, 1);
+    expect_clean();
 }
