@@ -224,12 +224,18 @@ def esc(path):
 
 
 def host_test_sources(test):
-    """A host test names the kernel sources it links on its first line: // sources: a.c b.c"""
+    """A host test names the kernel sources it links on its first line: // sources: a.c b.c (and on the lines
+    right after it that start the same way, when they would not fit on one line)."""
+    out = []
     with open(os.path.join(SRC, test)) as f:
-        first = f.readline().strip()
-    if not first.startswith("// sources:"):
+        for line in f:
+            line = line.strip()
+            if not line.startswith("// sources:"):
+                break
+            out += line[len("// sources:"):].split()
+    if not out:
         fail("%s:1: host test must start with '// sources: <kernel files>'" % test)
-    return first[len("// sources:"):].split()
+    return out
 
 
 def library(s, top, out):

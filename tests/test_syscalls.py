@@ -33,6 +33,9 @@ def system_programs():
     for top in ("user", "drivers"):
         d = os.path.join(REPO, top)
         names += [n for n in os.listdir(d) if n != "lib" and os.path.isdir(os.path.join(d, n))]
+    # configure.py leaves mtk-msdc out until drivers/lib/blkserve.c (which it links with) is in the tree.
+    if not os.path.exists(os.path.join(REPO, "drivers", "lib", "blkserve.c")):
+        names = [n for n in names if n != "mtk-msdc"]
     return sorted(names)
 
 

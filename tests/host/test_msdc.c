@@ -1,4 +1,5 @@
-// sources: drivers/mtk-msdc/msdc.c drivers/mtk-msdc/sd_card.c drivers/mtk-msdc/mmc_card.c drivers/mtk-msdc/sd_csd.c drivers/mtk-msdc/msdc_blk.c tests/host/msdc_model.c
+// sources: drivers/mtk-msdc/msdc.c drivers/mtk-msdc/sd_card.c drivers/mtk-msdc/mmc_card.c
+// sources: drivers/mtk-msdc/sd_csd.c drivers/mtk-msdc/msdc_blk.c tests/host/msdc_model.c
 
 // The MediaTek MSDC driver (drivers/mtk-msdc/) against the register model of the controller and an SD card
 // (msdc_model.c): card set-up, capacity from CSD v1 and v2, reads and writes checked against the card's backing
