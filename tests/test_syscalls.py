@@ -28,9 +28,9 @@ def program_path(build, name):
 
 
 def system_programs():
-    """The programs of the default initrd's /bin, by their sources: user/<name> and drivers/<name>."""
+    """The programs of the default initrd's /bin, by their sources: user/<name>, drivers/<name> and servers/<name>."""
     names = []
-    for top in ("user", "drivers"):
+    for top in ("user", "drivers", "servers"):
         d = os.path.join(REPO, top)
         names += [n for n in os.listdir(d) if n != "lib" and os.path.isdir(os.path.join(d, n))]
     return sorted(names)
