@@ -59,6 +59,8 @@ DESCRIPTIONS = {
     "shm_map_touch_munmap": "mmap 4 KiB of a shared-memory object (its page already there), touch it, munmap",
     "ipc_call_rtt_cross_cpu": "ipc_call_rtt with the client pinned to CPU 0 and the server to CPU 1 (-smp 4: instructions of all CPUs)",
     "ipi_rtt": "a cross-CPU call to CPU 1 (SGI 1) and its answer, per round trip, with CPU 1 waiting for the kernel lock the caller holds (-smp 4)",
+    "ipc_pairs_1_per_call": "one client/server pair on one CPU (each call handed straight to the server) calling 64 bytes while the other CPUs idle: instructions of the whole machine per call (-smp 4)",
+    "ipc_pairs_4_per_call": "four independent such pairs at once, pair i on CPU i: instructions of the whole machine per call of any pair; above ipc_pairs_1_per_call by what the pairs spend waiting for each other's kernel entries (-smp 4)",
     "cpu_busy_min_pct": "four CPU-bound processes (not pinned) on four CPUs: the lowest CPU's busy share of a 20 ms window, from its idle counter (-smp 4; 100 = no CPU idled; higher is better)",
     "process_min_bytes": "memory a minimal process costs (spawned, not yet run)",
     "thread_create_join": "pthread_create of a thread that returns at once, then pthread_join (one CPU)",

@@ -10,6 +10,8 @@
  * already waiting in receive, the client blocks on its own end and hands the CPU to that
  * server directly (sched_block_handoff), and the server's reply does the same in return
  * when the client is the one waiting. Nothing goes through the ready queues on the way.
+ * It runs under the kernel lock like everything here: docs/kernel.md §16 lists the shared
+ * state it touches and what running it without that lock would need.
  */
 #include "lib/string.h"
 #include "mm/kmalloc.h"

@@ -7,6 +7,12 @@
  *   ipi_rtt                 a cross-CPU call to CPU 1 and its answer (ipi_ping): the first wakes CPU 1 with SGI 1;
  *                           as the caller holds the kernel lock throughout, CPU 1 then waits for it and answers
  *                           the rest from that wait (spin_wait_hook), so this is SGI send + answer at its cheapest
+ *   ipc_pairs_1_per_call    one client/server pair (both on CPU 0, so each call hands the CPU straight to the
+ *                           server) calling 64 bytes: instructions of the whole machine per call
+ *   ipc_pairs_4_per_call    four such pairs at once, pair i on CPU i, independent of each other: instructions of
+ *                           the whole machine per call of any pair. With no shared lock on the path it would be
+ *                           ipc_pairs_1_per_call; what it costs more is the pairs waiting for each other's kernel
+ *                           entries (the kernel lock: spinning counts, a parked CPU in WFI does not)
  *   cpu_busy_min_pct        four CPU-bound processes, not pinned, on four CPUs: each CPU's busy share of a window
  *                           from its idle counter in /scheme/sys/cpu, the lowest of the four (100 = none idled)
  */
@@ -49,6 +55,81 @@ static void bench_ipc_cross(void)
     wren_wait((int32_t)pid, 0, 0);
     wren_channel_close(ch[0]);
     wren_channel_close(ch[1]);
+    wren_set_affinity(0, (1u << NCPU) - 1);
+}
+
+/*
+ * Pair `i`: a client and its server, both pinned to CPU `cpu`. The client warms up, says it is ready on `ctl`, waits
+ * for the go there, makes `calls` calls and says it is done; then it closes its end, so the server sees Close.
+ */
+static void pair_run(unsigned cpu, wren_handle_t ctl, int calls)
+{
+    wren_handle_t ch[2];
+    struct wren_msg m = {0};
+    wren_set_affinity(0, 1u << cpu);
+    wren_yield();
+    wren_channel_create(ch, 0);
+    long srv = wren_fork(); /* the server inherits the client's CPU */
+    if (srv == 0) {
+        wren_channel_close(ch[0]);
+        long r = wren_reply_receive(-1, ch[1], &m, 0);
+        while (r >= 0 && m.header.type != WREN_MSG_CLOSE) {
+            m.header.type = WREN_MSG_REPLY;
+            r = wren_reply_receive(ch[1], ch[1], &m, 0);
+        }
+        wren_exit(0);
+    }
+    wren_channel_close(ch[1]);
+    m.header.length = 64;
+    for (int i = 0; i < 100; i++)
+        wren_call(ch[0], &m, 0);
+    struct wren_msg c = {0};
+    c.header.type = WREN_MSG_DATA;
+    wren_send(ctl, &c, 0, 0);    /* ready */
+    wren_receive(ctl, &c, 0, 0); /* go */
+    for (int i = 0; i < calls; i++) {
+        m.header.length = 64;
+        wren_call(ch[0], &m, 0);
+    }
+    c.header.type = WREN_MSG_DATA;
+    wren_send(ctl, &c, 0, 0); /* done */
+    wren_channel_close(ch[0]);
+    wren_wait((int32_t)srv, 0, 0);
+    wren_exit(0);
+}
+
+/* `pairs` independent pairs calling at once, pair i on CPU i: the machine's instructions per call, all pairs' calls. */
+static void bench_pairs(const char *key, int pairs)
+{
+    const int N = 2000;
+    wren_handle_t ctl[NCPU][2];
+    long pid[NCPU];
+    struct wren_msg c = {0};
+    wren_set_affinity(0, 1u << 0);
+    wren_yield();
+    for (int i = 0; i < pairs; i++) {
+        wren_channel_create(ctl[i], 0);
+        pid[i] = wren_fork();
+        if (pid[i] == 0) {
+            wren_channel_close(ctl[i][0]);
+            pair_run((unsigned)i, ctl[i][1], N);
+        }
+        wren_channel_close(ctl[i][1]);
+    }
+    for (int i = 0; i < pairs; i++)
+        wren_receive(ctl[i][0], &c, 0, 0); /* every pair warmed up and waiting */
+    uint64_t t0 = wren_counter();
+    for (int i = 0; i < pairs; i++) {
+        c.header.type = WREN_MSG_DATA;
+        wren_send(ctl[i][0], &c, 0, 0);
+    }
+    for (int i = 0; i < pairs; i++)
+        wren_receive(ctl[i][0], &c, 0, 0);
+    bench_report(key, wren_counter() - t0, (uint64_t)pairs * N);
+    for (int i = 0; i < pairs; i++) {
+        wren_wait((int32_t)pid[i], 0, 0);
+        wren_channel_close(ctl[i][0]);
+    }
     wren_set_affinity(0, (1u << NCPU) - 1);
 }
 
@@ -167,6 +248,8 @@ int main(void)
 {
     bench_ipc_cross();
     bench_ipi();
+    bench_pairs("ipc_pairs_1_per_call", 1);
+    bench_pairs("ipc_pairs_4_per_call", 4);
     bench_balance();
     wren_print("bench: done\n");
     return 0;
