@@ -7,6 +7,10 @@
  * every node whose "compatible" names a virtio-mmio transport, in document order, without opening any (the
  * binding: Linux's Documentation/devicetree/bindings/virtio/mmio.yaml). Nothing else is ever opened: reading
  * offset 0 of another kind of device could disturb it.
+ *
+ * QEMU virt's transports are eight to a page and a page opens for one driver at a time, so two drivers starting
+ * together (init starts rng and vblk at once) can find a transport busy only because the other is looking at it:
+ * a pass that found nothing but met a busy page is tried again, for up to a second.
  */
 #include <dirent.h>
 #include <string.h>
@@ -39,9 +43,12 @@ static void copy_node(char *out, size_t size, const char *node)
     out[n] = 0;
 }
 
-long virtio_find(struct virtio_dev *v, uint32_t device_id, char *node, size_t node_size)
+/*
+ * One pass over the transports: 0 when found, else -E_NOENT, with *busy set if a transport could not be opened
+ * because its page was held (E_BUSY: another driver has it or one beside it, for good or while it looks).
+ */
+static long scan(struct virtio_dev *v, uint32_t device_id, char *node, size_t node_size, int *busy)
 {
-    *v = (struct virtio_dev){.dev = {.handle = -1, .queue = -1}};
     DIR *d = opendir(TRANSPORTS);
     if (!d)
         return -E_NOENT; /* no transport in the tree (or no mmio scheme in our namespace) */
@@ -54,12 +61,31 @@ long virtio_find(struct virtio_dev *v, uint32_t device_id, char *node, size_t no
             continue;
         path[0] = '/';
         memcpy(path + 1, e->d_name, n + 1);
-        if (try_node(v, path, device_id) == 0) {
+        long t = try_node(v, path, device_id);
+        if (t == 0) {
             copy_node(node, node_size, path);
             r = 0;
             break;
         }
+        if (t == -E_BUSY)
+            *busy = 1;
     }
     closedir(d);
     return r;
+}
+
+/* How long to keep looking while some transport's page is held: another driver's scan holds each page briefly. */
+#define BUSY_RETRIES 50
+#define BUSY_WAIT_NS 20000000
+
+long virtio_find(struct virtio_dev *v, uint32_t device_id, char *node, size_t node_size)
+{
+    *v = (struct virtio_dev){.dev = {.handle = -1, .queue = -1}};
+    for (int round = 0;; round++) {
+        int busy = 0;
+        long r = scan(v, device_id, node, node_size, &busy);
+        if (r == 0 || !busy || round == BUSY_RETRIES)
+            return r;
+        wren_sleep(BUSY_WAIT_NS);
+    }
 }

@@ -19,11 +19,20 @@
 
 static struct disk disks[BLKDEV_MAX];
 
-/* Open every block device among the transports: how many. Others are closed again untouched (virtio_open only
- * reads their identity); a transport that cannot be opened (E_BUSY: it shares a page with an open one) is skipped. */
+/* How long a busy transport is tried again: another driver (rng, started with us) holds each page only briefly while it
+ * looks for its own device, and one that holds a page for good keeps it busy through every try. */
+#define BUSY_RETRIES 50
+#define BUSY_WAIT_NS 20000000
+
+/*
+ * Open every block device among the transports: how many. Others are closed again untouched (virtio_open only reads
+ * their identity). A transport that cannot be opened because its page is held (E_BUSY) is tried again for up to a
+ * second, so that two drivers starting together do not each skip the other's device.
+ */
 static unsigned open_all(void)
 {
-    unsigned n = 0;
+    static char busy[32][64];
+    unsigned n = 0, nbusy = 0;
     DIR *dir = opendir(TRANSPORTS);
     if (!dir)
         return 0;
@@ -32,10 +41,25 @@ static unsigned open_all(void)
         char node[64];
         if (snprintf(node, sizeof(node), "/%s", e->d_name) >= (int)sizeof(node))
             continue;
-        if (disk_open(&disks[n], node) == 0)
+        long r = disk_open(&disks[n], node);
+        if (r == 0)
             n++;
+        else if (r == -E_BUSY && nbusy < 32)
+            memcpy(busy[nbusy++], node, sizeof(node));
     }
     closedir(dir);
+    for (int round = 0; nbusy && n < BLKDEV_MAX && round < BUSY_RETRIES; round++) {
+        wren_sleep(BUSY_WAIT_NS);
+        unsigned still = 0;
+        for (unsigned i = 0; i < nbusy && n < BLKDEV_MAX; i++) {
+            long r = disk_open(&disks[n], busy[i]);
+            if (r == 0)
+                n++;
+            else if (r == -E_BUSY)
+                memcpy(busy[still++], busy[i], sizeof(busy[i]));
+        }
+        nbusy = still;
+    }
     return n;
 }
 

@@ -6,13 +6,13 @@
  * system's services, the drivers: the RTC service (`/bin/rtc -d`), the entropy driver (`/bin/rng -d`), the virtio
  * block driver (`/bin/vblk -d`) and the boot's mount (`/bin/mount -a /mnt/disk`, which stays as the filesystem
  * server's parent), each if its program exists, by fork and exec, so that they keep the privilege spawn would drop;
- * it does not wait for them (one that has nothing to serve exits and is reaped with the orphans). When the shell ends, its session ends with
- * it: init ends whatever is left (SIGKILL to every process but itself and its services: everything else is the old
- * shell's) and reaps it before the next shell starts, so nothing a program left behind (a fork bomb that killed its
- * shell, say) holds the process table against the new shell, whose built-in kill could not reach another session.
- * When the shell exits with WREN_SH_EXIT_POWEROFF (its `poweroff` built-in), init runs /bin/sync (so mounted file
- * systems write back what they hold) and exits, and the kernel powers off.
- * Without /bin/sh (the test initrds) init exits after the greeting, as it always did, and the machine powers off.
+ * it does not wait for them (one that has nothing to serve exits and is reaped with the orphans). When the shell ends,
+ * its session ends with it: init ends whatever is left (SIGKILL to every process but itself and its services:
+ * everything else is the old shell's) and reaps it before the next shell starts, so nothing a program left behind (a
+ * fork bomb that killed its shell, say) holds the process table against the new shell, whose built-in kill could not
+ * reach another session. When the shell exits with WREN_SH_EXIT_POWEROFF (its `poweroff` built-in), init runs /bin/sync
+ * (so mounted file systems write back what they hold) and exits, and the kernel powers off. Without /bin/sh (the test
+ * initrds) init exits after the greeting, as it always did, and the machine powers off.
  *
  * Kept to the wren_* stubs, without the C library: the first program stays small and its path from the syscall stubs
  * to the kernel easy to follow.
@@ -145,7 +145,7 @@ static void write_back(void)
     int32_t status;
     for (int i = 0; i < 1000; i++) {
         long w = wren_wait((int32_t)pid, &status, WREN_WAIT_NOHANG);
-        if (w == pid || w < 0)
+        if (w != -E_AGAIN) /* E_AGAIN: it still runs */
             return;
         wren_sleep(10000000);
     }

@@ -5,9 +5,10 @@
  *   mount [-r] DEVICE DIR          start /bin/fatfs on DEVICE (a disk, a partition, an image file) and mount it at DIR
  *   mount [-r] -s SCHEME DIR       mount a registered scheme at DIR
  *   mount -w [-r] DEVICE DIR       as mount DEVICE DIR, but stay: wait for the server, and when it ends, unmount
- *   mount -a DIR                   the boot's mount (init runs it): wait up to 5 s for the first disk, mount its
- *                                  first partition (/scheme/disk/0p1) or else the whole disk (/scheme/disk/0) at
- *                                  DIR, made if missing, and stay as -w does; exit 1 at once without a disk driver
+ *   mount -a DIR                   the boot's mount (init runs it): wait for the first disk while its driver runs,
+ *                                  mount its first partition (/scheme/disk/0p1) or else the whole disk
+ *                                  (/scheme/disk/0) at DIR, made if missing, and stay as -w does; exit 1 when no
+ *                                  disk driver runs
  *
  * Staying (-w, -a) keeps the server a child of the mount process, which init keeps as a service, so the server
  * lives as long as the system does and its end (a crash) takes the mount away instead of leaving it dangling.
@@ -149,17 +150,37 @@ static long start_server(const char *device, const char *scheme, bool read_only)
     return -E_TIMEDOUT;
 }
 
-/* The boot's disk: its first partition, or else the whole of it; NULL if no disk appears within 5 s. */
+/* Is a disk driver (/bin/vblk) running? From /scheme/sys/processes, whose lines end in the program's name. */
+static bool disk_driver_runs(void)
+{
+    FILE *f = fopen("/scheme/sys/processes", "r");
+    char line[300];
+    bool runs = false;
+    if (!f)
+        return false;
+    while (fgets(line, sizeof(line), f)) {
+        size_t n = strcspn(line, "\n");
+        if (n >= 10 && !memcmp(line + n - 10, " /bin/vblk", 10) && !strstr(line, " zombie "))
+            runs = true;
+    }
+    fclose(f);
+    return runs;
+}
+
+/*
+ * The boot's disk: its first partition, or else the whole of it; NULL if there is none. A driver may take a while to
+ * find its device and register the disk scheme (a loaded host, a slow device): wait for as long as one runs, up to a
+ * minute, and give up as soon as none does (no driver, or one that found no device and exited).
+ */
 static const char *boot_disk(void)
 {
     struct stat st;
-    for (int i = 0; i < 500; i++) {
+    for (int i = 0; i < 600; i++) {
         if (stat("/scheme/disk/0", &st) == 0)
             return stat("/scheme/disk/0p1", &st) == 0 ? "/scheme/disk/0p1" : "/scheme/disk/0";
-        /* No driver has registered disk yet: is one still starting? Without /bin/vblk there never will be. */
-        if (i == 0 && stat("/bin/vblk", &st) < 0)
+        if (i >= 10 && !disk_driver_runs())
             return 0;
-        wren_sleep(10000000);
+        wren_sleep(100000000);
     }
     return 0;
 }

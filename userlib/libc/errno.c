@@ -42,7 +42,6 @@ static const uint8_t errno_of[] = {
     [E_OVERFLOW] = EOVERFLOW,
     [E_MSGSIZE] = EMSGSIZE,
     [E_NOTSUP] = ENOTSUP,
-    [E_ROFS] = EROFS,
     [E_TIMEDOUT] = ETIMEDOUT,
     [E_CONNREFUSED] = ECONNREFUSED,
     /* Wren's own errors have no POSIX name: the nearest meaning. */
