@@ -10,6 +10,7 @@
  */
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -21,10 +22,44 @@
 #define CACHE_BLOCK 4096u
 #define CACHE_SLOTS 2560u /* 10 MiB: a 4 MiB file, its FAT and directories stay warm */
 
+/* The seconds /scheme/rtc (the RTC service, drivers/rtc) says it is: >= 0, or -1 without a clock. */
+static int64_t rtc_seconds(void)
+{
+    char buf[32];
+    int fd = open("/scheme/rtc", O_RDONLY);
+    if (fd < 0)
+        return -1;
+    ssize_t n = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    if (n <= 0)
+        return -1;
+    buf[n] = 0;
+    char *end;
+    long long secs = strtoll(buf, &end, 10);
+    return end != buf && (*end == 0 || *end == '\n') && secs >= 0 ? secs : -1;
+}
+
+/*
+ * The time for timestamps, in seconds since 1970 (-1: unknown, which stamps the FAT epoch). The kernel keeps no
+ * real-time clock (get_time's REALTIME is E_NOTSUP while the RTC is a user-space service), so the RTC service is
+ * asked once and its answer carried forward on the monotonic clock; without it, asked again at most every 10 s
+ * (a service still starting).
+ */
 static int64_t now_seconds(void)
 {
+    static int64_t offset = -1, next_try;
     long ns = wren_get_time(WREN_CLOCK_REALTIME);
-    return ns < 0 ? -1 : ns / 1000000000;
+    if (ns >= 0)
+        return ns / 1000000000;
+    int64_t mono = wren_get_time(WREN_CLOCK_MONOTONIC) / 1000000000;
+    if (offset < 0 && mono >= next_try) {
+        int64_t rtc = rtc_seconds();
+        if (rtc >= 0)
+            offset = rtc - mono;
+        else
+            next_try = mono + 10;
+    }
+    return offset < 0 ? -1 : mono + offset;
 }
 
 static int usage(void)
