@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <wren/libc.h>
+#include <wren/mounts.h>
 #include <wren/syscalls.h>
 
 static int show(const char *path, const char *what)
@@ -35,16 +36,12 @@ int main(int argc, char **argv)
         return status;
     }
     status |= show("/", "file");
-    FILE *f = fopen("/scheme/sys/mounts", "r");
-    char line[600], scheme[64], opts[8];
-    int n;
+    FILE *f = wren_mounts_open();
+    struct wren_mount_entry m;
     if (!f)
         return status;
-    while (fgets(line, sizeof(line), f))
-        if (sscanf(line, "%63s %7s %n", scheme, opts, &n) == 2 && strcmp(scheme, "scheme")) {
-            line[strcspn(line, "\n")] = 0;
-            status |= show(line + n, scheme);
-        }
+    while (wren_mounts_next(f, &m))
+        status |= show(m.point, m.scheme);
     fclose(f);
     return status;
 }

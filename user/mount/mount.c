@@ -25,6 +25,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <wren/libc.h>
+#include <wren/mounts.h>
 #include <wren/syscalls.h>
 
 #define FATFS            "/bin/fatfs"
@@ -81,19 +82,14 @@ static int usage(void)
 
 static int list(void)
 {
-    FILE *f = fopen("/scheme/sys/mounts", "r");
-    char line[600], scheme[64], opts[8];
-    int n;
+    FILE *f = wren_mounts_open();
+    struct wren_mount_entry m;
     if (!f) {
-        fprintf(stderr, "mount: /scheme/sys/mounts: %s\n", strerror(errno));
+        fprintf(stderr, "mount: " WREN_MOUNTS_FILE ": %s\n", strerror(errno));
         return 1;
     }
-    fgets(line, sizeof(line), f); /* the header */
-    while (fgets(line, sizeof(line), f))
-        if (sscanf(line, "%63s %7s %n", scheme, opts, &n) == 2) {
-            line[strcspn(line, "\n")] = 0;
-            printf("%s on %s (%s)\n", scheme, line + n, opts);
-        }
+    while (wren_mounts_next(f, &m))
+        printf("%s on %s (%s)\n", m.scheme, m.point, m.options);
     fclose(f);
     return 0;
 }

@@ -10,13 +10,14 @@
 #include <string.h>
 #include <unistd.h>
 #include <wren/libc.h>
+#include <wren/mounts.h>
 #include <wren/syscalls.h>
 
 /* The scheme mounted at `dir`, from /scheme/sys/mounts ("scheme options point" lines): 0, or -1 if none. */
 static int mounted_scheme(const char *dir, char *scheme, size_t size)
 {
-    char line[600], name[64], opts[8], cwd[512], want[600];
-    int n, found = -1;
+    char cwd[512], want[600];
+    int found = -1;
     /* The table holds canonical absolute paths; compare with dir made so (relative to here, no trailing '/'). */
     if (dir[0] != '/' && getcwd(cwd, sizeof(cwd)))
         snprintf(want, sizeof(want), "%s/%s", strcmp(cwd, "/") ? cwd : "", dir);
@@ -25,16 +26,14 @@ static int mounted_scheme(const char *dir, char *scheme, size_t size)
     size_t wl = strlen(want);
     while (wl > 1 && want[wl - 1] == '/')
         want[--wl] = 0;
-    FILE *f = fopen("/scheme/sys/mounts", "r");
+    FILE *f = wren_mounts_open();
+    struct wren_mount_entry m;
     if (!f)
         return -1;
-    while (fgets(line, sizeof(line), f))
-        if (sscanf(line, "%63s %7s %n", name, opts, &n) == 2) {
-            line[strcspn(line, "\n")] = 0;
-            if (!strcmp(line + n, want) && strlen(name) < size) {
-                strcpy(scheme, name);
-                found = 0;
-            }
+    while (wren_mounts_next(f, &m))
+        if (!strcmp(m.point, want) && strlen(m.scheme) < size) {
+            strcpy(scheme, m.scheme);
+            found = 0;
         }
     fclose(f);
     return found;
